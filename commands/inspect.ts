@@ -1,0 +1,22 @@
+import type { CommandModule } from 'yargs';
+import type { GlobalArgs } from '../src/cli/global-args.js';
+import { printJson, printText } from '../src/cli/output.js';
+import { openFromArgs } from '../src/cli/target-flags.js';
+import { formatInspectReport, INSPECT_LEGEND } from '../src/inspect/format.js';
+import { buildInspectReport } from '../src/inspect/report.js';
+
+/** `crm-rescue inspect`: target, server, CRM flavour with evidence, and every table's key, relations, size. */
+export const inspectCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'inspect',
+  describe: 'Show the target: server, CRM flavour and evidence, tables with keys, relations, rows and sizes',
+  handler: async (args) => {
+    const db = await openFromArgs(args);
+    try {
+      const { report } = await buildInspectReport(db);
+      if (args.json) printJson(report);
+      else printText(`${formatInspectReport(report, process.stdout.columns || 80)}\n\n${INSPECT_LEGEND}`);
+    } finally {
+      await db.close();
+    }
+  },
+};
