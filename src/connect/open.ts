@@ -15,6 +15,11 @@ export interface Db extends Queryable {
   /** Read-only unless opened for merge/undo/staging. */
   readonly readOnly: boolean;
   readonly kysely: Kysely<any>;
+  /**
+   * Runs `fn` on one dedicated connection of the pool, for work that needs session state
+   * (temporary tables, an explicit BEGIN … COMMIT spanning several statements).
+   */
+  withConnection<T>(fn: (conn: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -28,11 +33,17 @@ export interface OpenOptions {
   poolSize?: number;
 }
 
-// Return int8/numeric as strings (exact), but count(*) style bigints fit in a JS number when small.
+// int8: a JS number when it fits exactly, else the exact string. numeric stays a string.
 pg.types.setTypeParser(20, (v: string) => {
   const n = Number(v);
   return Number.isSafeInteger(n) ? n : v;
 });
+// Dates, times and JSON keep the server's spelling: a JS Date drops microseconds and JSON.parse
+// reorders nothing but loses the original text. Diff, journal and display need the exact value.
+// (date, time, timestamp, timestamptz, timetz, json, jsonb and their arrays)
+for (const oid of [1082, 1083, 1114, 1184, 1266, 114, 3802, 1182, 1183, 1115, 1185, 1270, 199, 3807]) {
+  pg.types.setTypeParser(oid, (v: string) => v);
+}
 
 /**
  * Opens one Kysely instance for a target and checks that it answers. Read-only by default:
@@ -73,6 +84,15 @@ function createDb(target: Target, readOnly: boolean, poolSize: number): Db {
       const res = await kysely.executeQuery<T>(CompiledQuery.raw(sqlText, [...params]));
       return res.rows as T[];
     },
+    withConnection: (fn) =>
+      kysely.connection().execute(async (conn) =>
+        fn({
+          async query<R>(sqlText: string, params: readonly unknown[] = []): Promise<R[]> {
+            const res = await conn.executeQuery<R>(CompiledQuery.raw(sqlText, [...params]));
+            return res.rows as R[];
+          },
+        }),
+      ),
     close: () => kysely.destroy(),
   };
 }

@@ -8,8 +8,20 @@ export interface DialectCapabilities {
   transactionalDdl: boolean;
   /** INSERT/UPDATE … RETURNING. */
   returning: boolean;
+  /** FULL OUTER JOIN exists (one scan of each side counts every diff class at once). */
+  fullJoin: boolean;
   /** Staging lives in a schema of the same database (true) or a database of the server (false). */
   stagingIsSchema: boolean;
+}
+
+/** The parts of an UPDATE/DELETE that joins other tables. */
+export interface JoinedWrite {
+  /** Quoted, qualified target table. */
+  target: string;
+  alias: string;
+  /** Joined tables, in order; `on` relates each to the target or to earlier sources. */
+  sources: { table: string; alias: string; on: string }[];
+  where?: string;
 }
 
 /** Options of an introspection. */
@@ -35,6 +47,42 @@ export interface Dialect {
   quoteLiteral(value: string): string;
   /** Parameter placeholder number `i` (1-based): `$1` or `?`. */
   placeholder(i: number): string;
+  /**
+   * A boolean SQL expression that is TRUE when two column values differ, NULL-safe and exact:
+   * NULL vs '' differ, trailing spaces and letter case differ whatever the collation, numeric
+   * scale differs (1.5 vs 1.50), JSON compares by text. Types are the columns' `dataType`s.
+   */
+  distinct(left: string, right: string, leftType: string, rightType: string): string;
+  /** A boolean SQL expression: the flag column holds a true/non-zero value. */
+  truthy(expr: string, dataType: string): string;
+  /** An expression casting a value to text (for display and type-changed comparisons). */
+  textCast(expr: string): string;
+  /** A text expression that changes whenever any of the columns' values changes (NULL-safe). */
+  rowHash(alias: string, columns: { name: string; dataType: string }[]): string;
+  /** `UPDATE target alias … SET … ` joined to other tables (PostgreSQL: FROM, MySQL: JOIN). */
+  updateJoin(u: JoinedWrite & { set: [column: string, expr: string][] }): string;
+  /** `DELETE` of the target rows that join the sources. */
+  deleteJoin(u: JoinedWrite): string;
+  /** A JSON object (as text) from label/expression pairs. */
+  jsonObject(pairs: [label: string, expr: string][]): string;
+  /** Hex sha256 of a text expression. */
+  sha256Hex(expr: string): string;
+  /** A typed NULL text of width n, for CREATE TABLE … AS SELECT. */
+  nullText(width: number): string;
+  /** Statements that bound lock waits and statement time in the current transaction. */
+  transactionTimeouts(lockSeconds: number, statementSeconds: number, serverVersion: string): string[];
+  /** Creates an empty table with the columns of `like` (and its key), plus extra columns. */
+  createShadowTable(qualified: string, likeQualified: string, key: string[], extra: [name: string, type: string][]): string[];
+  /** Adds an auto-numbered column (1, 2, 3 … in insertion order) to a table. */
+  addSequenceColumn(qualified: string, column: string): string;
+  /** The locking clause that locks only the rows of `alias` (PostgreSQL `FOR UPDATE OF`). */
+  forUpdateOf(alias: string): string;
+  /** Creates a namespace (schema / database) when missing. */
+  createNamespace(name: string): string;
+  /** Drops a namespace (schema / database) and everything in it. */
+  dropNamespace(name: string): string;
+  /** After explicit-key inserts: move sequences past the largest key (PostgreSQL); MySQL needs nothing. */
+  fixSequences(db: Queryable, table: { schema: string; name: string; columns: { name: string; autoIncrement: boolean }[] }): Promise<void>;
   /** The server's version string, e.g. `15.19` or `10.11.19-MariaDB`. */
   serverVersion(db: Queryable): Promise<string>;
   /** Tables, columns, keys, foreign keys, estimates and sizes. */

@@ -7,11 +7,61 @@ import { quoteStringLiteral, quoteWith } from './quote.js';
 /** MySQL 8 and MariaDB 10.6+ behind the Dialect interface. */
 export const mysqlDialect: Dialect = {
   engine: 'mysql',
-  capabilities: { transactionalDdl: false, returning: false, stagingIsSchema: false },
+  capabilities: { transactionalDdl: false, returning: false, fullJoin: false, stagingIsSchema: false },
   quoteIdent: (name) => quoteWith('`', name),
   quoteQualified: (schema, name) => `${quoteWith('`', schema)}.${quoteWith('`', name)}`,
   quoteLiteral: (value) => quoteStringLiteral(value, true),
   placeholder: () => '?',
+  distinct(left, right, leftType, rightType) {
+    // <=> is NULL-safe, but on strings it follows the collation (case, trailing spaces):
+    // compare bytes instead. Numbers and dates compare natively when both sides share the type.
+    const stringy = /^(var)?char|text|enum|set|json|longtext|mediumtext|tinytext/i;
+    if (leftType !== rightType) return `NOT (CAST(${left} AS CHAR) <=> CAST(${right} AS CHAR) AND CAST(${left} AS BINARY) <=> CAST(${right} AS BINARY))`;
+    if (stringy.test(leftType)) return `NOT (CAST(${left} AS BINARY) <=> CAST(${right} AS BINARY))`;
+    if (/^decimal/i.test(leftType)) return `NOT (CAST(${left} AS CHAR) <=> CAST(${right} AS CHAR))`;
+    return `NOT (${left} <=> ${right})`;
+  },
+  truthy: (expr) => `(COALESCE(${expr}, 0) <> 0)`,
+  textCast: (expr) => `CAST(${expr} AS CHAR)`,
+  rowHash(alias, columns) {
+    // HEX keeps values unambiguous around the separator; binary columns are hashed as bytes.
+    const part = (c: { name: string; dataType: string }) => {
+      const e = `${alias}.${quoteWith('`', c.name)}`;
+      return /blob|binary/i.test(c.dataType) ? `IFNULL(HEX(${e}), 'N')` : `IFNULL(HEX(CAST(${e} AS CHAR)), 'N')`;
+    };
+    return `MD5(CONCAT_WS(',', ${columns.map(part).join(', ')}))`;
+  },
+  updateJoin(u) {
+    const joins = u.sources.map((s) => ` JOIN ${s.table} ${s.alias} ON ${s.on}`).join('');
+    const set = u.set.map(([c, e]) => `${u.alias}.${quoteWith('`', c)} = ${e}`).join(', ');
+    return `UPDATE ${u.target} ${u.alias}${joins} SET ${set}${u.where ? ` WHERE ${u.where}` : ''}`;
+  },
+  deleteJoin(u) {
+    const joins = u.sources.map((s) => ` JOIN ${s.table} ${s.alias} ON ${s.on}`).join('');
+    return `DELETE ${u.alias} FROM ${u.target} ${u.alias}${joins}${u.where ? ` WHERE ${u.where}` : ''}`;
+  },
+  jsonObject: (pairs) => `JSON_OBJECT(${pairs.map(([l, e]) => `${quoteStringLiteral(l, true)}, ${e}`).join(', ')})`,
+  sha256Hex: (expr) => `SHA2(${expr}, 256)`,
+  nullText: (width) => `CAST(NULL AS CHAR(${width}))`,
+  transactionTimeouts: (lockSeconds, statementSeconds, serverVersion) => [
+    `SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.round(lockSeconds))}`,
+    /mariadb/i.test(serverVersion)
+      ? `SET SESSION max_statement_time = ${Math.max(1, Math.round(statementSeconds))}`
+      : `SET SESSION max_execution_time = ${Math.max(1, Math.round(statementSeconds * 1000))}`,
+  ],
+  createShadowTable(qualified, likeQualified, _key, extra) {
+    return [
+      `CREATE TABLE ${qualified} LIKE ${likeQualified}`,
+      ...extra.map(([n, t]) => `ALTER TABLE ${qualified} ADD COLUMN ${quoteWith('`', n)} ${t}`),
+    ];
+  },
+  addSequenceColumn: (qualified, column) => `ALTER TABLE ${qualified} ADD COLUMN ${quoteWith('`', column)} bigint NOT NULL AUTO_INCREMENT PRIMARY KEY`,
+  forUpdateOf: () => 'FOR UPDATE',
+  createNamespace: (name) => `CREATE DATABASE IF NOT EXISTS ${quoteWith('`', name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+  dropNamespace: (name) => `DROP DATABASE IF EXISTS ${quoteWith('`', name)}`,
+  async fixSequences() {
+    // InnoDB moves AUTO_INCREMENT past explicitly inserted keys by itself.
+  },
 
   async serverVersion(db) {
     const [row] = await db.query<{ v: string }>('SELECT VERSION() AS v');

@@ -8,11 +8,62 @@ import { quoteStringLiteral, quoteWith } from './quote.js';
 /** PostgreSQL 12+ behind the Dialect interface. */
 export const postgresDialect: Dialect = {
   engine: 'postgres',
-  capabilities: { transactionalDdl: true, returning: true, stagingIsSchema: true },
+  capabilities: { transactionalDdl: true, returning: true, fullJoin: true, stagingIsSchema: true },
   quoteIdent: (name) => quoteWith('"', name),
   quoteQualified: (schema, name) => `${quoteWith('"', schema)}.${quoteWith('"', name)}`,
   quoteLiteral: (value) => quoteStringLiteral(value, false),
   placeholder: (i) => `$${i}`,
+  distinct(left, right, leftType, rightType) {
+    // Native equality is exact for most types; these are not: json has no "=", numeric and
+    // floats compare by value (1.5 = 1.50, -0 = 0), citext ignores case.
+    const lossy = /^(json|numeric|real|double precision|citext|money|xml|point|line|polygon|circle|box|path)|\[\]$/;
+    if (leftType !== rightType || lossy.test(leftType)) return `((${left})::text IS DISTINCT FROM (${right})::text)`;
+    return `((${left}) IS DISTINCT FROM (${right}))`;
+  },
+  truthy: (expr, dataType) => (dataType === 'boolean' ? `((${expr}) IS TRUE)` : `(COALESCE((${expr})::numeric, 0) <> 0)`),
+  textCast: (expr) => `(${expr})::text`,
+  rowHash: (alias, columns) => `md5(ROW(${columns.map((c) => `${alias}.${quoteWith('"', c.name)}`).join(', ')})::text)`,
+  updateJoin(u) {
+    const [first, ...rest] = u.sources;
+    const set = u.set.map(([c, e]) => `${quoteWith('"', c)} = ${e}`).join(', ');
+    const joins = rest.map((s) => ` JOIN ${s.table} ${s.alias} ON ${s.on}`).join('');
+    const where = [first.on, u.where].filter(Boolean).join(' AND ');
+    return `UPDATE ${u.target} AS ${u.alias} SET ${set} FROM ${first.table} ${first.alias}${joins} WHERE ${where}`;
+  },
+  deleteJoin(u) {
+    const [first, ...rest] = u.sources;
+    const joins = rest.map((s) => ` JOIN ${s.table} ${s.alias} ON ${s.on}`).join('');
+    const where = [first.on, u.where].filter(Boolean).join(' AND ');
+    return `DELETE FROM ${u.target} AS ${u.alias} USING ${first.table} ${first.alias}${joins} WHERE ${where}`;
+  },
+  jsonObject: (pairs) => `json_build_object(${pairs.map(([l, e]) => `${quoteStringLiteral(l, false)}, ${e}`).join(', ')})::text`,
+  sha256Hex: (expr) => `encode(sha256(convert_to(${expr}, 'UTF8')), 'hex')`,
+  nullText: (width) => `CAST(NULL AS varchar(${width}))`,
+  transactionTimeouts: (lockSeconds, statementSeconds) => [
+    `SET LOCAL lock_timeout = '${Math.round(lockSeconds * 1000)}ms'`,
+    `SET LOCAL statement_timeout = '${Math.round(statementSeconds * 1000)}ms'`,
+  ],
+  createShadowTable(qualified, likeQualified, key, extra) {
+    const cols = extra.map(([n, t]) => `, ${quoteWith('"', n)} ${t}`).join('');
+    return [`CREATE TABLE ${qualified} (LIKE ${likeQualified}${cols}, PRIMARY KEY (${key.map((k) => quoteWith('"', k)).join(', ')}))`];
+  },
+  addSequenceColumn: (qualified, column) => `ALTER TABLE ${qualified} ADD COLUMN ${quoteWith('"', column)} bigserial`,
+  forUpdateOf: (alias) => `FOR UPDATE OF ${alias}`,
+  createNamespace: (name) => `CREATE SCHEMA IF NOT EXISTS ${quoteWith('"', name)}`,
+  dropNamespace: (name) => `DROP SCHEMA IF EXISTS ${quoteWith('"', name)} CASCADE`,
+  async fixSequences(db, table) {
+    for (const c of table.columns.filter((x) => x.autoIncrement)) {
+      const qualified = `${quoteWith('"', table.schema)}.${quoteWith('"', table.name)}`;
+      const [row] = await db.query<{ seq: string | null }>('SELECT pg_get_serial_sequence($1, $2) AS seq', [qualified, c.name]);
+      if (!row?.seq) continue;
+      // Only ever move a sequence forward, and only past keys that are really there.
+      await db.query(
+        `SELECT setval($1::regclass, GREATEST((SELECT max(${quoteWith('"', c.name)}) FROM ${qualified}), (SELECT last_value FROM ${row.seq})))
+         WHERE (SELECT max(${quoteWith('"', c.name)}) FROM ${qualified}) > (SELECT last_value FROM ${row.seq})`,
+        [row.seq],
+      );
+    }
+  },
 
   async serverVersion(db) {
     const [row] = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v");

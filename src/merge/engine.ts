@@ -1,0 +1,282 @@
+import type { Db } from '../connect/open.js';
+import { internalNamespace } from '../dialect/namespaces.js';
+import type { Queryable } from '../dialect/queryable.js';
+import { UserError } from '../errors.js';
+import { colList, keyJoin, tableContexts, type TableCtx } from './context.js';
+import { checkConflicts } from './checks.js';
+import { MergeConflictError } from './errors.js';
+import { newMergeId } from './ids.js';
+import { ensureJournal, finishHeader, insertHeader, type MergeRecord } from './journal.js';
+import type { MergeRequest, MergeResult, PlannedTable, RowOutcome, SkipReason } from './model.js';
+import { parentsFirst } from './order.js';
+import { createSelectionTables, dropSelectionTables, expandRelated, selectRoot } from './selection.js';
+import { updateColumns, writeTable } from './write.js';
+
+/** Options of a prepared merge. */
+export interface MergeSessionOptions {
+  /** The staging namespace of the backup (where the staged tables and selection tables live). */
+  stagingNs: string;
+  mergeId?: string;
+}
+
+/** A merge whose selection is computed; it can be dry-run and applied, then must be closed. */
+export interface MergeSession {
+  readonly mergeId: string;
+  /** Rows selected per table (before conflict checks). */
+  readonly selected: { table: string; rows: number; via: string }[];
+  /**
+   * Runs the whole plan in one transaction: conflict checks, writes, journal. Rolls back unless
+   * `apply`. `onOutcome` receives every row's outcome (page by page) before the transaction ends.
+   */
+  execute(apply: boolean, onOutcome?: (o: RowOutcome) => void): Promise<MergeResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * Prepares a merge on a read-write connection: orders the tables parents first, builds the
+ * selection tables in the staging namespace (nothing is written to live here), brings related
+ * rows along when asked, and remembers each selected live row as the diff saw it.
+ */
+export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSessionOptions): Promise<MergeSession> {
+  const d = db.dialect;
+  const mergeId = opts.mergeId ?? newMergeId();
+  const internalNs = internalNamespace(d.engine, db.target.database);
+  const serverVersion = await d.serverVersion(db);
+  const inPlan = [{ table: req.root, via: 'selection' }, ...(req.withRelated ? req.related.map((t) => ({ table: t, via: 'related' })) : [])];
+  const ordered = parentsFirst(inPlan.map((p) => ({ ...p, schema: p.table.live.schema, name: p.table.live.name })), req.relations);
+  const tables = tableContexts(d, ordered, { mergeId, stagingNs: opts.stagingNs, internalNs });
+  const root = tables.find((t) => t.table === req.root)!;
+  const erasures = req.erasureHashes.length ? d.quoteQualified(opts.stagingNs, `_erasures_${mergeId}`) : null;
+
+  // One connection for the whole session: the selection must outlive the dry run.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const ready = new Promise<Queryable>((resolveConn, rejectConn) => {
+    db.withConnection(async (conn) => {
+      resolveConn(conn);
+      await held;
+    }).catch(rejectConn);
+  });
+  const conn = await ready;
+  const cleanup = async () => {
+    await dropSelectionTables(conn, tables);
+    if (erasures) await conn.query(`DROP TABLE IF EXISTS ${erasures}`).catch(() => undefined);
+  };
+  try {
+    await ensureJournal(conn, d, internalNs);
+    await createSelectionTables(conn, d, tables);
+    if (erasures) {
+      await conn.query(`CREATE TABLE ${erasures} (h varchar(64) PRIMARY KEY)`);
+      for (let i = 0; i < req.erasureHashes.length; i += 500) {
+        const part = req.erasureHashes.slice(i, i + 500);
+        await conn.query(`INSERT INTO ${erasures} (h) VALUES ${part.map((_, j) => `(${d.placeholder(j + 1)})`).join(', ')}`, part);
+      }
+    }
+    await selectRoot(conn, d, root, req);
+    if (req.withRelated) await expandRelated(conn, d, tables, req.relations);
+  } catch (err) {
+    await cleanup();
+    release();
+    throw err;
+  }
+  const selected: MergeSession['selected'] = [];
+  for (const t of tables) {
+    const [{ n }] = await conn.query<{ n: number }>(`SELECT count(*) AS n FROM ${t.sel}`);
+    selected.push({ table: t.display, rows: Number(n), via: t.via });
+  }
+  if (selected.every((s) => s.rows === 0)) {
+    await cleanup();
+    release();
+    throw new UserError(`the selection matches no rows of ${root.display}`, 'crm-rescue diff shows what differs between the backup and live');
+  }
+
+  let closed = false;
+  return {
+    mergeId,
+    selected,
+    execute: (apply, onOutcome) => executeMerge(conn, db, { req, tables, mergeId, internalNs, serverVersion, erasures, apply, onOutcome }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await cleanup();
+      release();
+    },
+  };
+}
+
+interface ExecuteArgs {
+  req: MergeRequest;
+  tables: TableCtx[];
+  mergeId: string;
+  internalNs: string;
+  serverVersion: string;
+  erasures: string | null;
+  apply: boolean;
+  onOutcome?: (o: RowOutcome) => void;
+}
+
+async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<MergeResult> {
+  const d = db.dialect;
+  const { req, tables } = a;
+  const sql: string[] = [];
+  const started = Date.now();
+  const shadows = async (create: boolean) => {
+    for (const t of tables) {
+      if (create) {
+        for (const s of d.createShadowTable(t.before, t.live, t.key, [])) await conn.query(s);
+        for (const s of d.createShadowTable(t.after, t.live, t.key, [['crm_rescue_op', 'varchar(10)'], ['crm_rescue_kind', 'varchar(10)']])) await conn.query(s);
+      } else {
+        await conn.query(`DROP TABLE IF EXISTS ${t.before}`).catch(() => undefined);
+        await conn.query(`DROP TABLE IF EXISTS ${t.after}`).catch(() => undefined);
+      }
+    }
+  };
+  // Without transactional DDL the shadow tables must exist before BEGIN (and go if we roll back).
+  if (!d.capabilities.transactionalDdl) {
+    await shadows(false);
+    await shadows(true);
+  }
+  let committed = false;
+  let inTx = false;
+  try {
+    await conn.query('START TRANSACTION READ WRITE');
+    inTx = true;
+    for (const s of d.transactionTimeouts(req.lockTimeoutSeconds ?? 5, req.statementTimeoutSeconds ?? 900, a.serverVersion)) await conn.query(s);
+    if (d.capabilities.transactionalDdl) await shadows(true);
+    const header = (stats?: PlannedTable[]) =>
+      tables.map((t, i) => ({
+        ...(stats?.[i] ?? emptyPlanned(t, i)),
+        beforeTable: t.beforeName,
+        afterTable: t.afterName,
+        key: t.key,
+        writable: t.writable.map((c) => c.name),
+      })) satisfies MergeRecord['tables'];
+    await insertHeader(conn, d, a.internalNs, { id: a.mergeId, backupId: req.backupId, database: db.target.database, policy: req.policy, tables: header() });
+    await checkConflicts(conn, d, tables, req.relations, req.policy, a.erasures);
+    const changedCols = req.selections.find((s) => s.kind === 'changed') as { columns?: string[] } | undefined;
+    const planned: PlannedTable[] = [];
+    for (const [i, t] of tables.entries()) {
+      const counts = await writeTable(conn, d, t, { batchSize: req.batchSize ?? 5000, changedColumns: changedCols?.columns, log: (s) => sql.push(s) });
+      const reasons = await conn.query<{ reason: string; n: number }>(`SELECT reason, count(*) AS n FROM ${t.sel} WHERE reason IS NOT NULL GROUP BY reason`);
+      const conflicts: PlannedTable['conflicts'] = {};
+      for (const r of reasons) conflicts[r.reason as SkipReason] = Number(r.n);
+      planned.push({
+        schema: t.table.live.schema,
+        name: t.table.live.name,
+        order: i + 1,
+        inserts: counts.inserted,
+        updates: counts.updated,
+        skipped: Object.values(conflicts).reduce((s, n) => s + (n ?? 0), 0),
+        conflicts,
+        columns: t.writable.map((c) => c.name),
+        via: t.via,
+      });
+    }
+    const totals = {
+      inserted: planned.reduce((s, t) => s + t.inserts, 0),
+      updated: planned.reduce((s, t) => s + t.updates, 0),
+      skipped: planned.reduce((s, t) => s + t.skipped, 0),
+    };
+    await finishHeader(conn, d, a.internalNs, a.mergeId, header(planned), totals);
+    await recordOutcomes(conn, db, a, tables);
+    if (a.onOutcome) await streamOutcomes(conn, db, tables, a.apply, a.onOutcome);
+    if (a.apply) {
+      await conn.query('COMMIT');
+      committed = true;
+    } else {
+      await conn.query('ROLLBACK');
+    }
+    inTx = false;
+    const result: MergeResult = {
+      mergeId: a.mergeId,
+      applied: a.apply,
+      backupId: req.backupId,
+      policy: req.policy,
+      tables: planned,
+      totals,
+      sql,
+      durationSeconds: (Date.now() - started) / 1000,
+    };
+    if (a.apply) result.verify = await verifyMerge(conn, db, tables, changedCols?.columns);
+    return result;
+  } catch (err) {
+    if (inTx) await conn.query('ROLLBACK').catch(() => undefined);
+    if (!committed && !d.capabilities.transactionalDdl) await shadows(false);
+    if (err instanceof UserError) throw err;
+    throw new UserError(
+      `${a.apply ? 'apply' : 'dry run'} failed and was rolled back, live data is unchanged: ${(err as Error).message.split('\n')[0]}`,
+      a.apply ? 'Fix the cause and run the merge again; crm-rescue merge without --apply shows the plan' : 'The plan cannot be applied as it is',
+      { cause: err },
+    );
+  } finally {
+    if (!a.apply && !d.capabilities.transactionalDdl) await shadows(false);
+  }
+}
+
+function emptyPlanned(t: TableCtx, i: number): PlannedTable {
+  return { schema: t.table.live.schema, name: t.table.live.name, order: i + 1, inserts: 0, updates: 0, skipped: 0, conflicts: {}, columns: t.writable.map((c) => c.name), via: t.via };
+}
+
+/** Keeps every row's outcome with the journal, in the same transaction. */
+async function recordOutcomes(conn: Queryable, db: Db, a: ExecuteArgs, tables: TableCtx[]): Promise<void> {
+  const d = db.dialect;
+  for (const t of tables) {
+    const key = d.jsonObject(t.key.map((k) => [k, `x.${d.quoteIdent(k)}`]));
+    await conn.query(
+      `INSERT INTO ${d.quoteQualified(a.internalNs, 'merge_outcomes')} (merge_id, table_name, row_key, outcome, reason)
+       SELECT ${d.quoteLiteral(a.mergeId)}, ${d.quoteLiteral(t.display)}, ${key},
+              CASE WHEN x.reason IS NOT NULL THEN 'skipped' WHEN x.op = 'insert' THEN 'inserted' ELSE 'updated' END, x.reason
+       FROM ${t.sel} x ORDER BY x.seq`,
+    );
+  }
+}
+
+/** Hands every row's outcome to the caller, a page at a time. */
+async function streamOutcomes(conn: Queryable, db: Db, tables: TableCtx[], applied: boolean, onOutcome: (o: RowOutcome) => void): Promise<void> {
+  const d = db.dialect;
+  for (const t of tables) {
+    let after = 0;
+    for (;;) {
+      const rows = await conn.query<Record<string, unknown>>(
+        `SELECT ${colList(d, 'x', t.key)}, x.op, x.reason, x.seq FROM ${t.sel} x WHERE x.seq > ${d.placeholder(1)} ORDER BY x.seq LIMIT 2000`,
+        [after],
+      );
+      for (const r of rows) {
+        const key = Object.fromEntries(t.key.map((k) => [k, r[k]]));
+        const outcome: RowOutcome['outcome'] = r.reason
+          ? 'skipped'
+          : r.op === 'insert'
+            ? applied ? 'inserted' : 'would-insert'
+            : applied ? 'updated' : 'would-update';
+        onOutcome({ table: t.display, key, outcome, ...(r.reason ? { reason: String(r.reason) } : {}) });
+      }
+      if (rows.length < 2000) break;
+      after = Number(rows[rows.length - 1].seq);
+    }
+  }
+}
+
+/** After commit: every written row must now equal the backup's values in the columns written. */
+async function verifyMerge(conn: Queryable, db: Db, tables: TableCtx[], changedColumns?: string[]): Promise<{ checked: number; mismatched: number }> {
+  const d = db.dialect;
+  let checked = 0;
+  let mismatched = 0;
+  for (const t of tables) {
+    for (const kind of ['full', 'changed', 'soft'] as const) {
+      const ins = kind === 'full' ? t.writable.map((c) => c.name) : updateColumns(t, kind, changedColumns);
+      const cols = t.writable.filter((c) => ins.includes(c.name));
+      const stagedType = new Map(t.table.staged.columns.map((c) => [c.name, c.dataType]));
+      const differs = cols.length
+        ? cols.map((c) => d.distinct(`s.${d.quoteIdent(c.name)}`, `l.${d.quoteIdent(c.name)}`, stagedType.get(c.name) ?? c.dataType, c.dataType)).join(' OR ')
+        : '1 = 0';
+      const [r] = await conn.query<{ n: number; bad: number }>(
+        `SELECT count(*) AS n, COALESCE(SUM(CASE WHEN l.${d.quoteIdent(t.key[0])} IS NULL OR (${differs}) THEN 1 ELSE 0 END), 0) AS bad
+         FROM ${t.sel} x JOIN ${t.staged} s ON ${keyJoin(d, 's', 'x', t.key)} LEFT JOIN ${t.live} l ON ${keyJoin(d, 'l', 'x', t.key)}
+         WHERE x.reason IS NULL AND x.kind = '${kind}'`,
+      );
+      checked += Number(r.n);
+      mismatched += Number(r.bad);
+    }
+  }
+  return { checked, mismatched };
+}

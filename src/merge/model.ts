@@ -1,0 +1,98 @@
+import type { SoftDeleteMark } from '../crm/flavour.js';
+import type { Relation } from '../crm/relations.js';
+import type { TableInfo } from '../dialect/model.js';
+
+/** What to do when a row conflicts (DESIGN.md safety rule 4: the policy is always explicit). */
+export type ConflictPolicy = 'skip' | 'overwrite' | 'abort';
+
+/** Which rows of the root table to bring back. Several kinds may be combined (union). */
+export type Selection =
+  /** Rows in the backup whose key is gone from live: inserted. */
+  | { kind: 'deleted' }
+  /** Rows live has only flagged as deleted: the flag and the columns it touched are restored. */
+  | { kind: 'soft-deleted' }
+  /** Rows that differ: reverted to the backup's values (all compared columns, or `columns`). */
+  | { kind: 'changed'; columns?: string[] }
+  /** Explicit keys (from --keys / --keys-from). Each is inserted, or a key-exists conflict. */
+  | { kind: 'keys'; keys: Record<string, unknown>[] }
+  /** Staged rows matching a condition. Each is inserted, or a key-exists conflict. */
+  | { kind: 'where'; where: string };
+
+/** A table that takes part in a merge: its live and staged forms. */
+export interface MergeTable {
+  live: TableInfo;
+  staged: TableInfo;
+  key: string[];
+  softDelete?: SoftDeleteMark | null;
+}
+
+/** Everything a merge needs, already checked against introspection. */
+export interface MergeRequest {
+  backupId: string;
+  /** The table the selection is about. */
+  root: MergeTable;
+  selections: Selection[];
+  /** Further filter on the root's staged rows. */
+  where?: string;
+  /** Other staged tables --with-related may bring rows from, and the relations that link them. */
+  related: MergeTable[];
+  relations: Relation[];
+  withRelated: boolean;
+  policy: ConflictPolicy;
+  /** sha256 hex of normalised identifiers that must never come back (see erasures). */
+  erasureHashes: string[];
+  /** Seconds to wait for a row lock, and for one statement. */
+  lockTimeoutSeconds?: number;
+  statementTimeoutSeconds?: number;
+  /** Rows per INSERT … SELECT / UPDATE batch. */
+  batchSize?: number;
+}
+
+/** Why a row is not written. */
+export type SkipReason =
+  | 'key-exists'
+  | 'unique-collision'
+  | 'missing-parent'
+  | 'changed-since-diff'
+  | 'erasure';
+
+/** One row's outcome, as the report lists it. */
+export interface RowOutcome {
+  table: string;
+  key: Record<string, unknown>;
+  outcome: 'inserted' | 'updated' | 'skipped' | 'would-insert' | 'would-update';
+  reason?: string;
+}
+
+/** One table of the plan. */
+export interface PlannedTable {
+  schema: string;
+  name: string;
+  /** Position in the write order (parents first). */
+  order: number;
+  inserts: number;
+  updates: number;
+  skipped: number;
+  /** Counts of skip/conflict reasons. */
+  conflicts: Partial<Record<SkipReason, number>>;
+  /** Columns written. */
+  columns: string[];
+  /** Why rows of this table are part of the plan. */
+  via: string;
+}
+
+/** The result of a dry run or an apply. */
+export interface MergeResult {
+  mergeId: string;
+  applied: boolean;
+  backupId: string;
+  policy: ConflictPolicy;
+  tables: PlannedTable[];
+  totals: { inserted: number; updated: number; skipped: number };
+  /** The SQL statements that write live rows, in order (with --sql printed whole). */
+  sql: string[];
+  /** After an apply: rows that do not match the backup after commit (must be 0). */
+  verify?: { checked: number; mismatched: number };
+  /** Seconds the write transaction took. */
+  durationSeconds: number;
+}

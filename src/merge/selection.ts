@@ -1,0 +1,142 @@
+import type { Relation } from '../crm/relations.js';
+import type { Dialect } from '../dialect/dialect.js';
+import type { Queryable } from '../dialect/queryable.js';
+import { diffConditions } from '../diff/sql.js';
+import { planDiff } from '../diff/plan.js';
+import { UserError } from '../errors.js';
+import { colList, keyJoin, type TableCtx } from './context.js';
+import type { MergeRequest, Selection } from './model.js';
+
+/**
+ * Creates the selection table of every merge table in the staging namespace (never in live):
+ * key columns typed as staged, plus op (insert|update), kind (full|changed|soft), reason
+ * (why skipped), live_hash (the live row when selected: "changed since diff" check) and seq.
+ */
+export async function createSelectionTables(conn: Queryable, d: Dialect, tables: TableCtx[]): Promise<void> {
+  for (const t of tables) {
+    await conn.query(`DROP TABLE IF EXISTS ${t.sel}`);
+    await conn.query(
+      `CREATE TABLE ${t.sel} AS SELECT ${colList(d, 's', t.key)}, ${d.nullText(10)} AS op, ${d.nullText(10)} AS kind, ${d.nullText(200)} AS reason, ${d.nullText(32)} AS live_hash FROM ${t.staged} s WHERE 1 = 0`,
+    );
+    await conn.query(d.addSequenceColumn(t.sel, 'seq'));
+    const idx = d.quoteIdent(`${t.selName}_k`.slice(0, 63));
+    await conn.query(`CREATE INDEX ${idx} ON ${t.sel} (${colList(d, null, t.key)})`);
+  }
+}
+
+/** Drops the selection tables (after the merge, and on failure). */
+export async function dropSelectionTables(conn: Queryable, tables: TableCtx[]): Promise<void> {
+  for (const t of tables) await conn.query(`DROP TABLE IF EXISTS ${t.sel}`).catch(() => undefined);
+}
+
+/** Fills the root table's selection from the request's selections (a union, no duplicates). */
+export async function selectRoot(conn: Queryable, d: Dialect, root: TableCtx, req: MergeRequest): Promise<void> {
+  const { staged, live } = root.table;
+  const plan = planDiff({ staged, live, key: root.key, softDelete: root.table.softDelete ?? null });
+  const cond = diffConditions(d, plan);
+  const notYet = `NOT EXISTS (SELECT 1 FROM ${root.sel} x WHERE ${keyJoin(d, 'x', 's', root.key)})`;
+  const extra = req.where ? ` AND (${req.where})` : '';
+  const hash = d.rowHash('l', root.writable.map((c) => ({ name: c.name, dataType: c.dataType })));
+  const ins = (select: string) => `INSERT INTO ${root.sel} (${colList(d, null, root.key)}, op, kind, live_hash) ${select}`;
+  const keysOf = colList(d, 's', root.key);
+  const S = `(SELECT * FROM ${root.staged}${req.where ? ` WHERE (${req.where})` : ''})`;
+  for (const sel of req.selections) {
+    switch (sel.kind) {
+      case 'deleted':
+        await conn.query(ins(`SELECT ${keysOf}, 'insert', 'full', NULL FROM ${S} s WHERE NOT EXISTS (SELECT 1 FROM ${root.live} l WHERE ${cond.on}) AND ${notYet} ORDER BY ${keysOf}`));
+        break;
+      case 'soft-deleted':
+        if (!plan.softDelete) {
+          throw new UserError(`table ${root.display} has no soft-delete column that crm-rescue knows`, 'Use --changed (optionally --columns) to revert the columns instead');
+        }
+        await conn.query(ins(`SELECT ${keysOf}, 'update', 'soft', ${hash} FROM ${S} s JOIN ${root.live} l ON ${cond.on} WHERE ${cond.soft} AND ${notYet} ORDER BY ${keysOf}`));
+        break;
+      case 'changed': {
+        const cplan = planDiff({ staged, live, key: root.key, softDelete: root.table.softDelete ?? null, ...(sel.columns?.length && { columns: sel.columns }) });
+        const c = diffConditions(d, cplan);
+        await conn.query(ins(`SELECT ${keysOf}, 'update', 'changed', ${hash} FROM ${S} s JOIN ${root.live} l ON ${c.on} WHERE ${c.changed} AND NOT ${c.soft} AND ${notYet} ORDER BY ${keysOf}`));
+        break;
+      }
+      case 'where':
+        await conn.query(ins(`SELECT ${keysOf}, 'insert', 'full', NULL FROM ${root.staged} s WHERE (${sel.where})${extra} AND ${notYet} ORDER BY ${keysOf}`));
+        break;
+      case 'keys':
+        await selectKeys(conn, d, root, sel.keys);
+        break;
+    }
+  }
+}
+
+/** Loads explicit keys; every key must exist in staging, else a UserError names the first ones. */
+async function selectKeys(conn: Queryable, d: Dialect, root: TableCtx, keys: Record<string, unknown>[]): Promise<void> {
+  const batch = 500;
+  for (let i = 0; i < keys.length; i += batch) {
+    const part = keys.slice(i, i + batch);
+    const params: unknown[] = [];
+    const rows = part.map((k) => `(${root.key.map((c) => {
+      if (!(c in k)) throw new UserError(`key ${JSON.stringify(k)} has no value for "${c}"`, `Keys of ${root.display} are (${root.key.join(', ')})`);
+      params.push(k[c]);
+      return d.placeholder(params.length);
+    }).join(', ')}, 'insert', 'full')`);
+    await conn.query(`INSERT INTO ${root.sel} (${colList(d, null, root.key)}, op, kind) VALUES ${rows.join(', ')}`, params);
+  }
+  // Duplicates given twice are harmless but would be written twice: keep the first.
+  const missing = await conn.query<Record<string, unknown>>(
+    `SELECT ${colList(d, 'x', root.key)} FROM ${root.sel} x WHERE NOT EXISTS (SELECT 1 FROM ${root.staged} s WHERE ${keyJoin(d, 's', 'x', root.key)}) LIMIT 5`,
+  );
+  if (missing.length) {
+    throw new UserError(
+      `${missing.length === 5 ? 'at least 5 keys are' : `${missing.length} key(s) ${missing.length === 1 ? 'is' : 'are'}`} not in the backup's ${root.display}: ${missing.map((m) => JSON.stringify(m)).join(', ')}`,
+      'Check the keys (crm-rescue diff lists the deleted ones)',
+    );
+  }
+  const dups = await conn.query(`SELECT 1 FROM ${root.sel} GROUP BY ${colList(d, null, root.key)} HAVING count(*) > 1 LIMIT 1`);
+  if (dups.length) throw new UserError('the same key is given more than once', 'Give each key once');
+}
+
+/**
+ * --with-related: brings rows of related staged tables along, until nothing changes: children
+ * of selected rows that are gone from live (a contact's relation rows and notes), and parents of
+ * brought-back rows that are gone from live too (the other side of a relation table).
+ */
+export async function expandRelated(conn: Queryable, d: Dialect, tables: TableCtx[], relations: Relation[]): Promise<number> {
+  const byId = new Map(tables.map((t) => [`${t.table.live.schema}\0${t.table.live.name}`, t]));
+  const find = (r: { schema: string; name: string }) => byId.get(`${r.schema}\0${r.name}`);
+  const count = async () => {
+    let n = 0;
+    for (const t of tables) n += Number((await conn.query<{ n: number }>(`SELECT count(*) AS n FROM ${t.sel}`))[0].n);
+    return n;
+  };
+  let before = await count();
+  const start = before;
+  for (let round = 0; round < 6; round++) {
+    for (const r of relations) {
+      const parent = find(r.parent);
+      const child = find(r.child);
+      if (!parent || !child) continue;
+      const fk = r.childColumns.map((c, i) => `c.${d.quoteIdent(c)} = p.${d.quoteIdent(r.parentColumns[i])}`).join(' AND ');
+      const disc = r.discriminator ? ` AND c.${d.quoteIdent(r.discriminator.column)} = ${d.quoteLiteral(r.discriminator.value)}` : '';
+      // Children of selected parents, missing from live.
+      await conn.query(
+        `INSERT INTO ${child.sel} (${colList(d, null, child.key)}, op, kind)
+         SELECT DISTINCT ${colList(d, 'c', child.key)}, 'insert', 'full'
+         FROM ${child.staged} c JOIN ${parent.staged} p ON ${fk}${disc} JOIN ${parent.sel} sp ON ${keyJoin(d, 'sp', 'p', parent.key)}
+         WHERE NOT EXISTS (SELECT 1 FROM ${child.live} l WHERE ${keyJoin(d, 'l', 'c', child.key)})
+           AND NOT EXISTS (SELECT 1 FROM ${child.sel} x WHERE ${keyJoin(d, 'x', 'c', child.key)})`,
+      );
+      // Parents of rows being inserted, missing from live (but in the backup).
+      await conn.query(
+        `INSERT INTO ${parent.sel} (${colList(d, null, parent.key)}, op, kind)
+         SELECT DISTINCT ${colList(d, 'p', parent.key)}, 'insert', 'full'
+         FROM ${child.sel} sc JOIN ${child.staged} c ON ${keyJoin(d, 'sc', 'c', child.key)} JOIN ${parent.staged} p ON ${fk}${disc}
+         WHERE sc.op = 'insert'
+           AND NOT EXISTS (SELECT 1 FROM ${parent.live} l WHERE ${keyJoin(d, 'l', 'p', parent.key)})
+           AND NOT EXISTS (SELECT 1 FROM ${parent.sel} x WHERE ${keyJoin(d, 'x', 'p', parent.key)})`,
+      );
+    }
+    const now = await count();
+    if (now === before) break;
+    before = now;
+  }
+  return before - start;
+}

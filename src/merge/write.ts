@@ -1,0 +1,79 @@
+import type { Dialect } from '../dialect/dialect.js';
+import type { Queryable } from '../dialect/queryable.js';
+import { colList, keyJoin, type TableCtx } from './context.js';
+
+/** The columns an update of a given kind writes. */
+export function updateColumns(t: TableCtx, kind: 'full' | 'changed' | 'soft', changedColumns?: string[]): string[] {
+  const nonKey = t.writable.map((c) => c.name).filter((c) => !t.key.includes(c));
+  if (kind === 'full') return nonKey;
+  if (kind === 'changed') return changedColumns?.length ? nonKey.filter((c) => changedColumns.includes(c)) : nonKey;
+  const mark = t.table.softDelete;
+  if (!mark) return [];
+  return nonKey.filter((c) => c === mark.column || mark.touches.includes(c));
+}
+
+/** Counts written per table. */
+export interface WriteCounts {
+  inserted: number;
+  updated: number;
+}
+
+/**
+ * Writes one table's selected rows, set-based and in batches of `seq` ranges: previous live
+ * values into the "before" shadow, INSERT … SELECT / UPDATE … JOIN from staging, then the
+ * written values into the "after" shadow. Every statement runs in the caller's transaction;
+ * `log` receives each distinct statement once (the SQL preview).
+ */
+export async function writeTable(
+  conn: Queryable,
+  d: Dialect,
+  t: TableCtx,
+  opts: { batchSize: number; changedColumns?: string[]; log: (sql: string) => void; onBatch?: (rows: number) => void },
+): Promise<WriteCounts> {
+  const [{ lo, hi }] = await conn.query<{ lo: number | null; hi: number | null }>(`SELECT min(seq) AS lo, max(seq) AS hi FROM ${t.sel}`);
+  const counts: WriteCounts = { inserted: 0, updated: 0 };
+  if (lo === null || hi === null) return counts;
+  const all = t.writable.map((c) => c.name);
+  const kinds = (['full', 'changed', 'soft'] as const).map((k) => ({ kind: k, cols: updateColumns(t, k, opts.changedColumns) }));
+  const [{ ins, upd }] = await conn.query<{ ins: number; upd: number }>(
+    `SELECT COALESCE(SUM(CASE WHEN op = 'insert' THEN 1 ELSE 0 END), 0) AS ins, COALESCE(SUM(CASE WHEN op = 'update' THEN 1 ELSE 0 END), 0) AS upd FROM ${t.sel} WHERE reason IS NULL`,
+  );
+  counts.inserted = Number(ins);
+  counts.updated = Number(upd);
+  const seen = new Set<string>();
+  const run = async (template: string, a: number, b: number) => {
+    if (!seen.has(template)) {
+      seen.add(template);
+      opts.log(template.replace(/\{\{a\}\}/g, String(a)).replace(/\{\{b\}\}/g, String(b)));
+    }
+    await conn.query(template.replace(/\{\{a\}\}/g, String(a)).replace(/\{\{b\}\}/g, String(b)));
+  };
+  const range = (alias: string) => `${alias}.reason IS NULL AND ${alias}.seq > {{a}} AND ${alias}.seq <= {{b}}`;
+  const beforeSql = `INSERT INTO ${t.before} (${colList(d, null, all)}) SELECT ${colList(d, 'l', all)} FROM ${t.live} l JOIN ${t.sel} x ON ${keyJoin(d, 'l', 'x', t.key)} WHERE x.op = 'update' AND ${range('x')}`;
+  const insertSql = `INSERT INTO ${t.live} (${colList(d, null, all)}) SELECT ${colList(d, 's', all)} FROM ${t.staged} s JOIN ${t.sel} x ON ${keyJoin(d, 's', 'x', t.key)} WHERE x.op = 'insert' AND ${range('x')} ORDER BY x.seq`;
+  const updateSqls = kinds
+    .filter((k) => k.cols.length)
+    .map((k) =>
+      d.updateJoin({
+        target: t.live,
+        alias: 'l',
+        sources: [
+          { table: t.staged, alias: 's', on: keyJoin(d, 's', 'l', t.key) },
+          { table: t.sel, alias: 'x', on: keyJoin(d, 'x', 's', t.key) },
+        ],
+        set: k.cols.map((c) => [c, `s.${d.quoteIdent(c)}`]),
+        where: `x.op = 'update' AND x.kind = '${k.kind}' AND ${range('x')}`,
+      }),
+    );
+  const afterSql = `INSERT INTO ${t.after} (${colList(d, null, all)}, ${d.quoteIdent('crm_rescue_op')}, ${d.quoteIdent('crm_rescue_kind')}) SELECT ${colList(d, 'l', all)}, x.op, x.kind FROM ${t.live} l JOIN ${t.sel} x ON ${keyJoin(d, 'l', 'x', t.key)} WHERE ${range('x')}`;
+  for (let a = lo - 1; a < hi; a += opts.batchSize) {
+    const b = Math.min(hi, a + opts.batchSize);
+    await run(beforeSql, a, b);
+    await run(insertSql, a, b);
+    for (const u of updateSqls) await run(u, a, b);
+    await run(afterSql, a, b);
+    opts.onBatch?.(b - a);
+  }
+  if (counts.inserted) await d.fixSequences(conn, { schema: t.table.live.schema, name: t.table.live.name, columns: t.table.live.columns });
+  return counts;
+}
