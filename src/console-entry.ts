@@ -1,15 +1,55 @@
+import { openFromArgs } from './cli/target-flags.js';
+import type { GlobalArgs } from './cli/global-args.js';
 import { UserError } from './errors.js';
 
 /**
- * `crm-rescue` with no verb opens the console. It needs a terminal; without one, point to the
- * non-interactive verbs.
+ * `crm-rescue` with no verb opens the console. It needs a terminal it can put in raw mode;
+ * without one, point to the non-interactive verbs.
  */
-export async function openConsole(_args: Record<string, unknown>): Promise<number> {
-  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+export async function openConsole(args: GlobalArgs): Promise<number> {
+  assertInteractiveTerminal(process.stdin, process.stdout);
+  // Before anything imports Ink (and chalk, and is-in-ci): they read the environment once.
+  prepareEnvironment(process.env);
+  // Connect first: a password prompt belongs on the normal screen, not the console's.
+  const db = await openFromArgs(args);
+  try {
+    const [{ servicesFromDb }, { runConsole }, { lastBackupProvider }] = await Promise.all([
+      import('./tui/services-from-db.js'),
+      import('./tui/run-console.js'),
+      import('./tui/providers/last-backup.js'),
+    ]);
+    // Deletion spikes plug in here once the audit module offers them.
+    return await runConsole(servicesFromDb(db, { lastBackup: lastBackupProvider(db.target) }));
+  } finally {
+    await db.close().catch(() => undefined);
+  }
+}
+
+/** Refuses to start without a TTY on both ends, or without raw mode (ssh without -t). */
+export function assertInteractiveTerminal(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): void {
+  if (!stdout.isTTY || !stdin.isTTY) {
     throw new UserError(
       'the console needs a terminal (stdin and stdout are not a TTY)',
       'Use the verbs instead: crm-rescue --help lists them (inspect, demo, …)',
     );
   }
-  throw new UserError('the console is not available in this build yet', 'Use the verbs: crm-rescue --help');
+  try {
+    if (typeof stdin.setRawMode !== 'function') throw new Error('no setRawMode');
+    stdin.setRawMode(true);
+    stdin.setRawMode(false);
+  } catch {
+    throw new UserError(
+      'the console needs a terminal that accepts raw keyboard input (over ssh, use ssh -t)',
+      'Or use the verbs instead: crm-rescue --help lists them (inspect, demo, …)',
+    );
+  }
+}
+
+/**
+ * NO_COLOR turns chalk off too (belt and braces: the theme already passes no colours), and a CI
+ * variable must not put Ink in its one-frame CI mode: a console on a TTY has a person at it.
+ */
+function prepareEnvironment(env: NodeJS.ProcessEnv): void {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '' && env.FORCE_COLOR === undefined) env.FORCE_COLOR = '0';
+  for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) if (name in env) env[name] = 'false';
 }

@@ -24,6 +24,14 @@ export interface SoftDeleteMark {
   actorColumn?: string;
   /** The column holding when, when the CRM records that on the row. */
   timeColumn?: string;
+  /**
+   * Set when the mark lives on another table's row: vtiger module tables (`vtiger_account`) are
+   * soft-deleted through their `vtiger_crmentity` row, SuiteCRM `<table>_cstm` rows through their
+   * base row. Then `column`, `touches`, `actorColumn` and `timeColumn` are columns of `via.table`
+   * (not of the table asked about), and a row is deleted when the `via.table` row whose
+   * `via.refColumns` equal this row's `via.columns` carries the mark.
+   */
+  via?: { table: TableRef; columns: string[]; refColumns: string[] };
 }
 
 /** A relation the CRM uses but does not declare as a foreign key. */
@@ -36,12 +44,22 @@ export interface ImpliedRelation {
   discriminator?: { column: string; value: string };
   /** Why we believe it, in a few words ("SuiteCRM relation table"). */
   why: string;
+  /**
+   * Child values that mean "no parent" besides NULL, so they are no missing parent: SuiteCRM
+   * writes '' (`acl_actions.created_by`), Dolibarr and vtiger write 0 (`fk_parent = 0`).
+   */
+  noParentValues?: string[];
 }
 
 /** A table (or set) where the CRM records history. */
 export interface AuditSourceRef {
   table: TableRef;
-  /** e.g. `suitecrm-audit`, `vtiger-modtracker`, `espocrm-action-history`, `demo-history`. */
+  /**
+   * What reads it: `suitecrm-audit`, `vtiger-modtracker`, `vtiger-modtracker-detail`,
+   * `vtiger-recycle-bin`, `espocrm-action-history`, `espocrm-stream`, `dolibarr-agenda`,
+   * `dolibarr-security-events`, `dolibarr-blockedlog`, `odoo-mail-message`, `odoo-mail-tracking`,
+   * `odoo-auditlog`, `odoo-auditlog-line`, `twenty-timeline`, `twenty-audit-log`, `demo-history`.
+   */
   kind: string;
   description: string;
 }

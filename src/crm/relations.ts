@@ -12,6 +12,8 @@ export interface Relation {
   discriminator?: { column: string; value: string };
   /** For implied relations: why we believe it. For declared ones: the ON DELETE rule. */
   note: string;
+  /** Implied relations: child values that mean "no parent" besides NULL ('' in SuiteCRM, 0 in Dolibarr). */
+  noParentValues?: string[];
 }
 
 /** Every relation of the snapshot: declared foreign keys first, then the flavour's implied ones. */
@@ -41,6 +43,7 @@ export function relationsOf(snapshot: SchemaSnapshot, knowledge: CrmKnowledge): 
       source: 'implied',
       ...(r.discriminator && { discriminator: r.discriminator }),
       note: r.why,
+      ...(r.noParentValues && { noParentValues: r.noParentValues }),
     };
     if (!declared.has(relationKey(rel))) out.push(rel);
   }

@@ -1,5 +1,5 @@
 import { loadSql } from '../util/sql-file.js';
-import type { Dialect } from './dialect.js';
+import type { Dialect, IntrospectOptions } from './dialect.js';
 import type { Privileges, SchemaSnapshot, TableInfo } from './model.js';
 import type { Queryable } from './queryable.js';
 import { quoteStringLiteral, quoteWith } from './quote.js';
@@ -68,13 +68,16 @@ export const mysqlDialect: Dialect = {
     return String(row.v);
   },
 
-  async introspect(db: Queryable): Promise<SchemaSnapshot> {
-    const [{ database }] = await db.query<{ database: string }>('SELECT DATABASE() AS `database`');
+  async introspect(db: Queryable, options: IntrospectOptions = {}): Promise<SchemaSnapshot> {
+    // MySQL reads one database: the connection's, or the one named (a staging database).
+    const [{ current }] = await db.query<{ current: string }>('SELECT DATABASE() AS `current`');
+    const database = options.schemas?.[0] ?? current;
+    const p = [database];
     const [tables, columns, keys, fks, serverVersion] = await Promise.all([
-      db.query<{ schema: string; name: string; row_estimate: number | string | null; bytes: number | string }>(loadSql('introspect/mysql/tables')),
-      db.query<MyColumnRow>(loadSql('introspect/mysql/columns')),
-      db.query<MyKeyRow>(loadSql('introspect/mysql/keys')),
-      db.query<MyFkRow>(loadSql('introspect/mysql/foreign-keys')),
+      db.query<{ schema: string; name: string; row_estimate: number | string | null; bytes: number | string }>(loadSql('introspect/mysql/tables'), p),
+      db.query<MyColumnRow>(loadSql('introspect/mysql/columns'), p),
+      db.query<MyKeyRow>(loadSql('introspect/mysql/keys'), p),
+      db.query<MyFkRow>(loadSql('introspect/mysql/foreign-keys'), p),
       this.serverVersion(db),
     ]);
     const byName = new Map<string, TableInfo>();

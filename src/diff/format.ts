@@ -23,7 +23,7 @@ export function formatDiffSummary(s: DiffSummary, width = 80): string {
 export function formatDiffRow(r: DiffRow, width = 80): string {
   const cls = pad(r.class === 'soft-deleted' ? 'soft-del' : r.class, 8);
   const key = Object.values(r.key).map(show).join(',');
-  const keyW = Math.min(38, Math.max(12, Math.floor(width / 3)));
+  const keyW = Math.min(Math.floor(width / 2), Math.max(12, [...key].length));
   let detail: string;
   if (r.class === 'changed' || r.class === 'soft-deleted') {
     detail = (r.changedColumns ?? []).map((c) => `${c}: ${show(r.before?.[c])} → ${show(r.after?.[c])}`).join('; ');

@@ -1,0 +1,271 @@
+import type { Argv, CommandModule } from 'yargs';
+import {
+  adviseIndexes,
+  ALL_SOURCES,
+  availableSources,
+  catalogBackupProvider,
+  defaultTimelineRange,
+  deletionEvents,
+  formatEventHeader,
+  formatEventLine,
+  formatIncidents,
+  formatIndexAdvice,
+  formatInstall,
+  formatSources,
+  formatUninstall,
+  INCIDENT_DEFAULTS,
+  installTriggerAudit,
+  listIncidents,
+  loadAuditContext,
+  noSourceError,
+  parseDuration,
+  parseTimeArg,
+  selectSources,
+  timeline,
+  uninstallTriggerAudit,
+  type BucketSize,
+  type EventFilter,
+} from '../src/audit/index.js';
+import type { GlobalArgs } from '../src/cli/global-args.js';
+import { note, printJson, printNdjson, printText } from '../src/cli/output.js';
+import { openFromArgs } from '../src/cli/target-flags.js';
+import type { Db } from '../src/connect/open.js';
+import { UsageError } from '../src/errors.js';
+import { catalogDir } from '../src/util/paths.js';
+
+interface AuditArgs extends GlobalArgs {
+  since?: string;
+  until?: string;
+  table?: string;
+  user?: string;
+  limit?: number;
+  source?: string[];
+  cursor?: string;
+  suggestIndex?: boolean;
+  images?: boolean;
+  gap?: string;
+  minRows?: number;
+  dir?: string;
+  tables?: string[];
+  all?: boolean;
+  updates?: boolean;
+  dropLog?: boolean;
+  bucket?: string;
+}
+
+const width = () => Math.max(60, process.stdout.columns || 80);
+
+/** `--source a,b --source c` → [a, b, c]. */
+function listArg(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+function filterFrom(args: AuditArgs): EventFilter {
+  const now = Date.now();
+  const filter: EventFilter = {
+    since: args.since ? parseTimeArg(args.since, '--since', now) : undefined,
+    until: args.until ? parseTimeArg(args.until, '--until', now) : undefined,
+    table: args.table,
+    user: args.user,
+  };
+  if (filter.since && filter.until && filter.since >= filter.until) throw new UsageError('--since must be before --until', 'Times are ISO 8601 UTC or relative (2h, 7d)');
+  return filter;
+}
+
+async function withDb<T>(args: AuditArgs, readOnly: boolean, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openFromArgs(args, { readOnly });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Loads the context and the chosen sources; no source at all is exit 1 with what to do. */
+async function sourcesFor(db: Db, args: AuditArgs) {
+  const ctx = await loadAuditContext(db);
+  if (availableSources(ctx).length === 0) throw noSourceError(ctx);
+  return selectSources(ctx, listArg(args.source));
+}
+
+const filterOptions = (y: Argv) =>
+  y
+    .option('since', { type: 'string', describe: 'From this time: ISO 8601 (UTC unless a zone is given) or relative (2h, 7d)' })
+    .option('until', { type: 'string', describe: 'Before this time (same forms as --since)' })
+    .option('table', { type: 'string', describe: 'Only deletions of this table' })
+    .option('user', { type: 'string', describe: 'Only deletions by this actor (id or name)' })
+    .option('source', { type: 'string', array: true, describe: `Only these audit sources (${ALL_SOURCES.map((s) => s.id).join(', ')})` });
+
+const deletions: CommandModule<GlobalArgs, AuditArgs> = {
+  command: 'deletions',
+  describe: 'List deleted rows newest first: time, table, key, actor, hard|soft, source (NDJSON with --json)',
+  builder: (y) =>
+    filterOptions(y)
+      .option('limit', { type: 'number', default: 100, describe: 'Events to print (0: all, page by page)' })
+      .option('cursor', { type: 'string', describe: 'Continue after this event (its cursor, from --json output)' })
+      .option('suggest-index', { type: 'boolean', default: false, describe: 'Print the CREATE INDEX statements that would make the first page instant, and stop' })
+      .option('images', { type: 'boolean', default: true, describe: 'Include row images in --json output (--no-images: smaller)' })
+      .example('$0 audit deletions --since 2h', 'What was deleted in the last two hours')
+      .example('$0 audit deletions --table contacts --user jdoe --json', 'NDJSON, one event per line') as never,
+  handler: async (argv) => {
+    const args = argv as AuditArgs;
+    const filter = filterFrom(args);
+    const limit = args.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 0) throw new UsageError('--limit must be a whole number ≥ 0', '0 prints everything');
+    await withDb(args, true, async (db) => {
+      const { ctx, sources } = await sourcesFor(db, args);
+      const advice = await adviseIndexes(db, ctx, sources, filter);
+      if (args.suggestIndex) {
+        if (args.json) printJson({ indexes: advice.map((a) => ({ table: a.table, columns: a.columns, rowEstimate: a.rowEstimate, ddl: a.ddl })) });
+        else if (advice.length) printText(advice.map((a) => a.ddl).join('\n'));
+        if (!advice.length) note('crm-rescue: no index needed: the first page of every source is already an index range scan (or its table is small)');
+        return;
+      }
+      if (advice.length) note(formatIndexAdvice(advice));
+      const showSource = sources.length > 1;
+      if (!args.json) printText(formatEventHeader(width(), showSource));
+      let cursor = args.cursor ?? null;
+      let printed = 0;
+      for (;;) {
+        const pageSize = limit === 0 ? 500 : Math.min(500, limit - printed);
+        const page = await deletionEvents(db, ctx, sources, { filter, cursor, limit: pageSize, images: Boolean(args.json && args.images) });
+        for (const e of page.events) {
+          if (args.json) printNdjson(e);
+          else printText(formatEventLine(e, width(), showSource));
+        }
+        printed += page.events.length;
+        cursor = page.next;
+        if (!cursor || (limit > 0 && printed >= limit)) break;
+      }
+      if (printed === 0) note('crm-rescue: no deletions match');
+      else if (cursor) note(`crm-rescue: ${printed} events shown; more with --cursor ${cursor}`);
+    });
+  },
+};
+
+const incidents: CommandModule<GlobalArgs, AuditArgs> = {
+  command: 'incidents',
+  describe: 'Group deletions into incidents: bursts by one actor, with tables, counts and the backup before each',
+  builder: (y) =>
+    filterOptions(y)
+      .option('gap', { type: 'string', default: '5m', describe: 'A burst ends where the next deletion is further away than this' })
+      .option('min-rows', { type: 'number', default: INCIDENT_DEFAULTS.minRows, describe: 'Smallest burst that counts as an incident' })
+      .option('limit', { type: 'number', default: INCIDENT_DEFAULTS.limit, describe: 'Newest incidents to show' })
+      .option('dir', { type: 'string', describe: 'Backup catalog folder (default $CRM_RESCUE_HOME/backups)' })
+      .example('$0 audit incidents', 'Newest incidents with the backup to restore from')
+      .example('$0 audit incidents --gap 2m --min-rows 100 --since 7d --json', 'Stricter, last week, as JSON') as never,
+  handler: async (argv) => {
+    const args = argv as AuditArgs;
+    const filter = filterFrom(args);
+    const gapMs = parseDuration(args.gap ?? '5m', '--gap');
+    const minRows = args.minRows ?? INCIDENT_DEFAULTS.minRows;
+    if (!Number.isInteger(minRows) || minRows < 1) throw new UsageError('--min-rows must be a whole number ≥ 1', 'e.g. --min-rows 20');
+    await withDb(args, true, async (db) => {
+      const { ctx, sources } = await sourcesFor(db, args);
+      const backups = await catalogBackupProvider(db.target, catalogDir(args.dir));
+      const found = await listIncidents(db, ctx, sources, { ...filter, gapMs, minRows, limit: args.limit, backups });
+      if (args.json) printJson({ gapMs, minRows, incidents: found });
+      else printText(formatIncidents(found, width()));
+    });
+  },
+};
+
+const timelineCmd: CommandModule<GlobalArgs, AuditArgs> = {
+  command: 'timeline',
+  describe: 'Deletions per minute, hour or day (hard and soft), counted in the database',
+  builder: (y) =>
+    filterOptions(y).option('bucket', { type: 'string', default: 'hour', choices: ['minute', 'hour', 'day'], describe: 'Bucket size' }) as never,
+  handler: async (argv) => {
+    const args = argv as AuditArgs;
+    const filter = filterFrom(args);
+    const bucket = (args.bucket ?? 'hour') as BucketSize;
+    const range = defaultTimelineRange(bucket);
+    await withDb(args, true, async (db) => {
+      const { ctx, sources } = await sourcesFor(db, args);
+      const buckets = await timeline(db, ctx, sources, { since: filter.since ?? range.since, until: filter.until ?? range.until }, bucket, filter);
+      if (args.json) printJson({ bucket, buckets });
+      else {
+        const max = Math.max(1, ...buckets.map((b) => b.hard + b.soft));
+        const bar = Math.max(10, width() - 38);
+        const rows = buckets.filter((b) => b.hard + b.soft > 0);
+        printText(
+          rows.length
+            ? rows.map((b) => `${b.start.slice(0, 16).replace('T', ' ')}  ${String(b.hard).padStart(7)} ${String(b.soft).padStart(7)}  ${'#'.repeat(Math.max(1, Math.round(((b.hard + b.soft) / max) * bar)))}`).join('\n')
+            : 'No deletions in the range.',
+        );
+      }
+    });
+  },
+};
+
+const sourcesCmd: CommandModule<GlobalArgs, AuditArgs> = {
+  command: 'sources',
+  describe: 'Which audit sources this database has, and what each cannot see',
+  handler: async (argv) => {
+    const args = argv as AuditArgs;
+    await withDb(args, true, async (db) => {
+      const ctx = await loadAuditContext(db);
+      const available = availableSources(ctx);
+      if (args.json) {
+        printJson({
+          database: ctx.snapshot.database,
+          flavour: ctx.knowledge.flavour,
+          sources: ALL_SOURCES.map((s) => ({ id: s.id, description: s.describe(), available: available.includes(s), caveat: available.includes(s) ? (s.caveat?.(ctx) ?? null) : null })),
+        });
+      } else printText(formatSources(ctx, ALL_SOURCES, available, width()));
+    });
+  },
+};
+
+const install: CommandModule<GlobalArgs, AuditArgs> = {
+  command: 'install',
+  describe: "Install crm-rescue's trigger audit: a log of every deleted row, in full, on the chosen tables",
+  builder: (y) =>
+    y
+      .option('tables', { type: 'string', array: true, describe: 'Tables to audit: a,b or schema.t (repeatable)' })
+      .option('all', { type: 'boolean', default: false, describe: 'Every table of the target' })
+      .option('updates', { type: 'boolean', default: false, describe: 'Also log the old row of every UPDATE' })
+      .example('$0 audit install --all', 'Audit deletes on every table')
+      .example('$0 audit install --tables contacts,accounts --updates', 'Deletes and updates of two tables') as never,
+  handler: async (argv) => {
+    const args = argv as AuditArgs;
+    await withDb(args, false, async (db) => {
+      const result = await installTriggerAudit(db, { tables: listArg(args.tables), all: args.all, updates: args.updates });
+      if (args.json) printJson(result);
+      else printText(formatInstall(result));
+    });
+  },
+};
+
+const uninstall: CommandModule<GlobalArgs, AuditArgs> = {
+  command: 'uninstall',
+  describe: 'Remove what audit install created (triggers, functions, registry; the log only when empty or with --drop-log)',
+  builder: (y) =>
+    y
+      .option('tables', { type: 'string', array: true, describe: 'Only these tables (default: all)' })
+      .option('drop-log', { type: 'boolean', default: false, describe: 'Also drop the log when it holds rows' }) as never,
+  handler: async (argv) => {
+    const args = argv as AuditArgs;
+    await withDb(args, false, async (db) => {
+      const result = await uninstallTriggerAudit(db, { tables: listArg(args.tables), dropLog: args.dropLog });
+      if (args.json) printJson(result);
+      else printText(formatUninstall(result));
+    });
+  },
+};
+
+/** `crm-rescue audit …`: localize deletions, and crm-rescue's own trigger audit. */
+export const auditCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'audit <command>',
+  describe: 'Find what was deleted, when and by whom: deletions, incidents, timeline, sources; install the trigger audit',
+  builder: (y) =>
+    y
+      .command(deletions as never)
+      .command(incidents as never)
+      .command(timelineCmd as never)
+      .command(sourcesCmd as never)
+      .command(install as never)
+      .command(uninstall as never)
+      .demandCommand(1, 'Name a subcommand: deletions, incidents, timeline, sources, install or uninstall') as never,
+  handler: () => undefined,
+};

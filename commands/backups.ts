@@ -1,0 +1,149 @@
+import type { Argv, CommandModule } from 'yargs';
+import { findBackup, listBackups } from '../src/backup/catalog.js';
+import { pruneBackups } from '../src/backup/prune.js';
+import { formatBackupList, formatManifest, formatPrune, formatVerify, listItem } from '../src/backup/report.js';
+import { abortOnSignals } from '../src/backup/signals.js';
+import { targetKey } from '../src/backup/target-key.js';
+import { verifyBackup } from '../src/backup/verify.js';
+import type { GlobalArgs } from '../src/cli/global-args.js';
+import { note, printJson, printText } from '../src/cli/output.js';
+import { completeTarget, resolveTarget } from '../src/connect/resolve.js';
+import { parseTargetUrl, type Target } from '../src/connect/target.js';
+import { UsageError, UserError } from '../src/errors.js';
+import { createProgressReporter } from '../src/progress/reporter.js';
+import { catalogDir } from '../src/util/paths.js';
+
+interface BackupsArgs extends GlobalArgs {
+  dir?: string;
+  id?: string;
+  restoreTest?: boolean;
+  jobs?: number;
+  allTargets?: boolean;
+  keepLast?: number;
+  keepDaily?: number;
+  keepWeekly?: number;
+  keepMonthly?: number;
+  dryRun?: boolean;
+}
+
+/** The target named by --url/--profile/CRM_RESCUE_URL/CRM_RESCUE_PROFILE, or null when none is. */
+function explicitTarget(args: GlobalArgs): Target | null {
+  if (!args.url && !args.profile && !process.env.CRM_RESCUE_URL && !process.env.CRM_RESCUE_PROFILE) return null;
+  return resolveTarget({ url: args.url, profile: args.profile });
+}
+
+const dirOption = (y: Argv) => y.option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' });
+
+const list: CommandModule<GlobalArgs, BackupsArgs> = {
+  command: 'list',
+  describe: "List backups with age, size, tables, status and whether a restore test proved them (the target's, or all)",
+  builder: (y) => dirOption(y) as never,
+  handler: async (args) => {
+    const target = explicitTarget(args);
+    const entries = await listBackups(catalogDir(args.dir), target ? { targetKey: targetKey(target), database: target.database } : {});
+    if (args.json) printJson(entries.map((e) => listItem(e)));
+    else printText(formatBackupList(entries));
+  },
+};
+
+const show: CommandModule<GlobalArgs, BackupsArgs> = {
+  command: 'show <id>',
+  describe: 'Print a backup\'s manifest (id, unique prefix, or "latest")',
+  builder: (y) => dirOption(y).positional('id', { type: 'string', demandOption: true }) as never,
+  handler: async (args) => {
+    const target = explicitTarget(args);
+    const entry = await findBackup(catalogDir(args.dir), args.id!, target ? { targetKey: targetKey(target), database: target.database } : {});
+    if (!entry.manifest) throw new UserError(`backup ${entry.id} is ${entry.status}: ${entry.error ?? 'no manifest'}`);
+    if (args.json) printJson(entry.manifest);
+    else printText(formatManifest(entry.manifest, entry.path));
+  },
+};
+
+const verify: CommandModule<GlobalArgs, BackupsArgs> = {
+  command: 'verify <id>',
+  describe: 'Recompute every sha256 and read the dump\'s table of contents; --restore-test restores it into a scratch database',
+  builder: (y) =>
+    dirOption(y)
+      .positional('id', { type: 'string', demandOption: true })
+      .option('restore-test', { type: 'boolean', default: false, describe: 'Restore into a scratch database, compare row counts, drop it, record the result' })
+      .option('jobs', { type: 'number', describe: 'Parallel jobs (hashing, pg_restore -j)' }) as never,
+  handler: async (args) => {
+    const catalog = catalogDir(args.dir);
+    const target = explicitTarget(args);
+    let restoreTarget: Target | null = null;
+    if (args.restoreTest) {
+      if (target) restoreTarget = target;
+      else {
+        const entry = await findBackup(catalog, args.id!);
+        if (!entry.manifest) throw new UserError(`backup ${entry.id} is ${entry.status}: ${entry.error ?? 'no manifest'}`);
+        restoreTarget = completeTarget(parseTargetUrl(entry.manifest.target, `manifest of ${entry.id}`));
+      }
+    }
+    const reporter = createProgressReporter({ json: args.json });
+    const interrupts = abortOnSignals(() => reporter.end());
+    try {
+      const result = await verifyBackup({
+        catalog,
+        ref: args.id!,
+        targetKey: target ? targetKey(target) : undefined,
+        restoreTest: restoreTarget ? { target: restoreTarget } : null,
+        jobs: args.jobs,
+        onProgress: reporter.listener,
+        signal: interrupts.signal,
+      });
+      reporter.end();
+      if (args.json) printJson(result);
+      else printText(formatVerify(result));
+      if (!result.ok) {
+        const first = result.problems[0];
+        const why = first
+          ? `${first.file}: ${first.problem}${result.problems.length > 1 ? ` (and ${result.problems.length - 1} more)` : ''}`
+          : `restore test failed${result.restoreTest?.error ? `: ${result.restoreTest.error}` : `: ${result.restoreTest?.mismatches.length ?? 0} row-count mismatches`}`;
+        note(`crm-rescue: backup ${result.id} failed verification: ${why}`);
+        process.exitCode = 1;
+      }
+    } finally {
+      reporter.end();
+      interrupts.dispose();
+    }
+  },
+};
+
+const prune: CommandModule<GlobalArgs, BackupsArgs> = {
+  command: 'prune',
+  describe: 'Apply a retention policy (newest backup per day/week/month, restic-style); never removes the newest usable backup',
+  builder: (y) =>
+    dirOption(y)
+      .option('keep-last', { type: 'number', describe: 'Keep the N newest backups' })
+      .option('keep-daily', { type: 'number', describe: 'Keep the newest backup of each of the last N days that have one' })
+      .option('keep-weekly', { type: 'number', describe: 'Keep the newest backup of each of the last N weeks that have one' })
+      .option('keep-monthly', { type: 'number', describe: 'Keep the newest backup of each of the last N months that have one' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be removed; remove nothing' })
+      .option('all-targets', { type: 'boolean', default: false, describe: 'Prune every target in the catalog (each by the same policy)' }) as never,
+  handler: async (args) => {
+    const target = args.allTargets ? null : explicitTarget(args);
+    if (!args.allTargets && !target) {
+      throw new UsageError('prune needs a target', 'Pass --url / --profile (or CRM_RESCUE_URL) for one target, or --all-targets');
+    }
+    for (const k of ['keepLast', 'keepDaily', 'keepWeekly', 'keepMonthly'] as const) {
+      const v = args[k];
+      if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be a whole number ≥ 0`);
+    }
+    const result = await pruneBackups({
+      catalog: catalogDir(args.dir),
+      policy: { keepLast: args.keepLast, keepDaily: args.keepDaily, keepWeekly: args.keepWeekly, keepMonthly: args.keepMonthly },
+      targetKey: target ? targetKey(target) : null,
+      dryRun: Boolean(args.dryRun),
+    });
+    if (args.json) printJson(result);
+    else printText(formatPrune(result));
+  },
+};
+
+/** `crm-rescue backups list|show|verify|prune`: the catalog. */
+export const backupsCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'backups <command>',
+  describe: 'The backup catalog: list, show, verify [--restore-test], prune',
+  builder: (y) => y.command(list).command(show).command(verify).command(prune).demandCommand(1) as never,
+  handler: () => undefined,
+};

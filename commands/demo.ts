@@ -1,0 +1,45 @@
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { GlobalArgs } from '../src/cli/global-args.js';
+import { note, printJson, printText } from '../src/cli/output.js';
+import { DEFAULT_DEMO_DATABASE, DEFAULT_SCALE, describeProgress, formatDemoSummary, openConsoleOnDemo, runDemo } from '../src/demo/index.js';
+
+interface DemoArgs extends GlobalArgs {
+  mysql: boolean;
+  db: string;
+  scale: number;
+  incident: boolean;
+}
+
+/** `crm-rescue demo`: a sandbox CRM with a realistic incident to recover from. */
+export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
+  command: 'demo',
+  describe: 'Create a sandbox CRM database on the local server, with a simulated mass deletion to recover',
+  builder: (y: Argv<GlobalArgs>) =>
+    y
+      .option('mysql', { type: 'boolean', default: false, describe: 'Use MySQL/MariaDB (default PostgreSQL); --url also chooses' })
+      .option('db', { type: 'string', default: DEFAULT_DEMO_DATABASE, describe: 'Demo database name (replaced if it is a previous demo)' })
+      .option('scale', { type: 'number', default: DEFAULT_SCALE, describe: 'Number of contacts (accounts ≈ N/10, notes ≈ N/2, …)' })
+      .option('incident', { type: 'boolean', default: true, describe: 'Simulate the incident (--no-incident: seed only)' })
+      .example('$0 demo', 'PostgreSQL demo at 127.0.0.1:5432, database crm_rescue_demo')
+      .example('$0 demo --mysql --scale 1000000', 'A million contacts on MariaDB')
+      .example('$0 demo --url postgres://me@db:5432 --db sandbox --json', 'On another server, machine-readable') as Argv<DemoArgs>,
+  handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
+    const json = args.json || !process.stdout.isTTY;
+    const report = await runDemo({
+      engine: args.mysql ? 'mysql' : undefined,
+      url: args.url,
+      profile: args.profile,
+      database: args.db,
+      scale: args.scale,
+      incident: args.incident,
+      interactive: Boolean(process.stdin.isTTY) && !args.json,
+      onProgress: args.json ? undefined : (e) => note(describeProgress(e)),
+    });
+    if (json) {
+      printJson(report);
+      return;
+    }
+    printText(formatDemoSummary(report));
+    await openConsoleOnDemo(report);
+  },
+};

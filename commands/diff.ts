@@ -1,0 +1,88 @@
+import type { CommandModule } from 'yargs';
+import type { GlobalArgs } from '../src/cli/global-args.js';
+import { note, printNdjson, printText } from '../src/cli/output.js';
+import { openFromArgs } from '../src/cli/target-flags.js';
+import { formatDiffRow, formatDiffSummary } from '../src/diff/format.js';
+import { DIFF_CLASSES, type DiffClass } from '../src/diff/model.js';
+import { diffPlanFor, prepareTables } from '../src/diff/prepare.js';
+import { countDiff, diffRows } from '../src/diff/run.js';
+import { ExitCode, UsageError } from '../src/errors.js';
+import { createProgressReporter } from '../src/progress/reporter.js';
+
+interface DiffArgs extends GlobalArgs {
+  table: string;
+  backup: string;
+  columns?: string;
+  key?: string;
+  where?: string;
+  format?: 'table' | 'json' | 'ndjson';
+  class?: string[];
+  limit?: number;
+  exitCode: boolean;
+  dir?: string;
+}
+
+const list = (v?: string) => v?.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** `crm-rescue diff`: staging (the backup) against live, by key. */
+export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
+  command: 'diff',
+  describe: 'Compare a table of a backup (staged) with live by key: deleted, soft-deleted, changed (which columns), added',
+  builder: (y) =>
+    y
+      .option('table', { type: 'string', demandOption: true, describe: 'The table (name or schema.name)' })
+      .option('backup', { type: 'string', demandOption: true, describe: 'Backup id (or a unique prefix); the table is staged first when it is not yet' })
+      .option('columns', { type: 'string', describe: 'Compare only these columns (comma-separated)' })
+      .option('key', { type: 'string', describe: 'Columns that identify a row, when the table has no primary or unique key' })
+      .option('where', { type: 'string', describe: 'SQL condition over the table\'s columns, applied to both sides' })
+      .option('format', { choices: ['table', 'json', 'ndjson'] as const, describe: 'Output: table (default), json (one document), ndjson (summary line, then one line per row)' })
+      .option('class', { type: 'string', array: true, choices: [...DIFF_CLASSES], describe: 'Only rows of these classes' })
+      .option('limit', { type: 'number', describe: 'At most this many rows per class' })
+      .option('exit-code', { type: 'boolean', default: false, describe: 'Exit 3 when there are differences' })
+      .option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' }) as never,
+  handler: async (args) => {
+    const format = args.format ?? (args.json ? 'json' : 'table');
+    if (args.limit !== undefined && (!Number.isInteger(args.limit) || args.limit < 0)) throw new UsageError('--limit must be a whole number ≥ 0');
+    const db = await openFromArgs(args);
+    const reporter = createProgressReporter({ json: args.json || format !== 'table' });
+    try {
+      const prepared = await prepareTables(db, { backup: args.backup, tables: [args.table], dir: args.dir, onProgress: reporter.listener });
+      reporter.end();
+      if (prepared.stagedNow.length) note(`staged ${prepared.stagedNow.join(', ')} from backup ${prepared.backupId} first`);
+      const plan = diffPlanFor(prepared, 0, { key: list(args.key), columns: list(args.columns), where: args.where });
+      const summary = { backupId: prepared.backupId, ...(await countDiff(db, plan)) };
+      const classes = (args.class as DiffClass[] | undefined) ?? [...DIFF_CLASSES];
+      const counts = summary.counts;
+      const width = process.stdout.columns || 80;
+      const limit = args.limit ?? Number.POSITIVE_INFINITY;
+      const rows = async function* () {
+        const seen: Record<string, number> = {};
+        for await (const r of diffRows(db, plan, classes)) {
+          seen[r.class] = (seen[r.class] ?? 0) + 1;
+          if (seen[r.class] <= limit) yield r;
+        }
+      };
+      if (format === 'ndjson') {
+        printNdjson({ type: 'summary', ...summary });
+        for await (const r of rows()) printNdjson({ type: 'row', ...r });
+      } else if (format === 'json') {
+        // One document, written as it streams: memory stays flat however many rows differ.
+        process.stdout.write(`{"summary":${JSON.stringify(summary)},"rows":[`);
+        let first = true;
+        for await (const r of rows()) {
+          process.stdout.write(`${first ? '\n' : ',\n'}${JSON.stringify(r)}`);
+          first = false;
+        }
+        process.stdout.write('\n]}\n');
+      } else {
+        printText(`${formatDiffSummary(summary, width)}\nBackup   ${prepared.backupId}\n`);
+        for await (const r of rows()) printText(formatDiffRow(r, width));
+      }
+      const differs = counts.deleted + counts.changed + counts.softDeleted + counts.added > 0;
+      if (args.exitCode && differs) process.exitCode = ExitCode.differences;
+    } finally {
+      reporter.end();
+      await db.close();
+    }
+  },
+};

@@ -1,0 +1,120 @@
+import type { CommandModule } from 'yargs';
+import { confirmTyped } from '../src/cli/confirm.js';
+import type { GlobalArgs } from '../src/cli/global-args.js';
+import { note, printNdjson, printText } from '../src/cli/output.js';
+import { openFromArgs } from '../src/cli/target-flags.js';
+import { prepareTables } from '../src/diff/prepare.js';
+import { prepareMerge } from '../src/merge/engine.js';
+import { readErasures } from '../src/merge/erasures.js';
+import { formatMergeResult, formatOutcome } from '../src/merge/format.js';
+import type { ConflictPolicy, RowOutcome } from '../src/merge/model.js';
+import { buildMergeRequest } from '../src/merge/prepare.js';
+import { createProgressReporter } from '../src/progress/reporter.js';
+
+interface MergeArgs extends GlobalArgs {
+  backup: string;
+  table: string;
+  deleted: boolean;
+  softDeleted: boolean;
+  changed: boolean;
+  columns?: string;
+  keys?: string;
+  keysFrom?: string;
+  where?: string;
+  key?: string;
+  withRelated: boolean;
+  onConflict: ConflictPolicy;
+  apply: boolean;
+  sql: boolean;
+  dir?: string;
+}
+
+const list = (v?: string) => v?.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** `crm-rescue merge`: plan (a real dry run), then with --apply one transaction with a journal. */
+export const mergeCommand: CommandModule<GlobalArgs, MergeArgs> = {
+  command: 'merge',
+  describe: 'Put rows of a backup back into live: a dry run unless --apply; one transaction with an undo journal',
+  builder: (y) =>
+    y
+      .option('backup', { type: 'string', demandOption: true, describe: 'Backup id (or a unique prefix)' })
+      .option('table', { type: 'string', demandOption: true, describe: 'The table whose rows to bring back' })
+      .option('deleted', { type: 'boolean', default: false, describe: 'Rows gone from live (inserted back)' })
+      .option('soft-deleted', { type: 'boolean', default: false, describe: 'Rows live only flagged as deleted (flag and touched columns restored)' })
+      .option('changed', { type: 'boolean', default: false, describe: 'Rows that differ (reverted to the backup\'s values; see --columns)' })
+      .option('columns', { type: 'string', describe: 'With --changed: only these columns' })
+      .option('keys', { type: 'string', describe: 'These keys (comma-separated, single-column keys)' })
+      .option('keys-from', { type: 'string', describe: 'Keys from a file (one per line, JSON objects, or NDJSON from crm-rescue diff); - for stdin' })
+      .option('where', { type: 'string', describe: 'SQL condition on the backup\'s rows' })
+      .option('key', { type: 'string', describe: 'Columns identifying a row, when the table has no usable key' })
+      .option('with-related', { type: 'boolean', default: false, describe: 'Bring related rows along (relation rows, notes; parents first), staging related tables as needed' })
+      .option('on-conflict', { choices: ['skip', 'overwrite', 'abort'] as const, default: 'abort' as const, describe: 'What to do with conflicting rows' })
+      .option('apply', { type: 'boolean', default: false, describe: 'Write to live (asks to type the database name unless --yes)' })
+      .option('sql', { type: 'boolean', default: false, describe: 'Print every statement that writes live' })
+      .option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' }) as never,
+  handler: async (args) => {
+    const db = await openFromArgs(args, { readOnly: false });
+    const reporter = createProgressReporter({ json: args.json });
+    let session: Awaited<ReturnType<typeof prepareMerge>> | undefined;
+    try {
+      const prepared = await prepareTables(db, { backup: args.backup, tables: [args.table], dir: args.dir, withRelated: args.withRelated, onProgress: reporter.listener });
+      reporter.end();
+      if (prepared.stagedNow.length) note(`staged ${prepared.stagedNow.join(', ')} from backup ${prepared.backupId} first`);
+      const erasures = (await readErasures()).map((e) => e.hash);
+      const request = await buildMergeRequest(
+        db,
+        prepared,
+        {
+          deleted: args.deleted,
+          softDeleted: args.softDeleted,
+          changed: args.changed,
+          columns: list(args.columns),
+          keys: list(args.keys),
+          keysFrom: args.keysFrom,
+          where: args.where,
+          withRelated: args.withRelated,
+          policy: args.onConflict,
+          key: list(args.key),
+        },
+        erasures,
+      );
+      session = await prepareMerge(db, request, { stagingNs: prepared.pairs[0].namespace });
+      const width = process.stdout.columns || 80;
+      const skipped: RowOutcome[] = [];
+      const emit = (o: RowOutcome) => {
+        if (args.json) printNdjson({ type: 'outcome', ...o });
+        else if (o.outcome === 'skipped' && skipped.length < 50) skipped.push(o);
+      };
+      const preview = await session.execute(false, args.apply ? (o) => (o.outcome === 'skipped' && skipped.length < 50 ? skipped.push(o) : 0) : emit);
+      if (!args.apply) {
+        if (args.json) printNdjson({ type: 'plan', database: db.target.database, ...preview, ...(args.sql ? {} : { sql: preview.sql.slice(0, 3) }) });
+        else {
+          printText(formatMergeResult(preview, db.target.database, width));
+          for (const o of skipped) printText(formatOutcome(o, width));
+          printText(args.sql ? `\nSQL (in one transaction):\n${preview.sql.join(';\n')};` : '\n(--sql prints the statements; --apply writes)');
+        }
+        return;
+      }
+      if (!args.json) {
+        printText(formatMergeResult(preview, db.target.database, width));
+        for (const o of skipped) printText(formatOutcome(o, width));
+      }
+      await confirmTyped(
+        `About to write ${preview.totals.inserted} inserts and ${preview.totals.updated} updates into ${db.target.database} (journal ${preview.mergeId}).`,
+        db.target.database,
+        args.yes,
+      );
+      skipped.length = 0;
+      const result = await session.execute(true, args.json ? emit : undefined);
+      if (args.json) printNdjson({ type: 'result', database: db.target.database, ...result, ...(args.sql ? {} : { sql: result.sql.slice(0, 3) }) });
+      else {
+        printText(`\n${formatMergeResult(result, db.target.database, width)}\nUndo with: crm-rescue undo ${result.mergeId}`);
+      }
+      if (result.verify && result.verify.mismatched > 0) process.exitCode = 1;
+    } finally {
+      reporter.end();
+      await session?.close();
+      await db.close();
+    }
+  },
+};

@@ -1,0 +1,40 @@
+import type { CommandModule } from 'yargs';
+import { confirmTyped } from '../src/cli/confirm.js';
+import type { GlobalArgs } from '../src/cli/global-args.js';
+import { printJson, printText } from '../src/cli/output.js';
+import { openFromArgs } from '../src/cli/target-flags.js';
+import { internalNamespace } from '../src/dialect/namespaces.js';
+import { loadMerge } from '../src/merge/journal.js';
+import { undoMerge } from '../src/merge/undo.js';
+
+interface UndoArgs extends GlobalArgs {
+  mergeId: string;
+  skipChanged: boolean;
+}
+
+/** `crm-rescue undo MERGE_ID`: reverse one merge from its journal, in one transaction. */
+export const undoCommand: CommandModule<GlobalArgs, UndoArgs> = {
+  command: 'undo <merge-id>',
+  describe: 'Reverse a merge from its journal (refuses rows edited after the merge)',
+  builder: (y) =>
+    y
+      .positional('merge-id', { type: 'string', demandOption: true, describe: 'The merge id (crm-rescue merges lists them)' })
+      .option('skip-changed', { type: 'boolean', default: false, describe: 'Leave rows edited after the merge as they are and undo the rest' }) as never,
+  handler: async (args) => {
+    const db = await openFromArgs(args, { readOnly: false });
+    try {
+      const rec = await loadMerge(db, db.dialect, internalNamespace(db.dialect.engine, db.target.database), args.mergeId);
+      if (rec.state === 'applied') {
+        await confirmTyped(`About to undo merge ${rec.id} (${rec.totals?.inserted ?? 0} inserted, ${rec.totals?.updated ?? 0} updated rows) in ${db.target.database}.`, db.target.database, args.yes);
+      }
+      const result = await undoMerge(db, args.mergeId, { skipChanged: args.skipChanged });
+      if (args.json) printJson(result);
+      else {
+        printText(`merge ${result.mergeId} ${result.state}:`);
+        for (const t of result.tables.filter((x) => x.deleted + x.restored + x.refused > 0)) printText(`  ${t.table}: ${t.deleted} deleted, ${t.restored} restored${t.refused ? `, ${t.refused} left as they are (changed after the merge)` : ''}`);
+      }
+    } finally {
+      await db.close();
+    }
+  },
+};

@@ -1,0 +1,35 @@
+-- crm-rescue trigger audit, MySQL/MariaDB: the log and the registry of installed triggers in
+-- the internal database ({{ns}}). The triggers themselves are built per table from
+-- introspection (src/audit/trigger/mysql.ts): MySQL triggers cannot read a row generically.
+-- old_row and row_key are LONGTEXT holding JSON_OBJECT output: valid by construction, and
+-- without MariaDB's json_valid() CHECK on every insert. logged_at is UTC (UTC_TIMESTAMP(6)).
+-- txid is CONNECTION_ID(): MySQL has no per-row-cheap transaction id (a lookup in
+-- information_schema.innodb_trx per row made bulk deletes 2.7x slower and needs PROCESS).
+
+CREATE DATABASE IF NOT EXISTS {{ns}} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+
+CREATE TABLE IF NOT EXISTS {{ns}}.audit_log (
+  id bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  logged_at datetime(6) NOT NULL,
+  table_schema varchar(64) NOT NULL,
+  table_name varchar(64) NOT NULL,
+  operation varchar(8) NOT NULL,
+  row_key longtext,
+  old_row longtext NOT NULL,
+  db_user varchar(400),
+  app_user varchar(255),
+  txid varchar(64),
+  KEY audit_log_time (logged_at, id),
+  KEY audit_log_table_time (table_name, logged_at, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE IF NOT EXISTS {{ns}}.audit_triggers (
+  table_schema varchar(64) NOT NULL,
+  table_name varchar(64) NOT NULL,
+  trigger_name varchar(64) NOT NULL,
+  operation varchar(8) NOT NULL,
+  key_columns longtext NOT NULL,
+  installed_at datetime(6) NOT NULL,
+  installed_by varchar(400) NOT NULL,
+  PRIMARY KEY (table_schema, table_name, trigger_name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

@@ -1,0 +1,68 @@
+import type { Db } from '../connect/open.js';
+import { detectCrm } from '../crm/detect.js';
+import type { CrmKnowledge, TableRef } from '../crm/flavour.js';
+import type { SchemaSnapshot } from '../dialect/model.js';
+import { UsageError, UserError } from '../errors.js';
+import type { AuditContext, AuditSource } from './source.js';
+import { ALL_SOURCES } from './sources/index.js';
+import { auditSqlFor } from './sql-expr.js';
+import { readTriggerAuditState } from './trigger/state.js';
+
+/** Options of loading the audit context. */
+export interface AuditContextOptions {
+  /** A snapshot already taken (else the database is introspected). */
+  snapshot?: SchemaSnapshot;
+  /** Knowledge already derived, or forced (tests, `--crm` overrides). Default: detectCrm. */
+  knowledge?: CrmKnowledge;
+}
+
+/** Introspects the target, detects the CRM and reads the trigger audit's state. */
+export async function loadAuditContext(db: Db, options: AuditContextOptions = {}): Promise<AuditContext> {
+  const snapshot = options.snapshot ?? (await db.dialect.introspect(db));
+  const knowledge = options.knowledge ?? detectCrm(snapshot);
+  const triggerAudit = await readTriggerAuditState(db, db.dialect.engine);
+  return { sql: auditSqlFor(db.dialect.engine), snapshot, knowledge, triggerAudit };
+}
+
+/** The sources this database has, in ALL_SOURCES order. */
+export function availableSources(ctx: AuditContext): AuditSource[] {
+  return ALL_SOURCES.filter((s) => s.available(ctx.snapshot, ctx.knowledge, ctx));
+}
+
+/** The ids of every known source. */
+export function sourceIds(): string[] {
+  return ALL_SOURCES.map((s) => s.id);
+}
+
+/**
+ * The sources to read: the named ones (each must be available), or every available one. With
+ * several sources, a table a CRM log already records is left out of the soft-delete source, so
+ * one deletion is not counted twice; naming `soft-delete` alone reads every marked table.
+ */
+export function selectSources(ctx: AuditContext, ids?: string[]): { ctx: AuditContext; sources: AuditSource[] } {
+  const available = availableSources(ctx);
+  let sources = available;
+  if (ids && ids.length > 0) {
+    const unknown = ids.filter((id) => !ALL_SOURCES.some((s) => s.id === id));
+    if (unknown.length) throw new UsageError(`unknown audit source ${unknown.join(', ')}`, `Known sources: ${sourceIds().join(', ')}`);
+    const missing = ids.filter((id) => !available.some((s) => s.id === id));
+    if (missing.length) {
+      throw new UserError(
+        `audit source ${missing.join(', ')} is not available on ${ctx.snapshot.database}`,
+        `Available: ${available.map((s) => s.id).join(', ') || 'none'}`,
+      );
+    }
+    sources = available.filter((s) => ids.includes(s.id));
+  }
+  const others = sources.filter((s) => s.covers);
+  const covered = (t: TableRef) => others.some((s) => s.covers!(ctx, t));
+  return { ctx: { ...ctx, covered }, sources };
+}
+
+/** The error `audit deletions` raises when a database has no audit source. */
+export function noSourceError(ctx: AuditContext): UserError {
+  return new UserError(
+    `no audit source on ${ctx.snapshot.database} (${ctx.knowledge.name}): available sources: none`,
+    'Install crm-rescue’s trigger audit (crm-rescue audit install --all), or back up often and compare backups with diff',
+  );
+}

@@ -1,0 +1,231 @@
+import { chmod, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { postgresDialect } from '../dialect/postgres.js';
+import { UserError } from '../errors.js';
+import { runTool, startTool } from '../exec/run-tool.js';
+import { ProgressTracker } from '../progress/tracker.js';
+import { loadSql } from '../util/sql-file.js';
+import { FILE_MODE, fsyncPath, hashFile } from './durable.js';
+import type { DumpContext, DumpOutcome } from './driver.js';
+import type { ManifestFile, ManifestTable } from './manifest.js';
+import { openSnapshotSession, type SnapshotSession } from './pg-snapshot.js';
+import { findPgTool, INSTALL_HINTS, pgMajor } from './tools.js';
+
+/** The archive folder inside a PostgreSQL backup. */
+export const PG_ARCHIVE_DIR = 'dump';
+
+/** A table pg_dump writes rows for. */
+interface DumpTable {
+  oid: number;
+  schema: string;
+  name: string;
+  parent: string | null;
+  rowEstimate: number | null;
+  bytes: number;
+}
+
+/** One TABLE DATA entry of an archive's table of contents. */
+export interface TocTableData {
+  dumpId: number;
+  /** The table's OID on the dumped server. */
+  oid: number;
+  /** `schema name owner` as pg_restore prints it (ambiguous with spaces: use the OID). */
+  rest: string;
+}
+
+/**
+ * pg_dump in directory format with parallel jobs: one file per table. A snapshot exported from
+ * our own read-only transaction is handed to pg_dump (`--snapshot`), so the exact row counts
+ * taken meanwhile in that transaction describe exactly the rows in the dump.
+ */
+export async function dumpPostgres(ctx: DumpContext): Promise<DumpOutcome> {
+  const archive = join(ctx.workDir, PG_ARCHIVE_DIR);
+  const rows = await ctx.db.query<{ oid: number | string; schema: string; name: string; parent_schema: string | null; parent_name: string | null; row_estimate: number | string | null; bytes: number | string }>(
+    loadSql('backup/postgres-dump-tables'),
+  );
+  const all: DumpTable[] = rows.map((r) => ({
+    oid: Number(r.oid),
+    schema: r.schema,
+    name: r.name,
+    parent: r.parent_name ? `${r.parent_schema}.${r.parent_name}` : null,
+    rowEstimate: r.row_estimate === null ? null : Number(r.row_estimate),
+    bytes: Number(r.bytes),
+  }));
+  const wanted = ctx.subset
+    ? all.filter((t) => ctx.subset!.some((s) => (s.schema === t.schema && s.name === t.name) || `${s.schema}.${s.name}` === t.parent))
+    : all;
+
+  const tracker = new ProgressTracker({
+    operation: 'backup',
+    items: wanted.map((t) => ({ key: `${t.schema}.${t.name}`, weight: t.bytes })),
+    listener: ctx.onProgress,
+  });
+  tracker.phase('dump');
+
+  const session = await openSnapshotSession(ctx.db);
+  let counting: Promise<Map<number, number>> | undefined;
+  let stopCounting = false;
+  let poll: NodeJS.Timeout | undefined;
+  try {
+    const args = [
+      '--format=directory',
+      `--jobs=${ctx.jobs}`,
+      `--file=${archive}`,
+      `--compress=${ctx.compress === 'none' ? 0 : ctx.level}`,
+      `--snapshot=${session.snapshot}`,
+      '--verbose',
+    ];
+    if (ctx.subset) {
+      args.push('--strict-names');
+      for (const t of wanted) args.push(`--table=${postgresDialect.quoteQualified(t.schema, t.name)}`);
+    } else {
+      args.push('--exclude-schema=crm_rescue_stage_*');
+    }
+    const started = new Set<string>();
+    const proc = await startTool({
+      tool: ctx.tool.path,
+      args,
+      target: ctx.target,
+      stdout: 'ignore',
+      signal: ctx.signal,
+      what: `pg_dump of ${ctx.target.database}`,
+      installHint: INSTALL_HINTS.pg(pgMajor(ctx.serverVersion)),
+      keepStderrLine: (line) => !/^pg_dump: /.test(line) || /error|warning|detail|hint|fatal|could not|terminat|abort|closed|lost/i.test(line),
+      onStderrLine: (line) => {
+        const start = /dumping contents of table "(.+)"\s*$/.exec(line);
+        if (start) {
+          if (ctx.jobs === 1) for (const key of started) tracker.finish(key);
+          started.clear();
+          started.add(start[1]);
+          tracker.start(start[1]);
+        }
+        const fin = /finished item \d+ TABLE DATA (.+)$/.exec(line);
+        if (fin) {
+          const key = [...started].find((k) => k.endsWith(`.${fin[1]}`));
+          if (key) {
+            started.delete(key);
+            tracker.finish(key);
+          }
+        }
+      },
+    });
+    counting = countRows(session, wanted, () => stopCounting);
+    counting.catch(() => undefined);
+    poll = setInterval(() => {
+      dirBytes(archive).then((b) => tracker.setBytes(b), () => undefined);
+    }, 500);
+    try {
+      await proc.done;
+    } finally {
+      clearInterval(poll);
+    }
+
+    tracker.phase('hash');
+    const toc = await readToc(archive, ctx.serverVersion);
+    const byOid = new Map(all.map((t) => [t.oid, t]));
+    const tables: ManifestTable[] = [];
+    const files: ManifestFile[] = [];
+    const names = (await readdir(archive)).sort();
+    const hashed = await mapLimit(names, Math.max(1, ctx.jobs), async (name) => {
+      ctx.signal?.throwIfAborted();
+      const path = join(archive, name);
+      await chmod(path, FILE_MODE);
+      await fsyncPath(path);
+      return { name, ...(await hashFile(path)) };
+    });
+    const byFile = new Map(hashed.map((h) => [h.name, h]));
+    let total = 0;
+    for (const h of hashed) total += h.bytes;
+    tracker.setBytes(total);
+
+    const counts = await counting.catch(() => new Map<number, number>());
+    const tableFiles = new Set<string>();
+    for (const entry of toc) {
+      const file = byFile.has(`${entry.dumpId}.dat.gz`) ? `${entry.dumpId}.dat.gz` : byFile.has(`${entry.dumpId}.dat`) ? `${entry.dumpId}.dat` : null;
+      if (!file) throw new UserError(`pg_dump's archive has no data file for TOC entry ${entry.dumpId} (${entry.rest})`, 'Run the backup again');
+      tableFiles.add(file);
+      const info = byOid.get(entry.oid);
+      const [schema, ...restParts] = entry.rest.split(' ');
+      const h = byFile.get(file)!;
+      const exact = counts.get(entry.oid);
+      tables.push({
+        schema: info?.schema ?? schema,
+        name: info?.name ?? restParts.slice(0, -1).join(' '),
+        file: `${PG_ARCHIVE_DIR}/${file}`,
+        bytes: h.bytes,
+        sha256: h.sha256,
+        rows: exact ?? info?.rowEstimate ?? null,
+        rowsEstimated: exact === undefined,
+        dumpId: entry.dumpId,
+        ...(info?.parent && { partitionOf: info.parent }),
+      });
+      if (info) tracker.finish(`${info.schema}.${info.name}`);
+    }
+    for (const h of hashed) {
+      if (!tableFiles.has(h.name)) files.push({ path: `${PG_ARCHIVE_DIR}/${h.name}`, bytes: h.bytes, sha256: h.sha256 });
+    }
+    await fsyncPath(archive);
+    return { command: proc.command, layout: 'pg-directory', tables, files };
+  } finally {
+    stopCounting = true;
+    clearInterval(poll);
+    await counting?.catch(() => undefined);
+    await session.close();
+  }
+}
+
+async function countRows(session: SnapshotSession, tables: DumpTable[], stopped: () => boolean): Promise<Map<number, number>> {
+  const counts = new Map<number, number>();
+  for (const t of tables) {
+    if (stopped()) break;
+    const [r] = await session.query<{ n: number | string }>(`SELECT count(*) AS n FROM ONLY ${postgresDialect.quoteQualified(t.schema, t.name)}`);
+    counts.set(t.oid, Number(r.n));
+  }
+  return counts;
+}
+
+/**
+ * The TABLE DATA entries of a directory archive, from `pg_restore -l`. Lines look like
+ * `3360; 0 38514 TABLE DATA public accounts root`: the third number is the table's OID.
+ */
+export async function readToc(archive: string, serverVersion: string, signal?: AbortSignal): Promise<TocTableData[]> {
+  const tool = await findPgTool('pg_restore', serverVersion);
+  const { stdout } = await runTool({ tool: tool.path, args: ['--list', archive], signal, what: `pg_restore --list of ${archive}` });
+  return parseTocTableData(stdout);
+}
+
+/** Parses `pg_restore -l` output into its TABLE DATA entries. */
+export function parseTocTableData(listing: string): TocTableData[] {
+  const out: TocTableData[] = [];
+  for (const line of listing.split('\n')) {
+    const m = /^(\d+); (\d+) (\d+) TABLE DATA (.*)$/.exec(line);
+    if (m) out.push({ dumpId: Number(m[1]), oid: Number(m[3]), rest: m[4] });
+  }
+  return out;
+}
+
+async function dirBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(dir)) {
+    try {
+      total += (await stat(join(dir, name))).size;
+    } catch {
+      // a file renamed or removed meanwhile
+    }
+  }
+  return total;
+}
+
+/** Runs `fn` over items with at most `limit` at once, keeping order. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}

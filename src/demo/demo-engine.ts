@@ -1,0 +1,41 @@
+/**
+ * What the demo needs from an engine beyond the Dialect: creating the sandbox database, bulk
+ * loading, and the formats of parameters. One implementation per engine, chosen once.
+ */
+import type { Db } from '../connect/open.js';
+import type { Engine, Target } from '../connect/target.js';
+import type { Queryable } from '../dialect/index.js';
+import type { Row } from './rows.js';
+import type { DemoColumn } from './tables.js';
+
+/** The comment that marks a database as a crm-rescue demo, which `demo` may replace. */
+export const DEMO_MARKER = 'crm-rescue demo CRM';
+
+/** Engine-specific parts of the demo. */
+export interface DemoEngine {
+  readonly engine: Engine;
+  /** Human name for messages. */
+  readonly displayName: string;
+  /** How to start a local server of this engine, for the "no server answers" hint. */
+  readonly startHint: string;
+  /** Rows per bulk INSERT statement. */
+  readonly batchRows: number;
+  /** The admin target to connect to for DROP/CREATE DATABASE, from the server target. */
+  adminTarget(server: Target, database: string): Target;
+  /**
+   * Drops `database` if it is a demo (or empty) and creates it afresh, marked as a demo.
+   * Refuses to touch a database that holds tables but no demo marker.
+   */
+  recreateDatabase(admin: Db, database: string): Promise<void>;
+  /** Session settings for a bulk load on one pinned connection, and how to undo them. */
+  readonly loadSessionSql: readonly string[];
+  readonly endLoadSessionSql: readonly string[];
+  /** Inserts rows (values in `columns` order; `ts` as epoch ms) with one statement. */
+  insertRows(q: Queryable, table: string, columns: readonly DemoColumn[], rows: readonly Row[]): Promise<void>;
+  /** An epoch-ms instant as a query parameter for a timestamp column. */
+  timestampParam(ms: number): string;
+  /** Refreshes the planner statistics of the tables. */
+  analyze(q: Queryable, tables: readonly string[]): Promise<void>;
+  /** Drops the session's temporary history staging table. */
+  readonly dropHistorySeedSql: string;
+}

@@ -1,0 +1,69 @@
+import { openDb, type Db } from '../connect/open.js';
+import { detectCrm } from '../crm/detect.js';
+import type { CrmKnowledge } from '../crm/flavour.js';
+import type { SchemaSnapshot } from '../dialect/model.js';
+import { resolveBackup } from '../cli/backup-ref.js';
+import type { ProgressListener } from '../progress/event.js';
+import { findLiveTable, stagedPairs, type StagedPair } from '../stage/resolve.js';
+import { stageTables } from '../stage/stage.js';
+import { planDiff } from './plan.js';
+import type { DiffPlan } from './model.js';
+
+/** What diff (and merge) need before comparing: the backup, the live and staged tables. */
+export interface PreparedDiff {
+  backupId: string;
+  snapshot: SchemaSnapshot;
+  knowledge: CrmKnowledge;
+  pairs: StagedPair[];
+  /** Tables that had to be staged first (said on stderr by the caller). */
+  stagedNow: string[];
+}
+
+/**
+ * Resolves the backup and the live tables, and stages from the backup whatever is not staged
+ * yet (through a separate read-write connection that only writes the staging namespace).
+ */
+export async function prepareTables(
+  db: Db,
+  opts: { backup: string; tables: string[]; dir?: string; withRelated?: boolean; onProgress?: ProgressListener },
+): Promise<PreparedDiff> {
+  const manifest = await resolveBackup(opts.backup, opts.dir);
+  const snapshot = await db.dialect.introspect(db);
+  const knowledge = detectCrm(snapshot);
+  const live = opts.tables.map((t) => findLiveTable(snapshot, t));
+  let pairs = await stagedPairs(db, manifest.id, live);
+  const stagedNow: string[] = [];
+  if (pairs.some((p) => !p) || opts.withRelated) {
+    const missing = live.filter((_, i) => !pairs[i]);
+    const writer = await openDb(db.target, { readOnly: false, interactive: false });
+    try {
+      const toStage = opts.withRelated ? live : missing;
+      const res = await stageTables(writer, {
+        backup: manifest.id,
+        tables: toStage.map((t) => (db.dialect.engine === 'postgres' ? `${t.schema}.${t.name}` : t.name)),
+        withRelated: opts.withRelated,
+        dir: opts.dir,
+        onProgress: opts.onProgress,
+        onlyMissing: true,
+      });
+      stagedNow.push(...res.tables.map((t) => `${t.schema}.${t.name}`));
+    } finally {
+      await writer.close();
+    }
+    pairs = await stagedPairs(db, manifest.id, live);
+  }
+  return { backupId: manifest.id, snapshot, knowledge, pairs: pairs as StagedPair[], stagedNow };
+}
+
+/** The diff plan of one prepared table, with the CRM's soft-delete mark. */
+export function diffPlanFor(p: PreparedDiff, i: number, flags: { key?: string[]; columns?: string[]; where?: string }): DiffPlan {
+  const pair = p.pairs[i];
+  return planDiff({
+    staged: pair.staged,
+    live: pair.live,
+    key: flags.key,
+    columns: flags.columns,
+    where: flags.where,
+    softDelete: p.knowledge.softDelete({ schema: pair.live.schema, name: pair.live.name }),
+  });
+}

@@ -1,0 +1,27 @@
+import { formatCount, pad, truncate } from '../util/format.js';
+import type { MergeResult, RowOutcome } from './model.js';
+
+/** The plan (or the result) as a table at `width` columns. */
+export function formatMergeResult(r: MergeResult, database: string, width = 80): string {
+  const lines: string[] = [];
+  const verb = r.applied ? 'Applied' : 'Dry run (rolled back, nothing changed)';
+  lines.push(`${verb}: merge ${r.mergeId} from backup ${r.backupId} into ${database}, on conflict ${r.policy}`);
+  lines.push('');
+  const nameW = Math.max(20, width - 48);
+  lines.push(`${pad('#', 3)} ${pad('TABLE', nameW)} ${pad('INSERT', 8, 'right')} ${pad('UPDATE', 8, 'right')} ${pad('SKIP', 6, 'right')}  VIA`);
+  for (const t of r.tables.filter((x) => x.inserts + x.updates + x.skipped > 0)) {
+    lines.push(`${pad(String(t.order), 3)} ${pad(`${t.schema}.${t.name}`, nameW)} ${pad(formatCount(t.inserts), 8, 'right')} ${pad(formatCount(t.updates), 8, 'right')} ${pad(formatCount(t.skipped), 6, 'right')}  ${t.via}`);
+    const reasons = Object.entries(t.conflicts).map(([k, n]) => `${k} ${n}`).join(', ');
+    if (reasons) lines.push(`    ${truncate(`skipped: ${reasons}`, width - 4)}`);
+  }
+  lines.push('');
+  lines.push(`Total    ${formatCount(r.totals.inserted)} inserted · ${formatCount(r.totals.updated)} updated · ${formatCount(r.totals.skipped)} skipped · ${r.durationSeconds.toFixed(2)} s`);
+  if (r.verify) lines.push(`Verify   ${formatCount(r.verify.checked)} rows checked against the backup: ${r.verify.mismatched === 0 ? 'all match' : `${r.verify.mismatched} DO NOT MATCH`}`);
+  return lines.join('\n');
+}
+
+/** One row outcome as a line. */
+export function formatOutcome(o: RowOutcome, width = 80): string {
+  const key = Object.values(o.key).join(',');
+  return truncate(`${pad(o.outcome, 12)} ${o.table} ${key}${o.reason ? ` (${o.reason})` : ''}`, width);
+}

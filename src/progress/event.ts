@@ -1,0 +1,25 @@
+/**
+ * One progress-event model for every long operation (backup, verify, restore test, stage, diff).
+ * The engine emits events; the edge decides how to show them (NDJSON, a bar, nothing, a TUI pane).
+ */
+export interface ProgressEvent {
+  /** The operation: `backup`, `verify`, `restore-test`, … */
+  operation: string;
+  /** The step within it: `prepare`, `dump`, `hash`, `restore`, `count`, `finish`. */
+  phase: string;
+  /** The item being worked on (a table as `schema.name` or a file), when there is one. */
+  table?: string;
+  /** Items finished so far (tables, files). */
+  done: number;
+  /** Items in all. */
+  total: number;
+  /** Bytes processed so far (written for a backup, read for a verify). */
+  bytes: number;
+  /** Bytes per second since the operation started. */
+  rate: number;
+  /** Seconds left, estimated from the items' sizes; null while unknown. */
+  etaSeconds: number | null;
+}
+
+/** Receives progress events. */
+export type ProgressListener = (event: ProgressEvent) => void;

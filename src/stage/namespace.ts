@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../connect/open.js';
+import type { Dialect } from '../dialect/dialect.js';
+import { INTERNAL_PREFIX, STAGING_MARKER_TABLE, stagingNamespace } from '../dialect/namespaces.js';
+import type { Queryable } from '../dialect/queryable.js';
+import { UserError } from '../errors.js';
+
+/** One table staged from a backup. */
+export interface StagedTable {
+  /** The live table it is a copy of. */
+  schema: string;
+  name: string;
+  /** Its name inside the staging namespace. */
+  stagedAs: string;
+  rows: number | null;
+  bytes: number | null;
+  stagedAt: string;
+}
+
+/** A staging namespace and what it holds. */
+export interface Staging {
+  namespace: string;
+  backupId: string;
+  database: string;
+  createdAt: string;
+  tables: StagedTable[];
+}
+
+/** Does a schema (PostgreSQL) / database (MySQL) exist? */
+export async function namespaceExists(conn: Queryable, d: Dialect, ns: string): Promise<boolean> {
+  const rows =
+    d.engine === 'postgres'
+      ? await conn.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [ns])
+      : await conn.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [ns]);
+  return rows.length > 0;
+}
+
+async function markerExists(conn: Queryable, d: Dialect, ns: string): Promise<boolean> {
+  const rows =
+    d.engine === 'postgres'
+      ? await conn.query('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [ns, STAGING_MARKER_TABLE])
+      : await conn.query('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [ns, STAGING_MARKER_TABLE]);
+  return rows.length > 0;
+}
+
+/**
+ * Makes sure the staging namespace of a backup exists and is ours: created with its marker
+ * table when missing; refused when something else already uses the name.
+ */
+export async function ensureStagingNamespace(conn: Queryable, d: Dialect, database: string, backupId: string): Promise<string> {
+  const ns = stagingNamespace(database, backupId);
+  const marker = d.quoteQualified(ns, STAGING_MARKER_TABLE);
+  if (await namespaceExists(conn, d, ns)) {
+    if (!(await markerExists(conn, d, ns))) {
+      throw new UserError(
+        `${d.engine === 'postgres' ? 'schema' : 'database'} ${ns} exists but was not made by crm-rescue; refusing to stage into it`,
+        'Rename or drop it yourself after checking what it holds',
+      );
+    }
+    const [row] = await conn.query<{ backup_id: string }>(`SELECT backup_id FROM ${marker} WHERE kind = 'namespace'`);
+    if (row && row.backup_id !== backupId) {
+      throw new UserError(`staging namespace ${ns} belongs to backup ${row.backup_id}, not ${backupId}`, 'crm-rescue staging list shows what is staged');
+    }
+    return ns;
+  }
+  await conn.query(d.createNamespace(ns));
+  const ts = d.engine === 'postgres' ? 'timestamptz' : 'datetime(6)';
+  await conn.query(
+    `CREATE TABLE ${marker} (kind varchar(16) NOT NULL, backup_id varchar(255) NOT NULL, database_name varchar(255) NOT NULL,
+      table_schema varchar(255) NOT NULL DEFAULT '', table_name varchar(255) NOT NULL DEFAULT '', staged_as varchar(255) NOT NULL DEFAULT '',
+      rows_loaded bigint, bytes bigint, staged_at ${ts} NOT NULL, PRIMARY KEY (kind, table_schema, table_name))`,
+  );
+  await conn.query(
+    `INSERT INTO ${marker} (kind, backup_id, database_name, staged_at) VALUES ('namespace', ${d.placeholder(1)}, ${d.placeholder(2)}, ${nowSql(d)})`,
+    [backupId, database],
+  );
+  return ns;
+}
+
+/** Records (or replaces) a staged table in the marker, inside the caller's swap transaction. */
+export async function recordStaged(conn: Queryable, d: Dialect, ns: string, backupId: string, database: string, t: StagedTable): Promise<void> {
+  const marker = d.quoteQualified(ns, STAGING_MARKER_TABLE);
+  const p = (i: number) => d.placeholder(i);
+  await conn.query(`DELETE FROM ${marker} WHERE kind = 'table' AND table_schema = ${p(1)} AND table_name = ${p(2)}`, [t.schema, t.name]);
+  await conn.query(
+    `INSERT INTO ${marker} (kind, backup_id, database_name, table_schema, table_name, staged_as, rows_loaded, bytes, staged_at)
+     VALUES ('table', ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${nowSql(d)})`,
+    [backupId, database, t.schema, t.name, t.stagedAs, t.rows, t.bytes],
+  );
+}
+
+/** Reads one staging namespace, or null when it does not exist or is not ours. */
+export async function readStaging(conn: Queryable, d: Dialect, ns: string): Promise<Staging | null> {
+  if (!(await namespaceExists(conn, d, ns)) || !(await markerExists(conn, d, ns))) return null;
+  const rows = await conn.query<Record<string, unknown>>(`SELECT * FROM ${d.quoteQualified(ns, STAGING_MARKER_TABLE)} ORDER BY kind, table_schema, table_name`);
+  const head = rows.find((r) => r.kind === 'namespace');
+  if (!head) return null;
+  return {
+    namespace: ns,
+    backupId: String(head.backup_id),
+    database: String(head.database_name),
+    createdAt: String(head.staged_at),
+    tables: rows
+      .filter((r) => r.kind === 'table')
+      .map((r) => ({
+        schema: String(r.table_schema),
+        name: String(r.table_name),
+        stagedAs: String(r.staged_as),
+        rows: r.rows_loaded === null ? null : Number(r.rows_loaded),
+        bytes: r.bytes === null ? null : Number(r.bytes),
+        stagedAt: String(r.staged_at),
+      })),
+  };
+}
+
+/** Every staging namespace of the target database (ours only; others' are ignored). */
+export async function listStagings(db: Db): Promise<Staging[]> {
+  const d = db.dialect;
+  const like = `${INTERNAL_PREFIX}\\_stage\\_%`;
+  const names =
+    d.engine === 'postgres'
+      ? (await db.query<{ n: string }>(`SELECT nspname AS n FROM pg_namespace WHERE nspname LIKE $1 ORDER BY 1`, [like])).map((r) => r.n)
+      : (await db.query<{ n: string }>(`SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ORDER BY 1`, [like])).map((r) => r.n);
+  const out: Staging[] = [];
+  for (const ns of names) {
+    const s = await readStaging(db, d, ns);
+    if (s && s.database === db.target.database) out.push(s);
+  }
+  return out;
+}
+
+/** Drops one staging namespace, only when it is ours. */
+export async function dropStaging(db: Db, ns: string): Promise<void> {
+  const s = await readStaging(db, db.dialect, ns);
+  if (!s) throw new UserError(`${ns} is not a crm-rescue staging namespace of this database`, 'crm-rescue staging list shows them');
+  await db.query(db.dialect.dropNamespace(ns));
+}
+
+/** The name a live table gets inside the staging namespace (unique, within identifier limits). */
+export function stagedName(d: Dialect, schema: string, name: string, defaultSchema: string): string {
+  const plain = schema === defaultSchema ? name : `${schema}.${name}`;
+  if (Buffer.byteLength(plain) <= 56) return plain;
+  return `${plain.slice(0, 40)}_${createHash('sha256').update(plain).digest('hex').slice(0, 10)}`;
+}
+
+/** The server's current UTC time. */
+function nowSql(d: Dialect): string {
+  return d.engine === 'postgres' ? 'now()' : 'UTC_TIMESTAMP(6)';
+}

@@ -1,0 +1,42 @@
+import type { Db } from '../connect/open.js';
+import type { TableInfo, SchemaSnapshot } from '../dialect/model.js';
+import { stagingNamespace } from '../dialect/namespaces.js';
+import { UserError } from '../errors.js';
+import { readStaging, type Staging } from './namespace.js';
+
+/** A live table and its staged copy, both introspected. */
+export interface StagedPair {
+  live: TableInfo;
+  staged: TableInfo;
+  namespace: string;
+}
+
+/** Finds a table of the live snapshot by `name` or `schema.name`, or explains. */
+export function findLiveTable(snapshot: SchemaSnapshot, ref: string): TableInfo {
+  const exact = snapshot.tables.find((t) => `${t.schema}.${t.name}` === ref);
+  if (exact) return exact;
+  const byName = snapshot.tables.filter((t) => t.name === ref);
+  if (byName.length === 1) return byName[0];
+  if (byName.length > 1) throw new UserError(`table "${ref}" is in several schemas`, `Name it as schema.table: ${byName.map((t) => `${t.schema}.${t.name}`).join(', ')}`);
+  throw new UserError(`table "${ref}" does not exist in ${snapshot.database}`, 'crm-rescue inspect lists the tables');
+}
+
+/** The staging of a backup on this target, or null. */
+export async function stagingOf(db: Db, backupId: string): Promise<Staging | null> {
+  return readStaging(db, db.dialect, stagingNamespace(db.target.database, backupId));
+}
+
+/**
+ * The staged copy of live tables from one backup, introspected from the staging namespace.
+ * Returns null for a table that is not staged yet.
+ */
+export async function stagedPairs(db: Db, backupId: string, live: TableInfo[]): Promise<(StagedPair | null)[]> {
+  const staging = await stagingOf(db, backupId);
+  if (!staging) return live.map(() => null);
+  const snap = await db.dialect.introspect(db, { schemas: [staging.namespace], includeInternal: true });
+  return live.map((t) => {
+    const entry = staging.tables.find((s) => s.schema === t.schema && s.name === t.name);
+    const staged = entry && snap.tables.find((s) => s.name === entry.stagedAs);
+    return staged ? { live: t, staged, namespace: staging.namespace } : null;
+  });
+}

@@ -1,0 +1,158 @@
+import { loadUsableBackup, findManifestTable, tableSource } from '../backup/catalog.js';
+import type { ManifestTable } from '../backup/manifest.js';
+import type { Db } from '../connect/open.js';
+import { detectCrm } from '../crm/detect.js';
+import { relatedTables, relationsOf } from '../crm/relations.js';
+import { UserError } from '../errors.js';
+import type { ProgressListener } from '../progress/event.js';
+import { catalogDir } from '../util/paths.js';
+import { loadMysqlTable, scratchName } from './mysql-stage.js';
+import { ensureStagingNamespace, readStaging, recordStaged, stagedName, type StagedTable } from './namespace.js';
+import { loadPgTable } from './pg-stage.js';
+import { verifyTableFiles } from './verify-files.js';
+import { randomBytes } from 'node:crypto';
+import type { Queryable } from '../dialect/queryable.js';
+import { STAGING_MARKER_TABLE } from '../dialect/namespaces.js';
+
+/** What to stage. */
+export interface StageRequest {
+  /** Backup id or unique prefix. */
+  backup: string;
+  /** Table names (`name` or `schema.name`) as in the backup. */
+  tables: string[];
+  /** Also stage tables related to these (declared and CRM-implied relations). */
+  withRelated?: boolean;
+  /** Catalog root (`--dir`). */
+  dir?: string;
+  onProgress?: ProgressListener;
+  signal?: AbortSignal;
+  /** Skip tables that are already staged from this backup (diff and merge stage on demand). */
+  onlyMissing?: boolean;
+}
+
+/** What staging did. */
+export interface StageResult {
+  backupId: string;
+  namespace: string;
+  tables: (StagedTable & { seconds: number; related: boolean })[];
+}
+
+/**
+ * Restores tables of a catalog backup into the backup's staging namespace on the live server
+ * (DESIGN.md safety rule 2). Each table is built under a temporary name and swapped in at the
+ * end, so a failure leaves an earlier staged copy intact. Live tables are never written; the
+ * connection must be read-write only for the staging namespace.
+ */
+export async function stageTables(db: Db, req: StageRequest): Promise<StageResult> {
+  const d = db.dialect;
+  const { entry, manifest } = await loadUsableBackup(catalogDir(req.dir), req.backup);
+  if (manifest.engine !== d.engine) {
+    throw new UserError(`backup ${manifest.id} is a ${manifest.engine} backup; the target is ${d.engine}`, 'Pick a backup of this target (crm-rescue backups list)');
+  }
+  const wanted = resolveTables(manifest.tables, req.tables, manifest.id);
+  const related = new Set<ManifestTable>();
+  if (req.withRelated) {
+    const snapshot = await d.introspect(db);
+    const knowledge = detectCrm(snapshot);
+    const relations = relationsOf(snapshot, knowledge);
+    for (const t of wanted) {
+      for (const r of relatedTables(relations, { schema: liveSchema(db, t.schema), name: t.name })) {
+        const m = findManifestTable(manifest, { name: r.name, schema: d.engine === 'postgres' ? r.schema : undefined });
+        if (m && !wanted.includes(m)) related.add(m);
+      }
+    }
+  }
+  let all = [...wanted, ...related];
+  const ns = await ensureStagingNamespace(db, d, db.target.database, manifest.id);
+  if (req.onlyMissing) {
+    const current = await readStaging(db, d, ns);
+    const have = new Set(current?.tables.map((t) => `${t.schema}\0${t.name}`) ?? []);
+    all = all.filter((t) => !have.has(`${liveSchema(db, t.schema)}\0${t.name}`));
+  }
+  const defaultSchema = d.engine === 'postgres' ? 'public' : manifest.database;
+  const total = all.reduce((s, t) => s + t.bytes, 0);
+  let doneBytes = 0;
+  const started = Date.now();
+  const out: StageResult['tables'] = [];
+  for (const [i, t] of all.entries()) {
+    const t0 = Date.now();
+    const emit = (bytes: number) => {
+      const sofar = doneBytes + bytes;
+      const secs = (Date.now() - started) / 1000;
+      const rate = secs > 0 ? sofar / secs : 0;
+      req.onProgress?.({ operation: 'stage', phase: 'load', table: `${t.schema}.${t.name}`, done: i, total: all.length, bytes: sofar, rate, etaSeconds: null });
+    };
+    await verifyTableFiles(entry.path, manifest, t);
+    const src = tableSource(entry.path, manifest, t);
+    const stagedAs = stagedName(d, t.schema, t.name, defaultSchema);
+    let bytes = 0;
+    if (src.layout === 'pg-directory') {
+      const tmp = `${stagedAs.slice(0, 40)}__new_${randomBytes(3).toString('hex')}`;
+      const r = await loadPgTable(db, src, ns, tmp, (_rows, b) => emit(b), req.signal);
+      bytes = r.bytes;
+      await swap(db, ns, async (conn) => {
+        await conn.query(`DROP TABLE IF EXISTS ${d.quoteQualified(ns, stagedAs)}`);
+        await conn.query(`ALTER TABLE ${d.quoteQualified(ns, tmp)} RENAME TO ${d.quoteIdent(stagedAs)}`);
+      }, manifest.id, { schema: liveSchema(db, t.schema), name: t.name, stagedAs, rows: null, bytes: null, stagedAt: '' });
+    } else {
+      const scratch = scratchName(ns);
+      try {
+        const r = await loadMysqlTable(db, src, scratch, (_rows, b) => emit(b), req.signal);
+        bytes = r.bytes;
+        const exists = await db.query('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [ns, stagedAs]);
+        // One RENAME moves the new copy in (and the old one out) atomically.
+        await db.query(
+          exists.length
+            ? `RENAME TABLE ${d.quoteQualified(ns, stagedAs)} TO ${d.quoteQualified(scratch, '__old')}, ${d.quoteQualified(scratch, r.table)} TO ${d.quoteQualified(ns, stagedAs)}`
+            : `RENAME TABLE ${d.quoteQualified(scratch, r.table)} TO ${d.quoteQualified(ns, stagedAs)}`,
+        );
+        await recordStaged(db, d, ns, manifest.id, db.target.database, { schema: liveSchema(db, t.schema), name: t.name, stagedAs, rows: null, bytes: null, stagedAt: '' });
+      } finally {
+        await db.query(d.dropNamespace(scratch)).catch(() => undefined);
+      }
+    }
+    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*) AS n FROM ${d.quoteQualified(ns, stagedAs)}`);
+    const staged: StagedTable = { schema: liveSchema(db, t.schema), name: t.name, stagedAs, rows: Number(n), bytes, stagedAt: new Date().toISOString() };
+    await db.query(
+      `UPDATE ${d.quoteQualified(ns, STAGING_MARKER_TABLE)} SET rows_loaded = ${d.placeholder(1)}, bytes = ${d.placeholder(2)} WHERE kind = 'table' AND table_schema = ${d.placeholder(3)} AND table_name = ${d.placeholder(4)}`,
+      [staged.rows, staged.bytes, staged.schema, staged.name],
+    );
+    doneBytes += bytes;
+    out.push({ ...staged, seconds: (Date.now() - t0) / 1000, related: related.has(t) });
+    req.onProgress?.({ operation: 'stage', phase: 'done', table: `${t.schema}.${t.name}`, done: i + 1, total: all.length, bytes: doneBytes, rate: 0, etaSeconds: 0 });
+  }
+  return { backupId: manifest.id, namespace: ns, tables: out };
+}
+
+/** The swap of a PostgreSQL staged table: old copy out, new one in, marker updated — one transaction. */
+async function swap(db: Db, ns: string, steps: (conn: Queryable) => Promise<void>, backupId: string, t: StagedTable): Promise<void> {
+  await db.withConnection(async (conn) => {
+    await conn.query('BEGIN');
+    try {
+      await steps(conn);
+      await recordStaged(conn, db.dialect, ns, backupId, db.target.database, t);
+      await conn.query('COMMIT');
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+/** Live tables of MySQL live in the target database, whatever database the backup was taken from. */
+function liveSchema(db: Db, backupSchema: string): string {
+  return db.dialect.engine === 'postgres' ? backupSchema : db.target.database;
+}
+
+/** Finds the requested tables in the manifest, or says which exist. */
+function resolveTables(tables: ManifestTable[], wanted: string[], backupId: string): ManifestTable[] {
+  if (!wanted.length) throw new UserError('no table named', 'Pass --table NAME (repeat it for several)');
+  return wanted.map((w) => {
+    const exact = tables.find((t) => `${t.schema}.${t.name}` === w) ?? tables.filter((t) => t.name === w);
+    const found = Array.isArray(exact) ? exact : [exact];
+    if (found.length === 1) return found[0];
+    if (found.length > 1) throw new UserError(`table "${w}" is in several schemas of backup ${backupId}`, `Name it as schema.table: ${found.map((t) => `${t.schema}.${t.name}`).join(', ')}`);
+    const names = tables.map((t) => t.name);
+    throw new UserError(`table "${w}" is not in backup ${backupId}`, `It has ${names.length} tables: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}`);
+  });
+}

@@ -1,0 +1,80 @@
+import { Box, Text } from 'ink';
+import { useState } from 'react';
+import { useInputLayer } from '../input/use-input-layer.js';
+import { LayerPriority } from '../input/router.js';
+import { useTheme } from '../theme.js';
+import { truncate } from '../../util/format.js';
+import { editText } from './text-edit.js';
+
+/** Props of a one-line text field. */
+export interface TextInputProps {
+  value: string;
+  onChange(value: string): void;
+  /** Enter. Not called while `validate` returns a message. */
+  onSubmit?(value: string): void;
+  /** Esc. */
+  onCancel?(): void;
+  /** Shown before the value: `/`, `Database name:`. */
+  prompt?: string;
+  placeholder?: string;
+  /** The field has the keyboard. */
+  active?: boolean;
+  /** Returns a message when the value cannot be submitted; it is shown under the field on Enter. */
+  validate?(value: string): string | null;
+  /** Inside a dialog (above the dialog's own keys) rather than a screen. */
+  inDialog?: boolean;
+  width?: number;
+}
+
+/**
+ * A one-line text field with an inline validation message (second line, only when there is a
+ * message). While active it takes the printable keys; arrows still reach the screen below.
+ */
+export function TextInput(props: TextInputProps) {
+  const theme = useTheme();
+  const { value, active = true, width = 60 } = props;
+  const [message, setMessage] = useState<string | null>(null);
+  useInputLayer({
+    priority: props.inDialog ? LayerPriority.dialogText : LayerPriority.screenText,
+    context: 'text',
+    active,
+    handle(command, input, key) {
+      const edit = editText(value, command, input, key);
+      switch (edit.type) {
+        case 'change':
+          setMessage(null);
+          props.onChange(edit.value);
+          return true;
+        case 'submit': {
+          const problem = props.validate?.(value) ?? null;
+          setMessage(problem);
+          if (!problem) props.onSubmit?.(value);
+          return true;
+        }
+        case 'cancel':
+          setMessage(null);
+          props.onCancel?.();
+          return true;
+        case 'ignore':
+          return false;
+      }
+    },
+  });
+  const prompt = props.prompt ? `${props.prompt} ` : '';
+  const room = Math.max(1, width - [...prompt].length - 1);
+  const shown = [...value].length > room ? `…${[...value].slice(-(room - 1)).join('')}` : value;
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate">
+        <Text bold>{prompt}</Text>
+        {value === '' && props.placeholder && !active ? <Text dimColor>{props.placeholder}</Text> : <Text>{shown}</Text>}
+        {active ? <Text inverse> </Text> : null}
+      </Text>
+      {message ? (
+        <Text color={theme.fg('error')} wrap="truncate">
+          {theme.markers.error} {truncate(message, width - 2)}
+        </Text>
+      ) : null}
+    </Box>
+  );
+}

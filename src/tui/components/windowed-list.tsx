@@ -1,0 +1,106 @@
+import { Box, Text } from 'ink';
+import { formatCount, pad } from '../../util/format.js';
+import { useTheme } from '../theme.js';
+import { TextInput } from './text-input.js';
+import type { WindowedListState } from './use-windowed-list.js';
+
+/** One column of a windowed list. */
+export interface ListColumn<Row> {
+  header: string;
+  /** Characters, or 'flex' for the room that is left (give one column flex). */
+  width: number | 'flex';
+  align?: 'left' | 'right';
+  render(row: Row): string;
+}
+
+/** Props of a windowed list; its state comes from `useWindowedList`. */
+export interface WindowedListProps<Row> {
+  list: WindowedListState<Row>;
+  columns: ListColumn<Row>[];
+  width: number;
+  /** Has the keyboard: the cursor row is highlighted and the filter field takes keys. */
+  active?: boolean;
+  /** What the rows are, for the position line: "tables". */
+  noun?: string;
+  /** Shown when the source has no rows at all. */
+  emptyText?: string;
+}
+
+/** Lines a list takes besides its rows: the header and the position/filter line. */
+export const LIST_CHROME_LINES = 2;
+
+/**
+ * A list of any length that renders exactly `height + 2` lines: the column header, the visible
+ * rows (blank lines below the last), and a line with the position, the selection and the filter.
+ */
+export function WindowedList<Row>(props: WindowedListProps<Row>) {
+  const theme = useTheme();
+  const { list, columns, width, active = true, noun = 'rows' } = props;
+  const { window: w } = list;
+  const prefixWidth = 2 + (list.selectable ? 4 : 0);
+  const widths = columnWidths(columns, width - prefixWidth);
+  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i], columns[i].align)).join(' ');
+
+  const rows = [];
+  for (let i = 0; i < w.height; i++) {
+    const index = w.offset + i;
+    if (index >= w.count) {
+      const text = i === 0 && w.count === 0 && !list.loading ? (list.filter ? `no ${noun} match "${list.filter}"` : props.emptyText ?? `no ${noun}`) : '';
+      rows.push(<Text key={i} dimColor={text !== ''}>{text ? `  ${text}` : ' '}</Text>);
+      continue;
+    }
+    const row = list.rowAt(index);
+    const isCursor = index === w.cursor;
+    const mark = isCursor ? `${theme.markers.cursor} ` : '  ';
+    const sel = list.selectable ? `${row !== undefined && list.selected.has(list.rowKey(row)) ? theme.markers.selected : theme.markers.unselected} ` : '';
+    const body = row === undefined ? '…' : line(columns.map((c) => c.render(row)));
+    rows.push(
+      <Text key={i} wrap="truncate" inverse={isCursor && active} color={isCursor ? theme.fg('accent') : undefined}>
+        {pad(mark + sel + body, width)}
+      </Text>,
+    );
+  }
+
+  const position = w.count === 0 ? `0 ${noun}` : `${formatCount(w.cursor + 1)}/${formatCount(w.count)} ${noun}`;
+  const extras = [
+    list.selectable && list.selected.size ? `${formatCount(list.selected.size)} selected` : '',
+    list.filter && !list.editingFilter ? `filter "${list.filter}" (Esc clears)` : '',
+    list.loading ? 'reading…' : '',
+  ].filter(Boolean);
+  const status = [position, ...extras].join(' · ');
+
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text bold wrap="truncate">{pad(' '.repeat(prefixWidth) + line(columns.map((c) => c.header)), width)}</Text>
+      {rows}
+      {list.error ? (
+        <Text color={theme.fg('error')} wrap="truncate">{`${theme.markers.error} could not read the ${noun}: ${list.error}`}</Text>
+      ) : list.editingFilter ? (
+        <Box width={width}>
+          <Box flexGrow={1}>
+            <TextInput
+              prompt="/"
+              value={list.filter}
+              onChange={list.setFilter}
+              onSubmit={() => list.endFilter(true)}
+              onCancel={() => list.endFilter(false)}
+              active={active}
+              width={Math.max(10, width - status.length - 2)}
+            />
+          </Box>
+          <Text dimColor>{status}</Text>
+        </Box>
+      ) : (
+        <Text dimColor wrap="truncate">{status}</Text>
+      )}
+    </Box>
+  );
+}
+
+/** Fixed columns get their width; the flex column gets the rest (at least 8). */
+export function columnWidths<Row>(columns: ListColumn<Row>[], room: number): number[] {
+  const gaps = Math.max(0, columns.length - 1);
+  const fixed = columns.reduce((s, c) => s + (c.width === 'flex' ? 0 : c.width), 0);
+  const flex = Math.max(8, room - fixed - gaps);
+  return columns.map((c) => (c.width === 'flex' ? flex : c.width));
+}

@@ -1,0 +1,88 @@
+import type { Key } from 'ink';
+import { resolveCommand, type Command, type KeyContext } from '../keymap.js';
+
+/** Priorities of the input layers: the highest active layer sees a key first. */
+export const LayerPriority = {
+  /** Back, help and quit: whatever no one above handled. */
+  global: 0,
+  /** The screen on top of the navigation stack. */
+  screen: 10,
+  /** A text field inside the screen (the list filter). */
+  screenText: 20,
+  /** The help overlay. */
+  help: 30,
+  /** A confirmation dialog: modal. */
+  dialog: 40,
+  /** A text field inside a dialog (typed confirmation). */
+  dialogText: 50,
+} as const;
+
+/** One layer of input handling. */
+export interface InputLayer {
+  priority: number;
+  /** The keymap context the layer resolves keys in (read at dispatch time). */
+  context(): KeyContext;
+  /**
+   * Handles a key. `command` is what the key means in the layer's context (undefined when it
+   * means nothing there; text fields still want the raw input). Returns true when handled:
+   * lower layers then never see the key.
+   */
+  handle(command: Command | undefined, input: string, key: Key): boolean;
+}
+
+/**
+ * The one input dispatcher. Ink's `useInput` delivers every key to every handler, so the console
+ * has exactly one `useInput`, which hands each key to the layers from the top down.
+ */
+export class InputRouter {
+  private layers: { id: number; layer: InputLayer }[] = [];
+  private nextId = 0;
+  private commitWaiters: (() => void)[] = [];
+
+  /** Adds a layer; returns the function that removes it. */
+  add(layer: InputLayer): () => void {
+    const id = this.nextId++;
+    this.layers.push({ id, layer });
+    return () => {
+      this.layers = this.layers.filter((l) => l.id !== id);
+    };
+  }
+
+  /** Hands a key press to the layers, highest priority (then newest) first; true when one handled it. */
+  dispatch(input: string, key: Key): boolean {
+    const ordered = [...this.layers].sort((a, b) => b.layer.priority - a.layer.priority || b.id - a.id);
+    for (const { layer } of ordered) {
+      const command = resolveCommand(input, key, layer.context());
+      if (layer.handle(command, input, key)) return true;
+    }
+    return false;
+  }
+
+  /** Called by every layer's owner when React commits it (a layout effect). */
+  noteCommit(): void {
+    const waiters = this.commitWaiters;
+    this.commitWaiters = [];
+    for (const w of waiters) queueMicrotask(w);
+  }
+
+  /**
+   * Runs `fn` after the next commit of a layer's owner, or after `timeoutMs` when nothing
+   * re-renders (the key changed nothing).
+   */
+  afterCommit(fn: () => void, timeoutMs: number): void {
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      fn();
+    };
+    const timer = setTimeout(once, timeoutMs);
+    this.commitWaiters.push(once);
+  }
+
+  /** How many layers are registered (for tests). */
+  get size(): number {
+    return this.layers.length;
+  }
+}

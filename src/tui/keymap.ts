@@ -1,0 +1,216 @@
+import type { Key } from 'ink';
+import type { ScreenId } from './screen-id.js';
+import { LIST_SCREENS, SCREEN_IDS } from './screen-id.js';
+
+/**
+ * The one keymap of the console. The footer, the `?` help overlay and docs/keys.md are generated
+ * from this table, and the input router resolves every key press through it: a key does only
+ * what this table says, and only where it says.
+ */
+
+/** What a key press asks for. Screens and layers react to commands, not to raw keys. */
+export type Command =
+  | 'up'
+  | 'down'
+  | 'pageUp'
+  | 'pageDown'
+  | 'first'
+  | 'last'
+  | 'open'
+  | 'back'
+  | 'filter'
+  | 'nextPane'
+  | 'toggle'
+  | 'selectClass'
+  | 'help'
+  | 'quit'
+  | 'confirm'
+  | 'submit'
+  | 'cancel'
+  | 'deleteBack'
+  | 'clearLine';
+
+/**
+ * Where a binding applies: a screen, or one of the layers above screens.
+ * - `dialog`: a confirmation dialog is open.
+ * - `text`: the cursor is in a text field (filter, typed confirmation).
+ * - `help`: the help overlay is open.
+ */
+export type KeyContext = ScreenId | 'dialog' | 'text' | 'help';
+
+/** A named key as Ink reports it. */
+export type KeyName = 'up' | 'down' | 'left' | 'right' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'tab' | 'backspace' | 'space';
+
+/** One key: a named key, or a character (optionally with Ctrl). */
+export type KeySpec = { name: KeyName; char?: never; ctrl?: never } | { char: string; ctrl?: boolean; name?: never };
+
+/** One row of the keymap. */
+export interface Binding {
+  command: Command;
+  keys: KeySpec[];
+  /** What the command does, for the help overlay and the docs. */
+  description: string;
+  category: 'Move' | 'Act' | 'Select' | 'General' | 'Dialogs' | 'Text fields';
+  /** Where the binding is active. */
+  contexts: readonly KeyContext[];
+  /**
+   * Shown in the footer: short text, keys as shown (default: all of them), priority (lower stays
+   * longer when the footer is narrow), and contexts where the hint would mislead.
+   */
+  footer?: { text: string; keys?: string; priority: number; except?: readonly KeyContext[] };
+}
+
+
+/** The keymap. Order is the order of the help overlay and docs/keys.md. */
+export const KEYMAP: readonly Binding[] = [
+  { command: 'up', keys: [{ name: 'up' }, { char: 'k' }], description: 'Move up', category: 'Move', contexts: [...SCREEN_IDS, 'help'], footer: { keys: '↑↓/jk', text: 'move', priority: 3 } },
+  { command: 'down', keys: [{ name: 'down' }, { char: 'j' }], description: 'Move down', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
+  { command: 'pageUp', keys: [{ name: 'pageUp' }], description: 'One page up', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
+  { command: 'pageDown', keys: [{ name: 'pageDown' }], description: 'One page down', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
+  { command: 'first', keys: [{ name: 'home' }, { char: 'g' }], description: 'Go to the first row', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
+  { command: 'last', keys: [{ name: 'end' }, { char: 'G' }], description: 'Go to the last row', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
+  { command: 'nextPane', keys: [{ name: 'tab' }], description: 'Switch pane', category: 'Move', contexts: ['table', 'diff', 'merge'], footer: { text: 'pane', priority: 5 } },
+  { command: 'open', keys: [{ name: 'return' }], description: 'Open the item under the cursor', category: 'Act', contexts: ['home', 'tables', 'audit', 'backups', 'stage', 'diff', 'wizard'], footer: { text: 'open', priority: 2 } },
+  { command: 'back', keys: [{ name: 'escape' }], description: 'Go back (clears the filter first, when one is set)', category: 'Act', contexts: SCREEN_IDS, footer: { text: 'back', priority: 4, except: ['home'] } },
+  { command: 'filter', keys: [{ char: '/' }], description: 'Filter the list', category: 'Act', contexts: LIST_SCREENS, footer: { text: 'filter', priority: 4 } },
+  { command: 'toggle', keys: [{ name: 'space' }], description: 'Select or unselect the row under the cursor', category: 'Select', contexts: ['stage', 'diff'], footer: { text: 'select', priority: 4 } },
+  { command: 'selectClass', keys: [{ char: 'a' }], description: 'Select every row of the class under the cursor (deleted, changed or added)', category: 'Select', contexts: ['diff'], footer: { text: 'select class', priority: 6 } },
+  { command: 'help', keys: [{ char: '?' }], description: 'Show the keys of this screen; again to close', category: 'General', contexts: [...SCREEN_IDS, 'help'], footer: { text: 'help', priority: 0 } },
+  { command: 'quit', keys: [{ char: 'q' }, { char: 'c', ctrl: true }], description: 'Quit (asks first while work is running)', category: 'General', contexts: [...SCREEN_IDS, 'help'], footer: { keys: 'q', text: 'quit', priority: 1 } },
+  { command: 'back', keys: [{ name: 'escape' }], description: 'Close the help', category: 'General', contexts: ['help'] },
+  { command: 'confirm', keys: [{ char: 'y' }, { name: 'return' }], description: 'Confirm', category: 'Dialogs', contexts: ['dialog'] },
+  { command: 'cancel', keys: [{ char: 'n' }, { name: 'escape' }], description: 'Cancel', category: 'Dialogs', contexts: ['dialog'] },
+  { command: 'quit', keys: [{ char: 'c', ctrl: true }], description: 'Quit; in the quit dialog, quit at once', category: 'Dialogs', contexts: ['dialog'] },
+  { command: 'submit', keys: [{ name: 'return' }], description: 'Apply the text (filter) or confirm the typed name', category: 'Text fields', contexts: ['text'] },
+  { command: 'cancel', keys: [{ name: 'escape' }], description: 'Leave the field; a filter is cleared', category: 'Text fields', contexts: ['text'] },
+  { command: 'deleteBack', keys: [{ name: 'backspace' }], description: 'Delete the character before the cursor', category: 'Text fields', contexts: ['text'] },
+  { command: 'clearLine', keys: [{ char: 'u', ctrl: true }], description: 'Clear the field', category: 'Text fields', contexts: ['text'] },
+];
+
+/** Whether a binding is active in a context. */
+export function isActiveIn(binding: Binding, context: KeyContext): boolean {
+  return binding.contexts.includes(context);
+}
+
+/** Whether one key spec matches what Ink reported. */
+export function matches(spec: KeySpec, input: string, key: Key): boolean {
+  if (spec.name !== undefined) {
+    switch (spec.name) {
+      case 'up': return key.upArrow;
+      case 'down': return key.downArrow;
+      case 'left': return key.leftArrow;
+      case 'right': return key.rightArrow;
+      case 'pageUp': return key.pageUp;
+      case 'pageDown': return key.pageDown;
+      case 'home': return key.home;
+      case 'end': return key.end;
+      case 'return': return key.return;
+      case 'escape': return key.escape;
+      case 'tab': return key.tab && !key.shift;
+      // Most terminals send DEL (0x7f) for Backspace, which Ink reports as `delete`.
+      case 'backspace': return key.backspace || key.delete;
+      case 'space': return input === ' ' && !key.ctrl;
+    }
+  }
+  if (spec.ctrl) return key.ctrl && input === spec.char;
+  return !key.ctrl && input === spec.char;
+}
+
+/**
+ * Resolves a key press to the command it means in `context`, or undefined.
+ * Escape is tested first: Ink 6 also sets `key.meta` for it. Any other Alt chord is ignored:
+ * over SSH and tmux it arrives as Esc + key, and no action may hang on it.
+ */
+export function resolveCommand(input: string, key: Key, context: KeyContext): Command | undefined {
+  if (!key.escape && key.meta) return undefined;
+  for (const binding of KEYMAP) {
+    if (!isActiveIn(binding, context)) continue;
+    if (binding.keys.some((spec) => matches(spec, input, key))) return binding.command;
+  }
+  return undefined;
+}
+
+/** How a key is written in the footer, help and docs. */
+export function keyLabel(spec: KeySpec): string {
+  if (spec.name !== undefined) {
+    const names: Record<KeyName, string> = {
+      up: '↑', down: '↓', left: '←', right: '→', pageUp: 'PgUp', pageDown: 'PgDn', home: 'Home', end: 'End',
+      return: 'Enter', escape: 'Esc', tab: 'Tab', backspace: 'Backspace', space: 'Space',
+    };
+    return names[spec.name];
+  }
+  return spec.ctrl ? `Ctrl+${spec.char.toUpperCase()}` : spec.char;
+}
+
+/** One entry of the help overlay or the docs. */
+export interface HelpEntry {
+  keys: string;
+  description: string;
+  category: Binding['category'];
+}
+
+/** The bindings active in a context, as help entries in keymap order. */
+export function helpFor(context: KeyContext): HelpEntry[] {
+  return KEYMAP.filter((b) => isActiveIn(b, context)).map((b) => ({
+    keys: b.keys.map(keyLabel).join(' '),
+    description: b.description,
+    category: b.category,
+  }));
+}
+
+/** One footer item: `Enter open`. */
+export interface FooterItem {
+  keys: string;
+  text: string;
+}
+
+/**
+ * The footer for a screen, fitted to `width` columns: items are dropped by priority (help and
+ * quit stay longest) but keep their keymap order.
+ */
+export function footerFor(context: KeyContext, width: number): FooterItem[] {
+  const candidates = KEYMAP.filter((b) => b.footer && isActiveIn(b, context) && !b.footer.except?.includes(context)).map((b, index) => ({
+    index,
+    priority: b.footer!.priority,
+    item: { keys: b.footer!.keys ?? b.keys.map(keyLabel).join('/'), text: b.footer!.text },
+  }));
+  const byPriority = [...candidates].sort((a, b) => a.priority - b.priority);
+  const kept: typeof candidates = [];
+  for (const c of byPriority) {
+    const trial = [...kept, c];
+    if (footerWidth(trial.map((t) => t.item)) <= width) kept.push(c);
+  }
+  return kept.sort((a, b) => a.index - b.index).map((c) => c.item);
+}
+
+/** The footer's separator between items. */
+export const FOOTER_SEPARATOR = '  ';
+
+/** Width of the footer text for items. */
+export function footerWidth(items: FooterItem[]): number {
+  return items.reduce((w, it, i) => w + [...it.keys].length + 1 + [...it.text].length + (i ? FOOTER_SEPARATOR.length : 0), 0);
+}
+
+/** The key list as Markdown, for README and docs/keys.md. Generated: edit KEYMAP instead. */
+export function keymapMarkdown(): string {
+  const lines: string[] = ['# Console keys', '', '<!-- Generated from src/tui/keymap.ts by test/tui/keymap-docs.test.ts (CRM_RESCUE_UPDATE_DOCS=1). Do not edit. -->', ''];
+  const categories = [...new Set(KEYMAP.map((b) => b.category))];
+  for (const category of categories) {
+    lines.push(`## ${category}`, '', '| Keys | Does | Where |', '| --- | --- | --- |');
+    for (const b of KEYMAP.filter((x) => x.category === category)) {
+      const keys = b.keys.map((k) => `\`${keyLabel(k)}\``).join(' ');
+      lines.push(`| ${keys} | ${b.description} | ${whereText(b)} |`);
+    }
+    lines.push('');
+  }
+  lines.push('Alt chords do nothing: over SSH and tmux they arrive as Esc followed by a key.', '');
+  return lines.join('\n');
+}
+
+function whereText(b: Binding): string {
+  const layerName: Record<string, string> = { help: 'help', dialog: 'dialogs', text: 'text fields' };
+  const screens = b.contexts.filter((c) => !(c in layerName));
+  const layers = b.contexts.filter((c) => c in layerName).map((c) => layerName[c]);
+  const screenText = screens.length === SCREEN_IDS.length ? ['every screen'] : screens;
+  return [...screenText, ...layers].join(', ');
+}

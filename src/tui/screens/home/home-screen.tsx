@@ -1,0 +1,87 @@
+import { Box, Text } from 'ink';
+import { formatBytes, formatCount, pad, truncate } from '../../../util/format.js';
+import { KeyValue, type KeyValueEntry } from '../../components/key-value.js';
+import { useNavigation } from '../../navigation.js';
+import type { Overview } from '../../services.js';
+import { useTheme } from '../../theme.js';
+import { useLayout } from '../../use-layout.js';
+import { useScreenInput, type ScreenProps } from '../screen.js';
+import { backupLine } from './backup-line.js';
+import { deletionLines } from './deletions.js';
+import { homeIntent } from './home-input.js';
+import { useHomeState, type HomeState } from './use-home-state.js';
+
+/** Home: what the console is connected to, how safe it is (backup age, recent deletions), and where to go. */
+export function HomeScreen(_props: ScreenProps<'home'>) {
+  const state = useHomeState();
+  const nav = useNavigation();
+  const layout = useLayout();
+  useScreenInput((command) => {
+    const intent = homeIntent(command, state.actions, state.cursor);
+    if (intent.type === 'move') state.move(intent.move);
+    else if (intent.type === 'open') nav.push(intent.action.screen);
+    return intent.type !== 'none';
+  });
+  const wide = layout.breakpoint === 'wide';
+  const infoWidth = wide ? Math.floor(layout.columns / 2) - 1 : layout.columns;
+  const actionsWidth = wide ? layout.columns - infoWidth - 2 : layout.columns;
+  return (
+    <Box flexDirection={wide ? 'row' : 'column'} width={layout.columns}>
+      <Box flexDirection="column" width={infoWidth} marginRight={wide ? 2 : 0}>
+        <KeyValue entries={overviewEntries(state)} width={infoWidth} keyWidth={13} />
+      </Box>
+      <Box flexDirection="column" width={actionsWidth} marginTop={wide ? 0 : 1}>
+        <ActionList state={state} width={actionsWidth} />
+      </Box>
+    </Box>
+  );
+}
+
+function ActionList({ state, width }: { state: HomeState; width: number }) {
+  const theme = useTheme();
+  const labelWidth = Math.max(...state.actions.map((a) => a.label.length)) + 2;
+  return (
+    <>
+      <Text bold>Actions</Text>
+      {state.actions.map((a, i) => {
+        const here = i === state.cursor;
+        const line = `${here ? theme.markers.cursor : ' '} ${pad(a.label, labelWidth)}${a.description}`;
+        return (
+          <Text key={a.screen} inverse={here} color={here ? theme.fg('accent') : undefined} wrap="truncate">
+            {pad(truncate(line, width), width)}
+          </Text>
+        );
+      })}
+    </>
+  );
+}
+
+function overviewEntries(state: HomeState): KeyValueEntry[] {
+  const o = state.overview;
+  if (o.status === 'loading') return [{ key: 'Target', value: 'reading the database…', tone: 'muted' }];
+  if (o.status === 'error') return [{ key: 'Target', value: `could not read the database: ${o.error}`, tone: 'error' }];
+  const v: Overview = o.value;
+  const backup = backupLine(state.backup);
+  const entries: KeyValueEntry[] = [
+    { key: 'Target', value: v.target },
+    { key: 'Server', value: `${v.engine === 'postgres' ? 'PostgreSQL' : 'MySQL/MariaDB'} ${v.serverVersion}` },
+    { key: 'CRM', value: crmText(v) },
+    { key: 'Size', value: `${formatBytes(v.totals.bytes)} in ${formatCount(v.totals.tables)} tables, ~${formatCount(v.totals.rowEstimate)} rows` },
+    { key: 'Last backup', value: backup.text, tone: backup.tone === 'ok' ? undefined : backup.tone },
+  ];
+  const d = state.deletions;
+  if (d === 'absent') entries.push({ key: 'Deletions', value: 'audit not available yet', tone: 'muted' });
+  else if (d.status === 'loading') entries.push({ key: 'Deletions', value: 'reading…', tone: 'muted' });
+  else if (d.status === 'error') entries.push({ key: 'Deletions', value: `could not read the audit: ${d.error}`, tone: 'error' });
+  else {
+    const lines = deletionLines(d.value);
+    entries.push({ key: 'Deletions', value: lines.summary, tone: lines.spike ? 'warn' : undefined });
+    entries.push({ key: '', value: lines.perDay, tone: 'muted' });
+  }
+  return entries;
+}
+
+function crmText(v: Overview): string {
+  if (v.crm.flavour === 'generic') return `no known CRM recognised: generic tables${v.crm.evidence[0] ? ` (${v.crm.evidence[0]})` : ''}`;
+  return `${v.crm.name} (confidence ${Math.round(v.crm.confidence * 100)}%)`;
+}

@@ -1,0 +1,116 @@
+/**
+ * What the console asks of the engine. Screens and components see only this interface (never a
+ * `Db`, never SQL): `console-entry.ts` builds it from the target's `Db`, and screen tests pass
+ * fakes. Later modules plug in by adding optional members (`lastBackup`, `deletionSpikes`, …).
+ */
+export interface ConsoleServices {
+  /** Target, server, CRM flavour, size and table count, for Home. */
+  loadOverview(): Promise<Overview>;
+  /** Every table of the target, sorted by name. */
+  listTables(): Promise<TableSummary[]>;
+  /** One table's columns, keys and relations; `id` is `TableSummary.id`. */
+  tableDetail(id: string): Promise<TableDetail>;
+  /** The newest complete backup of this target, or null when there is none. Absent until the backup module plugs in. */
+  lastBackup?(): Promise<BackupSummary | null>;
+  /** Deletions per day over the last `days` days, oldest first. Absent until the audit module plugs in. */
+  deletionSpikes?(days: number): Promise<DeletionDay[]>;
+}
+
+/** The Home screen's picture of the target. */
+export interface Overview {
+  /** The target as a URL without the password. */
+  target: string;
+  engine: 'postgres' | 'mysql';
+  database: string;
+  serverVersion: string;
+  crm: {
+    /** Flavour id: `suitecrm`, `generic`, … */
+    flavour: string;
+    /** Human name: "SuiteCRM / SugarCRM CE". */
+    name: string;
+    /** 0..1: how sure detection is. */
+    confidence: number;
+    /** Why this flavour was chosen. */
+    evidence: string[];
+  };
+  totals: {
+    tables: number;
+    /** Tables plus indexes, in bytes. */
+    bytes: number;
+    /** Sum of the planner's row estimates. */
+    rowEstimate: number;
+  };
+}
+
+/** One row of the "Inspect tables" list. */
+export interface TableSummary {
+  /** Stable id: `schema.name`. */
+  id: string;
+  schema: string;
+  name: string;
+  /** The name as shown: `name`, or `schema.name` when several schemas are read. */
+  display: string;
+  /** The identifying key as text: `id`, `a,b (unique)`, or null when the table has none. */
+  key: string | null;
+  /** The planner's estimate; null when unknown. */
+  rowEstimate: number | null;
+  bytes: number;
+  /** The soft-delete column, when the CRM marks deleted rows instead of removing them. */
+  softDelete: string | null;
+  /** A business entity of the CRM (accounts, contacts, …). */
+  entity: boolean;
+}
+
+/** One column of a table, as the detail view shows it. */
+export interface ColumnSummary {
+  name: string;
+  dataType: string;
+  nullable: boolean;
+  default: string | null;
+  /** `PK` when part of the primary key, `UK` when part of a unique key, else empty. */
+  keyRole: 'PK' | 'UK' | '';
+}
+
+/** A relation seen from one table. */
+export interface RelationSummary {
+  /** `parent`: this table points at `table`; `child`: `table` points at this one. */
+  direction: 'parent' | 'child';
+  /** The other table, as displayed. */
+  table: string;
+  /** This table's columns in the relation. */
+  columns: string[];
+  /** The other table's columns. */
+  otherColumns: string[];
+  /** Declared foreign key, or implied by the CRM flavour. */
+  source: 'declared' | 'implied';
+  /** ON DELETE rule or why the relation is believed. */
+  note: string;
+}
+
+/** Everything the table detail view shows. */
+export interface TableDetail {
+  table: TableSummary;
+  columns: ColumnSummary[];
+  primaryKey: string[] | null;
+  uniqueKeys: { name: string; columns: string[]; nullable: boolean }[];
+  relations: RelationSummary[];
+}
+
+/** The newest backup, as Home shows it. */
+export interface BackupSummary {
+  id: string;
+  /** When the dump finished (ISO 8601). */
+  finishedAt: string;
+  bytes?: number;
+  tables?: number;
+}
+
+/** Deletions on one day. */
+export interface DeletionDay {
+  /** `YYYY-MM-DD` (UTC). */
+  day: string;
+  /** Rows deleted that day, over all tables. */
+  deletions: number;
+  /** The tables with the most deletions that day, most first. */
+  topTables: { table: string; count: number }[];
+}

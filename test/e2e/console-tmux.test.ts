@@ -1,0 +1,216 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN } from '../helpers/cli.js';
+import { createTempDb, type TempDb } from '../helpers/temp-db.js';
+
+/**
+ * The console as users run it: the built binary inside tmux at 80×24, driven with send-keys and
+ * read with capture-pane. Each captured screen is written to docs/screens/<name>.txt.
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SCREENS = join(ROOT, 'docs', 'screens');
+/** Our own tmux server (-L): never touches the developer's sessions. */
+const SOCKET = `crm-rescue-e2e-${process.pid}-${randomBytes(3).toString('hex')}`;
+const home = mkdtempSync(join(tmpdir(), 'crm-rescue-tmux-'));
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+}
+
+/** The visible pane, trailing blank lines kept so the frame is 24 lines. */
+function capture(session: string, options: { escapes?: boolean } = {}): string {
+  return tmux('capture-pane', '-p', ...(options.escapes ? ['-e'] : []), '-t', session);
+}
+
+function sendKeys(session: string, ...keys: string[]): void {
+  tmux('send-keys', '-t', session, ...keys);
+}
+
+/** Polls the pane until `test` holds; returns the screen and when it first held. */
+async function waitForScreen(session: string, test: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  let screen = '';
+  while (Date.now() < until) {
+    screen = capture(session);
+    if (test(screen)) return screen;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}; the screen was:\n${screen}`);
+}
+
+const waitFor = (session: string, text: string) => waitForScreen(session, (s) => s.includes(text), JSON.stringify(text));
+
+function save(name: string, screen: string): void {
+  mkdirSync(SCREENS, { recursive: true });
+  writeFileSync(join(SCREENS, `${name}.txt`), `${screen.replace(/\s+$/, '')}\n`);
+}
+
+/** Starts the console in a new detached session; the shell reports the exit code and stays. */
+function start(session: string, url: string, env: Record<string, string> = {}): void {
+  const vars = Object.entries({ HOME: home, XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'cfg'), ...env })
+    .map(([k, v]) => `${k}='${v}'`)
+    .join(' ');
+  const command = `env ${vars} node ${BIN} --url '${url}'; echo "[exit $?]"; sleep 600`;
+  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-c', ROOT, command);
+}
+
+function alternateScreenOn(session: string): boolean {
+  return tmux('display-message', '-p', '-t', session, '#{alternate_on}').trim() === '1';
+}
+
+describe('the console in tmux at 80×24', () => {
+  let temp: TempDb;
+  const sessions: string[] = [];
+  const session = (name: string) => {
+    const s = `${name}-${randomBytes(3).toString('hex')}`;
+    sessions.push(s);
+    return s;
+  };
+
+  beforeAll(async () => {
+    temp = await createTempDb('postgres', 'tuie2e');
+    await temp.exec(`
+      CREATE TABLE accounts (id serial PRIMARY KEY, name text NOT NULL, deleted boolean NOT NULL DEFAULT false);
+      CREATE TABLE contacts (id serial PRIMARY KEY, account_id int REFERENCES accounts(id) ON DELETE CASCADE, email text UNIQUE, first_name text);
+      CREATE TABLE notes (id serial PRIMARY KEY, contact_id int REFERENCES contacts(id), body text);
+      INSERT INTO accounts(name) SELECT 'account ' || g FROM generate_series(1, 40) g;
+      INSERT INTO contacts(account_id, email) SELECT (g % 40) + 1, 'c' || g || '@example.com' FROM generate_series(1, 300) g;
+      ANALYZE;`);
+  });
+
+  afterAll(async () => {
+    for (const s of sessions) {
+      try {
+        tmux('kill-session', '-t', s);
+      } catch {
+        // Already gone.
+      }
+    }
+    try {
+      tmux('kill-server');
+    } catch {
+      // No server left.
+    }
+    await temp?.drop();
+  });
+
+  it('opens on Home, inspects tables with a filter, shows help, quits and leaves the alternate screen', async () => {
+    const s = session('console');
+    const started = performance.now();
+    start(s, temp.url);
+    await waitForScreen(s, (x) => x.includes('crm-rescue › Home'), 'the first frame');
+    const firstFrameMs = performance.now() - started;
+    const homeScreen = await waitFor(s, 'Last backup');
+    const homeMs = performance.now() - started;
+    console.log(`console start-up in tmux: first frame ${Math.round(firstFrameMs)} ms, Home with the target read ${Math.round(homeMs)} ms`);
+    save('home', homeScreen);
+    expect(alternateScreenOn(s)).toBe(true);
+    const lines = homeScreen.split('\n');
+    expect(lines[0]).toMatch(/^crm-rescue › Home\s+PostgreSQL · crt_tuie2e_/);
+    expect(homeScreen).toMatch(/Server\s+PostgreSQL \d+/);
+    expect(homeScreen).toMatch(/Size\s+.* in 3 tables/);
+    expect(homeScreen).toMatch(/Last backup\s+! no backups yet/);
+    expect(homeScreen).toMatch(/Deletions\s+audit not available yet/);
+    expect(homeScreen).toContain('▸ Recovery wizard');
+    expect(lines[22]).toMatch(/^↑↓\/jk move {2}Enter open {2}\? help {2}q quit/);
+    expect(lines[23]).toBe('');
+
+    sendKeys(s, 'G', 'Enter');
+    const tables = await waitFor(s, '1/3 tables');
+    save('tables', tables);
+    expect(tables).toContain('crm-rescue › Home › Inspect tables');
+    expect(tables).toMatch(/▸ accounts ◦\s+id\s+40\s+\S+ kB/);
+    expect(tables).toMatch(/contacts\s+id\s+300/);
+
+    sendKeys(s, '/', 'c', 'o', 'n');
+    const filtered = await waitForScreen(s, (x) => x.includes('1/1 tables') && x.includes('/ con'), 'the filtered list');
+    save('tables-filter', filtered);
+    expect(filtered).toContain('▸ contacts');
+    expect(filtered).not.toContain('notes');
+
+    sendKeys(s, 'Enter', 'Enter');
+    const detail = await waitFor(s, 'Columns (4)');
+    save('table-detail', detail);
+    expect(detail).toContain('Home › Inspect tables › contacts');
+    expect(detail).toMatch(/email\s+text\s+yes\s+UK/);
+    sendKeys(s, 'Tab');
+    const relations = await waitFor(s, '▸ Relations (2)');
+    save('table-relations', relations);
+    expect(relations).toMatch(/→ parent accounts\s+account_id = id\s+FK\s+ON DELETE CASCADE/);
+    expect(relations).toMatch(/← child\s+notes\s+id = contact_id\s+FK/);
+
+    sendKeys(s, 'Escape');
+    await waitForScreen(s, (x) => x.includes('filter "con" (Esc clears)'), 'the filtered list again');
+    sendKeys(s, 'Escape');
+    await waitFor(s, '1/3 tables');
+    sendKeys(s, '?');
+    const help = await waitFor(s, 'Keys · Inspect tables');
+    save('help-tables', help);
+    expect(help).toMatch(/\/\s+Filter the list/);
+    expect(help).toMatch(/Esc\s+Go back/);
+    sendKeys(s, 'Escape', 'Escape');
+    await waitFor(s, 'Actions');
+
+    sendKeys(s, 'k', 'Enter');
+    const placeholder = await waitFor(s, 'is not built yet');
+    save('placeholder', placeholder);
+    expect(placeholder).toContain('Home › Merge');
+    sendKeys(s, 'Escape');
+    await waitFor(s, 'Actions');
+
+    sendKeys(s, 'q');
+    const after = await waitFor(s, '[exit 0]');
+    expect(alternateScreenOn(s)).toBe(false);
+    expect(after).not.toContain('Actions');
+    expect(after).not.toContain('crm-rescue ›');
+  });
+
+  it('re-lays out on resize without ghost lines', async () => {
+    const s = session('resize');
+    start(s, temp.url);
+    await waitFor(s, 'Last backup');
+    tmux('resize-window', '-t', s, '-x', '60', '-y', '18');
+    const narrow = await waitForScreen(s, (x) => x.split('\n').length <= 18 && x.includes('Last backup') && x.includes('q quit'), 'the 60×18 frame');
+    save('home-60x18', narrow);
+    for (const line of narrow.split('\n')) expect([...line].length).toBeLessThanOrEqual(60);
+    expect(narrow.match(/crm-rescue › Home/g)).toHaveLength(1);
+    expect(narrow.match(/Actions/g)).toHaveLength(1);
+    tmux('resize-window', '-t', s, '-x', '80', '-y', '24');
+    const back = await waitForScreen(s, (x) => x.split('\n')[22]?.includes('q quit') ?? false, 'the 80×24 frame');
+    expect(back.match(/crm-rescue › Home/g)).toHaveLength(1);
+    expect(back.match(/Actions/g)).toHaveLength(1);
+    sendKeys(s, 'q');
+    await waitFor(s, '[exit 0]');
+  });
+
+  it('NO_COLOR: no colour codes reach the terminal', async () => {
+    const s = session('nocolor');
+    start(s, temp.url, { NO_COLOR: '1' });
+    await waitFor(s, 'Last backup');
+    sendKeys(s, 'G', 'Enter');
+    await waitFor(s, '1/3 tables');
+    const withEscapes = capture(s, { escapes: true });
+    expect(withEscapes).not.toMatch(/\x1b\[(?:[0-9]+;)*(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9]+)*m/);
+    expect(withEscapes).toContain('▸ accounts');
+    sendKeys(s, 'q');
+    await waitFor(s, '[exit 0]');
+  });
+
+  it('SIGTERM restores the terminal and exits 143', async () => {
+    const s = session('sigterm');
+    start(s, temp.url);
+    await waitFor(s, 'Last backup');
+    const shellPid = tmux('display-message', '-p', '-t', s, '#{pane_pid}').trim();
+    const nodePid = execFileSync('pgrep', ['-P', shellPid, 'node'], { encoding: 'utf8' }).trim().split('\n')[0];
+    process.kill(Number(nodePid), 'SIGTERM');
+    const after = await waitFor(s, '[exit 143]');
+    expect(alternateScreenOn(s)).toBe(false);
+    expect(after).not.toContain('Actions');
+  });
+});

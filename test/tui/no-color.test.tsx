@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+
+// Force chalk (inside Ink) to emit colours even though vitest's stdout is not a TTY, so that
+// "no colour codes" below proves the theme, not the environment. Ink is imported after this.
+process.env.FORCE_COLOR = '3';
+const { KEYS, fakeServices, frameWith, press, renderConsole } = await import('./helpers.js');
+const { themeFromEnv } = await import('../../src/tui/theme.js');
+
+/** SGR colour codes: 30–49 and 90–107 (with or without other attributes), 256 and true colour. */
+const COLOUR = /\x1b\[(?:[0-9]+;)*(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9]+)*m/;
+
+const staleBackup = () => fakeServices({ lastBackup: async () => ({ id: 'pg-old', finishedAt: new Date(Date.now() - 5 * 86400_000).toISOString() }) });
+
+async function walk(color: boolean) {
+  const app = await renderConsole({ services: staleBackup(), color });
+  await frameWith(app, 'pg-old');
+  await press(app, 'G', KEYS.enter);
+  await frameWith(app, 'contacts');
+  await press(app, '?');
+  await frameWith(app, 'Keys ·');
+  return app.frames.join('\n');
+}
+
+describe('NO_COLOR', () => {
+  it('reads NO_COLOR: present and not empty means no colour', () => {
+    expect(themeFromEnv({ NO_COLOR: '1' }).color).toBe(false);
+    expect(themeFromEnv({ NO_COLOR: '' }).color).toBe(true);
+    expect(themeFromEnv({}).color).toBe(true);
+  });
+
+  it('with colours, the frames carry colour codes (so the check below means something)', async () => {
+    expect(await walk(true)).toMatch(COLOUR);
+  });
+
+  it('without colours, no frame has a colour code, and meaning stays in markers and text', async () => {
+    const frames = await walk(false);
+    expect(frames).not.toMatch(COLOUR);
+    expect(frames).toContain('! 5 d ago (pg-old): older than 24 h');
+    expect(frames).toContain('▸ accounts');
+    expect(frames).toContain('Keys · Inspect tables');
+  });
+});
