@@ -10,15 +10,14 @@ export async function openConsole(args: GlobalArgs): Promise<number> {
   assertInteractiveTerminal(process.stdin, process.stdout);
   // Before anything imports Ink (and chalk, and is-in-ci): they read the environment once.
   prepareEnvironment(process.env);
-  // Connect first: a password prompt belongs on the normal screen, not the console's.
+  // Load the console (Ink, React: the slow part of start-up) while connecting. Connecting comes
+  // first on screen: a password prompt belongs on the normal screen, not the console's.
+  const modules = Promise.all([import('./tui/services-from-db.js'), import('./tui/run-console.js'), import('./tui/providers/last-backup.js')]);
+  modules.catch(() => undefined);
   const db = await openFromArgs(args);
   try {
-    const [{ servicesFromDb }, { runConsole }, { lastBackupProvider }] = await Promise.all([
-      import('./tui/services-from-db.js'),
-      import('./tui/run-console.js'),
-      import('./tui/providers/last-backup.js'),
-    ]);
-    // Deletion spikes plug in here once the audit module offers them.
+    const [{ servicesFromDb }, { runConsole }, { lastBackupProvider }] = await modules;
+    // Deletion spikes plug in here once the audit module offers them (`deletionSpikes`).
     return await runConsole(servicesFromDb(db, { lastBackup: lastBackupProvider(db.target) }));
   } finally {
     await db.close().catch(() => undefined);

@@ -1,13 +1,14 @@
 -- Tables whose rows pg_dump writes (plain tables and partitions, not partitioned parents nor
 -- extension members), with what a backup needs to name, weigh and count them. Leaves out
--- crm-rescue's staging schemas: they are copies of backups, not data.
+-- crm-rescue's staging schemas: they are copies of backups, not data. Sizes come from the
+-- statistics (relpages), not pg_table_size(), which would wait behind a lock held by DDL.
 SELECT c.oid::bigint AS oid,
        n.nspname AS schema,
        c.relname AS name,
        pn.nspname AS parent_schema,
        p.relname AS parent_name,
        CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END AS row_estimate,
-       pg_table_size(c.oid) AS bytes
+       c.relpages::bigint * current_setting('block_size')::bigint AS bytes
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND c.relispartition

@@ -89,7 +89,9 @@ function toEvent(stream: EventStream, row: Record<string, unknown>, microTime: s
   let key: Record<string, unknown>;
   if ('json' in stream.rowKey) {
     const parsed = parseJson(row.ev_key);
-    key = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : { key: parsed };
+    const obj = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : { key: parsed };
+    // Key values are text whatever the source, as the columns' text casts give them elsewhere.
+    key = Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, v === null ? null : typeof v === 'object' ? JSON.stringify(v) : String(v)]));
   } else {
     key = Object.fromEntries(stream.rowKey.columns.map((c, i) => [c, row[`ev_k${i}`] ?? null]));
   }

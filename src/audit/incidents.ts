@@ -114,10 +114,12 @@ async function groupBursts(db: Db, ctx: AuditContext, streams: EventStream[], fi
   const parts = streams.map((s) => unionPart(sql, s, filter, p));
   const gapMicros = Math.max(0, Math.round(gapMs * 1000));
   const tz = 'timestamp with time zone';
+  // RANGE (not ROWS): events at the same instant are peers and get the same burst number, whatever
+  // order the sort gave them; LAG marks exactly one of them as a break when the gap is large.
   const text = `WITH ev AS (${parts.join(' UNION ALL ')}),
   g AS (SELECT ev.*, LAG(ev.t) OVER (PARTITION BY ev.actor ORDER BY ev.t) AS prev FROM ev),
   b AS (SELECT g.*, SUM(CASE WHEN g.prev IS NULL OR ${sql.microsBetween('g.prev', 'g.t')} > ${gapMicros} THEN 1 ELSE 0 END)
-          OVER (PARTITION BY g.actor ORDER BY g.t ROWS UNBOUNDED PRECEDING) AS burst FROM g),
+          OVER (PARTITION BY g.actor ORDER BY g.t RANGE UNBOUNDED PRECEDING) AS burst FROM g),
   c AS (SELECT b.actor, b.burst, b.sch, b.tbl, b.src, MIN(b.actor_name) AS actor_name,
           SUM(CASE WHEN b.kind = 'hard' THEN 1 ELSE 0 END) AS hard, SUM(CASE WHEN b.kind = 'soft' THEN 1 ELSE 0 END) AS soft,
           MIN(b.t) AS s, MAX(b.t) AS e

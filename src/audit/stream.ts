@@ -140,11 +140,14 @@ export function pageQuery(
     if (after.rank < 0) conds.push(`${t} < ${tp()}`);
     else if (after.rank > 0) conds.push(`${t} <= ${tp()}`);
     else {
+      // Placeholders are added in text order: MySQL's `?` are positional.
+      const upTo = `${t} <= ${tp()}`;
+      const before = `${t} < ${tp()}`;
       const orderCmp =
         stream.order.length === 1
           ? `${stream.order[0]} < ${p.add(after.position.order[0])}`
           : `(${stream.order.join(', ')}) < (${stream.order.map((_, i) => p.add(after.position.order[i])).join(', ')})`;
-      conds.push(`${t} <= ${tp()}`, `(${t} < ${tp()} OR ${orderCmp})`);
+      conds.push(upTo, `(${before} OR ${orderCmp})`);
     }
   }
   const cols = [

@@ -25,7 +25,8 @@ export function parseTimeArg(text: string, flag = 'time', now = Date.now()): str
   if (iso) {
     const [, date, clock, zone] = iso;
     const frac = /\.(\d+)/.exec(clock ?? '')?.[1] ?? '';
-    const base = `${date}T${(clock ?? '00:00').replace(/\.\d+$/, '')}${clock && clock.length === 5 ? ':00' : ''}`;
+    const hms = (clock ?? '00:00').replace(/\.\d+$/, '');
+    const base = `${date}T${hms}${hms.length === 5 ? ':00' : ''}.${frac.slice(0, 3).padEnd(3, '0')}`;
     const z = !zone || zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
     const ms = Date.parse(`${base}${z}`);
     if (Number.isNaN(ms)) throw new UsageError(`${flag} "${text}" is not a valid date`, 'Use ISO 8601 (2026-05-01T16:42:00Z) or a relative time (2h, 7d)');

@@ -3,6 +3,10 @@
  * at depth 0 inside `VALUES`, outside string literals (mysqldump escapes quotes as \' and writes
  * binary as 0x… with --hex-blob). Works for one-line extended inserts (MySQL) and for MariaDB's
  * one-row-per-line layout alike, and across any chunk boundary.
+ *
+ * MariaDB's layout (`VALUES` then one row per line, rows ending in `,` and the last in `;`) takes
+ * a fast path: values never contain a raw newline (mysqldump writes `\n`), so rows are lines,
+ * found with a native newline search instead of a look at every byte.
  */
 const enum S {
   LineStart,
@@ -15,6 +19,9 @@ const enum S {
   StrEscape,
   DStr,
   DStrEscape,
+  AfterValues,
+  LineRowStart,
+  LineRowRest,
 }
 
 const STARTS = ['INSERT INTO ', 'INSERT IGNORE INTO ', 'REPLACE INTO '];
@@ -27,6 +34,7 @@ export class InsertRowCounter {
   private prefix = '';
   private kw = 0;
   private depth = 0;
+  private last = 0;
 
   feed(buf: Buffer): void {
     let st = this.st;
@@ -70,7 +78,7 @@ export class InsertRowCounter {
           if (c === 0x60) st = S.HeadIdent;
           else if (c === VALUES.charCodeAt(this.kw)) {
             if (++this.kw === VALUES.length) {
-              st = S.Values;
+              st = S.AfterValues;
               depth = 0;
             }
           } else this.kw = c === 0x56 ? 1 : 0;
@@ -93,6 +101,32 @@ export class InsertRowCounter {
           } else {
             st = S.Head;
             this.kw = 0;
+          }
+          break;
+        }
+        case S.AfterValues:
+          if (buf[i] === 0x0a) {
+            i++;
+            st = S.LineRowStart;
+          } else st = S.Values;
+          break;
+        case S.LineRowStart:
+          if (buf[i] === 0x28) {
+            rows++;
+            this.last = 0x28;
+            i++;
+            st = S.LineRowRest;
+          } else st = S.Values; // not the one-row-per-line layout after all: read byte by byte
+          break;
+        case S.LineRowRest: {
+          const nl = buf.indexOf(0x0a, i);
+          if (nl < 0) {
+            this.last = buf[n - 1];
+            i = n;
+          } else {
+            const prev = nl > i ? buf[nl - 1] : this.last;
+            i = nl + 1;
+            st = prev === 0x3b ? S.LineStart : S.LineRowStart;
           }
           break;
         }

@@ -166,12 +166,30 @@ export async function dumpPostgres(ctx: DumpContext): Promise<DumpOutcome> {
     }
     await fsyncPath(archive);
     return { command: proc.command, layout: 'pg-directory', tables, files };
+  } catch (err) {
+    // A count may be waiting behind a lock that also held pg_dump up: do not wait for it.
+    stopCounting = true;
+    for (let i = 0; i < 10 && counting; i++) {
+      await session.cancel();
+      if (await settlesWithin(counting, 500)) break;
+    }
+    throw err;
   } finally {
     stopCounting = true;
     clearInterval(poll);
     await counting?.catch(() => undefined);
     await session.close();
   }
+}
+
+function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    p.then(
+      () => (clearTimeout(t), resolve(true)),
+      () => (clearTimeout(t), resolve(true)),
+    );
+  });
 }
 
 async function countRows(session: SnapshotSession, tables: DumpTable[], stopped: () => boolean): Promise<Map<number, number>> {

@@ -7,6 +7,8 @@ export interface SnapshotSession {
   snapshot: string;
   /** Runs a query inside the snapshot. */
   query<T>(sqlText: string): Promise<T[]>;
+  /** Cancels the query running in the session (from another connection), e.g. a count waiting for a lock. */
+  cancel(): Promise<void>;
   /** Ends the transaction and returns the connection. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -26,11 +28,14 @@ export async function openSnapshotSession(db: Db): Promise<SnapshotSession> {
       await q('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
         await q('SET LOCAL max_parallel_workers_per_gather = 0');
-        const [{ snapshot }] = await q<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot');
+        const [{ snapshot, pid }] = await q<{ snapshot: string; pid: number }>('SELECT pg_export_snapshot() AS snapshot, pg_backend_pid() AS pid');
         opened = true;
         resolve({
           snapshot,
           query: q,
+          cancel: async () => {
+            await db.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+          },
           close: async () => {
             release();
             await run.catch(() => undefined);

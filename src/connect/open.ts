@@ -110,8 +110,10 @@ function pgKysely(t: Target, readOnly: boolean, max: number): Kysely<any> {
     application_name: 'crm-rescue',
     options: readOnly ? '-c default_transaction_read_only=on' : undefined,
   });
-  // An idle client that loses its server must not crash the process.
+  // A client that loses its server (idle, or checked out mid-query: the query itself rejects)
+  // must not crash the process with an unhandled 'error' event.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -7,7 +7,9 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type { Db } from '../connect/open.js';
 import { BugError } from '../errors.js';
 import type { DemoEngine } from './demo-engine.js';
+import type { Queryable } from '../dialect/index.js';
 import type { IncidentPlan } from './incident-plan.js';
+import { HISTORY_COLUMNS } from './tables.js';
 
 /** How long the burst lasts: it ends at the moment the incident starts running. */
 export const INCIDENT_WINDOW_MS = 120_000;
@@ -63,11 +65,12 @@ export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan
     const res = await k.executeQuery(CompiledQuery.raw(sqlText, params));
     return Number(res.numAffectedRows ?? 0);
   };
-  const writeHistory = async (k: Kysely<any>, rows: [string, string, string, number, string | null][]) => {
-    for (const part of chunks(rows, CHUNK)) {
-      const values = part.map((_, r) => `(${inList(6, r * 6 + 1)})`).join(', ');
-      const params = part.flatMap(([table, id, action, at, changes]) => [table, id, action, actor, engine.timestampParam(at), changes]);
-      await exec(k, `INSERT INTO history (table_name, record_id, action, user_id, changed_at, changes) VALUES ${values}`, params);
+  const writeHistory = async (k: Kysely<any>, rows: [string, string, number, string | null][]) => {
+    const q: Queryable = {
+      query: async <R>(sqlText: string, params: readonly unknown[] = []) => (await k.executeQuery<R>(CompiledQuery.raw(sqlText, [...params]))).rows as R[],
+    };
+    for (const part of chunks(rows, engine.batchRows)) {
+      await engine.insertRows(q, 'history', HISTORY_COLUMNS, part.map(([table, id, at, changes]) => [table, id, 'delete', actor, at, changes]));
     }
   };
   let first = Infinity;
@@ -94,8 +97,8 @@ export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan
           if (n !== part.length) {
             throw new BugError(`incident: deleting ${part.length} rows from ${table} affected ${n}; the demo database changed underneath`);
           }
-          const rows = part.map((id, i): [string, string, string, number, null] => [table, id, 'delete', times[offset + i], null]);
-          rows.forEach((r) => seen(r[3]));
+          const rows = part.map((id, i): [string, string, number, null] => [table, id, times[offset + i], null]);
+          rows.forEach((r) => seen(r[2]));
           await writeHistory(trx, rows);
           offset += part.length;
         }
@@ -114,7 +117,7 @@ export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan
           throw new BugError(`incident: soft-deleting ${part.length} accounts affected ${n}; the demo database changed underneath`);
         }
         seen(times[i]);
-        await writeHistory(trx, part.map((id) => ['accounts', id, 'delete', times[i], '{"deleted": [0, 1]}']));
+        await writeHistory(trx, part.map((id) => ['accounts', id, times[i], '{"deleted": [0, 1]}']));
       }
     });
   }

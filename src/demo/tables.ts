@@ -57,7 +57,8 @@ export const DEMO_COLUMNS: Record<Exclude<DemoTable, 'history'>, DemoColumn[]> =
 };
 
 /**
- * Columns of the seed-time history rows the generators emit (updates, isolated deletes); the
+ * Columns of the history rows crm-rescue writes itself: seed-time updates and isolated deletes
+ * (staged, then merged in time order) and the incident's deletes. The seed's
  * `create` rows are derived from the loaded tables on the server (sql/demo/<engine>/history.sql).
  */
 export const HISTORY_COLUMNS: DemoColumn[] = [

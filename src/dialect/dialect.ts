@@ -77,6 +77,8 @@ export interface Dialect {
   addSequenceColumn(qualified: string, column: string): string;
   /** The locking clause that locks only the rows of `alias` (PostgreSQL `FOR UPDATE OF`). */
   forUpdateOf(alias: string): string;
+  /** Makes the session's transactions READ COMMITTED (MySQL: INSERT … SELECT then takes no locks on what it reads). */
+  readCommitted(): string;
   /** Creates a namespace (schema / database) when missing. */
   createNamespace(name: string): string;
   /** Drops a namespace (schema / database) and everything in it. */

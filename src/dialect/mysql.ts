@@ -56,6 +56,7 @@ export const mysqlDialect: Dialect = {
     ];
   },
   addSequenceColumn: (qualified, column) => `ALTER TABLE ${qualified} ADD COLUMN ${quoteWith('`', column)} bigint NOT NULL AUTO_INCREMENT PRIMARY KEY`,
+  readCommitted: () => 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
   forUpdateOf: () => 'FOR UPDATE',
   createNamespace: (name) => `CREATE DATABASE IF NOT EXISTS ${quoteWith('`', name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
   dropNamespace: (name) => `DROP DATABASE IF EXISTS ${quoteWith('`', name)}`,

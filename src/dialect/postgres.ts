@@ -48,6 +48,7 @@ export const postgresDialect: Dialect = {
     return [`CREATE TABLE ${qualified} (LIKE ${likeQualified}${cols}, PRIMARY KEY (${key.map((k) => quoteWith('"', k)).join(', ')}))`];
   },
   addSequenceColumn: (qualified, column) => `ALTER TABLE ${qualified} ADD COLUMN ${quoteWith('"', column)} bigserial`,
+  readCommitted: () => 'SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED',
   forUpdateOf: (alias) => `FOR UPDATE OF ${alias}`,
   createNamespace: (name) => `CREATE SCHEMA IF NOT EXISTS ${quoteWith('"', name)}`,
   dropNamespace: (name) => `DROP SCHEMA IF EXISTS ${quoteWith('"', name)} CASCADE`,

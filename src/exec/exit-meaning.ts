@@ -15,13 +15,11 @@ const PER_TOOL: Record<string, Record<number, string>> = {
   mysqldump: {
     1: 'rejected its options (exit 1)',
     2: 'got an error from the server (exit 2)',
-    3: 'failed a consistency check (exit 3)',
+    3: 'failed while reading table data (exit 3)',
     4: 'ran out of memory (exit 4)',
     5: 'could not write its output (exit 5)',
     6: 'was given a table that does not exist (exit 6)',
   },
-  pg_dump: { 1: 'failed (exit 1)' },
-  pg_restore: { 1: 'failed (exit 1)' },
 };
 PER_TOOL['mariadb-dump'] = PER_TOOL.mysqldump;
 
@@ -53,4 +51,19 @@ export function hintFromStderr(stderrTail: string): string | undefined {
   if (/server version mismatch/i.test(stderrTail)) return 'Install client tools at least as new as the server';
   if (/password authentication failed|access denied/i.test(stderrTail)) return 'Check the password (URL, profile, PGPASSWORD / ~/.pgpass, MYSQL_PWD / ~/.my.cnf)';
   return undefined;
+}
+
+/** Lines that only report the consequence of an earlier error. */
+const CONSEQUENCE = /worker process died unexpectedly|terminated by user|aborting because of|errors ignored on restore/i;
+
+/**
+ * The line of a stderr tail that names the cause, when the last line is only a consequence
+ * (pg_dump's "a worker process died unexpectedly" after "No space left on device"). Null when
+ * the last line already says it.
+ */
+export function causeLine(stderrTail: string): string | null {
+  const lines = stderrTail.split('\n').map((l) => l.trim()).filter(Boolean);
+  const last = lines[lines.length - 1];
+  if (!last || !CONSEQUENCE.test(last)) return null;
+  return lines.find((l) => /error|fatal|could not/i.test(l) && !CONSEQUENCE.test(l)) ?? null;
 }

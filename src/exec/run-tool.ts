@@ -6,7 +6,7 @@ import type { Target } from '../connect/target.js';
 import { redactUrlString } from '../connect/target.js';
 import { renderCommand } from './command-line.js';
 import { credentialsFor, overriddenVariables, type ToolCredentials } from './credentials.js';
-import { describeExit, hintFromStderr, signalExitCode } from './exit-meaning.js';
+import { causeLine, describeExit, hintFromStderr, signalExitCode } from './exit-meaning.js';
 import { findTool } from './find-tool.js';
 import { StderrTail } from './stderr-tail.js';
 import { ToolError } from './tool-error.js';
@@ -171,7 +171,7 @@ export async function startTool(spec: ToolSpec): Promise<ToolProcess> {
           const stderrTail = redactUrlString(tail.text());
           reject(
             new ToolError(
-              `${spec.what ?? name} failed: ${name} ${describeExit(name, code, signal)}`,
+              `${spec.what ?? name} failed: ${name} ${describeExit(name, code, signal)}${cause(stderrTail)}`,
               command,
               code ?? (signal ? signalExitCode(signal) : null),
               stderrTail,
@@ -188,6 +188,11 @@ export async function startTool(spec: ToolSpec): Promise<ToolProcess> {
   // Callers that only await `done` later must not see an unhandled rejection in between.
   done.catch(() => undefined);
   return { pid: child.pid ?? -1, command, stdout: spec.stdout === 'pipe' ? child.stdout! : null, done, kill };
+}
+
+function cause(stderrTail: string): string {
+  const line = causeLine(stderrTail);
+  return line ? `: ${line}` : '';
 }
 
 /** Runs a tool to completion; stdout is collected unless told otherwise. */

@@ -63,7 +63,14 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
     if (erasures) await conn.query(`DROP TABLE IF EXISTS ${erasures}`).catch(() => undefined);
   };
   try {
+    // Selecting rows must not lock live rows (MySQL's INSERT … SELECT does under REPEATABLE
+    // READ), and any wait is bounded.
+    await conn.query(d.readCommitted());
+    for (const s of d.transactionTimeouts(req.lockTimeoutSeconds ?? 5, req.statementTimeoutSeconds ?? 900, serverVersion)) {
+      if (!/SET LOCAL/.test(s)) await conn.query(s);
+    }
     await ensureJournal(conn, d, internalNs);
+    await sweepOrphans(conn, db, internalNs, opts.stagingNs);
     await createSelectionTables(conn, d, tables);
     if (erasures) {
       await conn.query(`CREATE TABLE ${erasures} (h varchar(64) PRIMARY KEY)`);
@@ -77,7 +84,8 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
   } catch (err) {
     await cleanup();
     release();
-    throw err;
+    if (err instanceof UserError) throw err;
+    throw new UserError(`preparing the merge failed, live data is unchanged: ${(err as Error).message.split('\n')[0]}`, undefined, { cause: err });
   }
   const selected: MergeSession['selected'] = [];
   for (const t of tables) {
@@ -102,6 +110,28 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
       release();
     },
   };
+}
+
+/**
+ * Without transactional DDL (MySQL), a merge killed mid-apply leaves its empty shadow tables
+ * behind (its journal row never committed). Drop shadow and selection tables of merges that
+ * have no journal row and are older than six hours (a merge still running is never that old:
+ * its statements time out first), so the journal holds only real merges.
+ */
+async function sweepOrphans(conn: Queryable, db: Db, internalNs: string, stagingNs: string): Promise<void> {
+  const d = db.dialect;
+  const listSql =
+    d.engine === 'postgres'
+      ? 'SELECT schemaname AS ns, tablename AS t FROM pg_tables WHERE schemaname IN ($1, $2)'
+      : 'SELECT TABLE_SCHEMA AS ns, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?, ?)';
+  const rows = await conn.query<{ ns: string; t: string }>(listSql, [internalNs, stagingNs]);
+  const known = new Set((await conn.query<{ id: string }>(`SELECT id FROM ${d.quoteQualified(internalNs, 'merges')}`)).map((r) => r.id));
+  const cutoff = newMergeId(new Date(Date.now() - 6 * 3600_000)).slice(0, 18);
+  for (const r of rows) {
+    const m = /^(?:_sel_)?(mrg_\d{14}_[0-9a-f]{4})_\d+(?:_before|_after)?$/.exec(r.t);
+    if (!m || known.has(m[1]) || m[1].slice(0, 18) > cutoff) continue;
+    await conn.query(`DROP TABLE IF EXISTS ${d.quoteQualified(r.ns, r.t)}`);
+  }
 }
 
 interface ExecuteArgs {

@@ -95,9 +95,11 @@ function Shell({ services, onQuit }: { services: ConsoleServices; onQuit?(): voi
     app.exit();
   }, [app, onQuit]);
 
+  const top = nav.top;
+  const topContext: KeyContext = SCREENS[top.id].keyContext ?? top.id;
   useInputLayer({
     priority: LayerPriority.global,
-    context: overlay === 'help' ? 'help' : nav.top.id,
+    context: overlay === 'help' ? 'help' : topContext,
     handle(command) {
       switch (command) {
         case 'back':
@@ -117,11 +119,10 @@ function Shell({ services, onQuit }: { services: ConsoleServices; onQuit?(): voi
     },
   });
 
-  const top = nav.top;
   const titleOf = (e: NavEntry) => (SCREENS[e.id] as ScreenDefinition).title(e.params as never);
   const target = overview.status === 'ready' ? `${overview.value.engine === 'postgres' ? 'PostgreSQL' : 'MySQL'} · ${overview.value.database}` : '';
-  const footerContext: KeyContext = overlay === 'help' ? 'help' : overlay === 'quit' ? 'dialog' : top.id;
-  const helpContexts: KeyContext[] = LIST_SCREENS.includes(top.id) ? [top.id, 'text'] : [top.id];
+  const footerContext: KeyContext = overlay === 'help' ? 'help' : overlay === 'quit' ? 'dialog' : topContext;
+  const helpContexts: KeyContext[] = topContext === top.id && LIST_SCREENS.includes(top.id) ? [topContext, 'text'] : [topContext];
 
   return (
     <OverviewContext.Provider value={overview}>
@@ -136,7 +137,7 @@ function Shell({ services, onQuit }: { services: ConsoleServices; onQuit?(): voi
                   const Screen = SCREENS[entry.id].component as ScreenDefinition['component'];
                   return (
                     <Box key={entry.key} display={visible ? 'flex' : 'none'} flexDirection="column" height={layout.bodyHeight}>
-                      <ScreenContext.Provider value={{ id: entry.id, active: entry === top && overlay === null }}>
+                      <ScreenContext.Provider value={{ id: entry.id, keyContext: SCREENS[entry.id].keyContext ?? entry.id, active: entry === top && overlay === null }}>
                         <Screen params={entry.params} />
                       </ScreenContext.Provider>
                     </Box>

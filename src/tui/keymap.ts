@@ -35,8 +35,9 @@ export type Command =
  * - `dialog`: a confirmation dialog is open.
  * - `text`: the cursor is in a text field (filter, typed confirmation).
  * - `help`: the help overlay is open.
+ * - `placeholder`: a screen that is not built yet (only back, help and quit work there).
  */
-export type KeyContext = ScreenId | 'dialog' | 'text' | 'help';
+export type KeyContext = ScreenId | 'dialog' | 'text' | 'help' | 'placeholder';
 
 /** A named key as Ink reports it. */
 export type KeyName = 'up' | 'down' | 'left' | 'right' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'tab' | 'backspace' | 'space';
@@ -71,12 +72,12 @@ export const KEYMAP: readonly Binding[] = [
   { command: 'last', keys: [{ name: 'end' }, { char: 'G' }], description: 'Go to the last row', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
   { command: 'nextPane', keys: [{ name: 'tab' }], description: 'Switch pane', category: 'Move', contexts: ['table', 'diff', 'merge'], footer: { text: 'pane', priority: 5 } },
   { command: 'open', keys: [{ name: 'return' }], description: 'Open the item under the cursor', category: 'Act', contexts: ['home', 'tables', 'audit', 'backups', 'stage', 'diff', 'wizard'], footer: { text: 'open', priority: 2 } },
-  { command: 'back', keys: [{ name: 'escape' }], description: 'Go back (clears the filter first, when one is set)', category: 'Act', contexts: SCREEN_IDS, footer: { text: 'back', priority: 4, except: ['home'] } },
+  { command: 'back', keys: [{ name: 'escape' }], description: 'Go back (clears the filter first, when one is set)', category: 'Act', contexts: [...SCREEN_IDS, 'placeholder'], footer: { text: 'back', priority: 4, except: ['home'] } },
   { command: 'filter', keys: [{ char: '/' }], description: 'Filter the list', category: 'Act', contexts: LIST_SCREENS, footer: { text: 'filter', priority: 4 } },
   { command: 'toggle', keys: [{ name: 'space' }], description: 'Select or unselect the row under the cursor', category: 'Select', contexts: ['stage', 'diff'], footer: { text: 'select', priority: 4 } },
   { command: 'selectClass', keys: [{ char: 'a' }], description: 'Select every row of the class under the cursor (deleted, changed or added)', category: 'Select', contexts: ['diff'], footer: { text: 'select class', priority: 6 } },
-  { command: 'help', keys: [{ char: '?' }], description: 'Show the keys of this screen; again to close', category: 'General', contexts: [...SCREEN_IDS, 'help'], footer: { text: 'help', priority: 0 } },
-  { command: 'quit', keys: [{ char: 'q' }, { char: 'c', ctrl: true }], description: 'Quit (asks first while work is running)', category: 'General', contexts: [...SCREEN_IDS, 'help'], footer: { keys: 'q', text: 'quit', priority: 1 } },
+  { command: 'help', keys: [{ char: '?' }], description: 'Show the keys of this screen; again to close', category: 'General', contexts: [...SCREEN_IDS, 'placeholder', 'help'], footer: { text: 'help', priority: 0 } },
+  { command: 'quit', keys: [{ char: 'q' }, { char: 'c', ctrl: true }], description: 'Quit (asks first while work is running)', category: 'General', contexts: [...SCREEN_IDS, 'placeholder', 'help'], footer: { keys: 'q', text: 'quit', priority: 1 } },
   { command: 'back', keys: [{ name: 'escape' }], description: 'Close the help', category: 'General', contexts: ['help'] },
   { command: 'confirm', keys: [{ char: 'y' }, { name: 'return' }], description: 'Confirm', category: 'Dialogs', contexts: ['dialog'] },
   { command: 'cancel', keys: [{ char: 'n' }, { name: 'escape' }], description: 'Cancel', category: 'Dialogs', contexts: ['dialog'] },
@@ -208,7 +209,7 @@ export function keymapMarkdown(): string {
 }
 
 function whereText(b: Binding): string {
-  const layerName: Record<string, string> = { help: 'help', dialog: 'dialogs', text: 'text fields' };
+  const layerName: Record<string, string> = { help: 'help', dialog: 'dialogs', text: 'text fields', placeholder: 'placeholders' };
   const screens = b.contexts.filter((c) => !(c in layerName));
   const layers = b.contexts.filter((c) => c in layerName).map((c) => layerName[c]);
   const screenText = screens.length === SCREEN_IDS.length ? ['every screen'] : screens;

@@ -23,9 +23,9 @@ function tmux(...args: string[]): string {
   return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 }
 
-/** The visible pane, trailing blank lines kept so the frame is 24 lines. */
+/** The visible pane, one string line per terminal row (blank rows kept). */
 function capture(session: string, options: { escapes?: boolean } = {}): string {
-  return tmux('capture-pane', '-p', ...(options.escapes ? ['-e'] : []), '-t', session);
+  return tmux('capture-pane', '-p', ...(options.escapes ? ['-e'] : []), '-t', session).replace(/\n$/, '');
 }
 
 function sendKeys(session: string, ...keys: string[]): void {
@@ -48,7 +48,7 @@ const waitFor = (session: string, text: string) => waitForScreen(session, (s) =>
 
 function save(name: string, screen: string): void {
   mkdirSync(SCREENS, { recursive: true });
-  writeFileSync(join(SCREENS, `${name}.txt`), `${screen.replace(/\s+$/, '')}\n`);
+  writeFileSync(join(SCREENS, `${name}.txt`), `${screen.split('\n').map((l) => l.trimEnd()).join('\n')}\n`);
 }
 
 /** Starts the console in a new detached session; the shell reports the exit code and stays. */
@@ -106,7 +106,7 @@ describe('the console in tmux at 80×24', () => {
     start(s, temp.url);
     await waitForScreen(s, (x) => x.includes('crm-rescue › Home'), 'the first frame');
     const firstFrameMs = performance.now() - started;
-    const homeScreen = await waitFor(s, 'Last backup');
+    const homeScreen = await waitFor(s, 'no backups yet');
     const homeMs = performance.now() - started;
     console.log(`console start-up in tmux: first frame ${Math.round(firstFrameMs)} ms, Home with the target read ${Math.round(homeMs)} ms`);
     save('home', homeScreen);
@@ -122,25 +122,25 @@ describe('the console in tmux at 80×24', () => {
     expect(lines[23]).toBe('');
 
     sendKeys(s, 'G', 'Enter');
-    const tables = await waitFor(s, '1/3 tables');
+    const tables = await waitForScreen(s, (x) => x.includes('1/3 tables') && x.includes('notes'), 'the tables list');
     save('tables', tables);
     expect(tables).toContain('crm-rescue › Home › Inspect tables');
     expect(tables).toMatch(/▸ accounts ◦\s+id\s+40\s+\S+ kB/);
     expect(tables).toMatch(/contacts\s+id\s+300/);
 
     sendKeys(s, '/', 'c', 'o', 'n');
-    const filtered = await waitForScreen(s, (x) => x.includes('1/1 tables') && x.includes('/ con'), 'the filtered list');
+    const filtered = await waitForScreen(s, (x) => x.includes('1/1 tables') && x.includes('/ con') && x.includes('▸ contacts'), 'the filtered list');
     save('tables-filter', filtered);
     expect(filtered).toContain('▸ contacts');
     expect(filtered).not.toContain('notes');
 
     sendKeys(s, 'Enter', 'Enter');
-    const detail = await waitFor(s, 'Columns (4)');
+    const detail = await waitForScreen(s, (x) => x.includes('Columns (4)') && x.includes('first_name'), 'the columns of contacts');
     save('table-detail', detail);
     expect(detail).toContain('Home › Inspect tables › contacts');
     expect(detail).toMatch(/email\s+text\s+yes\s+UK/);
     sendKeys(s, 'Tab');
-    const relations = await waitFor(s, '▸ Relations (2)');
+    const relations = await waitForScreen(s, (x) => x.includes('▸ Relations (2)') && x.includes('→ parent'), 'the relations of contacts');
     save('table-relations', relations);
     expect(relations).toMatch(/→ parent accounts\s+account_id = id\s+FK\s+ON DELETE CASCADE/);
     expect(relations).toMatch(/← child\s+notes\s+id = contact_id\s+FK/);
@@ -148,19 +148,23 @@ describe('the console in tmux at 80×24', () => {
     sendKeys(s, 'Escape');
     await waitForScreen(s, (x) => x.includes('filter "con" (Esc clears)'), 'the filtered list again');
     sendKeys(s, 'Escape');
-    await waitFor(s, '1/3 tables');
+    await waitForScreen(s, (x) => x.includes('1/3 tables') && x.includes('notes'), 'the whole list again');
     sendKeys(s, '?');
     const help = await waitFor(s, 'Keys · Inspect tables');
     save('help-tables', help);
     expect(help).toMatch(/\/\s+Filter the list/);
     expect(help).toMatch(/Esc\s+Go back/);
-    sendKeys(s, 'Escape', 'Escape');
+    // One Escape per send: two in one read arrive as a single Esc-Esc (Alt+Esc) key.
+    sendKeys(s, 'Escape');
+    await waitForScreen(s, (x) => !x.includes('Keys ·'), 'the help to close');
+    sendKeys(s, 'Escape');
     await waitFor(s, 'Actions');
 
     sendKeys(s, 'k', 'Enter');
     const placeholder = await waitFor(s, 'is not built yet');
     save('placeholder', placeholder);
     expect(placeholder).toContain('Home › Merge');
+    expect(placeholder.split('\n')[22]).toMatch(/^Esc back {2}\? help {2}q quit\s*$/);
     sendKeys(s, 'Escape');
     await waitFor(s, 'Actions');
 
@@ -174,7 +178,7 @@ describe('the console in tmux at 80×24', () => {
   it('re-lays out on resize without ghost lines', async () => {
     const s = session('resize');
     start(s, temp.url);
-    await waitFor(s, 'Last backup');
+    await waitFor(s, 'no backups yet');
     tmux('resize-window', '-t', s, '-x', '60', '-y', '18');
     const narrow = await waitForScreen(s, (x) => x.split('\n').length <= 18 && x.includes('Last backup') && x.includes('q quit'), 'the 60×18 frame');
     save('home-60x18', narrow);
@@ -192,9 +196,9 @@ describe('the console in tmux at 80×24', () => {
   it('NO_COLOR: no colour codes reach the terminal', async () => {
     const s = session('nocolor');
     start(s, temp.url, { NO_COLOR: '1' });
-    await waitFor(s, 'Last backup');
+    await waitFor(s, 'no backups yet');
     sendKeys(s, 'G', 'Enter');
-    await waitFor(s, '1/3 tables');
+    await waitForScreen(s, (x) => x.includes('1/3 tables') && x.includes('notes'), 'the tables list');
     const withEscapes = capture(s, { escapes: true });
     expect(withEscapes).not.toMatch(/\x1b\[(?:[0-9]+;)*(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9]+)*m/);
     expect(withEscapes).toContain('▸ accounts');
@@ -205,7 +209,7 @@ describe('the console in tmux at 80×24', () => {
   it('SIGTERM restores the terminal and exits 143', async () => {
     const s = session('sigterm');
     start(s, temp.url);
-    await waitFor(s, 'Last backup');
+    await waitFor(s, 'no backups yet');
     const shellPid = tmux('display-message', '-p', '-t', s, '#{pane_pid}').trim();
     const nodePid = execFileSync('pgrep', ['-P', shellPid, 'node'], { encoding: 'utf8' }).trim().split('\n')[0];
     process.kill(Number(nodePid), 'SIGTERM');

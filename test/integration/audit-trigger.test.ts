@@ -37,7 +37,7 @@ function hostileSchema(engine: TestEngine): string {
          '{ "z" : 1,  "a":[ true , false ] , "z": 2 }', '\\x00ff10deadbeef', true, '{1,NULL,3}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'q?'),
         (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
         (3, '😀 emoji ☃ and ''quotes'' and "dq"', '', '', -0.0001, -1, -1.5e-300, '1970-01-01 00:00:00+00', '1999-12-31 23:59:59.999999',
-         '0001-01-01', '[]', 'null', '\\x', false, '{}', '00000000-0000-0000-0000-000000000000', '');`;
+         '0001-01-01', '[]', '{"k": null}', '\\x', false, '{}', '00000000-0000-0000-0000-000000000000', '');`;
   }
   return `
     CREATE TABLE ${t} (${q(COLS.id)} int PRIMARY KEY, ${q(COLS.text)} text, ${q(COLS.quote)} text, ${q(COLS.back)} varchar(40),
@@ -184,13 +184,13 @@ describe.each(engines)('%s trigger audit', (engine) => {
     try {
       const { ctx, sources } = selectSources(await loadAuditContext(ro), ['trigger-audit']);
       const page = await deletionEvents(ro, ctx, sources, { filter: { table: HOSTILE_TABLE } });
-      expect(page.events.map((e) => e.key).sort((a, b) => Number(a.id) - Number(b.id))).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
+      expect(page.events.map((e) => e.key).sort((a, b) => Number(a.id) - Number(b.id))).toEqual([{ id: '1' }, { id: '2' }, { id: '3' }]);
       expect(page.events.every((e) => e.table === HOSTILE_TABLE && e.schema === schema && e.actor === 'jdoe' && e.kind === 'hard')).toBe(true);
-      const one = page.events.find((e) => e.key.id === 1)!;
+      const one = page.events.find((e) => e.key.id === '1')!;
       expect(one.image?.[COLS.text]).toBe('line1\nline2 \\ back');
       expect(one.image?.[COLS.question]).toBe('q?');
       const pair = await deletionEvents(ro, ctx, sources, { filter: { table: 'pair' } });
-      expect(pair.events.map((e) => e.key)).toEqual([{ a: 2, b: 'y' }]);
+      expect(pair.events.map((e) => e.key)).toEqual([{ a: '2', b: 'y' }]);
     } finally {
       await ro.close();
     }

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { BIN, runCli, type CliResult } from '../helpers/cli.js';
-import type { TempDb, TestEngine } from '../helpers/temp-db.js';
+import type { TestEngine } from '../helpers/servers.js';
+import type { TempDb } from '../helpers/temp-db.js';
 
 /** A clean HOME so the developer's profiles, ~/.pgpass and ~/.my.cnf stay out of the tests. */
 export function cleanEnv(): Record<string, string> {
@@ -145,12 +146,16 @@ export function allCmdlines(): string[] {
   return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map((n) => cmdline(Number(n)));
 }
 
-/** Polls until `fn` returns a truthy value. */
-export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 30_000, everyMs = 10): Promise<NonNullable<T>> {
+/** Polls until `fn` returns a truthy value; fails early when the watched CLI run has already ended. */
+export async function waitFor<T>(fn: () => T | Promise<T>, what: string, run?: RunningCli, timeoutMs = 30_000, everyMs = 10): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v) return v as NonNullable<T>;
+    if (run && run.child.exitCode !== null) {
+      const r = await run.result;
+      throw new Error(`crm-rescue ended (exit ${r.code}) before ${what}: ${r.stderr.trim().split('\n').pop()}`);
+    }
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }

@@ -238,39 +238,39 @@ describe.each([
   ['vtiger 7.0 (MariaDB)', 'db2.sql', allDumps],
 ])('%s', (_label, file, enabled) => {
   describe.skipIf(!enabled)('schema', () => {
-  const get = useDatabase('mysql', 'vtiger', (t) => loadMysql(t, { file: shared('vtiger', file) }), enabled);
+    const get = useDatabase('mysql', 'vtiger', (t) => loadMysql(t, { file: shared('vtiger', file) }), enabled);
 
-  it('is detected as vtiger with evidence', () => {
-    expectDetected(get(), 'vtiger', /vtiger_crmentity\(crmid, setype, deleted\)[\s\S]*vtiger_modtracker_basic/);
-  });
+    it('is detected as vtiger with evidence', () => {
+      expectDetected(get(), 'vtiger', /vtiger_crmentity\(crmid, setype, deleted\)[\s\S]*vtiger_modtracker_basic/);
+    });
 
-  it('keeps declared module foreign keys and implies the relation tables', () => {
-    const k = get().knowledge;
-    expectDeclared(get(), 'vtiger_account', 'accountid', 'vtiger_crmentity');
-    expectDeclared(get(), 'vtiger_senotesrel', 'notesid', 'vtiger_notes');
-    expectImplied(k, 'vtiger_crmentityrel', 'crmid', 'vtiger_crmentity');
-    expectImplied(k, 'vtiger_crmentityrel', 'relcrmid', 'vtiger_crmentity');
-    expectImplied(k, 'vtiger_seactivityrel', 'activityid', 'vtiger_activity');
-    expectImplied(k, 'vtiger_cntactivityrel', 'activityid', 'vtiger_activity');
-    expectImplied(k, 'vtiger_contpotentialrel', 'contactid', 'vtiger_contactdetails');
-    expectImplied(k, 'vtiger_modtracker_basic', 'crmid', 'vtiger_crmentity');
-    expectImplied(k, 'vtiger_modtracker_detail', 'id', 'vtiger_modtracker_basic');
-  });
+    it('keeps declared module foreign keys and implies the relation tables', () => {
+      const k = get().knowledge;
+      expectDeclared(get(), 'vtiger_account', 'accountid', 'vtiger_crmentity');
+      expectDeclared(get(), 'vtiger_senotesrel', 'notesid', 'vtiger_notes');
+      expectImplied(k, 'vtiger_crmentityrel', 'crmid', 'vtiger_crmentity');
+      expectImplied(k, 'vtiger_crmentityrel', 'relcrmid', 'vtiger_crmentity');
+      expectImplied(k, 'vtiger_seactivityrel', 'activityid', 'vtiger_activity');
+      expectImplied(k, 'vtiger_cntactivityrel', 'activityid', 'vtiger_activity');
+      expectImplied(k, 'vtiger_contpotentialrel', 'contactid', 'vtiger_contactdetails');
+      expectImplied(k, 'vtiger_modtracker_basic', 'crmid', 'vtiger_crmentity');
+      expectImplied(k, 'vtiger_modtracker_detail', 'id', 'vtiger_modtracker_basic');
+    });
 
-  it('soft-deletes module rows through vtiger_crmentity and reads modtracker', () => {
-    const k = get().knowledge;
-    const schema = get().temp.name;
-    expect(k.entityTables[0].name).toBe('vtiger_crmentity');
-    expect(k.softDelete({ schema, name: 'vtiger_crmentity' })).toMatchObject({ column: 'deleted', touches: ['modifiedtime', 'modifiedby'] });
-    expect(k.softDelete({ schema, name: 'vtiger_contactdetails' })?.via).toEqual({ table: { schema, name: 'vtiger_crmentity' }, columns: ['contactid'], refColumns: ['crmid'] });
-    expect(k.softDelete({ schema, name: 'vtiger_contactscf' })?.via?.columns).toEqual(['contactid']);
-    expect(k.auditSources.map((a) => [a.table.name, a.kind])).toEqual([
-      ['vtiger_modtracker_basic', 'vtiger-modtracker'],
-      ['vtiger_modtracker_detail', 'vtiger-modtracker-detail'],
-      ['vtiger_relatedlists_rb', 'vtiger-recycle-bin'],
-    ]);
+    it('soft-deletes module rows through vtiger_crmentity and reads modtracker', () => {
+      const k = get().knowledge;
+      const schema = get().temp.name;
+      expect(k.entityTables[0].name).toBe('vtiger_crmentity');
+      expect(k.softDelete({ schema, name: 'vtiger_crmentity' })).toMatchObject({ column: 'deleted', touches: ['modifiedtime', 'modifiedby'] });
+      expect(k.softDelete({ schema, name: 'vtiger_contactdetails' })?.via).toEqual({ table: { schema, name: 'vtiger_crmentity' }, columns: ['contactid'], refColumns: ['crmid'] });
+      expect(k.softDelete({ schema, name: 'vtiger_contactscf' })?.via?.columns).toEqual(['contactid']);
+      expect(k.auditSources.map((a) => [a.table.name, a.kind])).toEqual([
+        ['vtiger_modtracker_basic', 'vtiger-modtracker'],
+        ['vtiger_modtracker_detail', 'vtiger-modtracker-detail'],
+        ['vtiger_relatedlists_rb', 'vtiger-recycle-bin'],
+      ]);
+    });
   });
-});
 });
 
 describe.skipIf(!haveSchemas)('EspoCRM 9.2 (MariaDB)', () => {

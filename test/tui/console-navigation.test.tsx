@@ -34,6 +34,7 @@ describe('console navigation', () => {
       await press(app, 'g', ...Array(i).fill('j'), KEYS.enter);
       const frame = await frameWith(app, 'is not built yet');
       expect(frame).toContain(`Home › ${action.label}`);
+      expect(app.lines().at(-1)).toMatch(/^Esc back {2}\? help {2}q quit\s*$/);
       await press(app, KEYS.escape);
       await frameWith(app, 'Actions');
     }

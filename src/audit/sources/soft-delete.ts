@@ -61,7 +61,9 @@ export const softDeleteSource = defineSource({
         const markCol = column(table, mark.column)!;
         const pred = (alias: string) => {
           const x = alias ? `${alias}.${d.quoteIdent(markCol.name)}` : d.quoteIdent(markCol.name);
-          return mark.kind === 'flag' ? d.truthy(x, markCol.dataType) : mark.kind === 'timestamp' ? `${x} IS NOT NULL` : ctx.sql.isFalse(x);
+          // MySQL: `<> 0` is a range an index on (flag, time) can serve; COALESCE would hide it.
+          const flag = mysql ? `${x} <> 0` : d.truthy(x, markCol.dataType);
+          return mark.kind === 'flag' ? flag : mark.kind === 'timestamp' ? `${x} IS NOT NULL` : ctx.sql.isFalse(x);
         };
         const actorCol = mark.actorColumn ? column(table, mark.actorColumn) : undefined;
         const users = actorCol ? joinUsers(ctx, table.schema, c(actorCol.name), actorCol.dataType) : { join: '', name: null };

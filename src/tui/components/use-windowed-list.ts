@@ -56,9 +56,9 @@ export function useWindowedList<Row>(options: WindowedListOptions<Row>): Windowe
   const { source, height, rowKey, selectable = false } = options;
   const delay = source.remote ? options.remoteFilterDelayMs ?? 150 : 0;
   const [pos, setPos] = useState({ cursor: 0, offset: 0 });
-  const [counted, setCounted] = useState<{ n: number; filter: string } | null>(null);
+  const [counted, setCounted] = useState<{ n: number; filter: string; source: ListSource<Row> } | null>(null);
   const count = counted?.n ?? null;
-  const [page, setPage] = useState<{ offset: number; rows: Row[]; filter: string } | null>(null);
+  const [page, setPage] = useState<{ offset: number; rows: Row[]; filter: string; source: ListSource<Row> } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [filter, setFilterText] = useState('');
   const [applied, setApplied] = useState('');
@@ -88,7 +88,7 @@ export function useWindowedList<Row>(options: WindowedListOptions<Row>): Windowe
       (n) => {
         if (cancelled) return;
         setError(null);
-        setCounted({ n, filter: applied });
+        setCounted({ n, filter: applied, source });
         if (filterChanged) setPos({ cursor: 0, offset: 0 });
       },
       (err) => !cancelled && setError(errorText(err)),
@@ -99,31 +99,33 @@ export function useWindowedList<Row>(options: WindowedListOptions<Row>): Windowe
   }, [source, applied]);
 
   const limit = Math.max(0, Math.min(window.height, window.count - window.offset));
-  const countedFilter = counted?.filter;
+  // The count this page belongs to: the same filter and the same source.
+  const countReady = counted !== null && counted.filter === applied && counted.source === source;
   useEffect(() => {
-    if (countedFilter !== applied) return;
+    if (!countReady) return;
     let cancelled = false;
     const offset = window.offset;
     if (limit === 0) {
-      setPage({ offset, rows: [], filter: applied });
+      setPage({ offset, rows: [], filter: applied, source });
       return;
     }
     settle(
       () => source.page(offset, limit, applied),
-      (rows) => !cancelled && setPage({ offset, rows, filter: applied }),
+      (rows) => !cancelled && setPage({ offset, rows, filter: applied, source }),
       (err) => !cancelled && setError(errorText(err)),
     );
     return () => {
       cancelled = true;
     };
-  }, [source, applied, countedFilter, window.offset, limit]);
+  }, [source, applied, countReady, window.offset, limit]);
 
   const rowAt = useCallback(
-    (i: number): Row | undefined => (page && page.filter === applied && i >= page.offset && i < page.offset + page.rows.length ? page.rows[i - page.offset] : undefined),
-    [page, applied],
+    (i: number): Row | undefined =>
+      page && page.source === source && page.filter === applied && i >= page.offset && i < page.offset + page.rows.length ? page.rows[i - page.offset] : undefined,
+    [page, applied, source],
   );
   const current = rowAt(window.cursor);
-  const loading = countedFilter !== applied || page === null || page.filter !== applied || page.offset !== window.offset;
+  const loading = !countReady || page === null || page.source !== source || page.filter !== applied || page.offset !== window.offset;
 
   const move = useCallback(
     (m: ListMove) => setPos((p) => {

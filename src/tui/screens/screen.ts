@@ -2,6 +2,7 @@ import { createContext, useContext, type ComponentType } from 'react';
 import { LayerPriority } from '../input/router.js';
 import { useInputLayer, type LayerHandler } from '../input/use-input-layer.js';
 import type { ScreenParams } from '../navigation.js';
+import type { KeyContext } from '../keymap.js';
 import type { ScreenId } from '../screen-id.js';
 
 /**
@@ -17,13 +18,15 @@ export interface ScreenDefinition<I extends ScreenId = ScreenId> {
   /** The breadcrumb and help title. */
   title(params: ScreenParams[I]): string;
   component: ComponentType<ScreenProps<I>>;
+  /** The keymap context of the screen; default its id. Placeholders use `placeholder`. */
+  keyContext?: KeyContext;
 }
 
 /** Which screen a component is rendered in, and whether that screen has the keyboard. */
-export const ScreenContext = createContext<{ id: ScreenId; active: boolean }>({ id: 'home', active: true });
+export const ScreenContext = createContext<{ id: ScreenId; keyContext: KeyContext; active: boolean }>({ id: 'home', keyContext: 'home', active: true });
 
 /** The screen a component is rendered in. */
-export function useScreen(): { id: ScreenId; active: boolean } {
+export function useScreen(): { id: ScreenId; keyContext: KeyContext; active: boolean } {
   return useContext(ScreenContext);
 }
 
@@ -34,5 +37,5 @@ export function useScreen(): { id: ScreenId; active: boolean } {
  */
 export function useScreenInput(handle: LayerHandler): void {
   const screen = useScreen();
-  useInputLayer({ priority: LayerPriority.screen, context: screen.id, active: screen.active, handle });
+  useInputLayer({ priority: LayerPriority.screen, context: screen.keyContext, active: screen.active, handle });
 }

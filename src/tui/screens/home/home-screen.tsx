@@ -23,6 +23,8 @@ export function HomeScreen(_props: ScreenProps<'home'>) {
     return intent.type !== 'none';
   });
   const wide = layout.breakpoint === 'wide';
+  // On a short terminal the blank line before the actions goes first.
+  const gap = !wide && layout.bodyHeight >= 16 ? 1 : 0;
   const infoWidth = wide ? Math.floor(layout.columns / 2) - 1 : layout.columns;
   const actionsWidth = wide ? layout.columns - infoWidth - 2 : layout.columns;
   return (
@@ -30,7 +32,7 @@ export function HomeScreen(_props: ScreenProps<'home'>) {
       <Box flexDirection="column" width={infoWidth} marginRight={wide ? 2 : 0}>
         <KeyValue entries={overviewEntries(state)} width={infoWidth} keyWidth={13} />
       </Box>
-      <Box flexDirection="column" width={actionsWidth} marginTop={wide ? 0 : 1}>
+      <Box flexDirection="column" width={actionsWidth} marginTop={gap} flexShrink={0}>
         <ActionList state={state} width={actionsWidth} />
       </Box>
     </Box>

@@ -29,7 +29,8 @@ export function TablesScreen(_props: ScreenProps<'tables'>) {
   const screen = useScreen();
   const load = useCallback(() => services.listTables(), [services]);
   const tables = useAsync(load);
-  const source = useMemo(() => arraySource(tables.status === 'ready' ? tables.value : [], (t) => t.display), [tables]);
+  const rows = tables.status === 'ready' ? tables.value : undefined;
+  const source = useMemo(() => arraySource(rows ?? [], (t) => t.display), [rows]);
   const list = useWindowedList({ source, height: Math.max(1, layout.bodyHeight - LIST_CHROME_LINES - 1), rowKey: (t) => t.id });
   useScreenInput((command) => {
     if (list.handle(command)) return true;
