@@ -102,7 +102,7 @@ export default async function run(ctx) {
           }
           rmSync(dir, { recursive: true, force: true });
           if (m.exitCode !== 0) throw new Error(`${who} ${engine} failed (exit ${m.exitCode}): ${m.stderrTail}`);
-          ctx.log(`${engine} ${total} ${who} run ${i + 1}: ${r2(m.wallSeconds)} s, tree RSS ${m.peakTreeRssMB} MB`);
+          ctx.log(`${engine} ${total} ${who} run ${i + 1}: ${r2(m.wallSeconds)} s wall, ${m.cpuSeconds} s CPU, tree RSS ${m.peakTreeRssMB} MB`);
         }
       }
       rows.push({
@@ -115,6 +115,11 @@ export default async function run(ctx) {
         oursMedianSeconds: r2(median(ours.map((m) => m.wallSeconds))),
         toolMedianSeconds: r2(median(tool.map((m) => m.wallSeconds))),
         ratio: r2(median(ours.map((m) => m.wallSeconds)) / median(tool.map((m) => m.wallSeconds))),
+        oursCpuSeconds: ours.map((m) => m.cpuSeconds),
+        toolCpuSeconds: tool.map((m) => m.cpuSeconds),
+        oursMedianCpuSeconds: r2(median(ours.map((m) => m.cpuSeconds ?? 0))),
+        toolMedianCpuSeconds: r2(median(tool.map((m) => m.cpuSeconds ?? 0))),
+        cpuRatio: r2(median(ours.map((m) => m.cpuSeconds ?? 0)) / median(tool.map((m) => m.cpuSeconds ?? 0))),
         oursPeakTreeRssMB: Math.max(...ours.map((m) => m.peakTreeRssMB)),
         oursPeakProcessMB: Math.max(...ours.map((m) => m.peakProcessHwmMB)),
         toolPeakTreeRssMB: Math.max(...tool.map((m) => m.peakTreeRssMB)),
@@ -126,13 +131,13 @@ export default async function run(ctx) {
     }
   }
   const target = { postgres: 1.1, mysql: 1.0 };
-  const baseline = { postgres: `pg_dump -Fd -j ${JOBS}`, mysql: 'mysqldump --single-transaction | gzip' };
+  const baseline = { postgres: `pg_dump -Fd -j ${JOBS}`, mysql: 'mysqldump --single-transaction \\| gzip' };
   const lines = [
-    `Wall time is the median of ${RUNS} runs (order alternated); RSS is the peak of the summed RSS of the whole process tree (crm-rescue + pg_dump workers / mysqldump; the baseline's tool processes), sampled every 20 ms. Jobs: ${JOBS} (the machine's cores). Servers: local PostgreSQL and MariaDB, shared with other work on the machine, so single runs are noisy.`,
+    `Wall time is the median of ${RUNS} runs (order alternated); CPU is user + system time of the whole client process tree (crm-rescue, pg_dump and its workers, mysqldump, gzip; not the database server), from /usr/bin/time; RSS is the peak of the summed RSS of that tree, sampled every 20 ms. Jobs: ${JOBS} (the machine's cores). The servers are local and the machine was shared with other work while this ran, so wall times are noisy; CPU times much less so.`,
     '',
-    '| engine | rows | crm-rescue (s) | baseline | baseline (s) | ratio | target | crm-rescue peak RSS (MB) | baseline peak RSS (MB) | output MB (ours / baseline) |',
-    '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.engine} | ${(r.rows / 1e6).toFixed(0)}M | ${r.oursMedianSeconds} | \`${baseline[r.engine]}\` | ${r.toolMedianSeconds} | ${r.ratio} | ≤ ${target[r.engine].toFixed(2)} ${r.ratio <= target[r.engine] ? '✓' : '✗'} | ${r.oursPeakTreeRssMB} | ${r.toolPeakTreeRssMB} | ${Math.round(r.oursBytes / 1e5) / 10} / ${Math.round(r.toolBytes / 1e5) / 10} |`),
+    '| engine | rows | crm-rescue wall (s) | baseline | baseline wall (s) | wall ratio | target | CPU (s) ours / baseline | CPU ratio | crm-rescue peak RSS (MB) | baseline peak RSS (MB) | output MB (ours / baseline) |',
+    '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((r) => `| ${r.engine} | ${r.rows.toLocaleString('en-US')} | ${r.oursMedianSeconds} | \`${baseline[r.engine]}\` | ${r.toolMedianSeconds} | ${r.ratio} | ≤ ${target[r.engine].toFixed(2)} ${r.ratio <= target[r.engine] ? '✓' : '✗'} | ${r.oursMedianCpuSeconds} / ${r.toolMedianCpuSeconds} | ${r.cpuRatio} | ${r.oursPeakTreeRssMB} | ${r.toolPeakTreeRssMB} | ${Math.round(r.oursBytes / 1e5) / 10} / ${Math.round(r.toolBytes / 1e5) / 10} |`),
     '',
   ];
   for (const engine of ['postgres', 'mysql']) {
@@ -140,7 +145,7 @@ export default async function run(ctx) {
     if (rs.length >= 2) {
       const a = rs[0];
       const b = rs[rs.length - 1];
-      lines.push(`- ${engine}: crm-rescue peak tree RSS ${a.oursPeakTreeRssMB} MB at ${a.rows / 1e6}M rows vs ${b.oursPeakTreeRssMB} MB at ${b.rows / 1e6}M rows (×${r2(b.oursPeakTreeRssMB / a.oursPeakTreeRssMB)}; largest single process ${a.oursPeakProcessMB} → ${b.oursPeakProcessMB} MB).`);
+      lines.push(`- ${engine}: crm-rescue peak tree RSS ${a.oursPeakTreeRssMB} MB at ${a.rows.toLocaleString('en-US')} rows vs ${b.oursPeakTreeRssMB} MB at ${b.rows.toLocaleString('en-US')} rows (×${r2(b.oursPeakTreeRssMB / a.oursPeakTreeRssMB)}; largest single process ${a.oursPeakProcessMB} → ${b.oursPeakProcessMB} MB).`);
     }
   }
   return { data: { rows, jobs: JOBS, runs: RUNS }, summaryMarkdown: lines.join('\n') };

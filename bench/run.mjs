@@ -48,13 +48,17 @@ function statusKb(pid, field) {
 }
 
 /**
- * Runs a command and measures wall time and memory of its whole process tree: the peak of the
- * summed RSS (sampled every 20 ms) and the largest single process's high-water mark (VmHWM).
+ * Runs a command and measures its wall time, the CPU time of its whole process tree, and memory:
+ * the peak of the summed RSS (sampled every 20 ms) and the largest single process's VmHWM.
  */
 export function measure(cmd, args, { env = {}, cwd = root } = {}) {
+  // /usr/bin/time reports the CPU time of the whole waited-for tree (user + system), which is
+  // far less sensitive than wall time to other work on a shared machine.
+  const timeFile = existsSync('/usr/bin/time') ? join(mkdtempSync(join(tmpdir(), 'crm-rescue-bench-time-')), 'time') : null;
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const [exe, argv] = timeFile ? ['/usr/bin/time', ['-o', timeFile, '-f', '%U %S', cmd, ...args]] : [cmd, args];
+    const child = spawn(exe, argv, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     let peakTree = 0;
@@ -79,7 +83,16 @@ export function measure(cmd, args, { env = {}, cwd = root } = {}) {
     child.on('close', (code) => {
       clearInterval(timer);
       const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-      resolve({ exitCode: code, wallSeconds, peakTreeRssMB: Math.round(peakTree / 102.4) / 10, peakProcessHwmMB: Math.round(peakProc / 102.4) / 10, stderrTail: stderr });
+      let cpuSeconds = null;
+      if (timeFile) {
+        try {
+          const [u, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+          cpuSeconds = Math.round((u + sys) * 100) / 100;
+        } catch {
+          /* no report */
+        }
+      }
+      resolve({ exitCode: code, wallSeconds, cpuSeconds, peakTreeRssMB: Math.round(peakTree / 102.4) / 10, peakProcessHwmMB: Math.round(peakProc / 102.4) / 10, stderrTail: stderr });
     });
   });
 }

@@ -1,10 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { runBackup } from '../src/backup/run-backup.js';
-import { abortOnSignals } from '../src/backup/signals.js';
 import type { GlobalArgs } from '../src/cli/global-args.js';
 import { note, printJson, printText } from '../src/cli/output.js';
-import { openFromArgs } from '../src/cli/target-flags.js';
-import { createProgressReporter } from '../src/progress/reporter.js';
 import { formatBytes, formatCount } from '../src/util/format.js';
 
 /** Flags of `crm-rescue backup`. */
@@ -30,6 +26,13 @@ export const backupCommand: CommandModule<GlobalArgs, BackupArgs> = {
       .option('compress-level', { type: 'number', default: 6, describe: 'gzip level 0–9' })
       .option('jobs', { type: 'number', describe: 'Parallel jobs (pg_dump --jobs; gzip threads for MySQL). Default: number of cores' }) as never,
   handler: async (args) => {
+    // Loaded on use, so other verbs do not pay for the backup engine at start-up.
+    const [{ runBackup }, { abortOnSignals }, { openFromArgs }, { createProgressReporter }] = await Promise.all([
+      import('../src/backup/run-backup.js'),
+      import('../src/backup/signals.js'),
+      import('../src/cli/target-flags.js'),
+      import('../src/progress/reporter.js'),
+    ]);
     const tables = args.tables?.flatMap((t) => String(t).split(',')).map((t) => t.trim()).filter(Boolean);
     const db = await openFromArgs(args);
     const reporter = createProgressReporter({ json: args.json });

@@ -1,17 +1,24 @@
 import type { Argv, CommandModule } from 'yargs';
-import { findBackup, listBackups } from '../src/backup/catalog.js';
-import { pruneBackups } from '../src/backup/prune.js';
-import { formatBackupList, formatManifest, formatPrune, formatVerify, listItem } from '../src/backup/report.js';
-import { abortOnSignals } from '../src/backup/signals.js';
-import { targetKey } from '../src/backup/target-key.js';
-import { verifyBackup } from '../src/backup/verify.js';
 import type { GlobalArgs } from '../src/cli/global-args.js';
 import { note, printJson, printText } from '../src/cli/output.js';
 import { completeTarget, resolveTarget } from '../src/connect/resolve.js';
 import { parseTargetUrl, type Target } from '../src/connect/target.js';
 import { UsageError, UserError } from '../src/errors.js';
-import { createProgressReporter } from '../src/progress/reporter.js';
 import { catalogDir } from '../src/util/paths.js';
+
+/** The catalog engine, loaded on use so other verbs do not pay for it at start-up. */
+async function engine() {
+  const [catalog, prune, report, signals, key, verify, progress] = await Promise.all([
+    import('../src/backup/catalog.js'),
+    import('../src/backup/prune.js'),
+    import('../src/backup/report.js'),
+    import('../src/backup/signals.js'),
+    import('../src/backup/target-key.js'),
+    import('../src/backup/verify.js'),
+    import('../src/progress/reporter.js'),
+  ]);
+  return { ...catalog, ...prune, ...report, ...signals, ...key, ...verify, ...progress };
+}
 
 interface BackupsArgs extends GlobalArgs {
   dir?: string;
@@ -39,6 +46,7 @@ const list: CommandModule<GlobalArgs, BackupsArgs> = {
   describe: "List backups with age, size, tables, status and whether a restore test proved them (the target's, or all)",
   builder: (y) => dirOption(y) as never,
   handler: async (args) => {
+    const { listBackups, targetKey, listItem, formatBackupList } = await engine();
     const target = explicitTarget(args);
     const entries = await listBackups(catalogDir(args.dir), target ? { targetKey: targetKey(target), database: target.database } : {});
     if (args.json) printJson(entries.map((e) => listItem(e)));
@@ -51,6 +59,7 @@ const show: CommandModule<GlobalArgs, BackupsArgs> = {
   describe: 'Print a backup\'s manifest (id, unique prefix, or "latest")',
   builder: (y) => dirOption(y).positional('id', { type: 'string', demandOption: true }) as never,
   handler: async (args) => {
+    const { findBackup, targetKey, formatManifest } = await engine();
     const target = explicitTarget(args);
     const entry = await findBackup(catalogDir(args.dir), args.id!, target ? { targetKey: targetKey(target), database: target.database } : {});
     if (!entry.manifest) throw new UserError(`backup ${entry.id} is ${entry.status}: ${entry.error ?? 'no manifest'}`);
@@ -68,6 +77,7 @@ const verify: CommandModule<GlobalArgs, BackupsArgs> = {
       .option('restore-test', { type: 'boolean', default: false, describe: 'Restore into a scratch database, compare row counts, drop it, record the result' })
       .option('jobs', { type: 'number', describe: 'Parallel jobs (hashing, pg_restore -j)' }) as never,
   handler: async (args) => {
+    const { findBackup, targetKey, verifyBackup, formatVerify, abortOnSignals, createProgressReporter } = await engine();
     const catalog = catalogDir(args.dir);
     const target = explicitTarget(args);
     let restoreTarget: Target | null = null;
@@ -121,6 +131,7 @@ const prune: CommandModule<GlobalArgs, BackupsArgs> = {
       .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be removed; remove nothing' })
       .option('all-targets', { type: 'boolean', default: false, describe: 'Prune every target in the catalog (each by the same policy)' }) as never,
   handler: async (args) => {
+    const { pruneBackups, targetKey, formatPrune } = await engine();
     const target = args.allTargets ? null : explicitTarget(args);
     if (!args.allTargets && !target) {
       throw new UsageError('prune needs a target', 'Pass --url / --profile (or CRM_RESCUE_URL) for one target, or --all-targets');

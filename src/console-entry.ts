@@ -12,13 +12,18 @@ export async function openConsole(args: GlobalArgs): Promise<number> {
   prepareEnvironment(process.env);
   // Load the console (Ink, React: the slow part of start-up) while connecting. Connecting comes
   // first on screen: a password prompt belongs on the normal screen, not the console's.
-  const modules = Promise.all([import('./tui/services-from-db.js'), import('./tui/run-console.js'), import('./tui/providers/last-backup.js')]);
+  const modules = Promise.all([
+    import('./tui/services-from-db.js'),
+    import('./tui/run-console.js'),
+    import('./tui/providers/last-backup.js'),
+    import('./tui/services-recovery.js'),
+  ]);
   modules.catch(() => undefined);
   const db = await openFromArgs(args);
   try {
-    const [{ servicesFromDb }, { runConsole }, { lastBackupProvider }] = await modules;
-    // Deletion spikes plug in here once the audit module offers them (`deletionSpikes`).
-    return await runConsole(servicesFromDb(db, { lastBackup: lastBackupProvider(db.target) }));
+    const [{ servicesFromDb }, { runConsole }, { lastBackupProvider }, { recoveryServices }] = await modules;
+    // Audit (with Home's deletion spikes), backups, stage, diff and merge load on first use.
+    return await runConsole(servicesFromDb(db, { lastBackup: lastBackupProvider(db.target), ...recoveryServices(db) }));
   } finally {
     await db.close().catch(() => undefined);
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CompiledQuery } from 'kysely';
 import type { Db } from '../connect/open.js';
 import { activeStreams } from './events.js';
 import type { BackupRef, EventFilter, Incident } from './model.js';
@@ -35,10 +36,11 @@ const FIRST_SPAN_MS = 3_600_000;
 
 /**
  * Groups deletion events into incidents: bursts of one actor (or of unknown actors) whose
- * consecutive deletions are less than `gapMs` apart, with at least `minRows` rows. The grouping
- * runs in the database (LAG over the actor's events by time, a running sum of the gaps that
- * break bursts, then counts per burst and table), so only one row per burst and table comes
- * back, however many events there are.
+ * consecutive deletions are less than `gapMs` apart, with at least `minRows` rows. On
+ * PostgreSQL the grouping runs in the database (LAG over the actor's events by time, a running
+ * sum of the gaps that break bursts, then counts per burst and table), so only one row per burst
+ * and table comes back; on MySQL the events are streamed ordered by actor and time and cut on the
+ * fly (AuditSql.burstsInSql). Either way memory stays flat however many events there are.
  *
  * Without `since`, it looks back from `until` in widening windows and stops as soon as it has
  * `limit` incidents whose start lies well inside the window (a burst that may have begun before
@@ -107,8 +109,13 @@ interface BurstRow {
   be: string;
 }
 
+/** Incidents of a time range, newest first: grouped in SQL, or streamed and cut (see AuditSql.burstsInSql). */
+function groupBursts(db: Db, ctx: AuditContext, streams: EventStream[], filter: EventFilter, gapMs: number, minRows: number): Promise<Incident[]> {
+  return ctx.sql.burstsInSql ? groupBurstsInSql(db, ctx, streams, filter, gapMs, minRows) : groupBurstsStreamed(db, ctx, streams, filter, gapMs, minRows);
+}
+
 /** One grouping query over a time range; incidents newest first. */
-async function groupBursts(db: Db, ctx: AuditContext, streams: EventStream[], filter: EventFilter, gapMs: number, minRows: number): Promise<Incident[]> {
+async function groupBurstsInSql(db: Db, ctx: AuditContext, streams: EventStream[], filter: EventFilter, gapMs: number, minRows: number): Promise<Incident[]> {
   const sql = ctx.sql;
   const p = new Params((i) => sql.dialect.placeholder(i));
   const parts = streams.map((s) => unionPart(sql, s, filter, p));
@@ -131,6 +138,62 @@ async function groupBursts(db: Db, ctx: AuditContext, streams: EventStream[], fi
   FROM d WHERE d.total >= ${Math.max(1, Math.floor(minRows))}
   ORDER BY d.bs0 DESC, d.actor, d.burst`;
   const rows = await db.query<BurstRow>(text, p.values);
+  return assemble(rows);
+}
+
+/**
+ * Streams the events ordered by actor and time and cuts bursts where the gap is larger than
+ * `gapMs`; only the open burst is held, and bursts below `minRows` are dropped at once.
+ */
+async function groupBurstsStreamed(db: Db, ctx: AuditContext, streams: EventStream[], filter: EventFilter, gapMs: number, minRows: number): Promise<Incident[]> {
+  const sql = ctx.sql;
+  const p = new Params((i) => sql.dialect.placeholder(i));
+  const parts = streams.map((s) => unionPart(sql, s, filter, p));
+  const text = `SELECT u.actor, u.actor_name, ${sql.timeText('u.t', 'timestamp with time zone')} AS t, u.sch, u.tbl, u.kind, u.src
+    FROM (${parts.join(' UNION ALL ')}) u ORDER BY u.actor, u.t`;
+  const gapMicros = gapMs * 1000;
+  const out: BurstRow[] = [];
+  let burst = 0;
+  let open: { actor: string | null; name: string | null; first: string; last: string; lastUs: number; count: number; groups: Map<string, BurstRow> } | null = null;
+  const close = () => {
+    if (!open || open.count < minRows) return;
+    for (const g of open.groups.values()) out.push({ ...g, actor_name: open.name, total: open.count, bs: open.first, be: open.last });
+  };
+  const rows = db.kysely.getExecutor().stream(CompiledQuery.raw(text, p.values), 1000);
+  for await (const chunk of rows) {
+    for (const r of chunk.rows as { actor: string | null; actor_name: string | null; t: string; sch: string | null; tbl: string | null; kind: string; src: string }[]) {
+      const us = microsOf(String(r.t));
+      if (!open || open.actor !== r.actor || us - open.lastUs > gapMicros) {
+        close();
+        open = { actor: r.actor, name: null, first: String(r.t), last: String(r.t), lastUs: us, count: 0, groups: new Map() };
+        burst++;
+      }
+      open.last = String(r.t);
+      open.lastUs = us;
+      open.count++;
+      open.name ??= r.actor_name;
+      const key = `${r.sch}\0${r.tbl}\0${r.src}`;
+      let g = open.groups.get(key);
+      if (!g) {
+        g = { actor: r.actor, actor_name: null, burst, sch: r.sch, tbl: r.tbl, src: r.src, hard: 0, soft: 0, total: 0, bs: '', be: '' };
+        open.groups.set(key, g);
+      }
+      if (r.kind === 'soft') g.soft = Number(g.soft) + 1;
+      else g.hard = Number(g.hard) + 1;
+    }
+  }
+  close();
+  return assemble(out);
+}
+
+/** Microseconds since the epoch of `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
+function microsOf(iso: string): number {
+  const micro = toMicroIso(iso);
+  return Date.parse(`${micro.slice(0, 19)}Z`) * 1000 + Number(micro.slice(20, 26));
+}
+
+/** Per-burst, per-table rows → incidents, newest first. */
+function assemble(rows: BurstRow[]): Incident[] {
   const byBurst = new Map<string, Incident>();
   for (const r of rows) {
     const id = `${r.actor ?? '\0'}\u0001${String(r.burst)}`;

@@ -183,25 +183,36 @@ export function edgeQuery(sql: AuditSql, stream: EventStream, filter: StreamFilt
 
 /** Text output of a UNION part: one type and (on MySQL) one collation for every stream. */
 function unionText(sql: AuditSql, expr: string | null): string {
-  if (expr === null) return sql.engine === 'postgres' ? 'CAST(NULL AS text)' : 'CAST(NULL AS CHAR)';
-  return sql.engine === 'postgres' ? `CAST(${expr} AS text)` : `CONVERT(${sql.dialect.textCast(expr)} USING utf8mb4) COLLATE utf8mb4_bin`;
+  if (sql.engine === 'postgres') return expr === null ? 'CAST(NULL AS text)' : `CAST(${expr} AS text)`;
+  // A bounded VARCHAR: an unbounded CAST(… AS CHAR) is a LONGTEXT, which sends MariaDB's sorts and
+  // temporary tables to disk.
+  return expr === null ? 'CAST(NULL AS CHAR(255) CHARACTER SET utf8mb4)' : `CAST(${expr} AS CHAR(255) CHARACTER SET utf8mb4) COLLATE utf8mb4_bin`;
 }
 
+/** The columns a UNION part can carry besides `t`. */
+export type UnionColumn = 'actor' | 'actor_name' | 'sch' | 'tbl' | 'kind' | 'src';
+
 /**
- * One stream as a UNION ALL part for aggregate queries: `t` (instant), `actor`, `actor_name`,
- * `sch`, `tbl`, `kind`, `src`.
+ * One stream as a UNION ALL part for aggregate queries: `t` (the instant) and the asked-for
+ * columns among `actor`, `actor_name`, `sch`, `tbl`, `kind`, `src` (all text).
  */
-export function unionPart(sql: AuditSql, stream: EventStream, filter: StreamFilter, p: Params): string {
+export function unionPart(
+  sql: AuditSql,
+  stream: EventStream,
+  filter: StreamFilter,
+  p: Params,
+  columns: readonly UnionColumn[] = ['actor', 'actor_name', 'sch', 'tbl', 'kind', 'src'],
+): string {
   const conds = streamConditions(sql, stream, filter, p);
-  const cols = [
-    `${sql.instant(stream.time.expr, stream.time.dataType)} AS t`,
-    `${unionText(sql, stream.actor)} AS actor`,
-    `${unionText(sql, stream.actorName)} AS actor_name`,
-    `${unionText(sql, stream.table.schemaExpr)} AS sch`,
-    `${unionText(sql, stream.table.nameExpr)} AS tbl`,
-    `${unionText(sql, kindExpr(stream))} AS kind`,
-    `${unionText(sql, sql.dialect.quoteLiteral(stream.source))} AS src`,
-  ];
+  const exprs: Record<UnionColumn, string | null> = {
+    actor: stream.actor,
+    actor_name: stream.actorName,
+    sch: stream.table.schemaExpr,
+    tbl: stream.table.nameExpr,
+    kind: kindExpr(stream),
+    src: sql.dialect.quoteLiteral(stream.source),
+  };
+  const cols = [`${sql.instant(stream.time.expr, stream.time.dataType)} AS t`, ...columns.map((c) => `${unionText(sql, exprs[c])} AS ${c}`)];
   return `SELECT ${cols.join(', ')} FROM ${stream.from} WHERE ${conds.join(' AND ')}`;
 }
 

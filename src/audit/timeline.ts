@@ -37,7 +37,7 @@ export async function timeline(
   if (streams.length > 0) {
     const sql = ctx.sql;
     const p = new Params((i) => sql.dialect.placeholder(i));
-    const parts = streams.map((s) => unionPart(sql, s, f, p));
+    const parts = streams.map((s) => unionPart(sql, s, f, p, ['kind']));
     const text = `SELECT b, SUM(CASE WHEN kind = 'hard' THEN 1 ELSE 0 END) AS hard, SUM(CASE WHEN kind = 'soft' THEN 1 ELSE 0 END) AS soft
       FROM (SELECT ${sql.bucketText('u.t', bucket)} AS b, u.kind AS kind FROM (${parts.join(' UNION ALL ')}) u) x
       GROUP BY b ORDER BY b`;

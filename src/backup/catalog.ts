@@ -50,7 +50,8 @@ export async function listBackups(catalog: string, filter: { targetKey?: string;
   try {
     names = await readdir(catalog);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    // No folder (or a file where a folder should be) means no backups yet.
+    if (['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) return [];
     throw new UserError(`cannot read the backup catalog ${catalog}: ${(err as Error).message}`, 'Check --dir / CRM_RESCUE_HOME', { cause: err });
   }
   const running = await runningBackupIds(catalog);

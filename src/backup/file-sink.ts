@@ -49,6 +49,11 @@ export class FileSink {
     private readonly options: Required<SinkOptions>,
   ) {}
 
+  /** Bytes written to the file so far (compressed). */
+  get bytesWritten(): number {
+    return this.bytes;
+  }
+
   /** Creates the file (0600, must not exist). */
   static async create(path: string, options: SinkOptions): Promise<FileSink> {
     const fh = await open(path, 'wx', FILE_MODE);

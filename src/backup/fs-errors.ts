@@ -17,6 +17,8 @@ export function fsWriteError(err: unknown, path: string): Error {
     case 'EACCES':
     case 'EPERM':
       return new UserError(`cannot write ${path}: permission denied`, 'Pass --dir (or set CRM_RESCUE_HOME) to a folder you may write', opts);
+    case 'EEXIST':
+      return new UserError(`cannot write ${path}: a file is in the way (it must be a folder)`, 'Pass --dir (or set CRM_RESCUE_HOME) to a folder', opts);
     case 'ENOTDIR':
       return new UserError(`cannot write ${path}: a part of the path is a file, not a folder`, 'Pass --dir (or set CRM_RESCUE_HOME) to a folder', opts);
     case 'EIO':

@@ -136,6 +136,7 @@ export async function dumpMysql(ctx: DumpContext): Promise<DumpOutcome> {
           await write(current.sink, piece.data);
           const w = weights.get(current.name);
           if (w) tracker.partialFraction(current.name, current.sink.rawBytes / w);
+          tracker.setBytes(written + current.sink.bytesWritten);
         } else {
           schemaSink ??= await open(`${MYSQL_SCHEMA_FILE}${gzip ? '.gz' : ''}`);
           await write(schemaSink, piece.data);

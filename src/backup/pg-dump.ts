@@ -77,11 +77,31 @@ export async function dumpPostgres(ctx: DumpContext): Promise<DumpOutcome> {
     ];
     if (ctx.subset) {
       args.push('--strict-names');
-      for (const t of wanted) args.push(`--table=${postgresDialect.quoteQualified(t.schema, t.name)}`);
+      // The chosen tables (partitioned parents bring their definition) and every partition's rows.
+      const patterns = new Set([...ctx.subset, ...wanted].map((t) => `--table=${postgresDialect.quoteQualified(t.schema, t.name)}`));
+      args.push(...patterns);
     } else {
       args.push('--exclude-schema=crm_rescue_stage_*');
     }
     const started = new Set<string>();
+    // A table's file is complete once pg_dump reports its item finished: hash it while the
+    // dump goes on, so little is left to do after pg_dump exits.
+    const hashes = new Map<string, Promise<{ name: string; sha256: string; bytes: number }>>();
+    const hashOne = (name: string) => {
+      let h = hashes.get(name);
+      if (!h) {
+        const path = join(archive, name);
+        h = (async () => {
+          await chmod(path, FILE_MODE);
+          await fsyncPath(path);
+          return { name, ...(await hashFile(path)) };
+        })();
+        h.catch(() => undefined);
+        hashes.set(name, h);
+      }
+      return h;
+    };
+    const dataExt = ctx.compress === 'none' ? '.dat' : '.dat.gz';
     const proc = await startTool({
       tool: ctx.tool.path,
       args,
@@ -94,14 +114,18 @@ export async function dumpPostgres(ctx: DumpContext): Promise<DumpOutcome> {
       onStderrLine: (line) => {
         const start = /dumping contents of table "(.+)"\s*$/.exec(line);
         if (start) {
-          if (ctx.jobs === 1) for (const key of started) tracker.finish(key);
-          started.clear();
+          if (ctx.jobs === 1) {
+            // Serial mode reports no "finished item": a new table means the last one is done.
+            for (const key of started) tracker.finish(key);
+            started.clear();
+          }
           started.add(start[1]);
           tracker.start(start[1]);
         }
-        const fin = /finished item \d+ TABLE DATA (.+)$/.exec(line);
+        const fin = /finished item (\d+) TABLE DATA (.+)$/.exec(line);
         if (fin) {
-          const key = [...started].find((k) => k.endsWith(`.${fin[1]}`));
+          hashOne(`${fin[1]}${dataExt}`);
+          const key = [...started].find((k) => k.endsWith(`.${fin[2]}`));
           if (key) {
             started.delete(key);
             tracker.finish(key);
@@ -121,18 +145,17 @@ export async function dumpPostgres(ctx: DumpContext): Promise<DumpOutcome> {
     }
 
     tracker.phase('hash');
-    const toc = await readToc(archive, ctx.serverVersion);
+    const names = (await readdir(archive)).sort();
+    const [toc, hashed] = await Promise.all([
+      readToc(archive, ctx.serverVersion),
+      mapLimit(names, Math.max(1, ctx.jobs), async (name) => {
+        ctx.signal?.throwIfAborted();
+        return hashOne(name);
+      }),
+    ]);
     const byOid = new Map(all.map((t) => [t.oid, t]));
     const tables: ManifestTable[] = [];
     const files: ManifestFile[] = [];
-    const names = (await readdir(archive)).sort();
-    const hashed = await mapLimit(names, Math.max(1, ctx.jobs), async (name) => {
-      ctx.signal?.throwIfAborted();
-      const path = join(archive, name);
-      await chmod(path, FILE_MODE);
-      await fsyncPath(path);
-      return { name, ...(await hashFile(path)) };
-    });
     const byFile = new Map(hashed.map((h) => [h.name, h]));
     let total = 0;
     for (const h of hashed) total += h.bytes;

@@ -91,8 +91,10 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   let manifest: BackupManifest | undefined;
   try {
     db ??= await openDb(target, { interactive: false });
-    const serverVersion = await db.dialect.serverVersion(db);
-    const tool = target.engine === 'postgres' ? await findPgTool('pg_dump', serverVersion, env) : await findMysqlTool('dump', env);
+    const versionQuery = db.dialect.serverVersion(db);
+    versionQuery.catch(() => undefined);
+    const tool = target.engine === 'postgres' ? await findPgTool('pg_dump', versionQuery, env) : await findMysqlTool('dump', env);
+    const serverVersion = await versionQuery;
     // Full introspection only to check --tables; the drivers read the light size queries they need.
     const subset = options.tables?.length ? selectTables((await db.dialect.introspect(db)).tables, options.tables, target.database) : null;
     options.signal?.throwIfAborted();

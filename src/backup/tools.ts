@@ -21,12 +21,20 @@ export function pgMajor(version: string): number {
  * major version must be at least the server's (pg_dump refuses newer servers). A UserError says
  * what to install otherwise.
  */
-export async function findPgTool(name: 'pg_dump' | 'pg_restore' | 'psql', serverVersion: string, env: NodeJS.ProcessEnv = process.env): Promise<ToolVersion> {
+export async function findPgTool(
+  name: 'pg_dump' | 'pg_restore' | 'psql',
+  serverVersionOrPending: string | Promise<string>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ToolVersion> {
+  const path = findFirstTool([name], { binDir: env.CRM_RESCUE_PG_BINDIR, env });
+  // Ask the tool its version while the server's is still on its way.
+  const asked = path ? toolVersion(path) : null;
+  asked?.catch(() => undefined);
+  const serverVersion = await serverVersionOrPending;
   const serverMajor = pgMajor(serverVersion);
   const wanted = serverMajor >= 10 ? serverMajor : 15;
-  const path = findFirstTool([name], { binDir: env.CRM_RESCUE_PG_BINDIR, env });
-  if (!path) throw new UserError(`${name} not found on PATH`, INSTALL_HINTS.pg(wanted));
-  const version = await toolVersion(path);
+  if (!path || !asked) throw new UserError(`${name} not found on PATH`, INSTALL_HINTS.pg(wanted));
+  const version = await asked;
   if (!version.version) {
     throw new UserError(`${path} --version did not print a PostgreSQL version ("${version.banner}")`, INSTALL_HINTS.pg(wanted));
   }

@@ -37,8 +37,8 @@ export const mysqlDemo: DemoEngine = {
     await admin.query(`CREATE DATABASE ${d.quoteIdent(database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   },
 
-  loadSessionSql: ['SET SESSION foreign_key_checks = 0', 'SET SESSION unique_checks = 0'],
-  endLoadSessionSql: ['SET SESSION foreign_key_checks = 1', 'SET SESSION unique_checks = 1'],
+  loadSessionSql: ['SET SESSION foreign_key_checks = 0', 'SET SESSION unique_checks = 0', 'SET SESSION sort_buffer_size = 67108864'],
+  endLoadSessionSql: ['SET SESSION foreign_key_checks = 1', 'SET SESSION unique_checks = 1', 'SET SESSION sort_buffer_size = DEFAULT'],
 
   async insertRows(q, table, columns, rows) {
     const tuple = `(${columns.map(() => '?').join(', ')})`;

@@ -24,6 +24,9 @@ export function demoEngineFor(engine: Engine): DemoEngine {
   return engine === 'postgres' ? postgresDemo : mysqlDemo;
 }
 
+/** Databases the servers need for themselves: never a demo name. */
+const SYSTEM_DATABASES = new Set(['postgres', 'template0', 'template1', 'mysql', 'information_schema', 'performance_schema', 'sys']);
+
 /** Checks a `--db` name: letters, digits and underscores, at most 63 characters. */
 export function checkDatabaseName(name: string): void {
   if (!/^[A-Za-z0-9_]{1,63}$/.test(name)) {
@@ -31,6 +34,9 @@ export function checkDatabaseName(name: string): void {
       `--db "${name}" is not a valid demo database name`,
       'Use letters, digits and underscores only, at most 63 characters (e.g. crm_rescue_demo)',
     );
+  }
+  if (SYSTEM_DATABASES.has(name.toLowerCase())) {
+    throw new UsageError(`--db "${name}" is a system database`, 'Choose another name, e.g. crm_rescue_demo');
   }
   if (isInternalNamespace(name)) {
     throw new UsageError(`--db "${name}" is a name crm-rescue reserves for its own data`, 'Choose another name, e.g. crm_rescue_demo');

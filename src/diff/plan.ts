@@ -58,7 +58,8 @@ export function planDiff(req: DiffRequest): DiffPlan {
     names = req.columns.filter((c) => !key.includes(c));
   }
   const columns: ComparedColumn[] = names.map((n) => ({ name: n, stagedType: stagedCols.get(n)!.dataType, liveType: liveCols.get(n)!.dataType }));
-  const mark = req.softDelete && names.includes(req.softDelete.column) ? req.softDelete : null;
+  // A mark kept on another table's row (`via`: vtiger's crmentity) is diffed on that table.
+  const mark = req.softDelete && !req.softDelete.via && names.includes(req.softDelete.column) ? req.softDelete : null;
   if (req.where !== undefined) checkWhere(req.where);
   return {
     staged,

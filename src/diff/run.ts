@@ -40,33 +40,48 @@ export async function* diffRows(
   classes: readonly DiffClass[],
   pageSize = 1000,
 ): AsyncGenerator<DiffRow> {
-  const sql = buildDiffSql(db.dialect, plan);
-  const cols = sql.layout.columns;
   for (const cls of classes) {
     let after: unknown[] | null = null;
     for (;;) {
-      const { sql: text, params } = sql.page(cls, after, pageSize);
-      const rows = await db.query<Record<string, unknown>>(text, params);
-      for (const r of rows) {
-        const key = Object.fromEntries(plan.key.map((k, i) => [k, displayValue(r[`k${i}`])]));
-        if (cls === 'deleted') yield { class: cls, key, before: Object.fromEntries(cols.map((c, i) => [c, displayValue(r[`v${i}`])])) };
-        else if (cls === 'added') yield { class: cls, key, after: Object.fromEntries(cols.map((c, i) => [c, displayValue(r[`v${i}`])])) };
-        else {
-          const changedColumns = cols.filter((_, i) => isTrue(r[`f${i}`]));
-          yield {
-            class: cls,
-            key,
-            changedColumns,
-            before: Object.fromEntries(changedColumns.map((c) => [c, displayValue(r[`b${cols.indexOf(c)}`])])),
-            after: Object.fromEntries(changedColumns.map((c) => [c, displayValue(r[`a${cols.indexOf(c)}`])])),
-          };
-        }
-      }
-      if (rows.length < pageSize) break;
-      const last = rows[rows.length - 1];
-      after = plan.key.map((_, i) => last[`k${i}`]);
+      const page = await diffPage(db, plan, cls, after, pageSize);
+      yield* page.rows;
+      if (page.rows.length < pageSize) break;
+      after = page.keys[page.keys.length - 1];
     }
   }
+}
+
+/**
+ * One page of differing rows of a class in key order: the rows after the key `after` (null:
+ * from the first), skipping `skip` more. `keys` are the rows' key values as the server gave
+ * them, in key order: pass the last one as `after` for the next page.
+ */
+export async function diffPage(
+  db: Queryable & { dialect: Dialect },
+  plan: DiffPlan,
+  cls: DiffClass,
+  after: unknown[] | null,
+  limit: number,
+  skip = 0,
+): Promise<{ rows: DiffRow[]; keys: unknown[][] }> {
+  const sql = buildDiffSql(db.dialect, plan);
+  const cols = sql.layout.columns;
+  const { sql: text, params } = sql.page(cls, after, limit, skip);
+  const raw = await db.query<Record<string, unknown>>(text, params);
+  const rows = raw.map((r): DiffRow => {
+    const key = Object.fromEntries(plan.key.map((k, i) => [k, displayValue(r[`k${i}`])]));
+    if (cls === 'deleted') return { class: cls, key, before: Object.fromEntries(cols.map((c, i) => [c, displayValue(r[`v${i}`])])) };
+    if (cls === 'added') return { class: cls, key, after: Object.fromEntries(cols.map((c, i) => [c, displayValue(r[`v${i}`])])) };
+    const changedColumns = cols.filter((_, i) => isTrue(r[`f${i}`]));
+    return {
+      class: cls,
+      key,
+      changedColumns,
+      before: Object.fromEntries(changedColumns.map((c) => [c, displayValue(r[`b${cols.indexOf(c)}`])])),
+      after: Object.fromEntries(changedColumns.map((c) => [c, displayValue(r[`a${cols.indexOf(c)}`])])),
+    };
+  });
+  return { rows, keys: raw.map((r) => plan.key.map((_, i) => r[`k${i}`])) };
 }
 
 function isTrue(v: unknown): boolean {

@@ -5,8 +5,8 @@ import type { DiffClass, DiffPlan } from './model.js';
 export interface DiffSql {
   /** One or two statements whose rows together give the counts. */
   counts: string[];
-  /** A page of rows of one class after a key (null: from the start). */
-  page(cls: DiffClass, after: unknown[] | null, limit: number): { sql: string; params: unknown[] };
+  /** A page of rows of one class after a key (null: from the start), skipping `skip` rows first. */
+  page(cls: DiffClass, after: unknown[] | null, limit: number, skip?: number): { sql: string; params: unknown[] };
   /** Column order of a page's result: key, then staged values, then live values, then flags. */
   layout: { key: string[]; columns: string[] };
 }
@@ -42,13 +42,15 @@ export function buildDiffSql(d: Dialect, plan: DiffPlan): DiffSql {
 
   const cols = plan.columns.map((c) => c.name);
   const keyList = (alias: string) => plan.key.map((k) => `${alias}.${q(k)}`);
-  const page = (cls: DiffClass, after: unknown[] | null, limit: number) => {
+  const page = (cls: DiffClass, after: unknown[] | null, limit: number, skip = 0) => {
     const driving = cls === 'added' ? 'l' : 's';
     const params: unknown[] = after ? [...after] : [];
     const keyset = after
       ? ` AND (${keyList(driving).join(', ')}) > (${plan.key.map((_, i) => d.placeholder(i + 1)).join(', ')})`
       : '';
-    const order = ` ORDER BY ${keyList(driving).join(', ')} LIMIT ${Math.max(1, Math.floor(limit))}`;
+    // OFFSET only for a jump far from any known key (the console's G): the skipped rows stay in the server.
+    const offset = skip > 0 ? ` OFFSET ${Math.floor(skip)}` : '';
+    const order = ` ORDER BY ${keyList(driving).join(', ')} LIMIT ${Math.max(1, Math.floor(limit))}${offset}`;
     const keySel = keyList(driving).map((e, i) => `${e} AS k${i}`);
     if (cls === 'deleted' || cls === 'added') {
       const vals = cols.map((c, i) => `${driving}.${q(c)} AS v${i}`);

@@ -113,9 +113,24 @@ export async function startTool(spec: ToolSpec): Promise<ToolProcess> {
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (d: string) => (collected += d));
   }
+  let inputError: Error | null = null;
   if (spec.stdin && spec.stdin !== 'ignore') {
-    // A child that exits early closes its stdin (EPIPE): its exit code tells the story.
-    pipeline(spec.stdin, child.stdin!).catch(() => undefined);
+    const input = spec.stdin;
+    let inputFailed = false;
+    input.once('error', (err) => {
+      // The input itself broke (a file that does not decompress): the child must not see a
+      // clean end of input and succeed on half of it.
+      inputFailed = true;
+      inputError = err;
+      child.kill('SIGTERM');
+    });
+    // A child that exits early closes its stdin (EPIPE): its exit code tells that story.
+    pipeline(input, child.stdin!).catch((err: NodeJS.ErrnoException) => {
+      if (!inputFailed && err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+        inputError = err;
+        child.kill('SIGTERM');
+      }
+    });
   }
 
   let killTimer: NodeJS.Timeout | undefined;
@@ -163,6 +178,18 @@ export async function startTool(spec: ToolSpec): Promise<ToolProcess> {
               spec.installHint,
               name,
               null,
+            ),
+          );
+        } else if (inputError) {
+          reject(
+            new ToolError(
+              `${spec.what ?? name} failed: its input could not be read: ${(inputError as Error).message}`,
+              command,
+              code ?? (signal ? signalExitCode(signal) : null),
+              redactUrlString(tail.text()),
+              undefined,
+              name,
+              signal,
             ),
           );
         } else if (code === 0) {

@@ -96,18 +96,22 @@ async function selectKeys(conn: Queryable, d: Dialect, root: TableCtx, keys: Rec
 
 /**
  * --with-related: brings rows of related staged tables along, until nothing changes: children
- * of selected rows that are gone from live (a contact's relation rows and notes), and parents of
- * brought-back rows that are gone from live too (the other side of a relation table).
+ * of selected rows that are gone from live (a contact's relation rows and notes), children of
+ * rows being brought back that live only flagged as deleted (the relation rows a CRM flags with
+ * the record, SuiteCRM's `accounts_contacts.deleted`: their mark comes back as with
+ * --soft-deleted), and parents of brought-back rows that are gone from live too (the other side
+ * of a relation table).
  */
 export async function expandRelated(conn: Queryable, d: Dialect, tables: TableCtx[], relations: Relation[]): Promise<number> {
   const byId = new Map(tables.map((t) => [`${t.table.live.schema}\0${t.table.live.name}`, t]));
   const find = (r: { schema: string; name: string }) => byId.get(`${r.schema}\0${r.name}`);
-  const count = async () => {
-    let n = 0;
-    for (const t of tables) n += Number((await conn.query<{ n: number }>(`SELECT count(*) AS n FROM ${t.sel}`))[0].n);
-    return n;
-  };
-  let before = await count();
+  // Rows selected per table, kept current: a relation whose source selection is empty cannot
+  // bring anything, so its statements are skipped (with many staged tables, most relations).
+  const size = new Map<TableCtx, number>();
+  const recount = async (t: TableCtx) => size.set(t, Number((await conn.query<{ n: number }>(`SELECT count(*) AS n FROM ${t.sel}`))[0].n));
+  for (const t of tables) await recount(t);
+  const count = () => [...size.values()].reduce((a, b) => a + b, 0);
+  let before = count();
   const start = before;
   for (let round = 0; round < 6; round++) {
     for (const r of relations) {
@@ -116,27 +120,61 @@ export async function expandRelated(conn: Queryable, d: Dialect, tables: TableCt
       if (!parent || !child) continue;
       const fk = r.childColumns.map((c, i) => `c.${d.quoteIdent(c)} = p.${d.quoteIdent(r.parentColumns[i])}`).join(' AND ');
       const disc = r.discriminator ? ` AND c.${d.quoteIdent(r.discriminator.column)} = ${d.quoteLiteral(r.discriminator.value)}` : '';
-      // Children of selected parents, missing from live.
-      await conn.query(
-        `INSERT INTO ${child.sel} (${colList(d, null, child.key)}, op, kind)
-         SELECT DISTINCT ${colList(d, 'c', child.key)}, 'insert', 'full'
-         FROM ${child.staged} c JOIN ${parent.staged} p ON ${fk}${disc} JOIN ${parent.sel} sp ON ${keyJoin(d, 'sp', 'p', parent.key)}
-         WHERE NOT EXISTS (SELECT 1 FROM ${child.live} l WHERE ${keyJoin(d, 'l', 'c', child.key)})
-           AND NOT EXISTS (SELECT 1 FROM ${child.sel} x WHERE ${keyJoin(d, 'x', 'c', child.key)})`,
-      );
-      // Parents of rows being inserted, missing from live (but in the backup).
-      await conn.query(
-        `INSERT INTO ${parent.sel} (${colList(d, null, parent.key)}, op, kind)
-         SELECT DISTINCT ${colList(d, 'p', parent.key)}, 'insert', 'full'
-         FROM ${child.sel} sc JOIN ${child.staged} c ON ${keyJoin(d, 'sc', 'c', child.key)} JOIN ${parent.staged} p ON ${fk}${disc}
-         WHERE sc.op = 'insert'
-           AND NOT EXISTS (SELECT 1 FROM ${parent.live} l WHERE ${keyJoin(d, 'l', 'p', parent.key)})
-           AND NOT EXISTS (SELECT 1 FROM ${parent.sel} x WHERE ${keyJoin(d, 'x', 'p', parent.key)})`,
-      );
+      if (size.get(parent)) {
+        // Children of selected parents, missing from live.
+        await conn.query(
+          `INSERT INTO ${child.sel} (${colList(d, null, child.key)}, op, kind)
+           SELECT DISTINCT ${colList(d, 'c', child.key)}, 'insert', 'full'
+           FROM ${child.staged} c JOIN ${parent.staged} p ON ${fk}${disc} JOIN ${parent.sel} sp ON ${keyJoin(d, 'sp', 'p', parent.key)}
+           WHERE NOT EXISTS (SELECT 1 FROM ${child.live} l WHERE ${keyJoin(d, 'l', 'c', child.key)})
+             AND NOT EXISTS (SELECT 1 FROM ${child.sel} x WHERE ${keyJoin(d, 'x', 'c', child.key)})`,
+        );
+        // Children of rows being brought back (inserted, or their own mark restored) that live
+        // only flagged as deleted since the backup: restore the mark as --soft-deleted does.
+        const soft = softChildren(d, child);
+        if (soft) {
+          const sfk = r.childColumns.map((c, i) => `s.${d.quoteIdent(c)} = p.${d.quoteIdent(r.parentColumns[i])}`).join(' AND ');
+          const sdisc = r.discriminator ? ` AND s.${d.quoteIdent(r.discriminator.column)} = ${d.quoteLiteral(r.discriminator.value)}` : '';
+          await conn.query(
+            `INSERT INTO ${child.sel} (${colList(d, null, child.key)}, op, kind, live_hash)
+             SELECT DISTINCT ${colList(d, 's', child.key)}, 'update', 'soft', ${soft.hash}
+             FROM ${child.staged} s JOIN ${parent.staged} p ON ${sfk}${sdisc} JOIN ${parent.sel} sp ON ${keyJoin(d, 'sp', 'p', parent.key)}
+               JOIN ${child.live} l ON ${soft.on}
+             WHERE (sp.op = 'insert' OR sp.kind = 'soft') AND ${soft.cond}
+               AND NOT EXISTS (SELECT 1 FROM ${child.sel} x WHERE ${keyJoin(d, 'x', 's', child.key)})`,
+          );
+        }
+        await recount(child);
+      }
+      if (size.get(child)) {
+        // Parents of rows being inserted, missing from live (but in the backup).
+        await conn.query(
+          `INSERT INTO ${parent.sel} (${colList(d, null, parent.key)}, op, kind)
+           SELECT DISTINCT ${colList(d, 'p', parent.key)}, 'insert', 'full'
+           FROM ${child.sel} sc JOIN ${child.staged} c ON ${keyJoin(d, 'sc', 'c', child.key)} JOIN ${parent.staged} p ON ${fk}${disc}
+           WHERE sc.op = 'insert'
+             AND NOT EXISTS (SELECT 1 FROM ${parent.live} l WHERE ${keyJoin(d, 'l', 'p', parent.key)})
+             AND NOT EXISTS (SELECT 1 FROM ${parent.sel} x WHERE ${keyJoin(d, 'x', 'p', parent.key)})`,
+        );
+        await recount(parent);
+      }
     }
-    const now = await count();
+    const now = count();
     if (now === before) break;
     before = now;
   }
   return before - start;
+}
+
+/**
+ * The soft-delete condition of a related table over aliases `s` (staged) and `l` (live), when
+ * the table carries its own mark (not one kept on another row, like vtiger's module tables).
+ */
+function softChildren(d: Dialect, t: TableCtx): { on: string; cond: string; hash: string } | null {
+  const mark = t.table.softDelete;
+  if (!mark || mark.via) return null;
+  const plan = planDiff({ staged: t.table.staged, live: t.table.live, key: t.key, softDelete: mark });
+  if (!plan.softDelete) return null;
+  const c = diffConditions(d, plan);
+  return { on: c.on, cond: c.soft, hash: d.rowHash('l', t.writable.map((x) => ({ name: x.name, dataType: x.dataType }))) };
 }

@@ -8,7 +8,7 @@ export function updateColumns(t: TableCtx, kind: 'full' | 'changed' | 'soft', ch
   if (kind === 'full') return nonKey;
   if (kind === 'changed') return changedColumns?.length ? nonKey.filter((c) => changedColumns.includes(c)) : nonKey;
   const mark = t.table.softDelete;
-  if (!mark) return [];
+  if (!mark || mark.via) return [];
   return nonKey.filter((c) => c === mark.column || mark.touches.includes(c));
 }
 

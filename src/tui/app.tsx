@@ -1,5 +1,5 @@
 import { Box, Text, useApp, useInput } from 'ink';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { BusyContext, useBusyState } from './busy.js';
 import { ConfirmDialog } from './components/confirm-dialog.js';
 import { Footer } from './components/footer.js';
@@ -8,7 +8,6 @@ import { HelpOverlay } from './components/help-overlay.js';
 import { StatusLine } from './components/status-line.js';
 import { LayerPriority, InputRouter } from './input/router.js';
 import { InputRouterContext, useInputLayer } from './input/use-input-layer.js';
-import { splitKeys, type KeyPress } from './input/split-keys.js';
 import type { KeyContext } from './keymap.js';
 import { NavigationContext, useNavigationState, type NavEntry } from './navigation.js';
 import { LIST_SCREENS } from './screen-id.js';
@@ -38,25 +37,8 @@ export interface ConsoleAppProps {
  */
 export function ConsoleApp(props: ConsoleAppProps) {
   const router = useMemo(() => new InputRouter(), []);
-  const queue = useRef<KeyPress[]>([]);
   // The one keyboard handler of the console: every key goes through the router's layers.
-  useInput((input, key) => {
-    const presses = splitKeys(input, key);
-    const idle = queue.current.length === 0;
-    queue.current.push(...presses);
-    if (!idle) return;
-    // Keys typed ahead arrive in one chunk: route one, wait for React to commit what it
-    // changed (new screens register their input then), then route the next.
-    const step = () => {
-      const next = queue.current[0];
-      const handled = next ? router.dispatch(next.input, next.key) : false;
-      queue.current.shift();
-      if (!queue.current.length) return;
-      if (handled) router.afterCommit(step, TYPE_AHEAD_WAIT_MS);
-      else setImmediate(step);
-    };
-    step();
-  });
+  useInput((input, key) => router.press(input, key));
   return (
     <ThemeContext.Provider value={props.theme ?? createTheme(true)}>
       <ServicesContext.Provider value={props.services}>
@@ -75,9 +57,6 @@ export function quitDecision(running: readonly string[], asking: boolean): 'exit
   return running.length === 0 || asking ? 'exit' : 'ask';
 }
 
-/** How long a key typed ahead waits for the previous key's render before going on anyway. */
-const TYPE_AHEAD_WAIT_MS = 250;
-
 type Overlay = 'help' | 'quit' | null;
 
 function Shell({ services, onQuit }: { services: ConsoleServices; onQuit?(): void }) {
@@ -89,6 +68,9 @@ function Shell({ services, onQuit }: { services: ConsoleServices; onQuit?(): voi
   const loadOverview = useCallback(() => services.loadOverview(), [services]);
   const overview = useAsync(loadOverview);
   const [overlay, setOverlay] = useState<Overlay>(null);
+  // A message belongs to the screen it was shown on.
+  const { clear: clearStatus } = status;
+  useEffect(() => clearStatus(), [nav.top.key, clearStatus]);
 
   const quit = useCallback(() => {
     onQuit?.();
@@ -103,8 +85,7 @@ function Shell({ services, onQuit }: { services: ConsoleServices; onQuit?(): voi
     handle(command) {
       switch (command) {
         case 'back':
-          if (nav.pop()) status.clear();
-          else status.show('info', 'This is Home: q quits');
+          if (!nav.pop()) status.show('info', 'This is Home: q quits');
           return true;
         case 'help':
           setOverlay('help');

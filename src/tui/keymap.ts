@@ -28,16 +28,29 @@ export type Command =
   | 'submit'
   | 'cancel'
   | 'deleteBack'
-  | 'clearLine';
+  | 'clearLine'
+  | 'left'
+  | 'right'
+  | 'zoom'
+  | 'recover'
+  | 'run'
+  | 'verify'
+  | 'related'
+  | 'merge'
+  | 'sql'
+  | 'policy'
+  | 'apply'
+  | 'undo'
+  | 'next'
+  | 'details';
 
 /**
  * Where a binding applies: a screen, or one of the layers above screens.
  * - `dialog`: a confirmation dialog is open.
  * - `text`: the cursor is in a text field (filter, typed confirmation).
  * - `help`: the help overlay is open.
- * - `placeholder`: a screen that is not built yet (only back, help and quit work there).
  */
-export type KeyContext = ScreenId | 'dialog' | 'text' | 'help' | 'placeholder';
+export type KeyContext = ScreenId | 'dialog' | 'text' | 'help';
 
 /** A named key as Ink reports it. */
 export type KeyName = 'up' | 'down' | 'left' | 'right' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'tab' | 'backspace' | 'space';
@@ -70,14 +83,32 @@ export const KEYMAP: readonly Binding[] = [
   { command: 'pageDown', keys: [{ name: 'pageDown' }], description: 'One page down', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
   { command: 'first', keys: [{ name: 'home' }, { char: 'g' }], description: 'Go to the first row', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
   { command: 'last', keys: [{ name: 'end' }, { char: 'G' }], description: 'Go to the last row', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
-  { command: 'nextPane', keys: [{ name: 'tab' }], description: 'Switch pane', category: 'Move', contexts: ['table', 'diff', 'merge'], footer: { text: 'pane', priority: 5 } },
-  { command: 'open', keys: [{ name: 'return' }], description: 'Open the item under the cursor', category: 'Act', contexts: ['home', 'tables', 'audit', 'backups', 'stage', 'diff', 'wizard'], footer: { text: 'open', priority: 2 } },
-  { command: 'back', keys: [{ name: 'escape' }], description: 'Go back (clears the filter first, when one is set)', category: 'Act', contexts: [...SCREEN_IDS, 'placeholder'], footer: { text: 'back', priority: 4, except: ['home'] } },
+  { command: 'left', keys: [{ name: 'left' }, { char: 'h' }], description: 'Timeline: the bucket before (scrolls back in time at the edge)', category: 'Move', contexts: ['audit'], footer: { keys: '←→', text: 'bucket', priority: 5 } },
+  { command: 'right', keys: [{ name: 'right' }, { char: 'l' }], description: 'Timeline: the bucket after', category: 'Move', contexts: ['audit'] },
+  { command: 'left', keys: [{ name: 'left' }, { char: 'h' }], description: 'The previous table of the diff', category: 'Move', contexts: ['diff'], footer: { keys: '←→', text: 'table', priority: 5 } },
+  { command: 'right', keys: [{ name: 'right' }, { char: 'l' }], description: 'The next table of the diff', category: 'Move', contexts: ['diff'] },
+  { command: 'nextPane', keys: [{ name: 'tab' }], description: 'Switch pane (the diff: the next class of rows; a form: the next field)', category: 'Move', contexts: ['table', 'audit', 'diff', 'merge', 'wizard'], footer: { text: 'pane', priority: 6, except: ['diff', 'wizard'] } },
+  { command: 'nextPane', keys: [{ name: 'tab' }], description: 'The next class of rows (deleted, soft-deleted, changed, added)', category: 'Move', contexts: ['diff'], footer: { text: 'class', priority: 5 } },
+  { command: 'open', keys: [{ name: 'return' }], description: 'Open the item under the cursor', category: 'Act', contexts: ['home', 'tables', 'audit', 'backups', 'stage', 'diff'], footer: { text: 'open', priority: 2 } },
+  { command: 'next', keys: [{ name: 'return' }], description: 'Go on to the next step (says first what it will do)', category: 'Act', contexts: ['wizard'], footer: { text: 'next', priority: 2 } },
+  { command: 'apply', keys: [{ name: 'return' }], description: 'Apply the plan (you type the database name first)', category: 'Act', contexts: ['merge'], footer: { text: 'apply', priority: 2 } },
+  { command: 'back', keys: [{ name: 'escape' }], description: 'Go back (clears the filter first; cancels running work that can be cancelled)', category: 'Act', contexts: [...SCREEN_IDS], footer: { text: 'back', priority: 4, except: ['home'] } },
   { command: 'filter', keys: [{ char: '/' }], description: 'Filter the list', category: 'Act', contexts: LIST_SCREENS, footer: { text: 'filter', priority: 4 } },
-  { command: 'toggle', keys: [{ name: 'space' }], description: 'Select or unselect the row under the cursor', category: 'Select', contexts: ['stage', 'diff'], footer: { text: 'select', priority: 4 } },
+  { command: 'zoom', keys: [{ char: 'z' }], description: 'Timeline: finer buckets (day → hour → minute → day)', category: 'Act', contexts: ['audit'], footer: { text: 'zoom', priority: 7 } },
+  { command: 'recover', keys: [{ char: 'r' }], description: 'Recover the incident under the cursor with the wizard', category: 'Act', contexts: ['audit'], footer: { text: 'recover', priority: 5 } },
+  { command: 'run', keys: [{ char: 'b' }], description: 'Back up the target now (Esc cancels and removes the partial files)', category: 'Act', contexts: ['backups'], footer: { text: 'backup', priority: 5 } },
+  { command: 'verify', keys: [{ char: 'v' }], description: 'Verify the backup under the cursor against its manifest', category: 'Act', contexts: ['backups'], footer: { text: 'verify', priority: 5 } },
+  { command: 'related', keys: [{ char: 'r' }], description: 'Select the related tables the backup holds too', category: 'Act', contexts: ['stage'], footer: { text: 'related', priority: 6 } },
+  { command: 'merge', keys: [{ char: 'm' }], description: 'Merge the selected rows: plan first (a dry run), then apply', category: 'Act', contexts: ['diff'], footer: { text: 'merge', priority: 5 } },
+  { command: 'details', keys: [{ char: 'd' }], description: 'Open the rows of the diff (the Diff screen)', category: 'Act', contexts: ['wizard'], footer: { text: 'rows', priority: 7 } },
+  { command: 'sql', keys: [{ char: 's' }], description: 'Show or hide the SQL of the plan', category: 'Act', contexts: ['merge', 'wizard'], footer: { text: 'sql', priority: 6 } },
+  { command: 'policy', keys: [{ char: 'p' }], description: 'Conflict policy: abort → skip → overwrite (plans again)', category: 'Act', contexts: ['merge', 'wizard'], footer: { text: 'policy', priority: 6 } },
+  { command: 'undo', keys: [{ char: 'u' }], description: 'Undo the merge under the cursor (you type the database name first)', category: 'Act', contexts: ['merge'], footer: { text: 'undo', priority: 5 } },
+  { command: 'toggle', keys: [{ name: 'space' }], description: 'Select or unselect the row under the cursor', category: 'Select', contexts: ['stage', 'diff', 'wizard'], footer: { text: 'select', priority: 4 } },
+  { command: 'toggle', keys: [{ name: 'space' }], description: 'Timeline: start a range at the bucket under the cursor (again: clear it)', category: 'Select', contexts: ['audit'], footer: { text: 'range', priority: 6 } },
   { command: 'selectClass', keys: [{ char: 'a' }], description: 'Select every row of the class under the cursor (deleted, changed or added)', category: 'Select', contexts: ['diff'], footer: { text: 'select class', priority: 6 } },
-  { command: 'help', keys: [{ char: '?' }], description: 'Show the keys of this screen; again to close', category: 'General', contexts: [...SCREEN_IDS, 'placeholder', 'help'], footer: { text: 'help', priority: 0 } },
-  { command: 'quit', keys: [{ char: 'q' }, { char: 'c', ctrl: true }], description: 'Quit (asks first while work is running)', category: 'General', contexts: [...SCREEN_IDS, 'placeholder', 'help'], footer: { keys: 'q', text: 'quit', priority: 1 } },
+  { command: 'help', keys: [{ char: '?' }], description: 'Show the keys of this screen; again to close', category: 'General', contexts: [...SCREEN_IDS, 'help'], footer: { text: 'help', priority: 0 } },
+  { command: 'quit', keys: [{ char: 'q' }, { char: 'c', ctrl: true }], description: 'Quit (asks first while work is running)', category: 'General', contexts: [...SCREEN_IDS, 'help'], footer: { keys: 'q', text: 'quit', priority: 1 } },
   { command: 'back', keys: [{ name: 'escape' }], description: 'Close the help', category: 'General', contexts: ['help'] },
   { command: 'confirm', keys: [{ char: 'y' }, { name: 'return' }], description: 'Confirm', category: 'Dialogs', contexts: ['dialog'] },
   { command: 'cancel', keys: [{ char: 'n' }, { name: 'escape' }], description: 'Cancel', category: 'Dialogs', contexts: ['dialog'] },
@@ -209,7 +240,7 @@ export function keymapMarkdown(): string {
 }
 
 function whereText(b: Binding): string {
-  const layerName: Record<string, string> = { help: 'help', dialog: 'dialogs', text: 'text fields', placeholder: 'placeholders' };
+  const layerName: Record<string, string> = { help: 'help', dialog: 'dialogs', text: 'text fields' };
   const screens = b.contexts.filter((c) => !(c in layerName));
   const layers = b.contexts.filter((c) => c in layerName).map((c) => layerName[c]);
   const screenText = screens.length === SCREEN_IDS.length ? ['every screen'] : screens;

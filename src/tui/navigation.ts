@@ -1,21 +1,29 @@
 import { createContext, useCallback, useContext, useMemo, useReducer } from 'react';
 import type { ScreenId } from './screen-id.js';
+import type { AuditEvent, DiffRowView, DiffSet, IncidentSummary, RowSelection } from './services-types.js';
 
-/** The parameters each screen is opened with. */
+/** The parameters each screen is opened with; all-optional ones can be opened without. */
 export interface ScreenParams {
   home: Record<string, never>;
   tables: Record<string, never>;
   table: { id: string; name: string };
-  wizard: Record<string, never>;
-  audit: Record<string, never>;
+  /** The wizard, on an incident picked elsewhere (Audit). */
+  wizard: { incident?: IncidentSummary };
+  /** The timeline, on a day (`YYYY-MM-DD`: Home's spike). */
+  audit: { day?: string };
+  event: { event: AuditEvent };
   backups: Record<string, never>;
-  stage: Record<string, never>;
-  diff: Record<string, never>;
-  merge: Record<string, never>;
+  backup: { id: string };
+  stage: { backupId?: string; tables?: string[] };
+  /** A diff to open (backup and tables), or one already prepared (the wizard's). */
+  diff: { backupId?: string; tables?: string[]; set?: DiffSet };
+  row: { set: DiffSet; table: string; row: DiffRowView };
+  /** Rows to merge (from the diff); without them, the journal of merges. */
+  merge: { backupId?: string; selections?: RowSelection[] };
 }
 
-/** Screens opened without parameters. */
-export type PlainScreenId = { [I in ScreenId]: ScreenParams[I] extends Record<string, never> ? I : never }[ScreenId];
+/** Screens that can be opened without parameters. */
+export type PlainScreenId = { [I in ScreenId]: Record<string, never> extends ScreenParams[I] ? I : never }[ScreenId];
 
 /** One screen on the navigation stack. */
 export interface NavEntry<I extends ScreenId = ScreenId> {
@@ -45,7 +53,7 @@ export interface Navigation {
   stack: readonly NavEntry[];
   top: NavEntry;
   /** Opens a screen on top of the current one. */
-  push<I extends ScreenId>(id: I, ...params: ScreenParams[I] extends Record<string, never> ? [] : [ScreenParams[I]]): void;
+  push<I extends ScreenId>(id: I, ...params: Record<string, never> extends ScreenParams[I] ? [ScreenParams[I]?] : [ScreenParams[I]]): void;
   /** Goes back one screen; false on Home. */
   pop(): boolean;
   /** Back to Home. */

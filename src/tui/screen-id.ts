@@ -1,8 +1,8 @@
-/** Every screen of the console. Screens that are not built yet open a placeholder. */
-export type ScreenId = 'home' | 'tables' | 'table' | 'wizard' | 'audit' | 'backups' | 'stage' | 'diff' | 'merge';
+/** Every screen of the console. */
+export type ScreenId = 'home' | 'tables' | 'table' | 'wizard' | 'audit' | 'event' | 'backups' | 'backup' | 'stage' | 'diff' | 'row' | 'merge';
 
 /** All screens, in the order the docs list them. */
-export const SCREEN_IDS: readonly ScreenId[] = ['home', 'tables', 'table', 'wizard', 'audit', 'backups', 'stage', 'diff', 'merge'];
+export const SCREEN_IDS: readonly ScreenId[] = ['home', 'tables', 'table', 'wizard', 'audit', 'event', 'backups', 'backup', 'stage', 'diff', 'row', 'merge'];
 
 /** Screens with a filterable list. */
-export const LIST_SCREENS: readonly ScreenId[] = ['tables', 'audit', 'backups', 'stage', 'diff'];
+export const LIST_SCREENS: readonly ScreenId[] = ['tables', 'audit', 'backups', 'backup', 'stage'];

@@ -4,7 +4,7 @@ import type { SchemaSnapshot } from '../dialect/model.js';
 import type { ConsoleServices, RelationSummary, TableDetail, TableSummary } from './services.js';
 
 /** Optional providers later modules plug in (backup catalog, audit). */
-export type ServiceExtensions = Pick<ConsoleServices, 'lastBackup' | 'deletionSpikes'>;
+export type ServiceExtensions = Pick<ConsoleServices, 'lastBackup' | 'deletionSpikes' | 'audit' | 'backups' | 'stage' | 'diff' | 'merge'>;
 
 /**
  * The console's services over a live (read-only) connection. The target is introspected once,

@@ -1,3 +1,5 @@
+import type { AuditServices, BackupServices, DiffServices, MergeServices, StageServices } from './services-types.js';
+
 /**
  * What the console asks of the engine. Screens and components see only this interface (never a
  * `Db`, never SQL): `console-entry.ts` builds it from the target's `Db`, and screen tests pass
@@ -14,7 +16,51 @@ export interface ConsoleServices {
   lastBackup?(): Promise<BackupSummary | null>;
   /** Deletions per day over the last `days` days, oldest first. Absent until the audit module plugs in. */
   deletionSpikes?(days: number): Promise<DeletionDay[]>;
+  /** Who deleted what, when. Absent: the Audit screen says it is not available. */
+  audit?: AuditServices;
+  /** The backup catalog of this target. */
+  backups?: BackupServices;
+  /** Restoring tables of a backup into staging. */
+  stage?: StageServices;
+  /** Staging against live, row by row. */
+  diff?: DiffServices;
+  /** Plans, applies and undoes merges. */
+  merge?: MergeServices;
 }
+
+export type {
+  AuditEvent,
+  AuditServices,
+  BackupDetail,
+  BackupItem,
+  BackupServices,
+  BackupTable,
+  BucketSize,
+  ConflictPolicy,
+  DiffClass,
+  DiffCounts,
+  DiffRowDetail,
+  DiffRowView,
+  DiffServices,
+  DiffSet,
+  DiffTable,
+  EventQuery,
+  IncidentSummary,
+  MergeOutcome,
+  MergePlan,
+  MergeRecordView,
+  MergeServices,
+  MergeStep,
+  ProgressOptions,
+  RowSelection,
+  StageOutcome,
+  StageServices,
+  StagingSummary,
+  TimeRange,
+  TimelineBucket,
+  UndoView,
+  VerifyOutcome,
+} from './services-types.js';
 
 /** The Home screen's picture of the target. */
 export interface Overview {

@@ -4,7 +4,6 @@ import { format } from 'node:util';
 export const ENTER_ALT_SCREEN = '\x1b[?1049h';
 export const LEAVE_ALT_SCREEN = '\x1b[?1049l';
 export const SHOW_CURSOR = '\x1b[?25h';
-export const HIDE_CURSOR = '\x1b[?25l';
 export const CLEAR_HOME = '\x1b[2J\x1b[H';
 
 /** Signals that end the console, with the exit code a shell expects (128 + number). */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,12 +15,12 @@ import { createTempDb, type TempDb } from '../helpers/temp-db.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCREENS = join(ROOT, 'docs', 'screens');
-/** Our own tmux server (-L): never touches the developer's sessions. */
-const SOCKET = `crm-rescue-e2e-${process.pid}-${randomBytes(3).toString('hex')}`;
 const home = mkdtempSync(join(tmpdir(), 'crm-rescue-tmux-'));
+/** Our own tmux server on a socket in the test's folder: never touches the developer's sessions. */
+const SOCKET = join(home, 'tmux.sock');
 
 function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+  return execFileSync('tmux', ['-S', SOCKET, ...args], { encoding: 'utf8' });
 }
 
 /** The visible pane, one string line per terminal row (blank rows kept). */
@@ -97,6 +97,7 @@ describe('the console in tmux at 80×24', () => {
     } catch {
       // No server left.
     }
+    rmSync(home, { recursive: true, force: true });
     await temp?.drop();
   });
 

@@ -84,9 +84,29 @@ export async function createTempDb(engine: TestEngine, prefix = 't'): Promise<Te
       const a = await mysql.createConnection({ uri: MYSQL_ADMIN_URL });
       try {
         await a.query(`DROP DATABASE IF EXISTS \`${name}\``);
+        await dropMysqlCompanions(a, name);
       } finally {
         await a.end();
       }
     },
   };
+}
+
+/**
+ * On MySQL crm-rescue's namespaces are databases of their own: the journal/audit database
+ * `crm_rescue__<db>` and the staging databases whose marker names <db>. Dropping a test's
+ * database drops them too, so nothing is left behind.
+ */
+export async function dropMysqlCompanions(a: mysql.Connection, name: string): Promise<void> {
+  await a.query(`DROP DATABASE IF EXISTS \`crm_rescue__${name}\``);
+  const [rows] = await a.query(`SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'crm\\_rescue\\_stage\\_%'`);
+  for (const { n } of rows as { n: string }[]) {
+    const [marker] = await a.query(
+      `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = '_crm_rescue_staging'`,
+      [n],
+    );
+    if (!(marker as unknown[]).length) continue;
+    const [owner] = await a.query(`SELECT database_name AS d FROM \`${n}\`._crm_rescue_staging WHERE kind = 'namespace'`);
+    if ((owner as { d: string }[])[0]?.d === name) await a.query(`DROP DATABASE IF EXISTS \`${n}\``);
+  }
 }

@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   adviseIndexes,
+  catalogBackupProvider,
   deletionEvents,
   installTriggerAudit,
   listIncidents,
@@ -13,6 +17,7 @@ import {
   type AuditSource,
   type DeletionEvent,
 } from '../../src/audit/index.js';
+import { runBackup } from '../../src/backup/index.js';
 import { openDb, type Db } from '../../src/connect/open.js';
 import { parseTargetUrl } from '../../src/connect/target.js';
 import { internalNamespace } from '../../src/dialect/namespaces.js';
@@ -194,6 +199,33 @@ describe.each(engines)('%s deletion events and incidents', (engine) => {
     const inc = await runCli(['audit', 'incidents', '--url', temp.url, '--json', '--gap', '5m', '--min-rows', '20']);
     expect(inc.code).toBe(0);
     expect((JSON.parse(inc.stdout) as { incidents: unknown[] }).incidents).toHaveLength(4);
+  });
+});
+
+describe('incidents and the backup catalog', () => {
+  let temp: TempDb;
+  let dir: string;
+  beforeAll(async () => {
+    temp = await createTempDb('postgres', 'audbackup');
+    await temp.exec('CREATE TABLE things (id int PRIMARY KEY, deleted smallint NOT NULL DEFAULT 0, updated_at timestamptz)');
+    dir = mkdtempSync(join(tmpdir(), 'crm-rescue-audit-catalog-'));
+  });
+  afterAll(async () => {
+    await temp?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('names the newest usable backup started before an instant, and null without one', async () => {
+    const target = parseTargetUrl(temp.url);
+    expect(await (await catalogBackupProvider(target, join(dir, 'missing')))(new Date().toISOString())).toBeNull();
+    const backup = await runBackup({ target, dir, jobs: 1 });
+    const provider = await catalogBackupProvider(target, dir);
+    const later = await provider(new Date(Date.now() + 60_000).toISOString());
+    expect(later?.id).toBe(backup.id);
+    expect(Date.parse(later!.time)).toBe(Date.parse(backup.manifest.startedAt));
+    expect(await provider('2000-01-01T00:00:00Z')).toBeNull();
+    const other = await catalogBackupProvider({ ...target, database: 'another_db' }, dir);
+    expect(await other(new Date(Date.now() + 60_000).toISOString())).toBeNull();
   });
 });
 

@@ -28,7 +28,7 @@ async function setUp(engine: 'postgres' | 'mysql', flavour: FlavourId, sqlText: 
   const snapshot = await db.dialect.introspect(db);
   const knowledge = flavourById(flavour).knowledge(snapshot, { score: 1, evidence: ['fixture'] });
   const ctx = await loadAuditContext(db, { snapshot, knowledge });
-  return { ctx, db, ...selectSources(ctx) };
+  return { db, ...selectSources(ctx) };
 }
 
 const brief = (events: DeletionEvent[]) => events.map((e) => ({ time: e.time, table: e.table, key: e.key, actor: e.actorName ?? e.actor, kind: e.kind, source: e.source }));

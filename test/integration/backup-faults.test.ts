@@ -87,6 +87,7 @@ describe.each(engines)('backup faults (%s)', (engine) => {
     writeFileSync(file, 'x');
     const r = await runCli(['backup', '--url', db.url, '--dir', join(file, 'backups')], { env });
     expectOneLineError(r, 1, /backup catalog .*a-file\/backups is not writable: a part of the path is a file, not a folder\. Pass --dir/);
+    await expectNoUsableBackup(join(file, 'backups'), env);
   });
 
   it('catalog not writable: a read-only file system (even for root)', async (ctx) => {
@@ -98,6 +99,7 @@ describe.each(engines)('backup faults (%s)', (engine) => {
     try {
       const r = await runCli(['backup', '--url', db.url, '--dir', ro], { env });
       expectOneLineError(r, 1, /backup catalog .* is not writable: read-only file system\. Pass --dir/);
+      expect(await listJson(ro, env)).toEqual([]);
     } finally {
       await umount(ro);
       rmSync(ro, { recursive: true });

@@ -406,7 +406,7 @@ describe('Twenty workspace fixture (PostgreSQL)', () => {
   it('finds the soft-deleted company through "deletedAt" and its timeline event', async () => {
     const { knowledge: k, db } = get();
     const mark = k.softDelete({ schema: ws, name: 'company' })!;
-    expect(mark).toEqual({ column: 'deletedAt', kind: 'timestamp', touches: [], timeColumn: 'deletedAt' });
+    expect(mark).toEqual({ column: 'deletedAt', kind: 'timestamp', touches: ['updatedAt'], timeColumn: 'deletedAt' });
     const q = db.dialect.quoteQualified;
     const deleted = await db.query<{ name: string }>(`SELECT name FROM ${q(ws, 'company')} WHERE ${db.dialect.quoteIdent(mark.column)} IS NOT NULL`);
     expect(deleted.map((r) => r.name)).toEqual(['Globex']);

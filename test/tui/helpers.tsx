@@ -126,8 +126,6 @@ export function frameWith(app: { lastFrame(): string | undefined }, text: string
 /** Gives a component tree the console's input routing (one useInput, the router), for component tests. */
 export function WithInput({ children }: { children: ReactNode }) {
   const router = useMemo(() => new InputRouter(), []);
-  useInput((input, key) => {
-    router.dispatch(input, key);
-  });
+  useInput((input, key) => router.press(input, key));
   return <InputRouterContext.Provider value={router}>{children}</InputRouterContext.Provider>;
 }

@@ -47,7 +47,34 @@ describe('list sources', () => {
     expect(calls).toEqual([null, 198, 398]);
     calls.length = 0;
     expect(await s.page(195, 10, '')).toEqual([390, 392, 394, 396, 398, 400, 402, 404, 406, 408]);
-    expect(calls).toEqual([198, 398]);
+    // Block 2 was the last one read: it is kept (with one other), so only block 1 is read again.
+    expect(calls).toEqual([198]);
     expect(s.remote).toBe(true);
+  });
+
+  it('a keyset source that can skip jumps far in one read, then walks from the key it learnt', async () => {
+    const calls: { after: number | null; skip: number }[] = [];
+    const s = keysetSource<number, number>(
+      {
+        count: async () => 1_000_000,
+        after: async (after, limit, _filter, skip = 0) => {
+          calls.push({ after, skip });
+          const from = (after ?? -1) + 1 + skip;
+          return Array.from({ length: Math.max(0, Math.min(limit, 1_000_000 - from)) }, (_, i) => from + i);
+        },
+        keyOf: (r) => r,
+        canSkip: true,
+      },
+      256,
+    );
+    expect(await s.page(999_990, 10, '')).toEqual(Array.from({ length: 10 }, (_, i) => 999_990 + i));
+    expect(calls).toEqual([{ after: null, skip: Math.floor(999_990 / 256) * 256 }]);
+    calls.length = 0;
+    expect(await s.page(500_000, 3, '')).toEqual([500_000, 500_001, 500_002]);
+    expect(calls).toEqual([{ after: null, skip: 1953 * 256 }]);
+    calls.length = 0;
+    // The next block starts after the key learnt: an ordinary keyset read, no skip.
+    expect(await s.page(500_300, 2, '')).toEqual([500_300, 500_301]);
+    expect(calls).toEqual([{ after: 1954 * 256 - 1, skip: 0 }]);
   });
 });

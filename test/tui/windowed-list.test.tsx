@@ -36,7 +36,7 @@ function countingSource(n: number): ListSource<Row> & { pages: { offset: number;
 /** A list with its own input (the console's router does this for screens). */
 function Harness({ source, height, selectable }: { source: ListSource<Row>; height: number; selectable?: boolean }) {
   const router = useMemo(() => new InputRouter(), []);
-  useInput((input, key) => router.dispatch(input, key));
+  useInput((input, key) => router.press(input, key));
   return (
     <InputRouterContext.Provider value={router}>
       <ListWithInput source={source} height={height} selectable={selectable} />

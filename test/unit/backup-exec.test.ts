@@ -2,6 +2,7 @@ import { chmod, mkdtemp, symlink, readFile, rm, stat, writeFile } from 'node:fs/
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Target } from '../../src/connect/target.js';
 import { renderCommand, shellQuote } from '../../src/exec/command-line.js';
@@ -89,6 +90,20 @@ describe('tool wrapper', () => {
     expect(e.childExitCode).toBe(127);
     expect(e.message).toBe('crm-rescue-no-such-tool not found on PATH');
     expect(e.hint).toBe('apt install it');
+  });
+
+  it('fails when its input stream breaks, even if the child would exit 0 on the half it got', async () => {
+    const cat = join(dir, 'cat-tool');
+    await writeFile(cat, '#!/bin/sh\ncat > /dev/null\nexit 0\n');
+    await chmod(cat, 0o755);
+    async function* broken() {
+      yield Buffer.from('first part\n');
+      await new Promise((r) => setTimeout(r, 50));
+      throw new Error('unexpected end of file');
+    }
+    const e = (await runTool({ tool: cat, args: [], stdin: Readable.from(broken()), what: 'the restore' }).catch((x) => x)) as ToolError;
+    expect(e).toBeInstanceOf(ToolError);
+    expect(e.message).toBe('the restore failed: its input could not be read: unexpected end of file');
   });
 
   it('ignores stdin and stops the child on abort', async () => {

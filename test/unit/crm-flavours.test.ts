@@ -330,7 +330,9 @@ describe('soft-delete marks', () => {
   it('Twenty: "deletedAt" timestamps in workspace schemas, common marks elsewhere', () => {
     const s = twenty();
     const k = detectCrm(s);
-    expect(k.softDelete(ref(s, 'company'))).toEqual({ column: 'deletedAt', kind: 'timestamp', touches: [], timeColumn: 'deletedAt' });
+    // TypeORM's softDelete sets the update-date column with the delete-date column.
+    expect(k.softDelete(ref(s, 'company'))).toEqual({ column: 'deletedAt', kind: 'timestamp', touches: ['updatedAt'], timeColumn: 'deletedAt' });
+    expect(k.softDelete(ref(s, 'workspaceMember'))).toEqual({ column: 'deletedAt', kind: 'timestamp', touches: [], timeColumn: 'deletedAt' });
     expect(k.softDelete(ref(s, 'settings'))).toEqual({ column: 'deleted_at', kind: 'timestamp', touches: [] });
   });
 });

@@ -71,7 +71,7 @@ describe('demo world', () => {
   it('checks --db names', () => {
     expect(() => checkDatabaseName('crm_rescue_demo')).not.toThrow();
     expect(() => checkDatabaseName('Demo_2')).not.toThrow();
-    for (const bad of ['', 'bad-name', 'a b', 'x;drop', 'é', 'a'.repeat(64), 'crm_rescue_stage_x', 'crm_rescue']) {
+    for (const bad of ['', 'bad-name', 'a b', 'x;drop', 'é', 'a'.repeat(64), 'crm_rescue_stage_x', 'crm_rescue', 'postgres', 'template1', 'mysql', 'INFORMATION_SCHEMA']) {
       expect(() => checkDatabaseName(bad), bad).toThrow(UsageError);
     }
   });

@@ -12,7 +12,7 @@
 CREATE SCHEMA IF NOT EXISTS {{ns}};
 
 CREATE TABLE IF NOT EXISTS {{ns}}.audit_log (
-  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id bigint GENERATED ALWAYS AS IDENTITY,
   logged_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   table_schema text NOT NULL,
   table_name text NOT NULL,
@@ -21,10 +21,11 @@ CREATE TABLE IF NOT EXISTS {{ns}}.audit_log (
   old_row json NOT NULL,
   db_user text NOT NULL DEFAULT session_user,
   app_user text,
-  txid bigint NOT NULL DEFAULT txid_current()
+  txid bigint NOT NULL DEFAULT txid_current(),
+  -- The key is also the index of the first page of `audit deletions` and of the time windows of
+  -- incidents and timeline: one index less to maintain per logged row.
+  CONSTRAINT audit_log_pkey PRIMARY KEY (logged_at, id)
 );
--- First page of `audit deletions` and time windows of incidents/timeline.
-CREATE INDEX IF NOT EXISTS audit_log_time ON {{ns}}.audit_log (logged_at, id);
 -- --table filters and rebuildFromLog.
 CREATE INDEX IF NOT EXISTS audit_log_table_time ON {{ns}}.audit_log (table_name, logged_at, id);
 REVOKE ALL ON {{ns}}.audit_log FROM PUBLIC;

@@ -3,6 +3,8 @@
 -- that ids grow with changed_at, as in a real log. Relation rows are credited to the user who
 -- created the contact; users to the admin. The staged rows come first: their columns give the
 -- union its types (and, on MySQL, its collation).
+-- READ COMMITTED for this one statement: INSERT … SELECT then reads without locking every row.
+SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
 INSERT INTO history (table_name, record_id, action, user_id, changed_at, changes)
 SELECT h.table_name, h.record_id, h.action, h.user_id, h.changed_at, h.changes
 FROM (
@@ -16,7 +18,7 @@ FROM (
   SELECT 'contacts', id, 'create', created_by, date_entered, NULL FROM contacts
   UNION ALL
   SELECT 'accounts_contacts', ac.id, 'create', c.created_by, ac.date_modified, NULL
-    FROM accounts_contacts ac JOIN contacts c ON c.id = ac.contact_id
+    FROM contacts c STRAIGHT_JOIN accounts_contacts ac ON ac.contact_id = c.id
   UNION ALL
   SELECT 'opportunities', id, 'create', created_by, date_entered, NULL FROM opportunities
   UNION ALL

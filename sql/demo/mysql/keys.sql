@@ -1,15 +1,9 @@
--- Unique keys, declared foreign keys and secondary indexes of the demo CRM, added after the
--- bulk load (the loader runs with foreign_key_checks = 0 and unique_checks = 0).
+-- Unique keys and secondary indexes of the demo CRM, added after the bulk load (the loader runs
+-- with foreign_key_checks = 0 and unique_checks = 0). Foreign keys are declared in schema.sql.
 ALTER TABLE users ADD UNIQUE KEY users_user_name_key (user_name);
 ALTER TABLE accounts ADD KEY idx_accounts_name (name);
 ALTER TABLE contacts ADD UNIQUE KEY contacts_email_key (email),
   ADD KEY idx_contacts_name (last_name, first_name);
-ALTER TABLE accounts_contacts ADD KEY idx_accounts_contacts_account (account_id, contact_id),
-  ADD KEY idx_accounts_contacts_contact (contact_id),
-  ADD CONSTRAINT fk_accounts_contacts_account FOREIGN KEY (account_id) REFERENCES accounts (id),
-  ADD CONSTRAINT fk_accounts_contacts_contact FOREIGN KEY (contact_id) REFERENCES contacts (id);
-ALTER TABLE opportunities ADD KEY idx_opportunities_account (account_id),
-  ADD CONSTRAINT fk_opportunities_account FOREIGN KEY (account_id) REFERENCES accounts (id);
 ALTER TABLE calls ADD KEY idx_calls_parent (parent_id, parent_type);
 ALTER TABLE notes ADD KEY idx_notes_parent (parent_id, parent_type),
   ADD KEY idx_notes_contact (contact_id);

@@ -1,7 +1,9 @@
 -- The demo CRM, shaped like SuiteCRM (same table and column names in sql/demo/postgres/schema.sql).
 -- Timestamps are datetime(6) in UTC (sessions run with time_zone = '+00:00').
--- Primary keys are declared here (InnoDB clusters rows by them); unique keys, foreign keys and
--- secondary indexes are added after the bulk load, in keys.sql.
+-- Primary keys and the declared foreign keys (with the indexes they need) are declared here;
+-- the other unique keys and secondary indexes are added after the bulk load, in keys.sql.
+-- Foreign keys are never added by ALTER TABLE: MariaDB 10.11 can fail or even crash on
+-- ALTER TABLE … ADD FOREIGN KEY with foreign_key_checks = 0 on big tables.
 -- Implied, undeclared references (as in SuiteCRM): created_by, modified_user_id,
 -- assigned_user_id, history.user_id -> users.id; calls/notes (parent_type, parent_id) ->
 -- accounts | contacts | opportunities; notes.contact_id -> contacts.id; history.record_id.
@@ -61,7 +63,11 @@ CREATE TABLE accounts_contacts (
   contact_id char(36) NOT NULL,
   date_modified datetime(6) NULL,
   deleted tinyint(1) NOT NULL DEFAULT 0,
-  PRIMARY KEY (id)
+  PRIMARY KEY (id),
+  KEY idx_accounts_contacts_account (account_id, contact_id),
+  KEY idx_accounts_contacts_contact (contact_id),
+  CONSTRAINT fk_accounts_contacts_account FOREIGN KEY (account_id) REFERENCES accounts (id),
+  CONSTRAINT fk_accounts_contacts_contact FOREIGN KEY (contact_id) REFERENCES contacts (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE opportunities (
@@ -77,7 +83,9 @@ CREATE TABLE opportunities (
   modified_user_id char(36) NULL,
   assigned_user_id char(36) NULL,
   deleted tinyint(1) NOT NULL DEFAULT 0,
-  PRIMARY KEY (id)
+  PRIMARY KEY (id),
+  KEY idx_opportunities_account (account_id),
+  CONSTRAINT fk_opportunities_account FOREIGN KEY (account_id) REFERENCES accounts (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE calls (

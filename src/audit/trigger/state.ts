@@ -46,8 +46,9 @@ export async function readTriggerAuditState(db: Queryable, engine: Engine): Prom
   const present =
     engine === 'postgres'
       ? await db.query<{ name: string; estimate: unknown }>(
+          // A log this user may not read does not count as present (MySQL hides such tables itself).
           `SELECT c.relname AS name, c.reltuples AS estimate FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE n.nspname = $1 AND c.relname IN ($2, $3) AND c.relkind IN ('r', 'p')`,
+           WHERE n.nspname = $1 AND c.relname IN ($2, $3) AND c.relkind IN ('r', 'p') AND has_table_privilege(c.oid, 'SELECT')`,
           [namespace, LOG_TABLE, REGISTRY_TABLE],
         )
       : await db.query<{ name: string; estimate: unknown }>(

@@ -97,8 +97,11 @@ export const twentyFlavour: Flavour = {
         if (!table) return null;
         if (!inWorkspace.has(table.schema)) return commonSoftDelete(snapshot, ref);
         const deletedAt = column(table, 'deletedAt');
-        // Soft delete sets "deletedAt" only; "destroy" is a real DELETE.
-        return deletedAt ? { column: deletedAt.name, kind: 'timestamp', touches: [], timeColumn: deletedAt.name } : null;
+        if (!deletedAt) return null;
+        // Soft delete is TypeORM's softDelete: "deletedAt" and the update-date column "updatedAt"
+        // are both set to now (Twenty declares updatedAt as updateDate). "Destroy" is a real DELETE.
+        const updatedAt = column(table, 'updatedAt');
+        return { column: deletedAt.name, kind: 'timestamp', touches: updatedAt ? [updatedAt.name] : [], timeColumn: deletedAt.name };
       },
       impliedRelations: b.list(),
       auditSources,

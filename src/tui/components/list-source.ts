@@ -32,25 +32,50 @@ export function arraySource<Row>(rows: readonly Row[], text: (row: Row) => strin
 /** How a keyset source reads: the rows after `after` (null: from the start), in key order. */
 export interface KeysetReader<Row, K> {
   count(filter: string): Promise<number>;
-  after(after: K | null, limit: number, filter: string): Promise<Row[]>;
+  /**
+   * Up to `limit` rows after `after`. When the reader can skip (`canSkip`), `skip` rows past
+   * `after` are left out first: a jump far down the list costs one read instead of one per block.
+   */
+  after(after: K | null, limit: number, filter: string, skip?: number): Promise<Row[]>;
   keyOf(row: Row): K;
+  /** The reader honours `skip` (the server skips the rows, e.g. with OFFSET). */
+  canSkip?: boolean;
 }
+
+/** Blocks read one after the other before a reader that can skip jumps instead. */
+const MAX_WALK = 2;
 
 /**
  * A remote source read by key (`WHERE key > $after ORDER BY key LIMIT n`) instead of OFFSET,
  * which gets slower the deeper it goes. It remembers one key per block of `blockSize` rows, so
- * a jump to row n reads from the nearest remembered block: memory is one key per block.
+ * a jump to row n reads from the nearest remembered block (or, for a reader that can skip, skips
+ * there in one read): memory is one key per block visited.
  */
 export function keysetSource<Row, K>(reader: KeysetReader<Row, K>, blockSize = 256): ListSource<Row> {
   let boundaries = new Map<number, K | null>([[0, null]]);
   let boundaryFilter = '';
+  // The last blocks read: scrolling one row at a time reads nothing new. Two blocks, always.
+  let recent: { index: number; rows: Row[] }[] = [];
   const block = async (index: number, filter: string): Promise<Row[]> => {
     if (filter !== boundaryFilter) {
       boundaries = new Map([[0, null]]);
       boundaryFilter = filter;
+      recent = [];
     }
+    const hit = recent.find((r) => r.index === index);
+    if (hit) return hit.rows;
+    const rows = await readBlock(index, filter);
+    if (filter === boundaryFilter) recent = [{ index, rows }, ...recent.filter((r) => r.index !== index)].slice(0, 2);
+    return rows;
+  };
+  const readBlock = async (index: number, filter: string): Promise<Row[]> => {
     let known = index;
     while (!boundaries.has(known)) known--;
+    if (reader.canSkip && index - known > MAX_WALK) {
+      const rows = await reader.after(boundaries.get(known) ?? null, blockSize, filter, (index - known) * blockSize);
+      if (rows.length) boundaries.set(index + 1, reader.keyOf(rows[rows.length - 1]));
+      return rows;
+    }
     let rows: Row[] = [];
     for (let b = known; b <= index; b++) {
       rows = await reader.after(boundaries.get(b) ?? null, blockSize, filter);

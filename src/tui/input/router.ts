@@ -1,5 +1,9 @@
 import type { Key } from 'ink';
 import { resolveCommand, type Command, type KeyContext } from '../keymap.js';
+import { splitKeys, type KeyPress } from './split-keys.js';
+
+/** How long a key typed ahead waits for the previous key's render before going on anyway. */
+const TYPE_AHEAD_WAIT_MS = 250;
 
 /** Priorities of the input layers: the highest active layer sees a key first. */
 export const LayerPriority = {
@@ -38,6 +42,32 @@ export class InputRouter {
   private layers: { id: number; layer: InputLayer }[] = [];
   private nextId = 0;
   private commitWaiters: (() => void)[] = [];
+  private queue: KeyPress[] = [];
+
+  /**
+   * What Ink's `useInput` hands over: a key, or several typed ahead in one chunk (`"jj\r"`).
+   * Keys are routed one at a time; after a key that was handled, the next waits for React to
+   * commit what it changed (a new screen registers its input then).
+   */
+  press(input: string, key: Key): void {
+    const idle = this.queue.length === 0;
+    this.queue.push(...splitKeys(input, key));
+    if (idle) this.step();
+  }
+
+  private step(): void {
+    const next = this.queue[0];
+    let handled = false;
+    try {
+      handled = next ? this.dispatch(next.input, next.key) : false;
+    } finally {
+      this.queue.shift();
+      if (this.queue.length) {
+        if (handled) this.afterCommit(() => this.step(), TYPE_AHEAD_WAIT_MS);
+        else setImmediate(() => this.step());
+      }
+    }
+  }
 
   /** Adds a layer; returns the function that removes it. */
   add(layer: InputLayer): () => void {

@@ -1,9 +1,17 @@
 import type { ScreenId } from '../screen-id.js';
+import { AuditScreen } from './audit/audit-screen.js';
+import { EventScreen } from './audit/event-screen.js';
+import { BackupScreen } from './backups/backup-screen.js';
+import { BackupsScreen } from './backups/backups-screen.js';
+import { DiffScreen } from './diff/diff-screen.js';
+import { RowScreen } from './diff/row-screen.js';
 import { HomeScreen } from './home/home-screen.js';
-import { placeholderScreen } from './placeholder-screen.js';
+import { MergeScreen } from './merge/merge-screen.js';
 import type { ScreenDefinition } from './screen.js';
+import { StageScreen } from './stage/stage-screen.js';
 import { TableScreen } from './tables/table-screen.js';
 import { TablesScreen } from './tables/tables-screen.js';
+import { WizardScreen } from './wizard/wizard-screen.js';
 
 /**
  * Every screen of the console. To add one: give it an id in `screen-id.ts` (and its parameters
@@ -14,42 +22,13 @@ export const SCREENS: { [I in ScreenId]: ScreenDefinition<I> } = {
   home: { title: () => 'Home', component: HomeScreen },
   tables: { title: () => 'Inspect tables', component: TablesScreen },
   table: { title: (p) => p.name, component: TableScreen },
-  wizard: {
-    title: () => 'Recovery wizard',
-    keyContext: 'placeholder',
-    component: placeholderScreen({
-      title: 'The recovery wizard',
-      plans: ['pick an incident (who deleted what, when)', 'pick a backup older than the incident', 'stage the tables, diff them with live', 'preview and apply the merge, then verify'],
-    }),
-  },
-  audit: {
-    title: () => 'Audit',
-    keyContext: 'placeholder',
-    component: placeholderScreen({ title: 'Audit', plans: ['show the deletion timeline of the CRM', 'list deletion events and group them into incidents'] }),
-  },
-  backups: {
-    title: () => 'Backups',
-    keyContext: 'placeholder',
-    component: placeholderScreen({ title: 'Backups', plans: ['list the backups of this target', 'run a backup with progress', 'verify a backup against its manifest'] }),
-  },
-  stage: {
-    title: () => 'Stage',
-    keyContext: 'placeholder',
-    component: placeholderScreen({ title: 'Stage', plans: ['restore chosen tables of a backup into staging', 'list and drop staging namespaces'] }),
-  },
-  diff: {
-    title: () => 'Diff',
-    keyContext: 'placeholder',
-    component: placeholderScreen({ title: 'Diff', plans: ['count deleted, changed and added rows', 'show rows and changed columns', 'select rows to merge (space, a)'] }),
-  },
-  merge: {
-    title: () => 'Merge',
-    keyContext: 'placeholder',
-    component: placeholderScreen({ title: 'Merge', plans: ['preview the plan and its SQL', 'apply after typing the database name', 'undo from the journal'] }),
-  },
+  wizard: { title: () => 'Recovery wizard', component: WizardScreen },
+  audit: { title: () => 'Audit', component: AuditScreen },
+  event: { title: (p) => `${p.event.table} ${Object.values(p.event.key).join(',')}`, component: EventScreen },
+  backups: { title: () => 'Backups', component: BackupsScreen },
+  backup: { title: (p) => p.id, component: BackupScreen },
+  stage: { title: () => 'Stage', component: StageScreen },
+  diff: { title: () => 'Diff', component: DiffScreen },
+  row: { title: (p) => `${p.table.slice(p.table.indexOf('.') + 1)} ${Object.values(p.row.key).join(',')}`, component: RowScreen },
+  merge: { title: () => 'Merge', component: MergeScreen },
 };
-
-/** The definition of a screen. */
-export function screenOf<I extends ScreenId>(id: I): ScreenDefinition<I> {
-  return SCREENS[id];
-}

@@ -18,7 +18,7 @@ export interface ScreenDefinition<I extends ScreenId = ScreenId> {
   /** The breadcrumb and help title. */
   title(params: ScreenParams[I]): string;
   component: ComponentType<ScreenProps<I>>;
-  /** The keymap context of the screen; default its id. Placeholders use `placeholder`. */
+  /** The keymap context of the screen; default its id. */
   keyContext?: KeyContext;
 }
 

@@ -19,7 +19,11 @@ export function HomeScreen(_props: ScreenProps<'home'>) {
   useScreenInput((command) => {
     const intent = homeIntent(command, state.actions, state.cursor);
     if (intent.type === 'move') state.move(intent.move);
-    else if (intent.type === 'open') nav.push(intent.action.screen);
+    else if (intent.type === 'open') {
+      // The Audit opens on the worst recent spike, hour by hour, when there is one.
+      if (intent.action.screen === 'audit' && state.spikeDay) nav.push('audit', { day: state.spikeDay });
+      else nav.push(intent.action.screen);
+    }
     return intent.type !== 'none';
   });
   const wide = layout.breakpoint === 'wide';
@@ -47,7 +51,7 @@ function ActionList({ state, width }: { state: HomeState; width: number }) {
       <Text bold>Actions</Text>
       {state.actions.map((a, i) => {
         const here = i === state.cursor;
-        const line = `${here ? theme.markers.cursor : ' '} ${pad(a.label, labelWidth)}${a.description}`;
+        const line = `${here ? theme.markers.cursor : ' '} ${pad(a.label, labelWidth)}${state.notes[a.screen] ?? a.description}`;
         return (
           <Text key={a.screen} inverse={here} color={here ? theme.fg('accent') : undefined} wrap="truncate">
             {pad(truncate(line, width), width)}

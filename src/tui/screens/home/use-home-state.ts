@@ -4,6 +4,8 @@ import { useOverview, useServices } from '../../services-context.js';
 import { useAsync, type AsyncState } from '../../use-async.js';
 import { moveCursor, type ListMove } from '../../components/list-state.js';
 import { HOME_ACTIONS, type HomeAction } from './actions.js';
+import { findSpikes, shortDate } from './deletions.js';
+import { resumeText } from '../wizard/wizard-store.js';
 
 /** Days of deletions Home shows. */
 export const DELETION_DAYS = 7;
@@ -16,6 +18,10 @@ export interface HomeState {
   /** `absent` until the audit module provides `deletionSpikes`. */
   deletions: 'absent' | AsyncState<DeletionDay[]>;
   actions: readonly HomeAction[];
+  /** Descriptions that say more than the default: a wizard to resume, a spike to look at. */
+  notes: Partial<Record<HomeAction['screen'], string>>;
+  /** The day of the worst recent deletion spike (`YYYY-MM-DD`): the Audit opens on it. */
+  spikeDay: string | null;
   cursor: number;
   move(move: ListMove): void;
 }
@@ -33,7 +39,15 @@ export function useHomeState(): HomeState {
     (m: ListMove) => setCursor((c) => moveCursor({ count: HOME_ACTIONS.length, cursor: c, offset: 0, height: HOME_ACTIONS.length }, m).cursor),
     [],
   );
+  const spike = deletions.status === 'ready' ? worstSpike(deletions.value) : null;
+  const resume = resumeText(services);
+  const notes: HomeState['notes'] = {
+    ...(resume ? { wizard: resume } : {}),
+    ...(spike ? { audit: `spike ${shortDate(spike.day)}: ${spike.deletions} rows → its timeline` } : {}),
+  };
   return {
+    notes,
+    spikeDay: services.deletionSpikes && spike ? spike.day : null,
     overview,
     backup: services.lastBackup ? backup : 'absent',
     deletions: services.deletionSpikes ? deletions : 'absent',
@@ -41,4 +55,10 @@ export function useHomeState(): HomeState {
     cursor,
     move,
   };
+}
+
+/** The busiest spike day, or null when no day is a spike. */
+function worstSpike(days: readonly DeletionDay[]): DeletionDay | null {
+  const spikes = findSpikes(days);
+  return days.filter((d) => spikes.has(d.day)).sort((a, b) => b.deletions - a.deletions)[0] ?? null;
 }

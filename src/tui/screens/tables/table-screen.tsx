@@ -38,6 +38,7 @@ export function TableScreen({ params }: ScreenProps<'table'>) {
   const services = useServices();
   const layout = useLayout();
   const screen = useScreen();
+  const theme = useTheme();
   const load = useCallback(() => services.tableDetail(params.id), [services, params.id]);
   const detail = useAsync(load);
   const [pane, setPane] = useState<Pane>('columns');
@@ -55,7 +56,7 @@ export function TableScreen({ params }: ScreenProps<'table'>) {
     return (pane === 'columns' ? columns : relations).handle(command);
   });
   if (detail.status === 'loading') return <Text dimColor>reading {params.name}…</Text>;
-  if (detail.status === 'error') return <Text>{`✗ could not read ${params.name}: ${detail.error}`}</Text>;
+  if (detail.status === 'error') return <Text color={theme.fg('error')}>{`${theme.markers.error} could not read ${params.name}: ${detail.error}`}</Text>;
   const t = d!.table;
   return (
     <Box flexDirection="column">

@@ -7,9 +7,9 @@ import { LIST_CHROME_LINES, WindowedList, type ListColumn } from '../../componen
 import { useNavigation } from '../../navigation.js';
 import type { TableSummary } from '../../services.js';
 import { useServices } from '../../services-context.js';
-import { useStatus } from '../../status.js';
 import { useAsync } from '../../use-async.js';
 import { useLayout } from '../../use-layout.js';
+import { useTheme } from '../../theme.js';
 import { useScreen, useScreenInput, type ScreenProps } from '../screen.js';
 
 /** Columns of the tables list. */
@@ -25,8 +25,8 @@ export function TablesScreen(_props: ScreenProps<'tables'>) {
   const services = useServices();
   const layout = useLayout();
   const nav = useNavigation();
-  const status = useStatus();
   const screen = useScreen();
+  const theme = useTheme();
   const load = useCallback(() => services.listTables(), [services]);
   const tables = useAsync(load);
   const rows = tables.status === 'ready' ? tables.value : undefined;
@@ -35,7 +35,6 @@ export function TablesScreen(_props: ScreenProps<'tables'>) {
   useScreenInput((command) => {
     if (list.handle(command)) return true;
     if (command === 'open' && list.current) {
-      status.clear();
       nav.push('table', { id: list.current.id, name: list.current.display });
       return true;
     }
@@ -44,7 +43,7 @@ export function TablesScreen(_props: ScreenProps<'tables'>) {
   return (
     <Box flexDirection="column">
       {tables.status === 'error' ? (
-        <Text wrap="truncate">{`✗ could not read the tables: ${tables.error}`}</Text>
+        <Text wrap="truncate" color={theme.fg('error')}>{`${theme.markers.error} could not read the tables: ${tables.error}`}</Text>
       ) : (
         <WindowedList list={list} columns={TABLE_COLUMNS} width={layout.columns} active={screen.active} noun="tables" emptyText={tables.status === 'loading' ? 'reading…' : 'no tables'} />
       )}

@@ -1,0 +1,76 @@
+import { useCallback, useMemo, useState } from 'react';
+import { formatBytes, formatCount } from '../../../util/format.js';
+import type { MessageKind } from '../../components/message.js';
+import { arraySource } from '../../components/list-source.js';
+import { useWindowedList, type WindowedListState } from '../../components/use-windowed-list.js';
+import type { BackupItem, BackupServices, VerifyOutcome } from '../../services-types.js';
+import { useAsync, type AsyncState } from '../../use-async.js';
+import { useTask, type Task } from '../../use-task.js';
+
+/** Everything the Backups screen shows and does. */
+export interface BackupsState {
+  backups: AsyncState<BackupItem[]>;
+  list: WindowedListState<BackupItem>;
+  /** A backup or a verify, while it runs and after. */
+  task: Task<{ kind: 'backup'; item: BackupItem } | { kind: 'verify'; outcome: VerifyOutcome }>;
+  /** What the last action did, in one line. */
+  message: { kind: MessageKind; text: string } | null;
+  runBackup(): void;
+  verifyCurrent(): void;
+  say(kind: MessageKind, text: string): void;
+}
+
+/** The catalog, a windowed list over it, and the backup/verify task. */
+export function useBackupsState(service: BackupServices, height: number): BackupsState {
+  const load = useCallback(() => service.list(), [service]);
+  const backups = useAsync(load);
+  const items = backups.status === 'ready' ? backups.value : undefined;
+  const source = useMemo(() => arraySource(items ?? [], (b) => `${b.id} ${b.status}`), [items]);
+  const list = useWindowedList({ source, height, rowKey: (b) => b.id });
+  const task = useTask<{ kind: 'backup'; item: BackupItem } | { kind: 'verify'; outcome: VerifyOutcome }>('backup');
+  const [said, setSaid] = useState<{ kind: MessageKind; text: string } | null>(null);
+  const { reload } = backups;
+
+  const runBackup = useCallback(() => {
+    setSaid(null);
+    task.start(async (o) => {
+      try {
+        return { kind: 'backup' as const, item: await service.run(o) };
+      } finally {
+        reload();
+      }
+    });
+  }, [service, task, reload]);
+
+  const current = list.current;
+  const verifyCurrent = useCallback(() => {
+    if (!current) return;
+    if (!current.usable) {
+      setSaid({ kind: 'warn', text: `${current.id} is ${current.status}: only a complete backup can be verified` });
+      return;
+    }
+    setSaid(null);
+    const id = current.id;
+    task.start(async (o) => ({ kind: 'verify' as const, outcome: await service.verify(id, o) }));
+  }, [service, task, current]);
+
+  const message = said ?? taskMessage(task);
+  const say = useCallback((kind: MessageKind, text: string) => setSaid({ kind, text }), []);
+  return { backups, list, task, message, runBackup, verifyCurrent, say };
+}
+
+/** The line that says how the last backup or verify ended. */
+export function taskMessage(task: Pick<BackupsState['task'], 'state' | 'result' | 'error'>): { kind: MessageKind; text: string } | null {
+  if (task.state === 'cancelled') return { kind: 'info', text: 'cancelled: the partial files were removed; the catalog is as it was' };
+  if (task.state === 'failed') return { kind: 'error', text: task.error ?? 'failed' };
+  if (task.state !== 'done' || !task.result) return null;
+  const r = task.result;
+  if (r.kind === 'backup') {
+    const b = r.item;
+    return { kind: 'ok', text: `backup ${b.id} ok: ${b.tables ?? '?'} tables, ${b.rows === null ? 'rows unknown' : `${formatCount(b.rows)} rows`}, ${formatBytes(b.bytes ?? 0)}` };
+  }
+  const v = r.outcome;
+  if (v.ok) return { kind: 'ok', text: `${v.id} verified: ${v.filesChecked} files, ${formatBytes(v.bytesChecked)}, every sha256 matches` };
+  const first = v.problems[0];
+  return { kind: 'error', text: `${v.id}: ${v.problems.length} problem(s)${first ? `: ${first.file}: ${first.problem}` : ''}` };
+}

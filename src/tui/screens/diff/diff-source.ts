@@ -1,0 +1,22 @@
+import { keysetSource, type ListSource } from '../../components/list-source.js';
+import type { DiffClass, DiffRowView, DiffSet } from '../../services-types.js';
+
+/** Rows per read: one block of the keyset (the list keeps at most two). */
+export const DIFF_BLOCK = 256;
+
+/**
+ * The rows of one class of one table as a list source: read by key a block at a time, with the
+ * count the diff already has (no count query). Far jumps (End) are one read that the server
+ * skips through. Memory: two blocks and one key per block visited, whatever the number of rows.
+ */
+export function diffRowSource(set: DiffSet, table: string, cls: DiffClass, count: number): ListSource<DiffRowView> {
+  return keysetSource<DiffRowView, unknown[]>(
+    {
+      count: async () => count,
+      after: (after, limit, _filter, skip) => set.rows(table, cls, after, limit, skip),
+      keyOf: (row) => row.keyTuple,
+      canSkip: true,
+    },
+    DIFF_BLOCK,
+  );
+}

@@ -1,0 +1,361 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { arraySource } from '../../components/list-source.js';
+import type { MessageKind } from '../../components/message.js';
+import { useWindowedList, type WindowedListState } from '../../components/use-windowed-list.js';
+import type { BackupItem, ConsoleServices, DiffClass, DiffSet, DiffTable, IncidentSummary, MergeOutcome, MergePlan, StageOutcome } from '../../services.js';
+import { useAsync, type AsyncState } from '../../use-async.js';
+import { useTask, type Task } from '../../use-task.js';
+import { classCount, toSelections, toggleClass } from '../diff/diff-selection.js';
+import { nextPolicy } from '../merge/merge-input.js';
+import { outcomeLines, planLines, sqlLines, type PlanLine } from '../merge/plan-lines.js';
+import { freshMemory, lossOfIncident, parseLoss, preselect, proposeBackup, type LossForm, type WizardMemory, type WizardStep } from './wizard-model.js';
+import { forgetWizard, keepWizard, recallWizard } from './wizard-store.js';
+
+/** One choice of the first step: an incident, or describing the loss by hand. */
+export type LossChoice = { kind: 'incident'; incident: IncidentSummary } | { kind: 'describe' };
+
+/** One line of the rows step: a class of a table and how many rows it has. */
+export interface ClassRow {
+  table: DiffTable;
+  cls: DiffClass;
+  count: number;
+}
+
+/** Everything the wizard shows and does. */
+export interface Wizard {
+  memory: WizardMemory;
+  /** Affected tables of the loss. */
+  affected: string[];
+  incidents: AsyncState<IncidentSummary[]> | null;
+  lossList: WindowedListState<LossChoice>;
+  form: LossForm & { field: keyof LossForm; error: string | null };
+  backups: AsyncState<BackupItem[]>;
+  backupList: WindowedListState<BackupItem>;
+  proposedId: string | null;
+  classList: WindowedListState<ClassRow>;
+  lines: WindowedListState<PlanLine>;
+  showSql: boolean;
+  stageTask: Task<StageOutcome>;
+  diffTask: Task<DiffSet>;
+  planTask: Task<MergePlan>;
+  applyTask: Task<MergeOutcome>;
+  /** Running work, and whether Esc may cancel it. */
+  work: { running: boolean; cancellable: boolean };
+  message: { kind: MessageKind; text: string } | null;
+  confirming: boolean;
+  next(): void;
+  previous(): boolean;
+  cancel(): void;
+  toggleRow(): void;
+  toggleSql(): void;
+  cyclePolicy(): void;
+  setFormField(field: keyof LossForm, value: string): void;
+  nextField(): void;
+  confirm(): void;
+  closeConfirm(): void;
+  finish(): void;
+  say(kind: MessageKind, text: string): void;
+}
+
+const FIELDS: (keyof LossForm)[] = ['table', 'since', 'until'];
+
+/**
+ * The recovery wizard's state: its memory (kept when left, so it resumes), the work of each step
+ * (staging, diffing, planning: cancellable; applying: not), and the lists each step shows.
+ */
+export function useWizard(services: ConsoleServices, params: { incident?: IncidentSummary }, height: number, width: number, onDone: () => void): Wizard {
+  const [memory, setMemory] = useState<WizardMemory>(() => {
+    if (params.incident) return { ...freshMemory(), loss: lossOfIncident(params.incident), step: 'backup' };
+    return recallWizard(services) ?? freshMemory();
+  });
+  useEffect(() => keepWizard(services, memory), [services, memory]);
+  const update = useCallback((change: Partial<WizardMemory>) => setMemory((m) => ({ ...m, ...change })), []);
+  const [said, setSaid] = useState<{ kind: MessageKind; text: string } | null>(null);
+  const say = useCallback((kind: MessageKind, text: string) => setSaid({ kind, text }), []);
+  const goto = useCallback((step: WizardStep, change: Partial<WizardMemory> = {}) => {
+    setSaid(null);
+    setMemory((m) => ({ ...m, ...change, step }));
+  }, []);
+
+  // Step 1: incidents (when the audit is there), or a described loss.
+  const audit = services.audit;
+  const incidents = useAsync(useCallback(() => (audit ? audit.incidents() : Promise.resolve([])), [audit]));
+  const choices = useMemo<LossChoice[]>(
+    () => [...(incidents.status === 'ready' ? incidents.value.map((incident) => ({ kind: 'incident' as const, incident })) : []), { kind: 'describe' }],
+    [incidents],
+  );
+  const lossList = useWindowedList({ source: useMemo(() => arraySource(choices, () => ''), [choices]), height, rowKey: (c) => (c.kind === 'incident' ? c.incident.id : 'describe') });
+  const [form, setForm] = useState<LossForm & { field: keyof LossForm; error: string | null }>({ table: '', since: '1d', until: '', field: 'table', error: null });
+  const tables = useAsync(useCallback(() => services.listTables(), [services]));
+
+  // Step 2: backups, the proposed one under the cursor.
+  const backupSvc = services.backups;
+  const backups = useAsync(useCallback(async () => (backupSvc ? (await backupSvc.list()).filter((b) => b.usable) : []), [backupSvc]));
+  const backupItems = backups.status === 'ready' ? backups.value : undefined;
+  const backupList = useWindowedList({ source: useMemo(() => arraySource(backupItems ?? [], (b) => b.id), [backupItems]), height, rowKey: (b) => b.id });
+  const proposal = useMemo(() => (memory.loss && backupItems ? proposeBackup(backupItems, memory.loss.range) : null), [memory.loss, backupItems]);
+  const { move: moveBackup } = backupList;
+  const placed = useRef<string | null>(null);
+  useEffect(() => {
+    if (memory.step !== 'backup' || !proposal || !backupItems || placed.current === proposal.backup.id) return;
+    placed.current = proposal.backup.id;
+    const index = backupItems.findIndex((b) => b.id === proposal.backup.id);
+    moveBackup('first');
+    for (let i = 0; i < index; i++) moveBackup('down');
+  }, [memory.step, proposal, backupItems, moveBackup]);
+
+  // Steps 3–4: staging and diffing.
+  const stageTask = useTask<StageOutcome>('stage');
+  const diffTask = useTask<DiffSet>('diff');
+  useEffect(() => {
+    if (stageTask.state === 'done' && stageTask.result) update({ staged: stageTask.result });
+  }, [stageTask.state, stageTask.result, update]);
+  useEffect(() => {
+    if (diffTask.state === 'done' && diffTask.result) update({ set: diffTask.result, before: diffTask.result.tables, selection: preselect(diffTask.result.tables) });
+  }, [diffTask.state, diffTask.result, update]);
+
+  // Step 5: the rows, class by class.
+  const classRows = useMemo<ClassRow[]>(
+    () => (memory.set ? memory.set.tables.flatMap((t) => (['deleted', 'soft-deleted', 'changed', 'added'] as DiffClass[]).map((cls) => ({ table: t, cls, count: classCount(t.counts, cls) })).filter((r) => r.count > 0)) : []),
+    [memory.set],
+  );
+  const classListBase = useWindowedList({ source: useMemo(() => arraySource(classRows, (r) => r.table.display), [classRows]), height, rowKey: (r) => `${r.table.id}:${r.cls}`, selectable: true });
+  const chosen = useMemo(() => new Set(Object.entries(memory.selection).flatMap(([t, c]) => c.classes.map((cls) => `${t}:${cls}`))), [memory.selection]);
+  const classList = useMemo(() => ({ ...classListBase, selected: chosen }), [classListBase, chosen]);
+
+  // Steps 6–7: plan and apply. A plan holds connections: closed when replaced or left.
+  const planTask = useTask<MergePlan>('merge plan');
+  const applyTask = useTask<MergeOutcome>('merge apply', { cancellable: false });
+  const held = useRef<MergePlan | null>(null);
+  useEffect(() => () => void held.current?.close().catch(() => undefined), []);
+  const [showSql, setShowSql] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const merge = services.merge;
+  const startPlan = useCallback(
+    (policy = memory.policy) => {
+      if (!merge || !memory.backupId) return;
+      const backupId = memory.backupId;
+      const selections = toSelections(memory.selection);
+      planTask.start(async (o) => {
+        await held.current?.close();
+        held.current = null;
+        const plan = await merge.plan({ backupId, selections, policy }, o);
+        held.current = plan;
+        return plan;
+      });
+    },
+    [merge, memory.backupId, memory.selection, memory.policy, planTask],
+  );
+  // Resumed at the plan step: plan again (the plan itself is never kept).
+  const resumed = useRef(false);
+  useEffect(() => {
+    if (resumed.current) return;
+    resumed.current = true;
+    if (memory.step === 'plan') startPlan();
+    // Left while applying (the apply itself went on, or failed): show what is true now.
+    if (memory.step === 'apply') goto(memory.outcome ? 'verify' : 'plan');
+    if (memory.step === 'apply' && !memory.outcome) startPlan();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const set = memory.set;
+  useEffect(() => {
+    if (applyTask.state !== 'done' || !applyTask.result) return;
+    const outcome = applyTask.result;
+    update({ outcome });
+    (set ? set.recount() : Promise.resolve(null)).then(
+      (after) => goto('verify', { after }),
+      () => goto('verify', { after: null }),
+    );
+  }, [applyTask.state, applyTask.result, set, update, goto]);
+
+  const lineContent = useMemo(() => {
+    if (memory.step === 'verify' && memory.outcome) return [...outcomeLines(memory.outcome, width), ...recountLines(memory.before, memory.after)];
+    const plan = planTask.result;
+    if (!plan) return [];
+    return showSql ? sqlLines(plan) : planLines(plan, width);
+  }, [memory.step, memory.outcome, memory.before, memory.after, planTask.result, showSql, width]);
+  const lines = useWindowedList({ source: useMemo(() => arraySource(lineContent, (l) => l.text), [lineContent]), height, rowKey: (l) => l.text });
+
+  const affected = memory.loss?.tables ?? [];
+  const next = () => {
+    setSaid(null);
+    switch (memory.step) {
+      case 'incident': {
+        const c = lossList.current;
+        if (!c) return;
+        if (c.kind === 'describe') return goto('describe');
+        const loss = lossOfIncident(c.incident);
+        return goto('backup', loss.incidentId === memory.loss?.incidentId ? {} : { ...freshMemory(), loss });
+      }
+      case 'describe': {
+        if (tables.status !== 'ready') return say('info', 'reading the tables…');
+        const r = parseLoss(form, tables.value);
+        if ('error' in r) {
+          setForm((f) => ({ ...f, field: r.field, error: r.error }));
+          return;
+        }
+        setForm((f) => ({ ...f, error: null }));
+        return goto('backup', r.loss.label === memory.loss?.label ? {} : { ...freshMemory(), loss: r.loss });
+      }
+      case 'backup': {
+        const b = backupList.current;
+        if (!b) return say('warn', 'no usable backup: take one in Backups first');
+        if (memory.loss && Date.parse(b.startedAt) >= Date.parse(memory.loss.range.until)) say('warn', `${b.id} was taken after the loss: the rows are not in it`);
+        if (b.id === memory.backupId) return goto('stage');
+        const note = proposal && proposal.backup.id === b.id ? proposal.note : 'chosen by you';
+        return goto('stage', { backupId: b.id, backupNote: note, staged: null, set: null, before: null, selection: {}, outcome: null, after: null });
+      }
+      case 'stage':
+        if (memory.staged && memory.staged.backupId === memory.backupId) return goto('diff');
+        if (!services.stage || !memory.backupId) return say('error', 'staging is not available in this console');
+        {
+          const backupId = memory.backupId;
+          const stage = services.stage;
+          stageTask.start((o) => stage.run({ backupId, tables: affected, withRelated: true }, o));
+        }
+        return;
+      case 'diff':
+        if (memory.set) return goto('select');
+        if (!services.diff || !memory.backupId) return say('error', 'diff is not available in this console');
+        {
+          const backupId = memory.backupId;
+          const diff = services.diff;
+          diffTask.start((o) => diff.open({ backupId, tables: affected }, o));
+        }
+        return;
+      case 'select':
+        if (!toSelections(memory.selection).length) return say('warn', 'no rows chosen: space chooses the rows of the class under the cursor');
+        goto('plan');
+        return startPlan();
+      case 'plan': {
+        const plan = planTask.result;
+        if (!plan) return say('info', planTask.state === 'failed' ? 'the plan failed: Esc goes back to the rows, p plans with another policy' : 'planning…');
+        if (plan.merges.some((m) => m.blocked)) return say('warn', 'conflicts under the abort policy: p chooses skip or overwrite');
+        setConfirming(true);
+        return;
+      }
+      case 'verify':
+        return finish();
+      case 'apply':
+        return;
+    }
+  };
+
+  const previous = (): boolean => {
+    setSaid(null);
+    const back: Partial<Record<WizardStep, WizardStep>> = { describe: 'incident', backup: 'incident', stage: 'backup', diff: 'stage', select: 'diff', plan: 'select' };
+    const to = back[memory.step];
+    if (!to) return false;
+    if (memory.step === 'plan') {
+      void held.current?.close().catch(() => undefined);
+      held.current = null;
+      planTask.reset();
+    }
+    if (memory.step === 'stage') stageTask.reset();
+    if (memory.step === 'diff') diffTask.reset();
+    goto(to);
+    return true;
+  };
+
+  const cancel = () => {
+    stageTask.cancel();
+    diffTask.cancel();
+    planTask.cancel();
+  };
+
+  const finish = () => {
+    forgetWizard(services);
+    setMemory(freshMemory());
+    onDone();
+  };
+
+  const running = [stageTask, diffTask, planTask, applyTask].some((t) => t.state === 'running');
+  const taskMessage = messageOf(memory.step, stageTask, diffTask, planTask, applyTask);
+  return {
+    memory,
+    affected,
+    incidents: audit ? incidents : null,
+    lossList,
+    form,
+    backups,
+    backupList,
+    proposedId: proposal?.backup.id ?? null,
+    classList,
+    lines,
+    showSql,
+    stageTask,
+    diffTask,
+    planTask,
+    applyTask,
+    work: { running, cancellable: applyTask.state !== 'running' },
+    message: said ?? taskMessage,
+    confirming,
+    next,
+    previous,
+    cancel,
+    toggleRow: () => {
+      const r = classList.current;
+      if (!r) return;
+      const change = toggleClass(memory.selection, r.table.id, r.cls, r.count);
+      if (change.message) say('warn', change.message);
+      update({ selection: change.selection });
+    },
+    toggleSql: () => setShowSql((s) => !s),
+    cyclePolicy: () => {
+      const policy = nextPolicy(memory.policy);
+      update({ policy });
+      startPlan(policy);
+    },
+    setFormField: (field, value) => setForm((f) => ({ ...f, [field]: value, error: null })),
+    nextField: () => setForm((f) => ({ ...f, field: FIELDS[(FIELDS.indexOf(f.field) + 1) % FIELDS.length] })),
+    confirm: () => {
+      setConfirming(false);
+      const plan = held.current;
+      if (!plan) return;
+      goto('apply');
+      applyTask.start(async () => {
+        try {
+          return await plan.apply();
+        } finally {
+          await plan.close().catch(() => undefined);
+          held.current = null;
+        }
+      });
+    },
+    closeConfirm: () => setConfirming(false),
+    finish,
+    say,
+  };
+}
+
+/** Before → after counts of the diffed tables, for the verify step. */
+export function recountLines(before: DiffTable[] | null, after: DiffTable[] | null): PlanLine[] {
+  if (!before) return [];
+  if (!after) return [{ text: 'could not count the differences again: open the Diff to check', tone: 'warn' }];
+  const out: PlanLine[] = [{ text: 'Differences with the backup, before → after:', tone: 'muted' }];
+  for (const b of before) {
+    const a = after.find((x) => x.id === b.id);
+    if (!a) continue;
+    const part = (label: string, x: number, y: number) => `${label} ${x} → ${y}`;
+    const left = a.counts.deleted + a.counts.softDeleted;
+    out.push({
+      text: `  ${b.display}: ${part('deleted', b.counts.deleted, a.counts.deleted)} · ${part('soft-deleted', b.counts.softDeleted, a.counts.softDeleted)}${left ? ' (not all back: open the Diff)' : ''}`,
+      tone: left ? 'warn' : 'ok',
+    });
+  }
+  return out;
+}
+
+function messageOf(step: WizardStep, stage: Task<StageOutcome>, diff: Task<DiffSet>, plan: Task<MergePlan>, apply: Task<MergeOutcome>): { kind: MessageKind; text: string } | null {
+  const of = (t: Task<unknown>, what: string): { kind: MessageKind; text: string } | null => {
+    if (t.state === 'cancelled') return { kind: 'info', text: `${what} cancelled: nothing in live changed. Enter starts again (finished tables are kept).` };
+    if (t.state === 'failed') return { kind: 'error', text: t.error ?? `${what} failed` };
+    return null;
+  };
+  if (step === 'stage') return of(stage, 'staging');
+  if (step === 'diff') return of(diff, 'the diff');
+  if (step === 'plan') return of(plan, 'planning');
+  if (step === 'apply' && apply.state === 'failed') return { kind: 'error', text: apply.error ?? 'apply failed' };
+  return null;
+}

@@ -1,0 +1,161 @@
+import { parseTimeArg } from '../../../audit/time.js';
+import { formatCount } from '../../../util/format.js';
+import type { BackupItem, ConflictPolicy, DiffSet, DiffTable, IncidentSummary, MergeOutcome, StageOutcome, TableSummary, TimeRange } from '../../services.js';
+import { selectionOf, type DiffSelection } from '../diff/diff-selection.js';
+
+/** The wizard's steps, in order. `describe` is the form reached from `incident`. */
+export type WizardStep = 'incident' | 'describe' | 'backup' | 'stage' | 'diff' | 'select' | 'plan' | 'apply' | 'verify';
+
+/** The numbered steps shown in the step bar (`describe` counts as `incident`). */
+export const STEP_BAR: readonly { step: WizardStep; label: string }[] = [
+  { step: 'incident', label: 'loss' },
+  { step: 'backup', label: 'backup' },
+  { step: 'stage', label: 'stage' },
+  { step: 'diff', label: 'diff' },
+  { step: 'select', label: 'rows' },
+  { step: 'plan', label: 'plan' },
+  { step: 'apply', label: 'apply' },
+  { step: 'verify', label: 'verify' },
+];
+
+/** The step's number, 1-based. */
+export function stepNumber(step: WizardStep): number {
+  return STEP_BAR.findIndex((s) => s.step === (step === 'describe' ? 'incident' : step)) + 1;
+}
+
+/** What was lost: from an incident, or described by the admin. */
+export interface Loss {
+  /** `contacts, notes (mallory.b, 21 Nov 05:58–06:00)`. */
+  label: string;
+  /** Affected tables, by name as the audit reports them, most rows first. */
+  tables: string[];
+  range: TimeRange;
+  incidentId: string | null;
+}
+
+/** The wizard's memory: everything decided and computed so far. Kept when the wizard is left. */
+export interface WizardMemory {
+  step: WizardStep;
+  loss: Loss | null;
+  backupId: string | null;
+  /** Why the proposed backup is (or is not) safe, shown at the backup step. */
+  backupNote: string | null;
+  staged: StageOutcome | null;
+  set: DiffSet | null;
+  /** Counts when the diff was read, for the before → after at the end. */
+  before: DiffTable[] | null;
+  selection: DiffSelection;
+  policy: ConflictPolicy;
+  outcome: MergeOutcome | null;
+  /** Counts after the merge. */
+  after: DiffTable[] | null;
+}
+
+/** A wizard that has not started. */
+export function freshMemory(): WizardMemory {
+  return { step: 'incident', loss: null, backupId: null, backupNote: null, staged: null, set: null, before: null, selection: {}, policy: 'abort', outcome: null, after: null };
+}
+
+/** The loss an incident describes. */
+export function lossOfIncident(i: IncidentSummary): Loss {
+  const start = i.window.start.slice(11, 16);
+  const end = i.window.end.slice(11, 16);
+  return {
+    label: `${formatCount(i.rows.total)} rows by ${i.actor ?? 'an unknown actor'}, ${i.window.start.slice(0, 10)} ${start}–${end} UTC (${i.tables.map((t) => t.table).join(', ')})`,
+    tables: i.tables.map((t) => t.table),
+    range: { since: i.window.start, until: new Date(Date.parse(i.window.end) + 1).toISOString() },
+    incidentId: i.id,
+  };
+}
+
+/** The "describe the loss" form as typed. */
+export interface LossForm {
+  table: string;
+  since: string;
+  until: string;
+}
+
+/**
+ * Checks the form: the table must exist, the times must parse (ISO 8601 or relative: 2h, 1d)
+ * and be in order. Returns the loss, or the field at fault and why.
+ */
+export function parseLoss(form: LossForm, tables: readonly TableSummary[], now = Date.now()): { loss: Loss } | { field: keyof LossForm; error: string } {
+  const name = form.table.trim();
+  if (!name) return { field: 'table', error: 'type the table the rows were deleted from' };
+  const t = tables.find((x) => x.display === name || x.name === name || x.id === name);
+  if (!t) {
+    const near = tables.filter((x) => x.name.includes(name.toLowerCase())).slice(0, 3).map((x) => x.display);
+    return { field: 'table', error: `no table "${name}" in this database${near.length ? `; did you mean ${near.join(', ')}?` : ''}` };
+  }
+  let since: string;
+  let until: string;
+  try {
+    since = parseTimeArg(form.since.trim() || '1d', 'from', now);
+  } catch (err) {
+    return { field: 'since', error: (err as Error).message };
+  }
+  try {
+    until = parseTimeArg(form.until.trim() || new Date(now).toISOString(), 'to', now);
+  } catch (err) {
+    return { field: 'until', error: (err as Error).message };
+  }
+  if (Date.parse(since) >= Date.parse(until)) return { field: 'until', error: '"to" must be after "from"' };
+  return {
+    loss: {
+      label: `${t.display} between ${since.slice(0, 16).replace('T', ' ')} and ${until.slice(0, 16).replace('T', ' ')} UTC`,
+      tables: [t.display],
+      range: { since, until },
+      incidentId: null,
+    },
+  };
+}
+
+/**
+ * The backup to restore from: the newest usable one that started before the loss began. Failing
+ * that, the newest that started before it ended, with a warning (rows deleted before it started
+ * may be missing from it). Null when every backup is newer.
+ */
+export function proposeBackup(backups: readonly BackupItem[], range: TimeRange): { backup: BackupItem; note: string; safe: boolean } | null {
+  const usable = backups.filter((b) => b.usable).sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
+  const before = usable.find((b) => Date.parse(b.startedAt) < Date.parse(range.since));
+  if (before) return { backup: before, note: `the newest backup taken before the loss began (${before.startedAt.slice(0, 16).replace('T', ' ')} UTC)`, safe: true };
+  const during = usable.find((b) => Date.parse(b.startedAt) < Date.parse(range.until));
+  if (during) {
+    return {
+      backup: during,
+      note: `taken while the deletions were going on (${during.startedAt.slice(0, 19).replace('T', ' ')} UTC): rows deleted before then may be missing from it; the diff shows what it has`,
+      safe: false,
+    };
+  }
+  return null;
+}
+
+/** The rows preselected for a loss: deleted and soft-deleted rows of the affected tables. */
+export function preselect(tables: readonly DiffTable[]): DiffSelection {
+  return selectionOf(tables, ['deleted', 'soft-deleted']);
+}
+
+/** The one line at each step: what Enter will do, and what it will not. */
+export function plainLine(m: WizardMemory, affected: string[]): string {
+  const list = affected.length === 0 ? 'the affected tables' : affected.length <= 2 ? affected.join(' and ') : `the ${affected.length} affected tables`;
+  switch (m.step) {
+    case 'incident':
+      return 'Pick what was lost: an incident found in the audit, or describe it yourself. Nothing is changed.';
+    case 'describe':
+      return 'Say which table lost rows and roughly when (ISO time or 2h, 1d ago). Nothing is read or changed yet.';
+    case 'backup':
+      return 'Pick the backup to take the rows from. It is only read: the backup itself is never changed.';
+    case 'stage':
+      return `Enter copies ${list} and their related tables from the backup into a staging schema. Live tables are not touched.`;
+    case 'diff':
+      return `Enter compares the staged copies of ${list} with live, row by row. Read only: nothing is written.`;
+    case 'select':
+      return 'The deleted and soft-deleted rows are chosen. Rows changed or added since the backup stay as they are. Enter plans.';
+    case 'plan':
+      return 'This plan is a dry run: it ran in a transaction that was rolled back. Nothing is written until you type the database name.';
+    case 'apply':
+      return 'Writing. Each merge is one transaction with a journal; once committed it cannot be cancelled, only undone.';
+    case 'verify':
+      return 'Done. The written rows were checked against the backup. Undo is in Merge → merges (u). Enter closes the wizard.';
+  }
+}

@@ -1,0 +1,296 @@
+import { Box, Text } from 'ink';
+import { Fragment, type ReactNode } from 'react';
+import { formatAge, formatCount, pad } from '../../../util/format.js';
+import { ConfirmDialog } from '../../components/confirm-dialog.js';
+import { Message } from '../../components/message.js';
+import { ProgressBar } from '../../components/progress-bar.js';
+import { TextInput } from '../../components/text-input.js';
+import { LIST_CHROME_LINES, WindowedList, type ListColumn } from '../../components/windowed-list.js';
+import { useNavigation } from '../../navigation.js';
+import type { BackupItem } from '../../services.js';
+import { useServices } from '../../services-context.js';
+import { useTheme } from '../../theme.js';
+import { useLayout } from '../../use-layout.js';
+import { INCIDENT_COLUMNS } from '../audit/audit-columns.js';
+import { useScreen, useScreenInput, type ScreenProps } from '../screen.js';
+import { wizardIntent } from './wizard-input.js';
+import { plainLine, STEP_BAR, stepNumber } from './wizard-model.js';
+import { useWizard, type ClassRow, type LossChoice, type Wizard } from './use-wizard.js';
+import { planHeader } from '../merge/plan-lines.js';
+import { lineColumns } from '../merge/merge-screen.js';
+
+/** Lines besides a step's content: step bar, the plain line (two), status (two), hint. */
+const CHROME = 6;
+
+const LOSS_COLUMNS: ListColumn<LossChoice>[] = INCIDENT_COLUMNS.map((c) => ({
+  ...c,
+  render: (choice: LossChoice) => (choice.kind === 'incident' ? c.render(choice.incident) : c.header === 'START' ? 'Describe' : c.header === 'TABLES' ? 'the loss yourself: a table and a time range' : ''),
+}));
+
+const CLASS_COLUMNS: ListColumn<ClassRow>[] = [
+  { header: 'TABLE', width: 'flex', render: (r) => r.table.display },
+  { header: 'ROWS', width: 14, render: (r) => r.cls },
+  { header: 'COUNT', width: 10, align: 'right', render: (r) => formatCount(r.count) },
+  { header: 'A MERGE WILL', width: 26, render: (r) => (r.cls === 'deleted' ? 'insert them back' : r.cls === 'soft-deleted' ? 'clear the deleted mark' : r.cls === 'changed' ? "put the backup's values" : 'never delete them') },
+];
+
+
+/**
+ * The recovery wizard: loss → backup → stage → diff → rows → plan → apply → verify, one step at
+ * a time, each saying what Enter will do and what it will not. Esc goes back a step (or cancels
+ * work that can be cancelled); leaving keeps the wizard's memory, and opening it resumes.
+ */
+export function WizardScreen({ params }: ScreenProps<'wizard'>) {
+  const services = useServices();
+  const layout = useLayout();
+  const nav = useNavigation();
+  const screen = useScreen();
+  const height = Math.max(1, layout.bodyHeight - CHROME - LIST_CHROME_LINES);
+  const w = useWizard(services, params, height, layout.columns - 8, () => nav.pop());
+  const step = w.memory.step;
+  useScreenInput((command) => {
+    if (w.confirming) return false;
+    const intent = wizardIntent(command, step, w.work);
+    switch (intent.type) {
+      case 'next':
+        w.next();
+        return true;
+      case 'previous':
+        return w.previous();
+      case 'cancel':
+        w.cancel();
+        return true;
+      case 'busy':
+        w.say('info', w.work.cancellable ? 'working: Esc cancels' : 'applying: it cannot be cancelled once committed; wait for it to end');
+        return true;
+      case 'toggle':
+        w.toggleRow();
+        return true;
+      case 'details':
+        if (w.memory.set) nav.push('diff', { set: w.memory.set });
+        else w.say('info', 'no diff yet: Enter at the diff step reads it');
+        return true;
+      case 'sql':
+        w.toggleSql();
+        return true;
+      case 'policy':
+        w.cyclePolicy();
+        return true;
+      case 'field':
+        w.nextField();
+        return true;
+      case 'list': {
+        const list = listOf(w);
+        return list ? list.handle(command) : false;
+      }
+    }
+  });
+  const width = layout.columns;
+  return (
+    <Box flexDirection="column" width={width}>
+      <StepBar current={stepNumber(step)} />
+      <Box height={2}>
+        <Text wrap="wrap">{plainLine(w.memory, w.affected)}</Text>
+      </Box>
+      <Status w={w} width={width} />
+      {w.confirming && w.planTask.result ? (
+        <ApplyDialog w={w} width={Math.min(width, 76)} database={services.merge?.database() ?? ''} />
+      ) : (
+        <Content w={w} width={width} height={height} active={screen.active} />
+      )}
+      <Text dimColor wrap="truncate">
+        {hint(w)}
+      </Text>
+    </Box>
+  );
+}
+
+function StepBar({ current }: { current: number }) {
+  const theme = useTheme();
+  return (
+    <Text wrap="truncate">
+      <Text bold>{`Step ${current}/${STEP_BAR.length} `}</Text>
+      {STEP_BAR.map((s, i) => (
+        <Fragment key={s.step}>
+          {i > 0 ? <Text dimColor>{' › '}</Text> : null}
+          <Text bold={i + 1 === current} inverse={i + 1 === current} color={i + 1 === current ? theme.fg('accent') : undefined} dimColor={i + 1 > current}>
+            {i + 1 < current ? `${theme.markers.ok}${s.label}` : s.label}
+          </Text>
+        </Fragment>
+      ))}
+    </Text>
+  );
+}
+
+function Status({ w, width }: { w: Wizard; width: number }) {
+  const running = [w.stageTask, w.diffTask, w.planTask].find((t) => t.state === 'running');
+  if (running?.progress) return <ProgressBar event={running.progress} width={width} />;
+  const m = w.memory;
+  let line: { kind: 'ok' | 'info' | 'warn' | 'error'; text: string } | null = w.message;
+  if (!line && running) line = { kind: 'info', text: 'working… (Esc cancels: always safe)' };
+  if (!line && m.step === 'apply') line = { kind: 'info', text: 'applying… do not switch off: each merge commits on its own' };
+  const facts = [m.loss ? `Loss: ${m.loss.label}` : '', m.backupId ? `Backup: ${m.backupId}` : ''].filter(Boolean);
+  return (
+    <>
+      {line ? <Message kind={line.kind} text={line.text} width={width} /> : <Text wrap="truncate">{facts[0] ?? ' '}</Text>}
+      <Text dimColor wrap="truncate">
+        {line ? facts[0] ?? ' ' : facts[1] ?? ' '}
+      </Text>
+    </>
+  );
+}
+
+function Content({ w, width, height, active }: { w: Wizard; width: number; height: number; active: boolean }) {
+  const m = w.memory;
+  const box = (children: ReactNode) => (
+    <Box flexDirection="column" height={height + LIST_CHROME_LINES}>
+      {children}
+    </Box>
+  );
+  switch (m.step) {
+    case 'incident':
+      return <WindowedList list={w.lossList} columns={LOSS_COLUMNS} width={width} active={active} noun="choices" emptyText={w.incidents?.status === 'loading' ? 'reading the audit…' : ''} />;
+    case 'describe':
+      return box(<LossFormView w={w} width={width} active={active} />);
+    case 'backup':
+      return <WindowedList list={w.backupList} columns={backupColumns(w.proposedId)} width={width} active={active} noun="backups" emptyText={w.backups.status === 'loading' ? 'reading the catalog…' : 'no usable backup of this target: take one in Backups'} />;
+    case 'stage':
+      return box(<StageView w={w} width={width} />);
+    case 'diff':
+      return box(<DiffCounts w={w} />);
+    case 'select':
+      return <WindowedList list={w.classList} columns={CLASS_COLUMNS} width={width} active={active} noun="classes" emptyText="no differences: the backup and live agree on these tables" />;
+    case 'plan':
+    case 'verify':
+      return <WindowedList list={w.lines} columns={lineColumns(w.showSql && m.step === 'plan' ? '-- SQL that writes live, one transaction per merge' : planHeader(width - 8))} width={width} active={active} noun="lines" emptyText={w.planTask.state === 'running' ? 'planning (a dry run)…' : ''} />;
+    case 'apply':
+      return box(<Text>Applying the plan…</Text>);
+  }
+}
+
+function backupColumns(proposed: string | null): ListColumn<BackupItem>[] {
+  return [
+    { header: 'BACKUP', width: 'flex', render: (b) => b.id },
+    { header: 'TAKEN', width: 16, render: (b) => b.startedAt.replace('T', ' ').slice(0, 16) },
+    { header: 'AGE', width: 6, align: 'right', render: (b) => formatAge(b.startedAt) },
+    { header: '', width: 10, render: (b) => (b.id === proposed ? '◂ proposed' : '') },
+  ];
+}
+
+function LossFormView({ w, width, active }: { w: Wizard; width: number; active: boolean }) {
+  const label = { table: 'Table', since: 'From', until: 'To' } as const;
+  const placeholder = { table: 'contacts', since: '1d (a day ago), 2026-11-21T05:00', until: 'now' } as const;
+  return (
+    <>
+      {(['table', 'since', 'until'] as const).map((f) => (
+        <TextInput
+          key={f}
+          prompt={`${pad(label[f], 6)}${w.form.field === f ? '▸' : ' '}`}
+          value={w.form[f]}
+          placeholder={placeholder[f]}
+          active={active && w.form.field === f}
+          onChange={(v) => w.setFormField(f, v)}
+          onSubmit={() => w.next()}
+          onCancel={() => w.previous()}
+          width={width}
+        />
+      ))}
+      <Text> </Text>
+      {w.form.error ? <Message kind="error" text={`${label[w.form.field]}: ${w.form.error}`} width={width} /> : <Text dimColor>Tab: next field · Enter: look for a backup before this time</Text>}
+    </>
+  );
+}
+
+function StageView({ w, width }: { w: Wizard; width: number }) {
+  const s = w.memory.staged;
+  if (s && s.backupId === w.memory.backupId) {
+    return (
+      <>
+        <Message kind="ok" text={s.tables.length ? `staged ${s.tables.length} table(s) into ${s.namespace}` : 'every table was staged already'} width={width} />
+        {s.tables.map((t) => (
+          <Text key={t.table} wrap="truncate">{`  ${pad(t.table, 32)} ${pad(formatCount(t.rows), 10, 'right')} rows${t.related ? '  (related)' : ''}`}</Text>
+        ))}
+        <Text dimColor>Enter: compare with live</Text>
+      </>
+    );
+  }
+  return (
+    <>
+      <Text>{`Tables: ${w.affected.join(', ')} (+ related tables the backup holds)`}</Text>
+      {w.memory.backupNote ? <Text wrap="truncate">{`Backup: ${w.memory.backupNote}`}</Text> : null}
+    </>
+  );
+}
+
+function DiffCounts({ w }: { w: Wizard }) {
+  const set = w.memory.set;
+  if (!set) return <Text dimColor>{w.diffTask.state === 'running' ? 'comparing…' : 'Enter: compare'}</Text>;
+  return (
+    <>
+      <Text bold>{`${pad('TABLE', 24)} ${pad('DELETED', 9, 'right')} ${pad('SOFT-DEL', 9, 'right')} ${pad('CHANGED', 9, 'right')} ${pad('ADDED', 9, 'right')}`}</Text>
+      {set.tables.map((t) => (
+        <Text key={t.id} wrap="truncate">{`${pad(t.display, 24)} ${pad(formatCount(t.counts.deleted), 9, 'right')} ${pad(formatCount(t.counts.softDeleted), 9, 'right')} ${pad(formatCount(t.counts.changed), 9, 'right')} ${pad(formatCount(t.counts.added), 9, 'right')}`}</Text>
+      ))}
+      <Text> </Text>
+      <Text dimColor wrap="truncate">Enter: choose the rows to bring back · d: look at the rows</Text>
+    </>
+  );
+}
+
+function ApplyDialog({ w, width, database }: { w: Wizard; width: number; database: string }) {
+  const plan = w.planTask.result!;
+  return (
+    <ConfirmDialog
+      danger
+      title={`Apply ${plan.merges.length} merge(s) to ${database}`}
+      lines={[
+        `Inserts ${formatCount(plan.totals.inserted)} and updates ${formatCount(plan.totals.updated)} rows of live tables, from ${plan.backupId}.`,
+        'Each merge is one transaction with a journal. Once committed it',
+        'cannot be cancelled; it can be undone (Merge → merges → u).',
+      ]}
+      typed={{ expected: database, label: `Type the database name (${database}) and Enter; Esc cancels:` }}
+      width={width}
+      onConfirm={w.confirm}
+      onCancel={w.closeConfirm}
+    />
+  );
+}
+
+function listOf(w: Wizard) {
+  switch (w.memory.step) {
+    case 'incident':
+      return w.lossList;
+    case 'backup':
+      return w.backupList;
+    case 'select':
+      return w.classList;
+    case 'plan':
+    case 'verify':
+      return w.lines;
+    default:
+      return null;
+  }
+}
+
+function hint(w: Wizard): string {
+  switch (w.memory.step) {
+    case 'incident':
+      return 'Enter: recover this · Esc: leave (the wizard remembers)';
+    case 'describe':
+      return 'Enter: go on · Esc: back';
+    case 'backup':
+      return 'Enter: use this backup · Esc: back';
+    case 'stage':
+      return w.stageTask.state === 'running' ? 'Esc cancels: always safe' : 'Enter: stage (or go on) · Esc: back';
+    case 'diff':
+      return w.diffTask.state === 'running' ? 'Esc cancels: always safe' : 'Enter: compare (or go on) · d: rows · Esc: back';
+    case 'select':
+      return 'space: choose or not · d: look at the rows · Enter: plan · Esc: back';
+    case 'plan':
+      return `Enter: apply… · s: SQL · p: policy (${w.memory.policy}) · Esc: back`;
+    case 'apply':
+      return 'applying: cannot be cancelled';
+    case 'verify':
+      return 'Enter: close the wizard · d: rows now';
+  }
+}

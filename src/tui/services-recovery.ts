@@ -1,0 +1,60 @@
+import type { Db } from '../connect/open.js';
+import type { SchemaSnapshot } from '../dialect/model.js';
+import type { ConsoleServices } from './services.js';
+import type { AuditServices, BackupServices, DiffServices, MergeServices, StageServices } from './services-types.js';
+
+/** The recovery services the console plugs into `servicesFromDb`. */
+export type RecoveryServices = Required<Pick<ConsoleServices, 'audit' | 'backups' | 'stage' | 'diff' | 'merge' | 'deletionSpikes'>>;
+
+/**
+ * Audit, backups, stage, diff and merge over the console's read-only connection (writes open
+ * their own read-write connection). Each engine module is loaded on first use, so the console's
+ * first frame never waits for it, and a module that fails to load shows where it is used.
+ */
+export function recoveryServices(db: Db, env: NodeJS.ProcessEnv = process.env): RecoveryServices {
+  let snap: Promise<SchemaSnapshot> | undefined;
+  const snapshot = () => {
+    snap ??= db.dialect.introspect(db).catch((err: unknown) => {
+      snap = undefined;
+      throw err;
+    });
+    return snap;
+  };
+  const audit = once(async () => (await import('./services-audit.js')).auditServices(db, env));
+  const backups = once(async () => (await import('./services-backups.js')).backupServices(db, env));
+  const stage = once(async () => (await import('./services-stage.js')).stageServices(db, snapshot, env));
+  const diff = once(async () => (await import('./services-diff.js')).diffServices(db, env));
+  const merge = once(async () => (await import('./services-merge.js')).mergeServices(db, env));
+  return {
+    deletionSpikes: async (days) => (await audit()).deletionSpikes(days),
+    audit: delegate<AuditServices>(audit, ['timeline', 'countEvents', 'events', 'incidents', 'newestEvent']),
+    backups: delegate<BackupServices>(backups, ['list', 'detail', 'run', 'verify']),
+    stage: delegate<StageServices>(stage, ['backupTables', 'related', 'run', 'list']),
+    diff: delegate<DiffServices>(diff, ['open']),
+    merge: { ...delegate<Omit<MergeServices, 'database'>>(merge, ['plan', 'list', 'undo']), database: () => db.target.database },
+  };
+}
+
+/** Runs `load` once (again after a failure). */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= load().catch((err: unknown) => {
+      pending = undefined;
+      throw err;
+    });
+    return pending;
+  };
+}
+
+/** An object whose async methods load the implementation first, then call it. */
+function delegate<T extends object>(load: () => Promise<T>, methods: (keyof T & string)[]): T {
+  const out: Record<string, unknown> = {};
+  for (const m of methods) {
+    out[m] = async (...args: unknown[]) => {
+      const impl = (await load()) as Record<string, (...a: unknown[]) => Promise<unknown>>;
+      return impl[m](...args);
+    };
+  }
+  return out as T;
+}

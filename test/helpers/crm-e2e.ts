@@ -1,0 +1,161 @@
+import { expect } from 'vitest';
+import type { CliResult } from './cli.js';
+import { makeSandbox, ndjson } from './flow.js';
+import type { TempDb } from './temp-db.js';
+
+/**
+ * The recovery flow of the end-to-end CRM tests, through the built binary as users run it:
+ * inspect → backup → audit → stage → diff → merge --apply → undo. Each call checks the exit code
+ * and parses the JSON; failures show the command and its stderr.
+ */
+
+/** One row of `diff --format ndjson`. */
+export interface DiffRowOut {
+  type: 'row';
+  class: 'deleted' | 'soft-deleted' | 'changed' | 'added';
+  key: Record<string, unknown>;
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+  changedColumns?: string[];
+}
+
+/** The summary line of `diff --format ndjson`. */
+export interface DiffSummaryOut {
+  type: 'summary';
+  key: string[];
+  keySource: string;
+  softDelete: { column: string; kind: string } | null;
+  counts: { deleted: number; softDeleted: number; changed: number; added: number; unchanged: number };
+}
+
+/** One table of a merge result. */
+export interface MergedTable {
+  schema: string;
+  name: string;
+  order: number;
+  inserts: number;
+  updates: number;
+  skipped: number;
+  conflicts: Record<string, number>;
+  via: string;
+}
+
+/** The result line of `merge --apply --json`. */
+export interface MergeOut {
+  mergeId: string;
+  applied: boolean;
+  tables: MergedTable[];
+  totals: { inserted: number; updated: number; skipped: number };
+  verify?: { checked: number; mismatched: number };
+}
+
+/** `audit incidents --json`. */
+export interface IncidentOut {
+  id: string;
+  window: { start: string; end: string };
+  actors: { id: string | null; name: string | null }[];
+  tables: { schema: string; table: string; hard: number; soft: number }[];
+  rows: { total: number; hard: number; soft: number };
+  sources: string[];
+  backupBefore: { id: string; time: string } | null;
+}
+
+/** One line of `audit deletions --json`. */
+export interface DeletionOut {
+  time: string;
+  schema: string;
+  table: string;
+  key: Record<string, unknown>;
+  actor: string | null;
+  actorName: string | null;
+  kind: 'hard' | 'soft';
+  source: string;
+  image: Record<string, unknown> | null;
+  details: unknown;
+}
+
+/** A sandboxed catalog bound to one target URL. */
+export function recoveryFlow(prefix: string, temp: () => TempDb) {
+  const sb = makeSandbox(prefix);
+  const url = () => temp().url;
+  const ok = async (args: string[], timeoutMs = 600_000): Promise<CliResult> => {
+    const r = await sb.run(args, { timeoutMs });
+    expect(r.code, `crm-rescue ${args.join(' ')}\n${r.stderr.slice(-3000)}`).toBe(0);
+    return r;
+  };
+  return {
+    sb,
+    run: (args: string[], timeoutMs = 600_000) => sb.run(args, { timeoutMs }),
+    ok,
+    async inspect(): Promise<{ crm: { flavour: string; confidence: number; evidence: string[]; auditSources: { table: string; kind: string }[] } }> {
+      return JSON.parse((await ok(['inspect', '--url', url(), '--json'])).stdout);
+    },
+    async backup(): Promise<string> {
+      return JSON.parse((await ok(['backup', '--url', url(), '--json'])).stdout).id as string;
+    },
+    async incidents(extra: string[] = []): Promise<IncidentOut[]> {
+      const r = await ok(['audit', 'incidents', '--url', url(), '--json', '--min-rows', '1', ...extra]);
+      return JSON.parse(r.stdout).incidents as IncidentOut[];
+    },
+    async deletions(extra: string[] = []): Promise<DeletionOut[]> {
+      const r = await ok(['audit', 'deletions', '--url', url(), '--json', '--limit', '0', ...extra]);
+      return ndjson(r.stdout) as unknown as DeletionOut[];
+    },
+    async stage(backup: string, tables: string[], withRelated = false): Promise<{ namespace: string; tables: { schema: string; name: string; rows: number; related: boolean }[] }> {
+      const args = ['stage', '--url', url(), '--backup', backup, '--json', ...tables.flatMap((t) => ['--table', t])];
+      if (withRelated) args.push('--with-related');
+      return JSON.parse((await ok(args)).stdout);
+    },
+    async diff(backup: string, table: string, extra: string[] = []): Promise<{ summary: DiffSummaryOut; rows: DiffRowOut[] }> {
+      const lines = ndjson((await ok(['diff', '--url', url(), '--backup', backup, '--table', table, '--format', 'ndjson', ...extra])).stdout);
+      return { summary: lines[0] as unknown as DiffSummaryOut, rows: lines.slice(1) as unknown as DiffRowOut[] };
+    },
+    async merge(backup: string, table: string, selection: string[]): Promise<MergeOut & { outcomes: Record<string, unknown>[] }> {
+      const r = await ok(['merge', '--url', url(), '--backup', backup, '--table', table, ...selection, '--apply', '--yes', '--json']);
+      const lines = ndjson(r.stdout);
+      const result = lines.find((l) => l.type === 'result') as unknown as MergeOut;
+      expect(result, r.stdout.slice(-2000)).toBeDefined();
+      expect(result.applied).toBe(true);
+      expect(result.verify?.mismatched, 'rows that differ from the backup after the merge').toBe(0);
+      return { ...result, outcomes: lines.filter((l) => l.type === 'outcome') };
+    },
+    async undo(mergeId: string): Promise<{ state: string; tables: { table: string; deleted: number; restored: number; refused: number }[] }> {
+      return JSON.parse((await ok(['undo', mergeId, '--url', url(), '--yes', '--json'])).stdout);
+    },
+    cleanup: () => sb.cleanup(),
+  };
+}
+
+/** Rows a merge wrote per table, as `name: inserts+updates` (only tables it wrote to). */
+export function written(m: MergeOut): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of m.tables) if (t.inserts + t.updates > 0) out[t.name] = t.inserts + t.updates;
+  return out;
+}
+
+/** Keys of the diff rows of one class, as sorted strings of their first key column. */
+export function keysOf(rows: DiffRowOut[], cls: DiffRowOut['class']): string[] {
+  return rows
+    .filter((r) => r.class === cls)
+    .map((r) => Object.values(r.key).map(String).join('|'))
+    .sort();
+}
+
+/** A timestamp in ISO 8601 UTC, a few seconds back (for `audit … --since`). */
+export function isoSecondsAgo(seconds: number): string {
+  return new Date(Date.now() - seconds * 1000).toISOString();
+}
+
+/**
+ * A checksum of the rows a query returns (`SELECT * FROM … WHERE …`), independent of order, the
+ * same way tableChecksum spells rows: for audit tables where only the rows older than an incident
+ * must match (the CRM's own delete events stay).
+ */
+export async function queryChecksum(db: TempDb, select: string): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  const rows =
+    db.engine === 'postgres'
+      ? (await db.query<{ r: string }>(`SELECT t::text AS r FROM (${select}) t`)).map((r) => r.r)
+      : (await db.query<Record<string, unknown>>(select)).map((r) => JSON.stringify(Object.values(r), (_k, v) => (v && v.type === 'Buffer' ? Buffer.from(v.data).toString('hex') : v)));
+  return createHash('sha256').update(rows.sort().join('\n')).digest('hex');
+}
