@@ -1,6 +1,9 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../src/cli/global-args.js';
 import { note, printJson, printText } from '../src/cli/output.js';
+import { runBackup } from '../src/backup/run-backup.js';
+import { openDb } from '../src/connect/open.js';
+import { dropCompanionNamespaces } from '../src/stage/namespace.js';
 import { DEFAULT_DEMO_DATABASE, DEFAULT_SCALE, describeProgress, formatDemoSummary, openConsoleOnDemo, runDemo } from '../src/demo/index.js';
 
 interface DemoArgs extends GlobalArgs {
@@ -8,6 +11,8 @@ interface DemoArgs extends GlobalArgs {
   db: string;
   scale: number;
   incident: boolean;
+  backup: boolean;
+  dir?: string;
 }
 
 /** `crm-rescue demo`: a sandbox CRM with a realistic incident to recover from. */
@@ -19,6 +24,8 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
       .option('mysql', { type: 'boolean', default: false, describe: 'Use MySQL/MariaDB (default PostgreSQL); --url also chooses' })
       .option('db', { type: 'string', default: DEFAULT_DEMO_DATABASE, describe: 'Demo database name (replaced if it is a previous demo)' })
       .option('scale', { type: 'number', default: DEFAULT_SCALE, describe: 'Number of contacts (accounts ≈ N/10, notes ≈ N/2, …)' })
+      .option('backup', { type: 'boolean', default: true, describe: 'Back up between the seed and the incident (--no-backup: skip)' })
+      .option('dir', { type: 'string', describe: 'Catalog folder for that backup (default $CRM_RESCUE_HOME/backups)' })
       .option('incident', { type: 'boolean', default: true, describe: 'Simulate the incident (--no-incident: seed only)' })
       .example('$0 demo', 'PostgreSQL demo at 127.0.0.1:5432, database crm_rescue_demo')
       .example('$0 demo --mysql --scale 1000000', 'A million contacts on MariaDB')
@@ -33,6 +40,20 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
       scale: args.scale,
       incident: args.incident,
       interactive: Boolean(process.stdin.isTTY) && !args.json,
+      // Between the seed and the incident: forget what belonged to an earlier demo database of
+      // that name, then take the backup the recovery will start from.
+      beforeIncident: args.backup
+        ? async (info) => {
+            const db = await openDb(info.target, { readOnly: false, interactive: false });
+            try {
+              await dropCompanionNamespaces(db);
+              const result = await runBackup({ target: info.target, db, dir: args.dir, label: 'demo: before the incident' });
+              return { backupId: result.id };
+            } finally {
+              await db.close();
+            }
+          }
+        : undefined,
       onProgress: args.json ? undefined : (e) => note(describeProgress(e)),
     });
     if (json) {

@@ -142,47 +142,74 @@ async function groupBurstsInSql(db: Db, ctx: AuditContext, streams: EventStream[
 }
 
 /**
- * Streams the events ordered by actor and time and cuts bursts where the gap is larger than
- * `gapMs`; only the open burst is held, and bursts below `minRows` are dropped at once.
+ * Streams the events in time order (one stream: its index order, no sort; several: a UNION
+ * sorted by time only) and cuts bursts per actor on the fly. An actor's burst closes once the
+ * stream is more than `gapMs` past its last event, so only the bursts of actors active within
+ * the last gap are held; bursts below `minRows` are dropped at once.
  */
 async function groupBurstsStreamed(db: Db, ctx: AuditContext, streams: EventStream[], filter: EventFilter, gapMs: number, minRows: number): Promise<Incident[]> {
   const sql = ctx.sql;
   const p = new Params((i) => sql.dialect.placeholder(i));
   const parts = streams.map((s) => unionPart(sql, s, filter, p));
-  const text = `SELECT u.actor, u.actor_name, ${sql.timeText('u.t', 'timestamp with time zone')} AS t, u.sch, u.tbl, u.kind, u.src
-    FROM (${parts.join(' UNION ALL ')}) u ORDER BY u.actor, u.t`;
+  const tz = 'timestamp with time zone';
+  const text =
+    streams.length === 1
+      ? `${parts[0].replace(/^SELECT /, `SELECT ${sql.timeText(sql.instant(streams[0].time.expr, streams[0].time.dataType), tz)} AS iso, `)} ORDER BY ${[streams[0].time.expr, ...streams[0].order].map((o) => `${o} ASC`).join(', ')}`
+      : `SELECT ${sql.timeText('u.t', tz)} AS iso, u.* FROM (${parts.join(' UNION ALL ')}) u ORDER BY u.t`;
   const gapMicros = gapMs * 1000;
   const out: BurstRow[] = [];
   let burst = 0;
-  let open: { actor: string | null; name: string | null; first: string; last: string; lastUs: number; count: number; groups: Map<string, BurstRow> } | null = null;
-  const close = () => {
-    if (!open || open.count < minRows) return;
-    for (const g of open.groups.values()) out.push({ ...g, actor_name: open.name, total: open.count, bs: open.first, be: open.last });
+  interface Open {
+    id: number;
+    actor: string | null;
+    name: string | null;
+    first: string;
+    last: string;
+    lastUs: number;
+    count: number;
+    groups: Map<string, BurstRow>;
+  }
+  const open = new Map<string, Open>();
+  const close = (key: string, b: Open) => {
+    open.delete(key);
+    if (b.count < minRows) return;
+    for (const g of b.groups.values()) out.push({ ...g, actor_name: b.name, total: b.count, bs: b.first, be: b.last });
   };
+  let sweptUs = -Infinity;
   const rows = db.kysely.getExecutor().stream(CompiledQuery.raw(text, p.values), 1000);
   for await (const chunk of rows) {
-    for (const r of chunk.rows as { actor: string | null; actor_name: string | null; t: string; sch: string | null; tbl: string | null; kind: string; src: string }[]) {
-      const us = microsOf(String(r.t));
-      if (!open || open.actor !== r.actor || us - open.lastUs > gapMicros) {
-        close();
-        open = { actor: r.actor, name: null, first: String(r.t), last: String(r.t), lastUs: us, count: 0, groups: new Map() };
-        burst++;
+    for (const r of chunk.rows as { iso: string; actor: string | null; actor_name: string | null; sch: string | null; tbl: string | null; kind: string; src: string }[]) {
+      const iso = String(r.iso);
+      const us = microsOf(iso);
+      if (us - sweptUs > gapMicros) {
+        for (const [key, b] of open) if (us - b.lastUs > gapMicros) close(key, b);
+        sweptUs = us;
       }
-      open.last = String(r.t);
-      open.lastUs = us;
-      open.count++;
-      open.name ??= r.actor_name;
-      const key = `${r.sch}\0${r.tbl}\0${r.src}`;
-      let g = open.groups.get(key);
+      const actorKey = r.actor === null ? '\u0000null' : `=${r.actor}`;
+      let b = open.get(actorKey);
+      if (b && us - b.lastUs > gapMicros) {
+        close(actorKey, b);
+        b = undefined;
+      }
+      if (!b) {
+        b = { id: ++burst, actor: r.actor, name: null, first: iso, last: iso, lastUs: us, count: 0, groups: new Map() };
+        open.set(actorKey, b);
+      }
+      b.last = iso;
+      b.lastUs = us;
+      b.count++;
+      b.name ??= r.actor_name;
+      const key = `${r.sch}\u0000${r.tbl}\u0000${r.src}`;
+      let g = b.groups.get(key);
       if (!g) {
-        g = { actor: r.actor, actor_name: null, burst, sch: r.sch, tbl: r.tbl, src: r.src, hard: 0, soft: 0, total: 0, bs: '', be: '' };
-        open.groups.set(key, g);
+        g = { actor: r.actor, actor_name: null, burst: b.id, sch: r.sch, tbl: r.tbl, src: r.src, hard: 0, soft: 0, total: 0, bs: '', be: '' };
+        b.groups.set(key, g);
       }
       if (r.kind === 'soft') g.soft = Number(g.soft) + 1;
       else g.hard = Number(g.hard) + 1;
     }
   }
-  close();
+  for (const [key, b] of open) close(key, b);
   return assemble(out);
 }
 

@@ -37,10 +37,10 @@ export function formatDemoSummary(r: DemoReport): string {
   if (r.backup) lines.push(`Backup before the incident: ${r.backup}`);
   const i = r.incident;
   if (i) {
-    const hhmmss = (iso: string) => iso.slice(11, 19);
+    const at = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
     lines.push(
       `Incident: ${i.actor.userName} hard-deleted ${i.deletedContacts} contacts (with ${i.deletedRelationRows} account links and ${i.deletedNotes} notes)`,
-      `  and soft-deleted ${i.softDeletedAccounts} accounts, ${hhmmss(i.window.start)}–${hhmmss(i.window.end)} UTC today.`,
+      `  and soft-deleted ${i.softDeletedAccounts} accounts, from ${at(i.window.start)} to ${at(i.window.end)} UTC.`,
       `Get them back: crm-rescue --url ${r.target} audit incidents`,
     );
   } else {

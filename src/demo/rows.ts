@@ -158,8 +158,13 @@ function pushHistory(history: Row[], table: EntityTable, row: Row, life: Lifecyc
   const id = row[0] as string;
   const columns = DEMO_COLUMNS[table];
   for (const [at, user, edit] of life.events) {
-    const after = edit && row[columns.findIndex((col) => col.name === edit.field)];
-    const changes = edit ? { [edit.field]: [edit.before(r, entered), after] } : { deleted: [0, 1] };
+    let changes: Record<string, unknown[]> = { deleted: [0, 1] };
+    if (edit) {
+      const after = row[columns.findIndex((col) => col.name === edit.field)];
+      let before = edit.before(r, entered);
+      for (let tries = 0; before === after && tries < 3; tries++) before = edit.before(r, entered);
+      changes = { [edit.field]: [before, after] };
+    }
     history.push([table, id, edit ? 'update' : 'delete', user, at, JSON.stringify(changes)]);
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../connect/open.js';
 import type { Dialect } from '../dialect/dialect.js';
-import { INTERNAL_PREFIX, STAGING_MARKER_TABLE, stagingNamespace } from '../dialect/namespaces.js';
+import { INTERNAL_PREFIX, STAGING_MARKER_TABLE, internalNamespace, stagingNamespace } from '../dialect/namespaces.js';
 import type { Queryable } from '../dialect/queryable.js';
 import { UserError } from '../errors.js';
 
@@ -146,4 +146,26 @@ export function stagedName(d: Dialect, schema: string, name: string, defaultSche
 /** The server's current UTC time. */
 function nowSql(d: Dialect): string {
   return d.engine === 'postgres' ? 'now()' : 'UTC_TIMESTAMP(6)';
+}
+
+/**
+ * Removes crm-rescue's namespaces that belong to a database that was just replaced (the demo
+ * re-creates its database): on MySQL they are databases of their own and would outlive it
+ * (staging of old backups, and a journal of merges that no longer apply). PostgreSQL keeps them
+ * inside the database, so they went with it.
+ */
+export async function dropCompanionNamespaces(db: Db): Promise<string[]> {
+  const d = db.dialect;
+  if (d.capabilities.stagingIsSchema) return [];
+  const dropped: string[] = [];
+  for (const s of await listStagings(db)) {
+    await db.query(d.dropNamespace(s.namespace));
+    dropped.push(s.namespace);
+  }
+  const internal = internalNamespace(d.engine, db.target.database);
+  if (await namespaceExists(db, d, internal)) {
+    await db.query(d.dropNamespace(internal));
+    dropped.push(internal);
+  }
+  return dropped;
 }

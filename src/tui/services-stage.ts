@@ -3,6 +3,7 @@ import { openDb, type Db } from '../connect/open.js';
 import { detectCrm } from '../crm/detect.js';
 import { relatedTables, relationsOf } from '../crm/relations.js';
 import type { SchemaSnapshot } from '../dialect/model.js';
+import { isInternalNamespace } from '../dialect/namespaces.js';
 import { listStagings } from '../stage/namespace.js';
 import { stagingOf } from '../stage/resolve.js';
 import { stageTables } from '../stage/stage.js';
@@ -22,8 +23,9 @@ export function stageServices(db: Db, snapshot: () => Promise<SchemaSnapshot>, e
       const { manifest } = await loadUsableBackup(catalog(), backupId);
       const staging = await stagingOf(db, manifest.id);
       const staged = new Set(staging?.tables.map((t) => `${t.schema}.${t.name}`) ?? []);
+      // A backup of the whole database also holds crm-rescue's own schemas (journal, staging): not CRM tables.
       return manifest.tables
-        .filter((t) => !t.partitionOf)
+        .filter((t) => !t.partitionOf && !isInternalNamespace(t.schema))
         .map((t) => ({
           id: `${t.schema}.${t.name}`,
           schema: t.schema,

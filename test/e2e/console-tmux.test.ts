@@ -117,7 +117,7 @@ describe('the console in tmux at 80×24', () => {
     expect(homeScreen).toMatch(/Server\s+PostgreSQL \d+/);
     expect(homeScreen).toMatch(/Size\s+.* in 3 tables/);
     expect(homeScreen).toMatch(/Last backup\s+! no backups yet/);
-    expect(homeScreen).toMatch(/Deletions\s+audit not available yet/);
+    expect(homeScreen).toMatch(/Deletions\s+! no audit source here: crm-rescue audit install adds one/);
     expect(homeScreen).toContain('▸ Recovery wizard');
     expect(lines[22]).toMatch(/^↑↓\/jk move {2}Enter open {2}\? help {2}q quit/);
     expect(lines[23]).toBe('');
@@ -162,10 +162,10 @@ describe('the console in tmux at 80×24', () => {
     await waitFor(s, 'Actions');
 
     sendKeys(s, 'k', 'Enter');
-    const placeholder = await waitFor(s, 'is not built yet');
-    save('placeholder', placeholder);
-    expect(placeholder).toContain('Home › Merge');
-    expect(placeholder.split('\n')[22]).toMatch(/^Esc back {2}\? help {2}q quit\s*$/);
+    const journal = await waitFor(s, 'no merge was ever applied to this database');
+    expect(journal).toContain('Home › Merge');
+    expect(journal).toContain('▸ Merges (journal)');
+    expect(journal.split('\n')[22]).toMatch(/u undo {2}\? help {2}q quit\s*$/);
     sendKeys(s, 'Escape');
     await waitFor(s, 'Actions');
 

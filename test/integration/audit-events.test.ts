@@ -40,6 +40,9 @@ function logRows(): { t: string; user: string; table: string; id: number; op?: s
   for (let i = 0; i < 25; i++) rows.push({ t: at(20 * MIN + i * 20 * S), user: 'alice', table: i < 10 ? 'notes' : 'contacts', id: 2000 + i });
   for (let i = 0; i < 5; i++) rows.push({ t: at(MIN + i * 30 * S), user: 'bob', table: 'contacts', id: 3000 + i });
   for (let i = 0; i < 40; i++) rows.push({ t: at(120 * MIN + i * S), user: 'bob', table: 'accounts', id: 4000 + i });
+  // Two actors interleaved in the same minutes, one of them on two tables.
+  for (let i = 0; i < 20; i++) rows.push({ t: at(-180 * MIN + i * 10 * S), user: 'carol', table: i % 2 ? 'y' : 'x', id: 5000 + i });
+  for (let i = 0; i < 20; i++) rows.push({ t: at(-180 * MIN + 5 * S + i * 10 * S), user: 'dave', table: 'z', id: 6000 + i });
   rows.push({ t: at(5 * S), user: 'alice', table: 'contacts', id: 9999, op: 'UPDATE' });
   return rows;
 }
@@ -109,7 +112,7 @@ describe.each(engines)('%s deletion events and incidents', (engine) => {
   it('pages through every event newest first, with ties across streams, without gaps or repeats', async () => {
     const all = await deletionEvents(db, ctx, sources, { limit: 1000 });
     expect(all.next).toBeNull();
-    expect(all.events).toHaveLength(100 + 24);
+    expect(all.events).toHaveLength(140 + 24);
     const seen: DeletionEvent[] = [];
     let cursor: string | null = null;
     do {
@@ -147,17 +150,19 @@ describe.each(engines)('%s deletion events and incidents', (engine) => {
       { start: '2026-03-01T12:00:00.000Z', end: '2026-03-01T12:00:39.000Z', actor: 'bob', tables: [['accounts', 40, 0]], total: 40 },
       { start: '2026-03-01T10:20:00.000Z', end: '2026-03-01T10:28:00.000Z', actor: 'alice', tables: [['contacts', 15, 0], ['notes', 10, 0]], total: 25 },
       { start: '2026-03-01T10:00:00.000Z', end: '2026-03-01T10:04:50.000Z', actor: 'alice', tables: [['contacts', 30, 0]], total: 30 },
+      { start: '2026-03-01T07:00:05.000Z', end: '2026-03-01T07:03:15.000Z', actor: 'dave', tables: [['z', 20, 0]], total: 20 },
+      { start: '2026-03-01T07:00:00.000Z', end: '2026-03-01T07:03:10.000Z', actor: 'carol', tables: [['x', 10, 0], ['y', 10, 0]], total: 20 },
     ];
     const shape = (list: Awaited<ReturnType<typeof listIncidents>>) =>
       list.map((i) => ({ start: i.window.start, end: i.window.end, actor: i.actors[0].id, tables: i.tables.map((t) => [t.table, t.hard, t.soft]), total: i.rows.total }));
     const found = await listIncidents(db, ctx, sources);
     expect(shape(found)).toEqual(expected);
-    expect(found.map((i) => i.backupBefore)).toEqual([null, null, null, null]);
+    expect(found.map((i) => i.backupBefore)).toEqual(Array(6).fill(null));
     // Stable ids; an explicit range gives the same incidents.
     const again = await listIncidents(db, ctx, sources, { since: at(-MIN) });
     expect(again.map((i) => i.id)).toEqual(found.map((i) => i.id));
     expect((await listIncidents(db, ctx, sources, { limit: 2 })).map((i) => i.id)).toEqual(found.slice(0, 2).map((i) => i.id));
-    expect(shape(await listIncidents(db, ctx, sources, { user: 'alice' }))).toEqual(expected.slice(2));
+    expect(shape(await listIncidents(db, ctx, sources, { user: 'alice' }))).toEqual(expected.slice(2, 4));
     // A larger gap joins alice's bursts; more rows required drops the small ones.
     const joined = await listIncidents(db, ctx, sources, { gapMs: 20 * MIN, minRows: 30 });
     expect(shape(joined).map((i) => [i.actor, i.start, i.total])).toEqual([
@@ -181,7 +186,7 @@ describe.each(engines)('%s deletion events and incidents', (engine) => {
     const minutes = await timeline(db, ctx, sources, { since: at(180 * MIN), until: at(183 * MIN) }, 'minute');
     expect(minutes.map((b) => b.soft)).toEqual([4, 4, 4]);
     const days = await timeline(db, ctx, sources, { since: '2026-02-28T00:00:00Z', until: '2026-03-02T00:00:00Z' }, 'day');
-    expect(days.map((b) => b.hard + b.soft)).toEqual([0, 124]);
+    expect(days.map((b) => b.hard + b.soft)).toEqual([0, 164]);
   });
 
   it('prints events on 80 columns, NDJSON with --json', async () => {
@@ -198,7 +203,7 @@ describe.each(engines)('%s deletion events and incidents', (engine) => {
     expect(events.map((e) => [e.time, e.actor, e.table, e.key])).toEqual([4, 3, 2, 1, 0].map((i) => [at(120 * MIN + i * S), 'bob', 'accounts', { id: String(4000 + i) }]));
     const inc = await runCli(['audit', 'incidents', '--url', temp.url, '--json', '--gap', '5m', '--min-rows', '20']);
     expect(inc.code).toBe(0);
-    expect((JSON.parse(inc.stdout) as { incidents: unknown[] }).incidents).toHaveLength(4);
+    expect((JSON.parse(inc.stdout) as { incidents: unknown[] }).incidents).toHaveLength(6);
   });
 });
 

@@ -34,8 +34,8 @@ export function auditIntent(command: Command | undefined, pane: AuditPane, state
     case 'nextPane':
       return { type: 'pane' };
     case 'open':
-      if (pane === 'incidents') return { type: 'focusIncident' };
-      return state.anchored ? { type: 'selectRange' } : { type: 'openEvent' };
+      if (state.anchored) return { type: 'selectRange' };
+      return pane === 'incidents' ? { type: 'focusIncident' } : { type: 'openEvent' };
     case 'recover':
       return pane === 'incidents' ? { type: 'recover' } : { type: 'list' };
     case 'back':

@@ -52,7 +52,7 @@ export function EventScreen({ params }: ScreenProps<'event'>) {
       {e.image ? (
         <WindowedList list={list} columns={IMAGE_COLUMNS} width={w} active={screen.active} noun="columns" />
       ) : (
-        <Text wrap="truncate">{`${e.source} does not keep the deleted row: its values are in a backup from before ${e.time.slice(0, 10)} (Diff, or the wizard, shows them).`}</Text>
+        <Text wrap="wrap">{`${e.source} does not keep deleted rows. A backup taken before ${e.time.slice(0, 10)} has this one: the Diff (or the wizard) shows it.`}</Text>
       )}
     </Box>
   );

@@ -62,7 +62,7 @@ export function useAuditState(audit: AuditServices, options: AuditStateOptions):
     if (window || newest.status === 'loading') return;
     if (options.day) {
       const start = Date.parse(`${options.day}T00:00:00Z`);
-      setWindow(windowAround('hour', start + BUCKET_MS.day / 2, count, now()));
+      setWindow(windowAround('hour', Math.min(start + BUCKET_MS.day / 2, now()), count, now()));
       setFocus({ from: start, to: start + BUCKET_MS.day });
       return;
     }

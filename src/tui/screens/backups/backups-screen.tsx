@@ -56,7 +56,11 @@ function Backups({ service }: { service: BackupServices }) {
   return (
     <Box flexDirection="column" width={w}>
       {running ? (
-        <ProgressBar event={state.task.progress ?? { operation: state.task.result ? '' : 'working', phase: '', done: 0, total: 0 }} width={w} noun="files" />
+        <ProgressBar
+          event={state.task.progress ?? { operation: 'starting', phase: '', done: 0, total: 0 }}
+          width={w}
+          noun={state.task.progress?.operation === 'verify' ? 'files' : 'tables'}
+        />
       ) : (
         <>
           {state.message ? <Message kind={state.message.kind} text={state.message.text} width={w} /> : <Text dimColor>{summary(state)}</Text>}

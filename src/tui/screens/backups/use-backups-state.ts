@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { formatBytes, formatCount } from '../../../util/format.js';
 import type { MessageKind } from '../../components/message.js';
 import { arraySource } from '../../components/list-source.js';
@@ -30,6 +30,8 @@ export function useBackupsState(service: BackupServices, height: number): Backup
   const task = useTask<{ kind: 'backup'; item: BackupItem } | { kind: 'verify'; outcome: VerifyOutcome }>('backup');
   const [said, setSaid] = useState<{ kind: MessageKind; text: string } | null>(null);
   const { reload } = backups;
+  // A new state of the work says more than an older message.
+  useEffect(() => setSaid(null), [task.state]);
 
   const runBackup = useCallback(() => {
     setSaid(null);
@@ -67,10 +69,10 @@ export function taskMessage(task: Pick<BackupsState['task'], 'state' | 'result' 
   const r = task.result;
   if (r.kind === 'backup') {
     const b = r.item;
-    return { kind: 'ok', text: `backup ${b.id} ok: ${b.tables ?? '?'} tables, ${b.rows === null ? 'rows unknown' : `${formatCount(b.rows)} rows`}, ${formatBytes(b.bytes ?? 0)}` };
+    return { kind: 'ok', text: `backup ok: ${b.tables ?? '?'} tables, ${b.rows === null ? 'rows unknown' : `${formatCount(b.rows)} rows`}, ${formatBytes(b.bytes ?? 0)} (the newest below)` };
   }
   const v = r.outcome;
-  if (v.ok) return { kind: 'ok', text: `${v.id} verified: ${v.filesChecked} files, ${formatBytes(v.bytesChecked)}, every sha256 matches` };
+  if (v.ok) return { kind: 'ok', text: `verified ${v.filesChecked} files (${formatBytes(v.bytesChecked)}) of ${v.id.slice(0, 16)}…: every sha256 matches` };
   const first = v.problems[0];
   return { kind: 'error', text: `${v.id}: ${v.problems.length} problem(s)${first ? `: ${first.file}: ${first.problem}` : ''}` };
 }

@@ -142,7 +142,8 @@ function stateMessage(plan: Task<MergePlan>, apply: Task<MergeOutcome>, undo: Ta
     const o = apply.result;
     const v = o.verify;
     const kind: MessageKind = o.failed || v.mismatched ? 'error' : 'ok';
-    return { kind, text: `applied ${o.merges.length} merge(s): ${formatCount(o.totals.inserted)} inserted, ${formatCount(o.totals.updated)} updated · verify: ${v.mismatched === 0 ? `all ${formatCount(v.checked)} rows match the backup` : `${formatCount(v.mismatched)} rows DO NOT MATCH`}` };
+    const merges = `${o.merges.length} merge${o.merges.length === 1 ? '' : 's'}`;
+    return { kind, text: `applied ${merges}: ${formatCount(o.totals.inserted)} inserted, ${formatCount(o.totals.updated)} updated · verify: ${v.mismatched === 0 ? `all ${formatCount(v.checked)} rows match` : `${formatCount(v.mismatched)} rows DO NOT MATCH`}` };
   }
   if (plan.state === 'running') return { kind: 'info', text: 'planning: a real dry run in a transaction that is rolled back (Esc cancels)' };
   if (plan.state === 'cancelled') return { kind: 'info', text: 'planning cancelled: nothing was written' };

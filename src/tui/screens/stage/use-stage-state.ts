@@ -45,6 +45,7 @@ export function useStageState(stage: StageServices, backups: BackupServices | un
 
   const selected = tp.list.selected;
   useEffect(() => {
+    setMessage((m) => (m?.kind === 'warn' ? null : m));
     if (!backupId || selected.size === 0) {
       setRelated([]);
       return;

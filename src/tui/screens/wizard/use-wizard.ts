@@ -32,6 +32,8 @@ export interface Wizard {
   backups: AsyncState<BackupItem[]>;
   backupList: WindowedListState<BackupItem>;
   proposedId: string | null;
+  /** Why the proposed backup was chosen, and whether it surely holds the lost rows. */
+  proposal: { note: string; safe: boolean } | null;
   classList: WindowedListState<ClassRow>;
   lines: WindowedListState<PlanLine>;
   showSql: boolean;
@@ -281,6 +283,7 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
     backups,
     backupList,
     proposedId: proposal?.backup.id ?? null,
+    proposal: proposal ? { note: proposal.note, safe: proposal.safe } : null,
     classList,
     lines,
     showSql,

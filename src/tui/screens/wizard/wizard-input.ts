@@ -5,6 +5,7 @@ import type { WizardStep } from './wizard-model.js';
 export type WizardIntent =
   | { type: 'next' }
   | { type: 'previous' }
+  | { type: 'leave' }
   | { type: 'cancel' }
   | { type: 'busy' }
   | { type: 'toggle' }
@@ -15,16 +16,18 @@ export type WizardIntent =
   | { type: 'list' };
 
 /**
- * The wizard's input, without a terminal. Enter goes on; Esc cancels running work that can be
- * cancelled (staging, diffing, planning: always safe), else goes back one step (from the first
- * step it leaves the wizard, which remembers where it was). An apply cannot be cancelled.
+ * The wizard's input, without a terminal. Enter goes on, ← goes back a step. Esc cancels running
+ * work that can be cancelled (staging, diffing, planning: always safe), else leaves the wizard,
+ * which remembers the step it was at: opening it again resumes there. An apply cannot be
+ * cancelled.
  */
 export function wizardIntent(command: Command | undefined, step: WizardStep, work: { running: boolean; cancellable: boolean }): WizardIntent {
   if (command === 'back') {
     if (work.running) return work.cancellable ? { type: 'cancel' } : { type: 'busy' };
-    return { type: 'previous' };
+    return { type: 'leave' };
   }
-  if (work.running && command !== undefined && ['next', 'toggle', 'sql', 'policy', 'details'].includes(command)) return { type: 'busy' };
+  if (work.running && command !== undefined && ['next', 'left', 'toggle', 'sql', 'policy', 'details'].includes(command)) return { type: 'busy' };
+  if (command === 'left') return { type: 'previous' };
   switch (command) {
     case 'next':
       return { type: 'next' };

@@ -123,7 +123,7 @@ export function proposeBackup(backups: readonly BackupItem[], range: TimeRange):
   if (during) {
     return {
       backup: during,
-      note: `taken while the deletions were going on (${during.startedAt.slice(0, 19).replace('T', ' ')} UTC): rows deleted before then may be missing from it; the diff shows what it has`,
+      note: `taken during the deletions, at ${during.startedAt.slice(11, 19)} UTC: rows deleted before may be missing`,
       safe: false,
     };
   }
@@ -142,7 +142,7 @@ export function plainLine(m: WizardMemory, affected: string[]): string {
     case 'incident':
       return 'Pick what was lost: an incident found in the audit, or describe it yourself. Nothing is changed.';
     case 'describe':
-      return 'Say which table lost rows and roughly when (ISO time or 2h, 1d ago). Nothing is read or changed yet.';
+      return 'Say which table lost rows and roughly when (ISO time, or 2h / 1d ago). Nothing is read or changed yet.';
     case 'backup':
       return 'Pick the backup to take the rows from. It is only read: the backup itself is never changed.';
     case 'stage':

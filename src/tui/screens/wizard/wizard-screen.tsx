@@ -56,7 +56,10 @@ export function WizardScreen({ params }: ScreenProps<'wizard'>) {
         w.next();
         return true;
       case 'previous':
-        return w.previous();
+        if (!w.previous()) w.say('info', 'this is the first step: Esc leaves the wizard (it remembers where it was)');
+        return true;
+      case 'leave':
+        return false;
       case 'cancel':
         w.cancel();
         return true;
@@ -129,6 +132,13 @@ function Status({ w, width }: { w: Wizard; width: number }) {
   let line: { kind: 'ok' | 'info' | 'warn' | 'error'; text: string } | null = w.message;
   if (!line && running) line = { kind: 'info', text: 'working… (Esc cancels: always safe)' };
   if (!line && m.step === 'apply') line = { kind: 'info', text: 'applying… do not switch off: each merge commits on its own' };
+  if (!line && m.step === 'backup') {
+    line = w.proposal
+      ? { kind: w.proposal.safe ? 'ok' : 'warn', text: w.proposal.safe ? `Proposed: ${w.proposal.note}` : w.proposal.note }
+      : w.backups.status === 'ready'
+        ? { kind: 'warn', text: 'no backup was taken before the loss: rows deleted before the oldest backup cannot come back' }
+        : null;
+  }
   const facts = [m.loss ? `Loss: ${m.loss.label}` : '', m.backupId ? `Backup: ${m.backupId}` : ''].filter(Boolean);
   return (
     <>
@@ -275,22 +285,22 @@ function listOf(w: Wizard) {
 function hint(w: Wizard): string {
   switch (w.memory.step) {
     case 'incident':
-      return 'Enter: recover this · Esc: leave (the wizard remembers)';
+      return 'Enter: recover this · Esc: leave (the wizard remembers where it was)';
     case 'describe':
-      return 'Enter: go on · Esc: back';
+      return 'Tab: next field · Enter: go on · Esc: back to the choices';
     case 'backup':
-      return 'Enter: use this backup · Esc: back';
+      return 'Enter: use this backup · ←: step back · Esc: leave';
     case 'stage':
-      return w.stageTask.state === 'running' ? 'Esc cancels: always safe' : 'Enter: stage (or go on) · Esc: back';
+      return w.stageTask.state === 'running' ? 'Esc cancels: always safe' : 'Enter: stage (or go on) · ←: step back · Esc: leave';
     case 'diff':
-      return w.diffTask.state === 'running' ? 'Esc cancels: always safe' : 'Enter: compare (or go on) · d: rows · Esc: back';
+      return w.diffTask.state === 'running' ? 'Esc cancels: always safe' : 'Enter: compare (or go on) · d: rows · ←: step back · Esc: leave';
     case 'select':
-      return 'space: choose or not · d: look at the rows · Enter: plan · Esc: back';
+      return 'space: choose or not · d: rows · Enter: plan · ←: step back · Esc: leave';
     case 'plan':
-      return `Enter: apply… · s: SQL · p: policy (${w.memory.policy}) · Esc: back`;
+      return `Enter: apply… · s: SQL · p: policy (${w.memory.policy}) · ←: step back · Esc: leave`;
     case 'apply':
       return 'applying: cannot be cancelled';
     case 'verify':
-      return 'Enter: close the wizard · d: rows now';
+      return 'Enter: close the wizard · d: the rows now · Esc: leave it open'
   }
 }

@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BIN } from './cli.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Where screens are written for the docs. */
+export const SCREENS_DIR = join(ROOT, 'docs', 'screens');
+
+/**
+ * A private tmux server (its socket in `dir`) running the built binary at a fixed size: send
+ * keys, read the pane, wait for text. Never touches the developer's own tmux sessions.
+ */
+export class TmuxConsole {
+  readonly socket: string;
+  readonly session = `c-${randomBytes(3).toString('hex')}`;
+
+  constructor(dir: string) {
+    this.socket = join(dir, 'tmux.sock');
+  }
+
+  tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-S', this.socket, ...args], { encoding: 'utf8' });
+  }
+
+  /** Starts `crm-rescue --url URL` in a detached session; the shell reports the exit code and stays. */
+  start(url: string, env: Record<string, string>, size = { columns: 80, rows: 24 }): void {
+    const vars = Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(' ');
+    const command = `env ${vars} node ${BIN} --url '${url}'; echo "[exit $?]"; sleep 600`;
+    this.tmux('new-session', '-d', '-s', this.session, '-x', String(size.columns), '-y', String(size.rows), '-c', ROOT, command);
+  }
+
+  /** The visible pane, one line per terminal row. */
+  capture(): string {
+    return this.tmux('capture-pane', '-p', '-t', this.session).replace(/\n$/, '');
+  }
+
+  /** Sends keys one tmux argument each (`Enter`, `Escape`, `j`). One Escape per call: two in one read are Alt+Esc. */
+  keys(...keys: string[]): void {
+    this.tmux('send-keys', '-t', this.session, ...keys);
+  }
+
+  /** Types text literally. */
+  type(text: string): void {
+    this.tmux('send-keys', '-t', this.session, '-l', text);
+  }
+
+  /** Polls the pane until `test` holds; returns the screen. */
+  async waitFor(test: string | ((screen: string) => boolean), timeoutMs = 60_000): Promise<string> {
+    const check = typeof test === 'string' ? (s: string) => s.includes(test) : test;
+    const until = Date.now() + timeoutMs;
+    let screen = '';
+    while (Date.now() < until) {
+      screen = this.capture();
+      if (check(screen) && !screen.includes('reading…')) return screen;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`timed out waiting for ${typeof test === 'string' ? JSON.stringify(test) : 'the screen'}; the screen was:\n${screen}`);
+  }
+
+  kill(): void {
+    try {
+      this.tmux('kill-server');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Writes a captured screen to docs/screens/<name>.txt (trailing spaces trimmed). */
+export function saveScreen(name: string, screen: string): void {
+  mkdirSync(SCREENS_DIR, { recursive: true });
+  writeFileSync(join(SCREENS_DIR, `${name}.txt`), `${screen.split('\n').map((l) => l.trimEnd()).join('\n')}\n`);
+}
