@@ -14,6 +14,8 @@ export interface EventPageOptions {
   limit?: number;
   /** Include row images (they can be large). Default true. */
   images?: boolean;
+  /** Include the sources' details. Default true. */
+  details?: boolean;
 }
 
 /** The streams of some sources that a filter leaves in play, in cursor order. */
@@ -34,7 +36,11 @@ export async function deletionEvents(db: Db, ctx: AuditContext, sources: AuditSo
   const limit = Math.max(1, Math.floor(options.limit ?? 50));
   const after = options.cursor ? decodeCursor(options.cursor) : null;
   if (options.cursor && !after) throw new UsageError('--cursor is not a cursor printed by crm-rescue', 'Pass the cursor value of the last event of a page');
-  const streams = activeStreams(ctx, sources, filter).map((s) => (options.images === false ? { ...s, image: null } : s));
+  const streams = activeStreams(ctx, sources, filter).map((s) => ({
+    ...s,
+    ...(options.images === false && { image: null }),
+    ...(options.details === false && { details: null }),
+  }));
   const pages = await Promise.all(
     streams.map(async (stream) => {
       const rank = !after ? 0 : stream.id < after.stream ? -1 : stream.id > after.stream ? 1 : 0;

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { CompiledQuery } from 'kysely';
 import type { Db } from '../connect/open.js';
-import { activeStreams } from './events.js';
+import { activeStreams, deletionEvents } from './events.js';
 import type { BackupRef, EventFilter, Incident } from './model.js';
 import type { AuditContext, AuditSource } from './source.js';
 import { edgeQuery, Params, unionPart, type EventStream } from './stream.js';
@@ -54,7 +53,9 @@ export async function listIncidents(db: Db, ctx: AuditContext, sources: AuditSou
   const streams = activeStreams(ctx, sources, base);
   if (streams.length === 0) return [];
   let found: Incident[];
-  if (options.since) {
+  if (!ctx.sql.burstsInSql) {
+    found = await scanNewestFirst(db, ctx, sources, { ...base, since: options.since, until: options.until }, gapMs, minRows, limit);
+  } else if (options.since) {
     found = await groupBursts(db, ctx, streams, { ...base, since: options.since, until: options.until }, gapMs, minRows);
   } else {
     const bounds = await eventBounds(db, ctx, streams, base, options.until);
@@ -109,13 +110,8 @@ interface BurstRow {
   be: string;
 }
 
-/** Incidents of a time range, newest first: grouped in SQL, or streamed and cut (see AuditSql.burstsInSql). */
-function groupBursts(db: Db, ctx: AuditContext, streams: EventStream[], filter: EventFilter, gapMs: number, minRows: number): Promise<Incident[]> {
-  return ctx.sql.burstsInSql ? groupBurstsInSql(db, ctx, streams, filter, gapMs, minRows) : groupBurstsStreamed(db, ctx, streams, filter, gapMs, minRows);
-}
-
 /** One grouping query over a time range; incidents newest first. */
-async function groupBurstsInSql(db: Db, ctx: AuditContext, streams: EventStream[], filter: EventFilter, gapMs: number, minRows: number): Promise<Incident[]> {
+async function groupBursts(db: Db, ctx: AuditContext, streams: EventStream[], filter: EventFilter, gapMs: number, minRows: number): Promise<Incident[]> {
   const sql = ctx.sql;
   const p = new Params((i) => sql.dialect.placeholder(i));
   const parts = streams.map((s) => unionPart(sql, s, filter, p));
@@ -141,76 +137,88 @@ async function groupBurstsInSql(db: Db, ctx: AuditContext, streams: EventStream[
   return assemble(rows);
 }
 
+/** Events per page of the newest-first scan. */
+const SCAN_PAGE = 5000;
+
 /**
- * Streams the events in time order (one stream: its index order, no sort; several: a UNION
- * sorted by time only) and cuts bursts per actor on the fly. An actor's burst closes once the
- * stream is more than `gapMs` past its last event, so only the bursts of actors active within
- * the last gap are held; bursts below `minRows` are dropped at once.
+ * The newest `limit` incidents by reading events newest first, page by page (keyset pages in
+ * index order, merged across sources), and cutting bursts per actor on the way. A burst is
+ * complete once the scan is more than `gapMs` older than its oldest event; after each sweep every
+ * closed burst started later than any still open one, so the scan stops as soon as `limit`
+ * incidents are closed. Memory: the bursts of actors active within the last gap.
  */
-async function groupBurstsStreamed(db: Db, ctx: AuditContext, streams: EventStream[], filter: EventFilter, gapMs: number, minRows: number): Promise<Incident[]> {
-  const sql = ctx.sql;
-  const p = new Params((i) => sql.dialect.placeholder(i));
-  const parts = streams.map((s) => unionPart(sql, s, filter, p));
-  const tz = 'timestamp with time zone';
-  const text =
-    streams.length === 1
-      ? `${parts[0].replace(/^SELECT /, `SELECT ${sql.timeText(sql.instant(streams[0].time.expr, streams[0].time.dataType), tz)} AS iso, `)} ORDER BY ${[streams[0].time.expr, ...streams[0].order].map((o) => `${o} ASC`).join(', ')}`
-      : `SELECT ${sql.timeText('u.t', tz)} AS iso, u.* FROM (${parts.join(' UNION ALL ')}) u ORDER BY u.t`;
+async function scanNewestFirst(
+  db: Db,
+  ctx: AuditContext,
+  sources: AuditSource[],
+  filter: EventFilter,
+  gapMs: number,
+  minRows: number,
+  limit: number,
+): Promise<Incident[]> {
   const gapMicros = gapMs * 1000;
-  const out: BurstRow[] = [];
-  let burst = 0;
   interface Open {
     id: number;
     actor: string | null;
     name: string | null;
-    first: string;
-    last: string;
-    lastUs: number;
+    newest: string;
+    oldest: string;
+    oldestUs: number;
     count: number;
     groups: Map<string, BurstRow>;
   }
   const open = new Map<string, Open>();
+  const closed: BurstRow[] = [];
+  let incidents = 0;
+  let nextId = 0;
   const close = (key: string, b: Open) => {
     open.delete(key);
     if (b.count < minRows) return;
-    for (const g of b.groups.values()) out.push({ ...g, actor_name: b.name, total: b.count, bs: b.first, be: b.last });
+    incidents++;
+    for (const g of b.groups.values()) closed.push({ ...g, actor_name: b.name, total: b.count, bs: b.oldest, be: b.newest });
   };
-  let sweptUs = -Infinity;
-  const rows = db.kysely.getExecutor().stream(CompiledQuery.raw(text, p.values), 1000);
-  for await (const chunk of rows) {
-    for (const r of chunk.rows as { iso: string; actor: string | null; actor_name: string | null; sch: string | null; tbl: string | null; kind: string; src: string }[]) {
-      const iso = String(r.iso);
+  let sweptUs = Infinity;
+  let cursor: string | null = null;
+  scan: for (;;) {
+    const page = await deletionEvents(db, ctx, sources, { filter, cursor, limit: SCAN_PAGE, images: false, details: false });
+    for (const e of page.events) {
+      const iso = toMicroIso(e.time);
       const us = microsOf(iso);
-      if (us - sweptUs > gapMicros) {
-        for (const [key, b] of open) if (us - b.lastUs > gapMicros) close(key, b);
+      if (sweptUs - us > gapMicros) {
+        for (const [key, b] of open) if (b.oldestUs - us > gapMicros) close(key, b);
         sweptUs = us;
+        if (incidents >= limit) break scan;
       }
-      const actorKey = r.actor === null ? '\u0000null' : `=${r.actor}`;
+      const actorKey = e.actor === null ? '\u0000' : `=${e.actor}`;
       let b = open.get(actorKey);
-      if (b && us - b.lastUs > gapMicros) {
+      if (b && b.oldestUs - us > gapMicros) {
         close(actorKey, b);
         b = undefined;
       }
       if (!b) {
-        b = { id: ++burst, actor: r.actor, name: null, first: iso, last: iso, lastUs: us, count: 0, groups: new Map() };
+        b = { id: ++nextId, actor: e.actor, name: null, newest: iso, oldest: iso, oldestUs: us, count: 0, groups: new Map() };
         open.set(actorKey, b);
       }
-      b.last = iso;
-      b.lastUs = us;
+      b.oldest = iso;
+      b.oldestUs = us;
       b.count++;
-      b.name ??= r.actor_name;
-      const key = `${r.sch}\u0000${r.tbl}\u0000${r.src}`;
+      b.name ??= e.actorName;
+      const key = `${e.schema}\u0000${e.table}\u0000${e.source}`;
       let g = b.groups.get(key);
       if (!g) {
-        g = { actor: r.actor, actor_name: null, burst: b.id, sch: r.sch, tbl: r.tbl, src: r.src, hard: 0, soft: 0, total: 0, bs: '', be: '' };
+        g = { actor: e.actor, actor_name: null, burst: b.id, sch: e.schema, tbl: e.table, src: e.source, hard: 0, soft: 0, total: 0, bs: '', be: '' };
         b.groups.set(key, g);
       }
-      if (r.kind === 'soft') g.soft = Number(g.soft) + 1;
+      if (e.kind === 'soft') g.soft = Number(g.soft) + 1;
       else g.hard = Number(g.hard) + 1;
     }
+    if (!page.next) {
+      for (const [key, b] of open) close(key, b);
+      break;
+    }
+    cursor = page.next;
   }
-  for (const [key, b] of open) close(key, b);
-  return assemble(out);
+  return assemble(closed).slice(0, limit);
 }
 
 /** Microseconds since the epoch of `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */

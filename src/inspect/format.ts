@@ -48,4 +48,4 @@ function keyText(t: InspectTable): string {
 }
 
 /** The legend printed under the table list. */
-export const INSPECT_LEGEND = '◦ soft-delete column · [FK] declared foreign key · [implied] relation known from the CRM';
+export const INSPECT_LEGEND = '◦ soft-delete column · [FK] declared foreign key · [implied] from the CRM';

@@ -123,7 +123,7 @@ export function proposeBackup(backups: readonly BackupItem[], range: TimeRange):
   if (during) {
     return {
       backup: during,
-      note: `taken during the deletions, at ${during.startedAt.slice(11, 19)} UTC: rows deleted before may be missing`,
+      note: `taken during the deletions (${during.startedAt.slice(11, 19)} UTC): rows deleted before may be missing`,
       safe: false,
     };
   }
