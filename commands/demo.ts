@@ -1,10 +1,10 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../src/cli/global-args.js';
 import { note, printJson, printText } from '../src/cli/output.js';
-import { runBackup } from '../src/backup/run-backup.js';
-import { openDb } from '../src/connect/open.js';
-import { dropCompanionNamespaces } from '../src/stage/namespace.js';
-import { DEFAULT_DEMO_DATABASE, DEFAULT_SCALE, describeProgress, formatDemoSummary, openConsoleOnDemo, runDemo } from '../src/demo/index.js';
+import { DEFAULT_SCALE } from '../src/demo/world.js';
+
+/** Same as src/demo/server.ts DEFAULT_DEMO_DATABASE (not imported: that module loads the drivers). */
+const DEFAULT_DEMO_DATABASE = 'crm_rescue_demo';
 
 interface DemoArgs extends GlobalArgs {
   mysql: boolean;
@@ -31,6 +31,8 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
       .example('$0 demo --mysql --scale 1000000', 'A million contacts on MariaDB')
       .example('$0 demo --url postgres://me@db:5432 --db sandbox --json', 'On another server, machine-readable') as Argv<DemoArgs>,
   handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
+    // Engine modules load only when this verb runs: --help and the other verbs start faster.
+    const [{ describeProgress, formatDemoSummary, openConsoleOnDemo, runDemo }, { runBackup }, { openDb }, { dropCompanionNamespaces }] = await Promise.all([import('../src/demo/index.js'), import('../src/backup/run-backup.js'), import('../src/connect/open.js'), import('../src/stage/namespace.js')]);
     const json = args.json || !process.stdout.isTTY;
     const report = await runDemo({
       engine: args.mysql ? 'mysql' : undefined,

@@ -1,13 +1,8 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../src/cli/global-args.js';
 import { note, printNdjson, printText } from '../src/cli/output.js';
-import { openFromArgs } from '../src/cli/target-flags.js';
-import { formatDiffRow, formatDiffSummary } from '../src/diff/format.js';
 import { DIFF_CLASSES, type DiffClass } from '../src/diff/model.js';
-import { diffPlanFor, prepareTables } from '../src/diff/prepare.js';
-import { countDiff, diffRows } from '../src/diff/run.js';
 import { ExitCode, UsageError } from '../src/errors.js';
-import { createProgressReporter } from '../src/progress/reporter.js';
 
 interface DiffArgs extends GlobalArgs {
   table: string;
@@ -41,6 +36,8 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
       .option('exit-code', { type: 'boolean', default: false, describe: 'Exit 3 when there are differences' })
       .option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' }) as never,
   handler: async (args) => {
+    // Engine modules load only when this verb runs: --help and the other verbs start faster.
+    const [{ openFromArgs }, { formatDiffRow, formatDiffSummary }, { diffPlanFor, prepareTables }, { countDiff, diffRows }, { createProgressReporter }] = await Promise.all([import('../src/cli/target-flags.js'), import('../src/diff/format.js'), import('../src/diff/prepare.js'), import('../src/diff/run.js'), import('../src/progress/reporter.js')]);
     const format = args.format ?? (args.json ? 'json' : 'table');
     if (args.limit !== undefined && (!Number.isInteger(args.limit) || args.limit < 0)) throw new UsageError('--limit must be a whole number ≥ 0');
     const db = await openFromArgs(args);

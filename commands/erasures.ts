@@ -3,7 +3,6 @@ import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../src/cli/global-args.js';
 import { printJson, printText } from '../src/cli/output.js';
 import { UserError } from '../src/errors.js';
-import { addErasures, erasuresPath, readErasures } from '../src/merge/erasures.js';
 
 interface ErasuresArgs extends GlobalArgs {
   action: 'add' | 'list';
@@ -21,6 +20,8 @@ export const erasuresCommand: CommandModule<GlobalArgs, ErasuresArgs> = {
       .positional('values', { type: 'string', array: true, describe: 'E-mail addresses or phone numbers (stored only as sha256)' })
       .option('from', { type: 'string', describe: 'Read identifiers from a file, one per line' }) as never,
   handler: async (args) => {
+    // Engine modules load only when this verb runs: --help and the other verbs start faster.
+    const [{ addErasures, erasuresPath, readErasures }] = await Promise.all([import('../src/merge/erasures.js')]);
     if (args.action === 'list') {
       const list = await readErasures();
       if (args.json) printJson({ file: erasuresPath(), entries: list });

@@ -1,15 +1,14 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../src/cli/global-args.js';
 import { printJson, printText } from '../src/cli/output.js';
-import { openFromArgs } from '../src/cli/target-flags.js';
-import { formatInspectReport, INSPECT_LEGEND } from '../src/inspect/format.js';
-import { buildInspectReport } from '../src/inspect/report.js';
 
 /** `crm-rescue inspect`: target, server, CRM flavour with evidence, and every table's key, relations, size. */
 export const inspectCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'inspect',
   describe: 'Show the target: server, CRM flavour and evidence, tables with keys, relations, rows and sizes',
   handler: async (args) => {
+    // Engine modules load only when this verb runs: --help and the other verbs start faster.
+    const [{ openFromArgs }, { formatInspectReport, INSPECT_LEGEND }, { buildInspectReport }] = await Promise.all([import('../src/cli/target-flags.js'), import('../src/inspect/format.js'), import('../src/inspect/report.js')]);
     const db = await openFromArgs(args);
     try {
       const { report } = await buildInspectReport(db);

@@ -1,15 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { confirmTyped } from '../src/cli/confirm.js';
 import type { GlobalArgs } from '../src/cli/global-args.js';
 import { note, printNdjson, printText } from '../src/cli/output.js';
-import { openFromArgs } from '../src/cli/target-flags.js';
-import { prepareTables } from '../src/diff/prepare.js';
-import { prepareMerge } from '../src/merge/engine.js';
-import { readErasures } from '../src/merge/erasures.js';
-import { formatMergeResult, formatOutcome } from '../src/merge/format.js';
 import type { ConflictPolicy, RowOutcome } from '../src/merge/model.js';
-import { buildMergeRequest } from '../src/merge/prepare.js';
-import { createProgressReporter } from '../src/progress/reporter.js';
 
 interface MergeArgs extends GlobalArgs {
   backup: string;
@@ -53,6 +45,8 @@ export const mergeCommand: CommandModule<GlobalArgs, MergeArgs> = {
       .option('sql', { type: 'boolean', default: false, describe: 'Print every statement that writes live' })
       .option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' }) as never,
   handler: async (args) => {
+    // Engine modules load only when this verb runs: --help and the other verbs start faster.
+    const [{ confirmTyped }, { openFromArgs }, { prepareTables }, { prepareMerge }, { readErasures }, { formatMergeResult, formatOutcome }, { buildMergeRequest }, { createProgressReporter }] = await Promise.all([import('../src/cli/confirm.js'), import('../src/cli/target-flags.js'), import('../src/diff/prepare.js'), import('../src/merge/engine.js'), import('../src/merge/erasures.js'), import('../src/merge/format.js'), import('../src/merge/prepare.js'), import('../src/progress/reporter.js')]);
     const db = await openFromArgs(args, { readOnly: false });
     const reporter = createProgressReporter({ json: args.json });
     let session: Awaited<ReturnType<typeof prepareMerge>> | undefined;

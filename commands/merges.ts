@@ -1,9 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../src/cli/global-args.js';
 import { printJson, printText } from '../src/cli/output.js';
-import { openFromArgs } from '../src/cli/target-flags.js';
-import { internalNamespace } from '../src/dialect/namespaces.js';
-import { listMerges } from '../src/merge/journal.js';
 import { formatCount, pad } from '../src/util/format.js';
 
 /** `crm-rescue merges`: every merge of the target, with its state. */
@@ -11,6 +8,8 @@ export const mergesCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'merges',
   describe: 'List the merges applied to the target (journal), newest first, with their state',
   handler: async (args) => {
+    // Engine modules load only when this verb runs: --help and the other verbs start faster.
+    const [{ openFromArgs }, { internalNamespace }, { listMerges }] = await Promise.all([import('../src/cli/target-flags.js'), import('../src/dialect/namespaces.js'), import('../src/merge/journal.js')]);
     const db = await openFromArgs(args);
     try {
       const merges = await listMerges(db, db.dialect, internalNamespace(db.dialect.engine, db.target.database));

@@ -1,10 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../src/cli/global-args.js';
 import { printJson, printText } from '../src/cli/output.js';
-import { openFromArgs } from '../src/cli/target-flags.js';
-import { stagingNamespace } from '../src/dialect/namespaces.js';
 import { UsageError, UserError } from '../src/errors.js';
-import { dropStaging, listStagings } from '../src/stage/namespace.js';
 import { formatBytes, formatCount } from '../src/util/format.js';
 
 interface StagingArgs extends GlobalArgs {
@@ -23,6 +20,8 @@ export const stagingCommand: CommandModule<GlobalArgs, StagingArgs> = {
       .positional('id', { type: 'string', describe: 'Backup id whose staging to drop' })
       .option('all', { type: 'boolean', default: false, describe: 'With drop: every staging namespace of this database' }) as never,
   handler: async (args) => {
+    // Engine modules load only when this verb runs: --help and the other verbs start faster.
+    const [{ openFromArgs }, { stagingNamespace }, { dropStaging, listStagings }] = await Promise.all([import('../src/cli/target-flags.js'), import('../src/dialect/namespaces.js'), import('../src/stage/namespace.js')]);
     const db = await openFromArgs(args, { readOnly: args.action === 'list' });
     try {
       const stagings = await listStagings(db);

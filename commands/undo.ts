@@ -1,11 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { confirmTyped } from '../src/cli/confirm.js';
 import type { GlobalArgs } from '../src/cli/global-args.js';
 import { printJson, printText } from '../src/cli/output.js';
-import { openFromArgs } from '../src/cli/target-flags.js';
-import { internalNamespace } from '../src/dialect/namespaces.js';
-import { loadMerge } from '../src/merge/journal.js';
-import { undoMerge } from '../src/merge/undo.js';
 
 interface UndoArgs extends GlobalArgs {
   mergeId: string;
@@ -21,6 +16,8 @@ export const undoCommand: CommandModule<GlobalArgs, UndoArgs> = {
       .positional('merge-id', { type: 'string', demandOption: true, describe: 'The merge id (crm-rescue merges lists them)' })
       .option('skip-changed', { type: 'boolean', default: false, describe: 'Leave rows edited after the merge as they are and undo the rest' }) as never,
   handler: async (args) => {
+    // Engine modules load only when this verb runs: --help and the other verbs start faster.
+    const [{ confirmTyped }, { openFromArgs }, { internalNamespace }, { loadMerge }, { undoMerge }] = await Promise.all([import('../src/cli/confirm.js'), import('../src/cli/target-flags.js'), import('../src/dialect/namespaces.js'), import('../src/merge/journal.js'), import('../src/merge/undo.js')]);
     const db = await openFromArgs(args, { readOnly: false });
     try {
       const rec = await loadMerge(db, db.dialect, internalNamespace(db.dialect.engine, db.target.database), args.mergeId);
