@@ -27,6 +27,7 @@ import {
   backup,
   bucketWhere,
   cli,
+  codeVersion,
   createContactsDb,
   dropDb,
   dropStaging,
@@ -267,5 +268,5 @@ export default async function run(ctx) {
     }
   }
   lines.push('', `"Available": no reader query failed and the longest wait stayed under ${READER_MAX_WAIT_MS} ms.`);
-  return { data: { rows: ROWS, runs: RUNS, readerIntervalMs: READER_INTERVAL_MS, targets: TARGETS, results }, summaryMarkdown: lines.join('\n') };
+  return { data: { code: codeVersion(ctx.root), rows: ROWS, runs: RUNS, readerIntervalMs: READER_INTERVAL_MS, targets: TARGETS, results }, summaryMarkdown: lines.join('\n') };
 }

@@ -63,6 +63,7 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
       return;
     }
     printText(formatDemoSummary(report));
-    await openConsoleOnDemo(report);
+    const code = await openConsoleOnDemo(report);
+    if (code) process.exitCode = code;
   },
 };

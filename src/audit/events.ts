@@ -103,7 +103,7 @@ function toEvent(stream: EventStream, row: Record<string, unknown>, microTime: s
   }
   const image = parseJson(row.ev_image);
   const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
-  return {
+  const event = {
     time: displayIso(microTime),
     schema: String(row.ev_schema ?? ''),
     table: String(row.ev_table ?? ''),
@@ -114,6 +114,9 @@ function toEvent(stream: EventStream, row: Record<string, unknown>, microTime: s
     source: stream.source,
     image: image && typeof image === 'object' ? (image as Record<string, unknown>) : null,
     details: stream.detailsJson ? parseJson(row.ev_details) : (row.ev_details ?? null),
-    cursor: encodeCursor(stream.id, { time: microTime, order }),
-  };
+  } as Omit<DeletionEvent, 'cursor'> as DeletionEvent;
+  // Computed when read (JSON output reads it): scanning millions of events needs none of them.
+  let cursor: string | undefined;
+  Object.defineProperty(event, 'cursor', { enumerable: true, get: () => (cursor ??= encodeCursor(stream.id, { time: microTime, order })) });
+  return event;
 }

@@ -38,12 +38,11 @@ const FIRST_SPAN_MS = 3_600_000;
  * consecutive deletions are less than `gapMs` apart, with at least `minRows` rows. On
  * PostgreSQL the grouping runs in the database (LAG over the actor's events by time, a running
  * sum of the gaps that break bursts, then counts per burst and table), so only one row per burst
- * and table comes back; on MySQL the events are streamed ordered by actor and time and cut on the
- * fly (AuditSql.burstsInSql). Either way memory stays flat however many events there are.
- *
- * Without `since`, it looks back from `until` in widening windows and stops as soon as it has
- * `limit` incidents whose start lies well inside the window (a burst that may have begun before
- * the window is looked at again with the next, wider one).
+ * and table comes back; without `since`, it looks back from `until` in widening windows and stops
+ * as soon as it has `limit` incidents whose start lies well inside the window (a burst that may
+ * have begun before the window is looked at again with the next, wider one). On MySQL (see
+ * AuditSql.burstsInSql) events are read newest first in keyset pages and cut into bursts on the
+ * way, stopping once `limit` incidents are complete. Either way memory stays flat.
  */
 export async function listIncidents(db: Db, ctx: AuditContext, sources: AuditSource[], options: IncidentOptions = {}): Promise<Incident[]> {
   const gapMs = options.gapMs ?? INCIDENT_DEFAULTS.gapMs;
@@ -182,7 +181,7 @@ async function scanNewestFirst(
   scan: for (;;) {
     const page = await deletionEvents(db, ctx, sources, { filter, cursor, limit: SCAN_PAGE, images: false, details: false });
     for (const e of page.events) {
-      const iso = toMicroIso(e.time);
+      const iso = e.time;
       const us = microsOf(iso);
       if (sweptUs - us > gapMicros) {
         for (const [key, b] of open) if (b.oldestUs - us > gapMicros) close(key, b);
@@ -221,7 +220,7 @@ async function scanNewestFirst(
   return assemble(closed).slice(0, limit);
 }
 
-/** Microseconds since the epoch of `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
+/** Microseconds since the epoch of an ISO time with up to six fraction digits. */
 function microsOf(iso: string): number {
   const micro = toMicroIso(iso);
   return Date.parse(`${micro.slice(0, 19)}Z`) * 1000 + Number(micro.slice(20, 26));

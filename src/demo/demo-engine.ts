@@ -11,6 +11,12 @@ import type { DemoColumn } from './tables.js';
 /** The comment that marks a database as a crm-rescue demo, which `demo` may replace. */
 export const DEMO_MARKER = 'crm-rescue demo CRM';
 
+/** One SQL file of the load (`sql/demo/<engine>/<file>.sql`) and what it does, for humans. */
+export interface DemoStep {
+  file: string;
+  describe: string;
+}
+
 /** Engine-specific parts of the demo. */
 export interface DemoEngine {
   readonly engine: Engine;
@@ -27,6 +33,14 @@ export interface DemoEngine {
    * Refuses to touch a database that holds tables but no demo marker.
    */
   recreateDatabase(admin: Db, database: string): Promise<void>;
+  /**
+   * The load, as steps around the generated inserts: SQL files under sql/demo/<engine>/ run
+   * before the rows are inserted, after (before the change log is built from the tables), and
+   * at the end. Each step has a description for the progress lines.
+   */
+  readonly steps: { beforeLoad: readonly DemoStep[]; afterLoad: readonly DemoStep[]; afterHistory: readonly DemoStep[] };
+  /** The table the generated rows of `table` are inserted into (itself, or a staging twin). */
+  loadTableOf(table: string): string;
   /** Session settings for a bulk load on one pinned connection, and how to undo them. */
   readonly loadSessionSql: readonly string[];
   readonly endLoadSessionSql: readonly string[];
@@ -36,6 +50,4 @@ export interface DemoEngine {
   timestampParam(ms: number): string;
   /** Refreshes the planner statistics of the tables. */
   analyze(q: Queryable, tables: readonly string[]): Promise<void>;
-  /** Drops the session's temporary history staging table. */
-  readonly dropHistorySeedSql: string;
 }

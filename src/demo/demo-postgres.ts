@@ -51,6 +51,14 @@ export const postgresDemo: DemoEngine = {
     await admin.query(`COMMENT ON DATABASE ${d.quoteIdent(database)} IS ${d.quoteLiteral(DEMO_MARKER)}`);
   },
 
+  // Tables are loaded bare; keys and indexes are built once at the end (keys.sql).
+  steps: {
+    beforeLoad: [{ file: 'schema', describe: 'created the tables' }, { file: 'history-seed', describe: 'staged the change log' }],
+    afterLoad: [],
+    afterHistory: [{ file: 'keys', describe: 'added keys, foreign keys and indexes' }],
+  },
+  loadTableOf: (table) => table,
+
   loadSessionSql: ['SET synchronous_commit = off', "SET work_mem = '128MB'", "SET maintenance_work_mem = '256MB'"],
   endLoadSessionSql: ['RESET synchronous_commit', 'RESET work_mem', 'RESET maintenance_work_mem'],
 
@@ -69,7 +77,6 @@ export const postgresDemo: DemoEngine = {
     await q.query(`ANALYZE ${tables.map((t) => d.quoteIdent(t)).join(', ')}`);
   },
 
-  dropHistorySeedSql: 'DROP TABLE IF EXISTS demo_history_seed',
 };
 
 async function refuseUnlessEmpty(admin: Target, database: string): Promise<void> {

@@ -7,7 +7,7 @@ import type { DemoTable } from './tables.js';
 export type DemoProgress =
   | { phase: 'database'; database: string; elapsedMs: number }
   | { phase: 'load'; table: DemoTable; rows: number; elapsedMs: number }
-  | { phase: 'keys'; elapsedMs: number }
+  | { phase: 'step'; step: string; elapsedMs: number }
   | { phase: 'seeded'; elapsedMs: number }
   | { phase: 'backup'; backupId: string | null; elapsedMs: number }
   | { phase: 'incident'; deletedContacts: number; softDeletedAccounts: number; elapsedMs: number }
@@ -21,8 +21,8 @@ export function describeProgress(e: DemoProgress): string {
       return `created database ${e.database} (${s})`;
     case 'load':
       return `loaded ${e.table}: ${e.rows} rows (${s})`;
-    case 'keys':
-      return `added keys, foreign keys and indexes (${s})`;
+    case 'step':
+      return `${e.step} (${s})`;
     case 'seeded':
       return `seed complete (${s})`;
     case 'backup':

@@ -1,13 +1,14 @@
 /**
  * Loads the seeded CRM into an empty demo database: schema, batched multi-row inserts generated
  * batch by batch (one statement in flight while the next batch is generated), the change log,
- * then keys and indexes. Runs on one pinned connection with the engine's bulk-load settings.
+ * and the engine's steps around them (keys and indexes, staging). Runs on one pinned connection
+ * with the engine's bulk-load settings.
  */
 import { CompiledQuery } from 'kysely';
 import type { Db } from '../connect/open.js';
 import type { Queryable } from '../dialect/index.js';
 import { loadSql } from '../util/sql-file.js';
-import type { DemoEngine } from './demo-engine.js';
+import type { DemoEngine, DemoStep } from './demo-engine.js';
 import type { DemoProgress } from './progress.js';
 import { ghostHistory, tableGenerators, type Row, type SeedContext, type TableGenerator } from './rows.js';
 import { runScript } from './sql-script.js';
@@ -48,8 +49,14 @@ export async function seedDemo(db: Db, engine: DemoEngine, ctx: SeedContext, onP
   await withPinnedConnection(db, async (q) => {
     for (const s of engine.loadSessionSql) await q.query(s);
     try {
-      await runScript(q, loadSql(`${dir}/schema`));
-      await runScript(q, loadSql(`${dir}/history-seed`));
+      const runSteps = async (steps: readonly DemoStep[]) => {
+        for (const step of steps) {
+          const t0 = Date.now();
+          await runScript(q, loadSql(`${dir}/${step.file}`));
+          onProgress({ phase: 'step', step: step.describe, elapsedMs: Date.now() - t0 });
+        }
+      };
+      await runSteps(engine.steps.beforeLoad);
       const pipeline = new WritePipeline();
       const history: Row[] = ghostHistory(ctx);
       const flushHistory = async (all: boolean) => {
@@ -61,20 +68,18 @@ export async function seedDemo(db: Db, engine: DemoEngine, ctx: SeedContext, onP
       for (const gen of tableGenerators(ctx)) {
         const t0 = Date.now();
         const rows = await loadTable(q, engine, gen, pipeline, history, flushHistory);
+        await pipeline.drain();
         onProgress({ phase: 'load', table: gen.table, rows, elapsedMs: Date.now() - t0 });
       }
       await flushHistory(true);
       await pipeline.drain();
+      await runSteps(engine.steps.afterLoad);
 
-      let t0 = Date.now();
+      const t0 = Date.now();
       await runScript(q, loadSql(`${dir}/history`));
       const [{ n }] = await q.query<{ n: number | string }>('SELECT count(*) AS n FROM history');
       onProgress({ phase: 'load', table: 'history', rows: Number(n), elapsedMs: Date.now() - t0 });
-      await q.query(engine.dropHistorySeedSql);
-
-      t0 = Date.now();
-      await runScript(q, loadSql(`${dir}/keys`));
-      onProgress({ phase: 'keys', elapsedMs: Date.now() - t0 });
+      await runSteps(engine.steps.afterHistory);
     } finally {
       for (const s of engine.endLoadSessionSql) await q.query(s).catch(() => undefined);
     }
@@ -91,13 +96,14 @@ async function loadTable(
   flushHistory: (all: boolean) => Promise<void>,
 ): Promise<number> {
   const columns = DEMO_COLUMNS[gen.table];
+  const target = engine.loadTableOf(gen.table);
   let rows: Row[] = [];
   let total = 0;
   const flush = async () => {
     const batch = rows;
     rows = [];
     total += batch.length;
-    await pipeline.submit(() => engine.insertRows(q, gen.table, columns, batch));
+    await pipeline.submit(() => engine.insertRows(q, target, columns, batch));
   };
   for (let i = 0; i < gen.units; i++) {
     gen.generate(i, rows, history);

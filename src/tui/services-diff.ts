@@ -117,7 +117,8 @@ async function rowDetail(db: Db, plan: DiffPlan, keyTuple: unknown[]): Promise<D
       name,
       before: staged && name in staged ? displayValue(staged[name]) : undefined,
       after: live && name in live ? displayValue(live[name]) : undefined,
-      changed: staged && live ? changed.has(name) : !plan.key.includes(name),
+      // A row on one side only has nothing to compare: its state line says so.
+      changed: Boolean(staged && live) && changed.has(name),
     })),
   };
 }

@@ -16,6 +16,7 @@ import { undoMerge } from '../merge/undo.js';
 import { findLiveTable } from '../stage/resolve.js';
 import { catalogDir } from '../util/paths.js';
 import type { MergeOutcome, MergePlan, MergeServices, MergeStep } from './services-types.js';
+import { tableDisplay } from './table-name.js';
 
 /**
  * Merges from the console. A plan is a real dry run of every merge (rolled back); its sessions
@@ -46,7 +47,8 @@ export function mergeServices(db: Db, env: NodeJS.ProcessEnv = process.env): Mer
         for (const [i, root] of roots.entries()) {
           options.signal?.throwIfAborted();
           const id = `${root.table.schema}.${root.table.name}`;
-          options.onProgress?.({ operation: 'merge', phase: 'plan', table: id, done: i, total: roots.length });
+      const shown = tableDisplay(db.dialect.engine, root.table.schema, root.table.name);
+          options.onProgress?.({ operation: 'merge', phase: 'plan', table: shown, done: i, total: roots.length });
           const prepared = await prepareTables(rw, { backup: request.backupId, tables: [id], dir: catalogDir(undefined, env), withRelated: root.flags.withRelated });
           const req = await buildMergeRequest(rw, prepared, { ...root.flags, policy: request.policy }, erasures);
           let session: MergeSession;
@@ -57,10 +59,10 @@ export function mergeServices(db: Db, env: NodeJS.ProcessEnv = process.env): Mer
             if (err instanceof UserError && /matches no rows/.test(err.message)) continue;
             throw err;
           }
-          const entry = { session, step: emptyStep(session.mergeId, id) };
+          const entry = { session, step: emptyStep(session.mergeId, shown) };
           sessions.push(entry);
           try {
-            entry.step = toStep(await session.execute(false), id);
+            entry.step = toStep(await session.execute(false), shown, db.dialect.engine);
           } catch (err) {
             if (!(err instanceof MergeConflictError)) throw err;
             entry.step = { ...entry.step, blocked: err.message, conflictRows: err.conflicts.slice(0, 20) };
@@ -93,7 +95,7 @@ export function mergeServices(db: Db, env: NodeJS.ProcessEnv = process.env): Mer
             onStep?.(i, sessions.length);
             try {
               const r = await s.session.execute(true);
-              merges.push({ ...toStep(r, s.step.root), applied: true, verify: r.verify ?? null, durationSeconds: r.durationSeconds });
+              merges.push({ ...toStep(r, s.step.root, db.dialect.engine), applied: true, verify: r.verify ?? null, durationSeconds: r.durationSeconds });
             } catch (err) {
               failed = { root: s.step.root, error: err instanceof Error ? err.message : String(err) };
               break;
@@ -138,13 +140,13 @@ function emptyStep(mergeId: string, root: string): MergeStep {
   return { mergeId, root, tables: [], totals: { inserted: 0, updated: 0, skipped: 0 }, sql: [], blocked: null, conflictRows: [] };
 }
 
-function toStep(r: MergeResult, root: string): MergeStep {
+function toStep(r: MergeResult, root: string, engine: string): MergeStep {
   return {
     mergeId: r.mergeId,
     root,
     tables: r.tables
       .filter((t) => t.inserts + t.updates + t.skipped > 0)
-      .map((t) => ({ table: `${t.schema}.${t.name}`, inserts: t.inserts, updates: t.updates, skipped: t.skipped, conflicts: t.conflicts as Record<string, number>, via: t.via })),
+      .map((t) => ({ table: tableDisplay(engine, t.schema, t.name), inserts: t.inserts, updates: t.updates, skipped: t.skipped, conflicts: t.conflicts as Record<string, number>, via: t.via })),
     totals: r.totals,
     sql: r.sql,
     blocked: null,

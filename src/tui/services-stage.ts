@@ -9,6 +9,7 @@ import { stagingOf } from '../stage/resolve.js';
 import { stageTables } from '../stage/stage.js';
 import { catalogDir } from '../util/paths.js';
 import type { StageServices } from './services-types.js';
+import { tableDisplay } from './table-name.js';
 
 /**
  * Staging from the console. Reads go through the console's read-only connection; staging opens
@@ -65,7 +66,7 @@ export function stageServices(db: Db, snapshot: () => Promise<SchemaSnapshot>, e
           signal: options.signal,
           onlyMissing: true,
         });
-        return { backupId: r.backupId, namespace: r.namespace, tables: r.tables.map((t) => ({ table: `${t.schema}.${t.name}`, rows: t.rows, seconds: t.seconds, related: t.related })) };
+        return { backupId: r.backupId, namespace: r.namespace, tables: r.tables.map((t) => ({ table: tableDisplay(db.dialect.engine, t.schema, t.name), rows: t.rows, seconds: t.seconds, related: t.related })) };
       } finally {
         await writer.close().catch(() => undefined);
       }
@@ -75,7 +76,7 @@ export function stageServices(db: Db, snapshot: () => Promise<SchemaSnapshot>, e
         namespace: s.namespace,
         backupId: s.backupId,
         createdAt: s.createdAt,
-        tables: s.tables.map((t) => ({ table: `${t.schema}.${t.name}`, rows: t.rows })),
+        tables: s.tables.map((t) => ({ table: tableDisplay(db.dialect.engine, t.schema, t.name), rows: t.rows })),
       }));
     },
   };

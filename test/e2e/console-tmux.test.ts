@@ -107,7 +107,7 @@ describe('the console in tmux at 80×24', () => {
     start(s, temp.url);
     await waitForScreen(s, (x) => x.includes('crm-rescue › Home'), 'the first frame');
     const firstFrameMs = performance.now() - started;
-    const homeScreen = await waitFor(s, 'no backups yet');
+    const homeScreen = await waitForScreen(s, (x) => x.includes('no backups yet') && x.includes('no audit source'), 'Home with backups and deletions read');
     const homeMs = performance.now() - started;
     console.log(`console start-up in tmux: first frame ${Math.round(firstFrameMs)} ms, Home with the target read ${Math.round(homeMs)} ms`);
     save('home', homeScreen);

@@ -161,26 +161,28 @@ export async function queryChecksum(db: TempDb, select: string): Promise<string>
 }
 
 /**
- * Dolibarr deletes a third party for real and cascades in application code: Societe::delete with the deletes of Contact::delete and ActionComm::delete it leads to, for the tables that exist. */
-export async function dolibarrDeleteThirdParty(temp: TempDb, socid: number, exists: (t: string) => boolean): Promise<void> {
-  const ids = async (sql: string) => (await temp.query<{ id: number }>(sql)).map((r) => Number(r.id));
-  const contacts = await ids(`SELECT rowid AS id FROM llx_socpeople WHERE fk_soc = ${socid}`);
-  const events = await ids(`SELECT id FROM llx_actioncomm WHERE fk_soc = ${socid}`);
+ * Dolibarr's Societe::delete, for the tables that exist. Both versions delete the contacts one by
+ * one (Contact::delete: their external project/document roles, contact roles, categories, extra
+ * fields), the sales representatives, the categories and the extra fields, then the third party.
+ * 22.x (`childtablesoncascade`) also deletes its events with a plain `DELETE … WHERE fk_soc`,
+ * leaving their attendee rows behind; 6.0 kept the events (its demo database still holds events
+ * of deleted third parties).
+ */
+export async function dolibarrDeleteThirdParty(temp: TempDb, socid: number, version: 6 | 22, exists: (t: string) => boolean): Promise<void> {
+  const contacts = (await temp.query<{ id: number }>(`SELECT rowid AS id FROM llx_socpeople WHERE fk_soc = ${socid}`)).map((r) => Number(r.id));
   const inList = (l: number[]) => (l.length ? l.join(', ') : 'NULL');
   const steps: [table: string, sql: string][] = [
-    ['llx_element_contact', `DELETE FROM llx_element_contact WHERE fk_socpeople IN (${inList(contacts)})`],
-    ['llx_socpeople_extrafields', `DELETE FROM llx_socpeople_extrafields WHERE fk_object IN (${inList(contacts)})`],
-    ['llx_categorie_contact', `DELETE FROM llx_categorie_contact WHERE fk_socpeople IN (${inList(contacts)})`],
-    ['llx_societe_contacts', `DELETE FROM llx_societe_contacts WHERE fk_socpeople IN (${inList(contacts)})`],
-    ['llx_actioncomm_resources', `DELETE FROM llx_actioncomm_resources WHERE fk_actioncomm IN (${inList(events)})`],
-    ['llx_actioncomm_extrafields', `DELETE FROM llx_actioncomm_extrafields WHERE fk_object IN (${inList(events)})`],
-    ['llx_actioncomm', `DELETE FROM llx_actioncomm WHERE id IN (${inList(events)})`],
-    ['llx_socpeople', `DELETE FROM llx_socpeople WHERE rowid IN (${inList(contacts)})`],
-    ['llx_societe_commerciaux', `DELETE FROM llx_societe_commerciaux WHERE fk_soc = ${socid}`],
-    ['llx_societe_rib', `DELETE FROM llx_societe_rib WHERE fk_soc = ${socid}`],
     ['llx_categorie_societe', `DELETE FROM llx_categorie_societe WHERE fk_soc = ${socid}`],
-    ['llx_categorie_fournisseur', `DELETE FROM llx_categorie_fournisseur WHERE fk_soc = ${socid}`],
+    ['llx_element_contact', `DELETE FROM llx_element_contact WHERE fk_socpeople IN (${inList(contacts)})`],
+    ['llx_societe_contacts', `DELETE FROM llx_societe_contacts WHERE fk_socpeople IN (${inList(contacts)})`],
+    ['llx_categorie_contact', `DELETE FROM llx_categorie_contact WHERE fk_socpeople IN (${inList(contacts)})`],
+    ['llx_socpeople_extrafields', `DELETE FROM llx_socpeople_extrafields WHERE fk_object IN (${inList(contacts)})`],
+    ['llx_socpeople', `DELETE FROM llx_socpeople WHERE rowid IN (${inList(contacts)})`],
+    ['llx_societe_rib', `DELETE FROM llx_societe_rib WHERE fk_soc = ${socid}`],
+    ['llx_societe_commerciaux', `DELETE FROM llx_societe_commerciaux WHERE fk_soc = ${socid}`],
+    ...(version === 22 ? ([['llx_actioncomm', `DELETE FROM llx_actioncomm WHERE fk_soc = ${socid}`]] as [string, string][]) : []),
     ['llx_societe_extrafields', `DELETE FROM llx_societe_extrafields WHERE fk_object = ${socid}`],
+    ['llx_societe', `UPDATE llx_societe SET parent = NULL WHERE parent = ${socid}`],
     ['llx_societe', `DELETE FROM llx_societe WHERE rowid = ${socid}`],
   ];
   for (const [t, sql] of steps) if (exists(t)) await temp.exec(sql);

@@ -57,11 +57,12 @@ describe.each(engines)('secrets, locking and signals (%s)', (engine) => {
   it('the password never appears in any process argv, the manifest or the catalog', async () => {
     const user = `crt_pw_${randomBytes(3).toString('hex')}`;
     const password = `Pw#${randomBytes(6).toString('hex')}!"x y`;
-    await createUser(engine, db, user, password);
     const url = `${engine}://${user}:${encodeURIComponent(password)}@127.0.0.1:${engine === 'postgres' ? 5432 : 3306}/${db.name}`;
-    const blocker = await blockAccounts(db);
+    let blocker: Blocker | null = null;
     let released = false;
     try {
+      await createUser(engine, db, user, password);
+      blocker = await blockAccounts(db);
       const run = startCli(['backup', '--url', url, '--dir', cat.dir, '--json'], env);
       const pid = await waitFor(() => descendantsNamed(run.child.pid!, DUMP_TOOL[engine])[0], 'the dump tool', run);
       // While the dump tool runs (held up by the lock), scan every process on the machine.
@@ -81,14 +82,14 @@ describe.each(engines)('secrets, locking and signals (%s)', (engine) => {
         const optionsFile = /--defaults-extra-file=(\S+)/.exec(cmdline(pid))![1];
         expect(statSync(optionsFile).mode & 0o777).toBe(0o600);
         expect(readFileSync(optionsFile, 'utf8')).toContain('password=');
-        await blocker.release();
+        await blocker!.release();
         released = true;
         const r = await run.result;
         expect(r.code, r.stderr).toBe(0);
         expect(existsSync(optionsFile)).toBe(false);
       }
       if (!released) {
-        await blocker.release();
+        await blocker!.release();
         released = true;
       }
       const r = await run.result;
@@ -101,8 +102,8 @@ describe.each(engines)('secrets, locking and signals (%s)', (engine) => {
       for (const f of filesUnder(cat.dir)) expect(readFileSync(join(cat.dir, f)).includes(Buffer.from(password)), f).toBe(false);
       expect(folder).toBeTruthy();
     } finally {
-      if (!released) await blocker.release();
-      await dropUser(engine, user);
+      if (blocker && !released) await blocker.release();
+      await dropUser(engine, db, user);
     }
   });
 
@@ -190,14 +191,14 @@ async function createUser(engine: string, db: TempDb, user: string, password: st
   }
 }
 
-async function dropUser(engine: string, user: string): Promise<void> {
+async function dropUser(engine: string, db: TempDb, user: string): Promise<void> {
   if (engine === 'postgres') {
+    // Its grants live in the test database: drop them there first, or DROP ROLE refuses.
+    await db.exec(`DROP OWNED BY ${user}`).catch(() => undefined);
     const c = new pg.Client({ connectionString: `${PG_ADMIN_URL}/postgres` });
     await c.connect();
     try {
       await c.query(`DROP ROLE IF EXISTS ${user}`);
-    } catch {
-      // objects still granted in a dropped database: nothing left to hold the role
     } finally {
       await c.end();
     }

@@ -148,7 +148,7 @@ describe.skipIf(!haveSchemas)('EspoCRM 9.2 (MariaDB), end to end', { timeout: 90
     expect(contact.summary.counts).toMatchObject({ deleted: 2, softDeleted: 1, changed: 0, added: 0 });
     expect(keysOf(contact.rows, 'deleted')).toEqual([...DUMP_DELETED].sort());
     // They were in EspoCRM's trash when the backup was taken, and come back there.
-    expect(contact.rows.every((r) => Number(r.before?.deleted) === 1)).toBe(true);
+    expect(contact.rows.filter((r) => r.class === 'deleted').map((r) => Number(r.before?.deleted))).toEqual([1, 1]);
 
     const m = await flow.merge(backup, 'contact', ['--deleted', '--with-related']);
     // The history rows of those two contacts (create, reads, delete) come along; the rest of the

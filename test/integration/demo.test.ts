@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -208,24 +211,35 @@ describe.each(engines)('demo on %s', (engine) => {
     keysByEngine[engine] = keys;
   });
 
-  it('runs through the binary with --json and replaces a previous demo', async () => {
+  it('runs through the binary with --json, backs up before the incident, and replaces a previous demo', async () => {
     const cliName = uniqueName('democli');
     created.push(cliName);
-    for (let run = 0; run < 2; run++) {
-      const res = await runCli(['demo', '--url', adminUrl(engine), '--db', cliName, '--scale', '500', '--json'], { timeoutMs: 120_000 });
-      expect(res.stderr).toBe('');
-      expect(res.code).toBe(0);
-      const doc = JSON.parse(res.stdout) as DemoReport;
-      const small = planIncident(500);
-      expect(doc.database).toBe(cliName);
-      expect(doc.backup).toBeNull();
-      expect(doc.scale).toBe(500);
-      expect(doc.seedRowCounts.contacts).toBe(500);
-      expect(doc.rowCounts.contacts).toBe(500 - small.deletedContactIds.length);
-      expect(doc.incident?.deletedContactKeysSha256).toBe(small.deletedContactKeysSha256);
-      expect(Object.keys(doc).sort()).toEqual(
-        ['backup', 'database', 'elapsedMs', 'engine', 'incident', 'rowCounts', 'scale', 'seedReference', 'seedRowCounts', 'serverVersion', 'target'].sort(),
-      );
+    const home = mkdtempSync(join(tmpdir(), 'crm-rescue-demo-'));
+    try {
+      for (const run of [0, 1]) {
+        const args = ['demo', '--url', adminUrl(engine), '--db', cliName, '--scale', '500', '--json', ...(run === 1 ? ['--no-backup'] : [])];
+        const res = await runCli(args, { timeoutMs: 180_000, env: { CRM_RESCUE_HOME: home } });
+        expect(res.stderr).toBe('');
+        expect(res.code).toBe(0);
+        const doc = JSON.parse(res.stdout) as DemoReport;
+        const small = planIncident(500);
+        expect(doc.database).toBe(cliName);
+        expect(doc.scale).toBe(500);
+        expect(doc.seedRowCounts.contacts).toBe(500);
+        expect(doc.rowCounts.contacts).toBe(500 - small.deletedContactIds.length);
+        expect(doc.incident?.deletedContactKeysSha256).toBe(small.deletedContactKeysSha256);
+        expect(Object.keys(doc).sort()).toEqual(
+          ['backup', 'database', 'elapsedMs', 'engine', 'incident', 'rowCounts', 'scale', 'seedReference', 'seedRowCounts', 'serverVersion', 'target'].sort(),
+        );
+        if (run === 0) {
+          expect(typeof doc.backup).toBe('string');
+          expect(readdirSync(join(home, 'backups'))).toContain(doc.backup);
+        } else {
+          expect(doc.backup).toBeNull();
+        }
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 

@@ -111,7 +111,7 @@ describe('Backups at 80×24', () => {
     expect(list).toMatch(/▸ 20261121T110000Z-postgres-crm_prod-aa01\s+ok/);
     expect(list).toMatch(/20261120T020000Z-postgres-crm_prod-cc03\s+✗ failed/);
     await press(app, 'v');
-    expect(await ready(app, 'verified')).toMatch(/✓ verified 9 files \(1\.2 MB\) of 20261121T110000Z-…: every sha256 matches/);
+    expect(await ready(app, 'verified')).toMatch(/✓ verified 9 files \(1\.2 MB\) of 20261121T110000Z…: every sha256 matches/);
     await press(app, KEYS.enter);
     const manifest = await ready(app, 'Restore');
     expect(manifest).toMatch(/Dump\s+pg_dump 15\.4 · pg-directory · gzip level 6/);

@@ -1,9 +1,9 @@
 -- The demo CRM, shaped like SuiteCRM (same table and column names in sql/demo/postgres/schema.sql).
 -- Timestamps are datetime(6) in UTC (sessions run with time_zone = '+00:00').
--- Primary keys and the declared foreign keys (with the indexes they need) are declared here;
--- the other unique keys and secondary indexes are added after the bulk load, in keys.sql.
--- Foreign keys are never added by ALTER TABLE: MariaDB 10.11 can fail or even crash on
--- ALTER TABLE … ADD FOREIGN KEY with foreign_key_checks = 0 on big tables.
+-- Every key, foreign key and index is declared here. The loader fills key-less staging twins
+-- (load-tables.sql) and moves each into its empty table with one INSERT … SELECT
+-- (publish.sql), which InnoDB turns into sorted bulk index builds. No ALTER TABLE: MariaDB 10.11
+-- failed, and once crashed, on ALTER TABLE … ADD FOREIGN KEY with foreign_key_checks = 0.
 -- Implied, undeclared references (as in SuiteCRM): created_by, modified_user_id,
 -- assigned_user_id, history.user_id -> users.id; calls/notes (parent_type, parent_id) ->
 -- accounts | contacts | opportunities; notes.contact_id -> contacts.id; history.record_id.
@@ -16,7 +16,8 @@ CREATE TABLE users (
   status varchar(100) NULL,
   date_entered datetime(6) NULL,
   deleted tinyint(1) NOT NULL DEFAULT 0,
-  PRIMARY KEY (id)
+  PRIMARY KEY (id),
+  UNIQUE KEY users_user_name_key (user_name)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE accounts (
@@ -33,7 +34,8 @@ CREATE TABLE accounts (
   modified_user_id char(36) NULL,
   assigned_user_id char(36) NULL,
   deleted tinyint(1) NOT NULL DEFAULT 0,
-  PRIMARY KEY (id)
+  PRIMARY KEY (id),
+  KEY idx_accounts_name (name)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE contacts (
@@ -54,7 +56,9 @@ CREATE TABLE contacts (
   modified_user_id char(36) NULL,
   assigned_user_id char(36) NULL,
   deleted tinyint(1) NOT NULL DEFAULT 0,
-  PRIMARY KEY (id)
+  PRIMARY KEY (id),
+  UNIQUE KEY contacts_email_key (email),
+  KEY idx_contacts_name (last_name, first_name)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE accounts_contacts (
@@ -101,7 +105,8 @@ CREATE TABLE calls (
   created_by char(36) NULL,
   modified_user_id char(36) NULL,
   deleted tinyint(1) NOT NULL DEFAULT 0,
-  PRIMARY KEY (id)
+  PRIMARY KEY (id),
+  KEY idx_calls_parent (parent_id, parent_type)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE notes (
@@ -116,7 +121,9 @@ CREATE TABLE notes (
   created_by char(36) NULL,
   modified_user_id char(36) NULL,
   deleted tinyint(1) NOT NULL DEFAULT 0,
-  PRIMARY KEY (id)
+  PRIMARY KEY (id),
+  KEY idx_notes_parent (parent_id, parent_type),
+  KEY idx_notes_contact (contact_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- A vtiger-modtracker-like change log: every create, update and delete, with who and when.
@@ -130,5 +137,7 @@ CREATE TABLE history (
   user_id char(36) NULL,
   changed_at datetime(6) NOT NULL,
   changes json NULL,
-  PRIMARY KEY (id)
+  PRIMARY KEY (id),
+  KEY idx_history_changed_at (changed_at),
+  KEY idx_history_record (table_name, record_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci COMMENT='crm-rescue demo CRM';

@@ -25,3 +25,4 @@ FROM (
   SELECT 'notes', id, 'create', created_by, date_entered, NULL FROM notes
 ) h
 ORDER BY h.changed_at, h.table_name, h.record_id, h.action;
+DROP TABLE demo_history_seed;

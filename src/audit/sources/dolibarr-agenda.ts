@@ -1,3 +1,4 @@
+import { DOLIBARR_ELEMENTS } from '../../crm/flavours/dolibarr.js';
 import { column, hasColumns } from '../../crm/schema-index.js';
 import type { TableInfo } from '../../dialect/model.js';
 import { defineSource } from '../define-source.js';
@@ -5,29 +6,12 @@ import { auditTableOf, type AuditContext } from '../source.js';
 import type { EventStream } from '../stream.js';
 import { joinUsers, mappedTable, qualified, ref, tableNamed } from './helpers.js';
 
-/** Dolibarr `$object->element` values of deletable objects → table name without the prefix. */
-export const DOLIBARR_ELEMENTS: [element: string, table: string][] = [
-  ['societe', 'societe'],
-  ['contact', 'socpeople'],
-  ['project', 'projet'],
-  ['project_task', 'projet_task'],
-  ['propal', 'propal'],
-  ['commande', 'commande'],
-  ['facture', 'facture'],
-  ['contrat', 'contrat'],
-  ['product', 'product'],
-  ['ticket', 'ticket'],
-  ['user', 'user'],
-  ['member', 'adherent'],
-  ['shipping', 'expedition'],
-  ['fichinter', 'fichinter'],
+/** Element types of deletable objects the flavour's list does not name → table without the prefix. */
+const MORE_ELEMENTS: [element: string, table: string][] = [
   ['expensereport', 'expensereport'],
   ['holiday', 'holiday'],
   ['bom', 'bom_bom'],
   ['mo', 'mrp_mo'],
-  ['action', 'actioncomm'],
-  ['invoice_supplier', 'facture_fourn'],
-  ['order_supplier', 'commande_fournisseur'],
   ['supplier_proposal', 'supplier_proposal'],
 ];
 
@@ -44,7 +28,7 @@ export function dolibarrPrefix(tableName: string, bare: string): string {
 /** Element type → prefixed table, for the tables that exist. */
 export function dolibarrElementTables(ctx: AuditContext, schema: string, prefix: string): Map<string, string> {
   const map = new Map<string, string>();
-  for (const [element, bare] of DOLIBARR_ELEMENTS) {
+  for (const [element, bare] of [...DOLIBARR_ELEMENTS, ...MORE_ELEMENTS]) {
     const t = tableNamed(ctx, schema, `${prefix}${bare}`);
     if (t) map.set(element, t.name);
   }

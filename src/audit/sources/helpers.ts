@@ -30,11 +30,6 @@ export function timeColumn(table: TableInfo | undefined, name: string | undefine
   return c && /date|time/i.test(c.dataType) ? c : undefined;
 }
 
-/** A table of the snapshot by reference. */
-export function tableOf(ctx: AuditContext, t: TableRef): TableInfo | undefined {
-  return ctx.snapshot.tables.find((x) => x.schema === t.schema && x.name === t.name);
-}
-
 /** A table of a schema by name (exact, then case-insensitive). */
 export function tableNamed(ctx: AuditContext, schema: string, name: string): TableInfo | undefined {
   const inSchema = ctx.snapshot.tables.filter((t) => t.schema === schema);

@@ -1,0 +1,7 @@
+/**
+ * A table as the console names it: the bare name, or `schema.name` for a PostgreSQL schema
+ * other than public (a MySQL "schema" is the database itself: saying it again helps no one).
+ */
+export function tableDisplay(engine: string, schema: string, name: string): string {
+  return engine === 'postgres' && schema !== 'public' ? `${schema}.${name}` : name;
+}
