@@ -1,37 +1,13 @@
 import type { Argv, CommandModule } from 'yargs';
-import {
-  adviseIndexes,
-  ALL_SOURCES,
-  availableSources,
-  catalogBackupProvider,
-  defaultTimelineRange,
-  deletionEvents,
-  formatEventHeader,
-  formatEventLine,
-  formatIncidents,
-  formatIndexAdvice,
-  formatInstall,
-  formatSources,
-  formatUninstall,
-  INCIDENT_DEFAULTS,
-  installTriggerAudit,
-  listIncidents,
-  loadAuditContext,
-  noSourceError,
-  parseDuration,
-  parseTimeArg,
-  selectSources,
-  timeline,
-  uninstallTriggerAudit,
-  type BucketSize,
-  type EventFilter,
-} from '../src/audit/index.js';
+import { INCIDENT_DEFAULTS, SOURCE_IDS } from '../src/audit/constants.js';
+import type { BucketSize, EventFilter } from '../src/audit/index.js';
 import type { GlobalArgs } from '../src/cli/global-args.js';
 import { note, printJson, printNdjson, printText } from '../src/cli/output.js';
-import { openFromArgs } from '../src/cli/target-flags.js';
 import type { Db } from '../src/connect/open.js';
 import { UsageError } from '../src/errors.js';
-import { catalogDir } from '../src/util/paths.js';
+
+// Engine modules load only when a subcommand runs: --help and the other verbs start faster.
+const engine = () => import('../src/audit/index.js');
 
 interface AuditArgs extends GlobalArgs {
   since?: string;
@@ -60,7 +36,8 @@ function listArg(values: string[] | undefined): string[] {
   return (values ?? []).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
 }
 
-function filterFrom(args: AuditArgs): EventFilter {
+async function filterFrom(args: AuditArgs): Promise<EventFilter> {
+  const { parseTimeArg } = await engine();
   const now = Date.now();
   const filter: EventFilter = {
     since: args.since ? parseTimeArg(args.since, '--since', now) : undefined,
@@ -73,6 +50,7 @@ function filterFrom(args: AuditArgs): EventFilter {
 }
 
 async function withDb<T>(args: AuditArgs, readOnly: boolean, fn: (db: Db) => Promise<T>): Promise<T> {
+  const { openFromArgs } = await import('../src/cli/target-flags.js');
   const db = await openFromArgs(args, { readOnly });
   try {
     return await fn(db);
@@ -83,6 +61,7 @@ async function withDb<T>(args: AuditArgs, readOnly: boolean, fn: (db: Db) => Pro
 
 /** Loads the context and the chosen sources; no source at all is exit 1 with what to do. */
 async function sourcesFor(db: Db, args: AuditArgs) {
+  const { availableSources, loadAuditContext, noSourceError, selectSources } = await engine();
   const ctx = await loadAuditContext(db);
   if (availableSources(ctx).length === 0) throw noSourceError(ctx);
   return selectSources(ctx, listArg(args.source));
@@ -94,7 +73,7 @@ const filterOptions = (y: Argv) =>
     .option('until', { type: 'string', describe: 'Before this time (same forms as --since)' })
     .option('table', { type: 'string', describe: 'Only deletions of this table' })
     .option('user', { type: 'string', describe: 'Only deletions by this actor (id or name)' })
-    .option('source', { type: 'string', array: true, describe: `Only these audit sources (${ALL_SOURCES.map((s) => s.id).join(', ')})` });
+    .option('source', { type: 'string', array: true, describe: `Only these audit sources (${SOURCE_IDS.join(', ')})` });
 
 const deletions: CommandModule<GlobalArgs, AuditArgs> = {
   command: 'deletions',
@@ -109,9 +88,10 @@ const deletions: CommandModule<GlobalArgs, AuditArgs> = {
       .example('$0 audit deletions --table contacts --user jdoe --json', 'NDJSON, one event per line') as never,
   handler: async (argv) => {
     const args = argv as AuditArgs;
-    const filter = filterFrom(args);
+    const filter = await filterFrom(args);
     const limit = args.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 0) throw new UsageError('--limit must be a whole number ≥ 0', '0 prints everything');
+    const { adviseIndexes, deletionEvents, formatEventHeader, formatEventLine, formatIndexAdvice } = await engine();
     await withDb(args, true, async (db) => {
       const { ctx, sources } = await sourcesFor(db, args);
       const advice = await adviseIndexes(db, ctx, sources, filter);
@@ -156,7 +136,9 @@ const incidents: CommandModule<GlobalArgs, AuditArgs> = {
       .example('$0 audit incidents --gap 2m --min-rows 100 --since 7d --json', 'Stricter, last week, as JSON') as never,
   handler: async (argv) => {
     const args = argv as AuditArgs;
-    const filter = filterFrom(args);
+    const filter = await filterFrom(args);
+    const { catalogBackupProvider, formatIncidents, listIncidents, parseDuration } = await engine();
+    const { catalogDir } = await import('../src/util/paths.js');
     const gapMs = parseDuration(args.gap ?? '5m', '--gap');
     const minRows = args.minRows ?? INCIDENT_DEFAULTS.minRows;
     if (!Number.isInteger(minRows) || minRows < 1) throw new UsageError('--min-rows must be a whole number ≥ 1', 'e.g. --min-rows 20');
@@ -177,7 +159,8 @@ const timelineCmd: CommandModule<GlobalArgs, AuditArgs> = {
     filterOptions(y).option('bucket', { type: 'string', default: 'hour', choices: ['minute', 'hour', 'day'], describe: 'Bucket size' }) as never,
   handler: async (argv) => {
     const args = argv as AuditArgs;
-    const filter = filterFrom(args);
+    const filter = await filterFrom(args);
+    const { defaultTimelineRange, timeline } = await engine();
     const bucket = (args.bucket ?? 'hour') as BucketSize;
     const range = defaultTimelineRange(bucket);
     await withDb(args, true, async (db) => {
@@ -203,6 +186,7 @@ const sourcesCmd: CommandModule<GlobalArgs, AuditArgs> = {
   describe: 'Which audit sources this database has, and what each cannot see',
   handler: async (argv) => {
     const args = argv as AuditArgs;
+    const { ALL_SOURCES, availableSources, formatSources, loadAuditContext } = await engine();
     await withDb(args, true, async (db) => {
       const ctx = await loadAuditContext(db);
       const available = availableSources(ctx);
@@ -229,6 +213,7 @@ const install: CommandModule<GlobalArgs, AuditArgs> = {
       .example('$0 audit install --tables contacts,accounts --updates', 'Deletes and updates of two tables') as never,
   handler: async (argv) => {
     const args = argv as AuditArgs;
+    const { formatInstall, installTriggerAudit } = await engine();
     await withDb(args, false, async (db) => {
       const result = await installTriggerAudit(db, { tables: listArg(args.tables), all: args.all, updates: args.updates });
       if (args.json) printJson(result);
@@ -246,6 +231,7 @@ const uninstall: CommandModule<GlobalArgs, AuditArgs> = {
       .option('drop-log', { type: 'boolean', default: false, describe: 'Also drop the log when it holds rows' }) as never,
   handler: async (argv) => {
     const args = argv as AuditArgs;
+    const { formatUninstall, uninstallTriggerAudit } = await engine();
     await withDb(args, false, async (db) => {
       const result = await uninstallTriggerAudit(db, { tables: listArg(args.tables), dropLog: args.dropLog });
       if (args.json) printJson(result);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../connect/open.js';
+import { INCIDENT_DEFAULTS } from './constants.js';
 import { activeStreams, deletionEvents } from './events.js';
 import type { BackupRef, EventFilter, Incident } from './model.js';
 import type { AuditContext, AuditSource } from './source.js';
@@ -27,8 +28,7 @@ export interface IncidentOptions {
   backups?: BackupProvider;
 }
 
-/** Defaults of the incident search, also shown by `--help`. */
-export const INCIDENT_DEFAULTS = { gapMs: 5 * 60_000, minRows: 20, limit: 20 } as const;
+export { INCIDENT_DEFAULTS };
 
 /** The first window searched when no --since is given; each retry widens it eightfold. */
 const FIRST_SPAN_MS = 3_600_000;

@@ -6,6 +6,7 @@ export type { BackupRef, BucketSize, DeletionEvent, DeletionKind, EventFilter, E
 export type { AuditContext, AuditSource } from './source.js';
 export { loadAuditContext, availableSources, selectSources, sourceIds, noSourceError, type AuditContextOptions } from './context.js';
 export { ALL_SOURCES } from './sources/index.js';
+export { SOURCE_IDS } from './constants.js';
 export { openAuditSession, type AuditSession } from './session.js';
 export { deletionEvents, streamDeletionEvents, type EventPageOptions } from './events.js';
 export { listIncidents, incidentId, INCIDENT_DEFAULTS, type IncidentOptions, type BackupProvider } from './incidents.js';

@@ -15,7 +15,7 @@ import { saveScreen, TmuxConsole } from '../helpers/tmux.js';
  * to docs/screens/.
  */
 describe.each(engines)('%s: the recovery wizard in tmux at 80×24', (engine) => {
-  const sb = makeSandbox(`wizard-${engine}`);
+  let sb: ReturnType<typeof makeSandbox>;
   const name = uniqueName('wiz');
   const docs = engine === 'postgres';
   const save = (screen: string, shot: string) => docs && saveScreen(screen, shot);
@@ -24,6 +24,8 @@ describe.each(engines)('%s: the recovery wizard in tmux at 80×24', (engine) => 
   let query: <T>(sql: string) => Promise<T[]>;
 
   beforeAll(async () => {
+    // Made here, not at collection: a suite filtered out leaves no folder behind.
+    sb = makeSandbox(`wizard-${engine}`);
     demo = await demoWithBackup(sb.run, engine, name, 2000);
     term = new TmuxConsole(sb.home);
     query = engine === 'postgres' ? pgQuery(demo.url) : myQuery(demo.url);
@@ -42,7 +44,7 @@ describe.each(engines)('%s: the recovery wizard in tmux at 80×24', (engine) => 
       await dropMysqlCompanions(a, name);
       await a.end();
     }
-    sb.cleanup();
+    sb?.cleanup();
   });
 
   it('walks incident → backup → stage → diff → rows → plan → apply → verify, and the deleted rows are back', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import type { CliResult } from './cli.js';
 import { makeSandbox, ndjson } from './flow.js';
@@ -152,7 +153,6 @@ export function isoSecondsAgo(seconds: number): string {
  * must match (the CRM's own delete events stay).
  */
 export async function queryChecksum(db: TempDb, select: string): Promise<string> {
-  const { createHash } = await import('node:crypto');
   const rows =
     db.engine === 'postgres'
       ? (await db.query<{ r: string }>(`SELECT t::text AS r FROM (${select}) t`)).map((r) => r.r)

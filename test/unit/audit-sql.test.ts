@@ -8,6 +8,8 @@ import { decodeCursor, encodeCursor, pageQuery, streamExcluded, type EventStream
 import { mysqlTriggerName } from '../../src/audit/trigger/mysql.js';
 import { resolveTables } from '../../src/audit/trigger/model.js';
 import { renderSql, splitStatements } from '../../src/audit/trigger/sql-template.js';
+import { SOURCE_IDS } from '../../src/audit/constants.js';
+import { ALL_SOURCES } from '../../src/audit/sources/index.js';
 import type { TableInfo } from '../../src/dialect/model.js';
 
 const stream = (engine: 'postgres' | 'mysql'): EventStream => ({
@@ -80,6 +82,12 @@ describe('index advice', () => {
     expect(indexDdl(auditSqlFor('postgres'), s)).toMatch(/^CREATE INDEX CONCURRENTLY IF NOT EXISTS "crm_rescue_history_[0-9a-f]{8}" ON "public"."history" \("changed_at", "id"\) WHERE action = 'delete';$/);
     const m = { ...stream('mysql'), index: { table: { schema: 'crm', name: 'history' }, columns: ['action', 'changed_at', 'id'], rowEstimate: 1e6 } };
     expect(indexDdl(auditSqlFor('mysql'), m)).toMatch(/^ALTER TABLE `crm`.`history` ADD INDEX `crm_rescue_history_[0-9a-f]{8}` \(`action`, `changed_at`, `id`\), ALGORITHM=INPLACE, LOCK=NONE;$/);
+  });
+});
+
+describe('audit sources', () => {
+  it('lists the same ids for --help as the registry, in order', () => {
+    expect(ALL_SOURCES.map((s) => s.id)).toEqual([...SOURCE_IDS]);
   });
 });
 
