@@ -14,7 +14,7 @@ import { HISTORY_COLUMNS } from './tables.js';
 /** How long the burst lasts: it ends at the moment the incident starts running. */
 export const INCIDENT_WINDOW_MS = 120_000;
 /** Keys per DELETE/UPDATE statement. */
-const CHUNK = 1_000;
+const CHUNK = 10_000;
 /** Accounts per soft-delete statement (one list page of a mass update), sharing one timestamp. */
 const SOFT_CHUNK = 20;
 

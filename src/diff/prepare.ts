@@ -1,7 +1,9 @@
 import { openDb, type Db } from '../connect/open.js';
 import { detectCrm } from '../crm/detect.js';
 import type { CrmKnowledge } from '../crm/flavour.js';
-import type { SchemaSnapshot } from '../dialect/model.js';
+import type { SchemaSnapshot, TableInfo } from '../dialect/model.js';
+import { relatedTables, relationsOf } from '../crm/relations.js';
+import { AUDIT_LOG_SOURCE, stageFromAuditLog } from '../stage/from-log.js';
 import { resolveBackup } from '../cli/backup-ref.js';
 import type { ProgressListener } from '../progress/event.js';
 import { findLiveTable, stagedPairs, type StagedPair } from '../stage/resolve.js';
@@ -27,10 +29,23 @@ export async function prepareTables(
   db: Db,
   opts: { backup: string; tables: string[]; dir?: string; withRelated?: boolean; onProgress?: ProgressListener },
 ): Promise<PreparedDiff> {
-  const manifest = await resolveBackup(opts.backup, opts.dir);
   const snapshot = await db.dialect.introspect(db);
   const knowledge = detectCrm(snapshot);
   const live = opts.tables.map((t) => findLiveTable(snapshot, t));
+  if (opts.backup === AUDIT_LOG_SOURCE) {
+    // No backup: rows rebuilt from crm-rescue's trigger-audit log.
+    const related = opts.withRelated ? relatedLive(snapshot, knowledge, live) : [];
+    const writer = await openDb(db.target, { readOnly: false, interactive: false });
+    let stagedNow: string[];
+    try {
+      stagedNow = await stageFromAuditLog(writer, [...live, ...related]);
+    } finally {
+      await writer.close();
+    }
+    const pairs = await stagedPairs(db, AUDIT_LOG_SOURCE, live);
+    return { backupId: AUDIT_LOG_SOURCE, snapshot, knowledge, pairs: pairs as StagedPair[], stagedNow };
+  }
+  const manifest = await resolveBackup(opts.backup, opts.dir);
   let pairs = await stagedPairs(db, manifest.id, live);
   const stagedNow: string[] = [];
   if (pairs.some((p) => !p) || opts.withRelated) {
@@ -53,6 +68,19 @@ export async function prepareTables(
     pairs = await stagedPairs(db, manifest.id, live);
   }
   return { backupId: manifest.id, snapshot, knowledge, pairs: pairs as StagedPair[], stagedNow };
+}
+
+/** Live tables related to these (declared and CRM-implied relations). */
+function relatedLive(snapshot: SchemaSnapshot, knowledge: CrmKnowledge, tables: TableInfo[]): TableInfo[] {
+  const relations = relationsOf(snapshot, knowledge);
+  const out = new Map<string, TableInfo>();
+  for (const t of tables) {
+    for (const r of relatedTables(relations, { schema: t.schema, name: t.name })) {
+      const info = snapshot.tables.find((x) => x.schema === r.schema && x.name === r.name);
+      if (info && !tables.includes(info)) out.set(`${r.schema}.${r.name}`, info);
+    }
+  }
+  return [...out.values()];
 }
 
 /** The diff plan of one prepared table, with the CRM's soft-delete mark. */
