@@ -518,43 +518,66 @@ export default async function run(ctx) {
         diffLargestProcessMB: p.diff.peakProcessHwmMB,
       })),
       stageGrowth: points.length > 1 ? growth(lo.stage.peakTreeRssMB, hi.stage.peakTreeRssMB) : null,
+      stageProcessGrowth: points.length > 1 ? growth(lo.stage.peakProcessHwmMB, hi.stage.peakProcessHwmMB) : null,
       diffGrowth: points.length > 1 ? growth(lo.diff.peakProcessHwmMB, hi.diff.peakProcessHwmMB) : null,
       target: TARGETS.rssGrowth,
     });
     const last = rss[rss.length - 1];
-    last.met = last.stageGrowth === null ? null : last.stageGrowth <= TARGETS.rssGrowth && last.diffGrowth <= TARGETS.rssGrowth;
+    last.met = last.stageGrowth === null ? null : Math.max(last.stageGrowth, last.stageProcessGrowth, last.diffGrowth) <= TARGETS.rssGrowth;
   }
 
+  const data = { code: codeVersion(ctx.root), rows: ROWS, runs: RUNS, targets: TARGETS, results, rss };
+  return { data, summaryMarkdown: summarize(data) };
+}
+
+/** The README section, from a result's `data` (also usable on a stored bench/results/stage-diff.json). */
+export function summarize(data) {
+  const { rows: ROWS, runs: RUNS, targets: T, results, rss } = data;
   const lines = [
-    `Scenario: \`contacts\` of ${ROWS.toLocaleString('en')} rows (SuiteCRM-like, char(36) ids, 21 columns) and \`accounts\` of ${(ROWS / 100).toLocaleString('en')} rows; after \`crm-rescue backup\`, 1% of contacts deleted, 1% changed, 0.5% added. Wall time: ${RUNS > 1 ? `median of ${RUNS} runs, order alternated` : 'one run each'}; the baselines run in the same process run, right next to ours. RSS: peak of the summed RSS of the process tree (sampled every 20 ms); for diff also the largest process (crm-rescue itself). The machine has 2 cores and is shared with other work, so single figures are noisy.`,
+    `Scenario: \`contacts\` of ${ROWS.toLocaleString('en')} rows (SuiteCRM-like, char(36) ids, 21 columns) and \`accounts\` of ${(ROWS / 100).toLocaleString('en')} rows; after \`crm-rescue backup\`, 1% of contacts deleted, 1% changed, 0.5% added. Wall time: ${RUNS > 1 ? `median of ${RUNS} runs, order alternated` : 'one run each'}; the baselines run in the same process run, right next to ours. Diff output goes to a file (\`--format ndjson\`; the hand SQL through psql -A -t / mysql -B -N). RSS: peak of the summed RSS of the process tree (sampled every 20 ms) and the largest single process. The machine has 2 cores and is shared with other work, so single figures are noisy.${data.code ? ` Code: ${data.code}.` : ''}`,
     '',
     '| engine | measure | crm-rescue (s) | baseline | baseline (s) | ratio | target |',
     '| --- | --- | ---: | --- | ---: | ---: | --- |',
   ];
   for (const r of results) {
-    const plainName = r.engine === 'postgres' ? '`pg_restore -t contacts -d` + primary key' : '`zcat contacts file | mysql`';
-    lines.push(`| ${r.engine} | stage contacts | ${r.stage.ours.medianSeconds} | ${plainName} | ${r.stage.plain.medianSeconds} | ${r.stage.ratio} | ≤ ${TARGETS.stageVsPlain} ${yes(r.stage.met)} |`);
-    lines.push(`| ${r.engine} | diff → ndjson | ${r.diff.ours.medianSeconds} | hand SQL, counts + rows | ${r.diff.handCountsAndRows.medianSeconds} | ${r.diff.ratioVsCountsAndRows} | |`);
-    lines.push(`| ${r.engine} | diff → ndjson | ${r.diff.ours.medianSeconds} | hand SQL, one pass (best) | ${r.diff.handOnePass.medianSeconds} | ${r2(r.diff.ours.medianSeconds / r.diff.handOnePass.medianSeconds)} | ${r.diff.bestHandSeconds === r.diff.handOnePass.medianSeconds ? `≤ ${TARGETS.diffVsHand} ${yes(r.diff.met)}` : ''} |`);
-    if (r.diff.bestHandSeconds !== r.diff.handOnePass.medianSeconds) lines[lines.length - 2] = lines[lines.length - 2].replace(/\| \|$/, `| ≤ ${TARGETS.diffVsHand} ${yes(r.diff.met)} |`);
-    const wholeName = r.engine === 'postgres' ? '`pg_restore -j2 -d` (whole backup)' : 'every split file `| mysql` (whole backup)';
-    lines.push(`| ${r.engine} | stage accounts (${r2(r.smallStage.share * 100)}% of backup bytes) | ${r.smallStage.ours.medianSeconds} | ${wholeName} | ${r.smallStage.whole.medianSeconds} | ${r.smallStage.ratio} | ≤ ${TARGETS.smallStageVsWhole} ${yes(r.smallStage.met)} |`);
+    const plainName = r.engine === 'postgres' ? '`pg_restore -t contacts -d` + primary key' : '`zcat contacts file \\| mysql`';
+    lines.push(`| ${r.engine} | stage contacts | ${r.stage.ours.medianSeconds} | ${plainName} | ${r.stage.plain.medianSeconds} | ${r.stage.ratio} | ≤ ${T.stageVsPlain} ${yes(r.stage.met)} |`);
+    const onePassIsBest = r.diff.bestHandSeconds === r.diff.handOnePass.medianSeconds;
+    const diffTarget = `≤ ${T.diffVsHand} ${yes(r.diff.met)}`;
+    lines.push(`| ${r.engine} | diff → ndjson | ${r.diff.ours.medianSeconds} | hand SQL, counts + rows | ${r.diff.handCountsAndRows.medianSeconds} | ${r.diff.ratioVsCountsAndRows} | ${onePassIsBest ? '' : diffTarget} |`);
+    lines.push(`| ${r.engine} | diff → ndjson | ${r.diff.ours.medianSeconds} | hand SQL, one pass | ${r.diff.handOnePass.medianSeconds} | ${r2(r.diff.ours.medianSeconds / r.diff.handOnePass.medianSeconds)} | ${onePassIsBest ? `${diffTarget} (vs the best)` : ''} |`);
+    const wholeName = r.engine === 'postgres' ? '`pg_restore -j2 -d` (whole backup)' : 'every split file `\\| mysql` (whole backup)';
+    lines.push(`| ${r.engine} | stage accounts (${r2(r.smallStage.share * 100)}% of backup bytes) | ${r.smallStage.ours.medianSeconds} | ${wholeName} | ${r.smallStage.whole.medianSeconds} | ${r.smallStage.ratio} | ≤ ${T.smallStageVsWhole} ${yes(r.smallStage.met)} |`);
     for (const [name, p] of Object.entries(r.peers ?? {})) {
-      if (p.ran === false) lines.push(`| ${r.engine} | diff vs peer | ${r.diff.ours.medianSeconds} | ${name} | did not run | – | ≥ ${TARGETS.peerSpeedup}× faster: not measured (${(p.error ?? '').replace(/\|/g, '/').slice(0, 160)}) |`);
-      else lines.push(`| ${r.engine} | diff vs peer | ${r.diff.ours.medianSeconds} | \`${name}${name === 'pt-table-sync' ? ' --print' : ''}\` | ${p.timedOut ? `> ${p.wallSeconds} (timed out)` : p.wallSeconds} | ours ${p.timedOut ? '≥ ' : ''}${p.speedupOfOurs}× faster | ≥ ${TARGETS.peerSpeedup}× ${yes(p.met)} |`);
+      const label = `\`${name}${name === 'pt-table-sync' ? ' --print' : ''}\``;
+      if (p.ran === false) lines.push(`| ${r.engine} | diff vs peer | ${r.diff.ours.medianSeconds} | ${label} | did not run | – | peer ≥ ${T.peerSpeedup}× ours: not measured (${(p.error ?? '').split(' | ')[0].replace(/\|/g, '/').replace(/ at \/usr\S+ line \d+\.?/, '').slice(0, 120)}) |`);
+      else lines.push(`| ${r.engine} | diff vs peer | ${r.diff.ours.medianSeconds} | ${label} | ${p.timedOut ? `> ${p.wallSeconds} (stopped)` : p.wallSeconds} | peer / ours = ${p.timedOut ? '≥ ' : ''}${p.speedupOfOurs} | ≥ ${T.peerSpeedup} ${yes(p.met)} |`);
     }
   }
-  lines.push('', '| engine | rows | stage (s) | stage tree RSS (MB) | diff (s) | diff RSS (MB) | growth stage / diff | target |', '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |');
+  lines.push(
+    '',
+    '| engine | rows | stage (s) | stage RSS, tree / largest process (MB) | diff (s) | diff RSS, crm-rescue (MB) | growth: stage tree / stage process / diff | target |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+  );
   for (const e of rss) {
     for (const [i, p] of e.points.entries()) {
-      lines.push(`| ${e.engine} | ${p.rows.toLocaleString('en')} | ${p.stageSeconds} | ${p.stagePeakTreeRssMB} | ${p.diffSeconds} | ${p.diffPeakRssMB} | ${i === e.points.length - 1 && e.stageGrowth !== null ? `×${e.stageGrowth} / ×${e.diffGrowth}` : ''} | ${i === e.points.length - 1 && e.stageGrowth !== null ? `≤ ×${e.target} ${yes(e.met)}` : ''} |`);
+      const last = i === e.points.length - 1 && e.stageGrowth !== null;
+      lines.push(
+        `| ${e.engine} | ${p.rows.toLocaleString('en')} | ${p.stageSeconds} | ${p.stagePeakTreeRssMB} / ${p.stageLargestProcessMB} | ${p.diffSeconds} | ${p.diffLargestProcessMB} | ${last ? `×${e.stageGrowth} / ×${e.stageProcessGrowth ?? r2(p.stageLargestProcessMB / e.points[0].stageLargestProcessMB)} / ×${e.diffGrowth}` : ''} | ${last ? `≤ ×${e.target} ${yes(e.met)}` : ''} |`,
+      );
     }
   }
   lines.push('');
   for (const r of results) {
     const c = r.diff.ours.counts;
-    lines.push(`- ${r.engine}: diff found deleted ${c.deleted}, changed ${c.changed}, added ${c.added}, soft-deleted ${c.softDeleted}; the one-pass hand SQL returned ${r.diff.handOnePass.rowLines} rows (${r.diff.sameRows ? 'same number' : 'DIFFERENT number'}).`);
+    lines.push(`- ${r.engine}: diff found deleted ${c.deleted}, changed ${c.changed}, added ${c.added}, soft-deleted ${c.softDeleted}; the one-pass hand SQL returned ${r.diff.handOnePass.rowLines} rows (${r.diff.sameRows ? 'the same number' : 'a DIFFERENT number'}).`);
+    for (const [name, p] of Object.entries(r.peers ?? {})) {
+      if (p.distinctStatements) lines.push(`- ${r.engine}: \`${name} --print\` printed ${p.outputLines} statements, ${p.distinctStatements} distinct (it repeats rows found by several chunk passes); it reports statements, not the rows' before/after values.`);
+      if (name === 'pg_comparator' && p.ran !== false) lines.push(`- ${r.engine}: pg_comparator printed ${p.outputLines} keys (INSERT/UPDATE/DELETE + key only, no row values), with the pgcmp extension's default checksum.`);
+      if (p.ran === false && p.why) lines.push(`- ${r.engine}: ${name} did not run: \`${(p.error ?? '').split(' | ')[0]}\`; with \`--cf=md5\`: \`${(p.errorWithMd5Checksum ?? '').split(' | ')[0]}\`. ${p.why}`);
+    }
   }
-  if (!RSS_SIZES.some((s) => s > ROWS)) lines.push(`- RSS flatness is measured between ${[...RSS_SIZES, ROWS].sort((a, b) => a - b).map((s) => s.toLocaleString('en')).join(' and ')} rows, not 1M → 3M: 3M rows does not fit this benchmark's time budget (see the timings above).`);
-  return { data: { code: codeVersion(ctx.root), rows: ROWS, runs: RUNS, targets: TARGETS, results, rss }, summaryMarkdown: lines.join('\n') };
+  const sizes = [...new Set(rss.flatMap((e) => e.points.map((p) => p.rows)))].sort((a, b) => a - b);
+  if (!sizes.some((s) => s > ROWS)) lines.push(`- RSS flatness is measured between ${sizes.map((s) => s.toLocaleString('en')).join(' and ')} rows, not 1M → 3M: 3M rows does not fit this benchmark's ~25-minute budget on this machine (MySQL stage and diff each take over a minute at 1M).`);
+  return lines.join('\n');
 }
