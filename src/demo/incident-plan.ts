@@ -20,7 +20,7 @@ import {
 export interface IncidentBatch {
   /** The selected accounts whose contacts this transaction deletes. */
   accountIds: string[];
-  /** Contacts deleted (hard), in deletion order. */
+  /** Contacts deleted (hard); the incident deletes them in key order. */
   contactIds: string[];
   /** accounts_contacts rows deleted: every link of those contacts, also to other accounts. */
   relationIds: string[];

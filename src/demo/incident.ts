@@ -81,10 +81,11 @@ export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan
   };
 
   for (const [b, batch] of plan.batches.entries()) {
+    // Key order: consecutive statements then touch neighbouring pages (InnoDB reads ahead).
     const events: Event[] = [
-      ...batch.noteIds.map((id): Event => ['notes', id]),
-      ...batch.relationIds.map((id): Event => ['accounts_contacts', id]),
-      ...batch.contactIds.map((id): Event => ['contacts', id]),
+      ...[...batch.noteIds].sort().map((id): Event => ['notes', id]),
+      ...[...batch.relationIds].sort().map((id): Event => ['accounts_contacts', id]),
+      ...[...batch.contactIds].sort().map((id): Event => ['contacts', id]),
     ];
     if (events.length === 0) continue;
     const times = spread(Math.round(start + b * slot), busy, events.length);
