@@ -12,6 +12,7 @@ interface DemoArgs extends GlobalArgs {
   scale: number;
   incident: boolean;
   backup: boolean;
+  auditTrigger: boolean;
   dir?: string;
 }
 
@@ -26,10 +27,16 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
       .option('scale', { type: 'number', default: DEFAULT_SCALE, describe: 'Number of contacts (accounts ≈ N/10, notes ≈ N/2, …)' })
       .option('backup', { type: 'boolean', default: true, describe: 'Back up between the seed and the incident (--no-backup: skip)' })
       .option('dir', { type: 'string', describe: 'Catalog folder for that backup (default $CRM_RESCUE_HOME/backups)' })
+      .option('audit-trigger', {
+        type: 'boolean',
+        default: false,
+        describe: "Install crm-rescue's trigger audit before the incident; the CRM then logs nothing itself (recover with --backup audit-log)",
+      })
       .option('incident', { type: 'boolean', default: true, describe: 'Simulate the incident (--no-incident: seed only)' })
       .example('$0 demo', 'PostgreSQL demo at 127.0.0.1:5432, database crm_rescue_demo')
       .example('$0 demo --mysql --scale 1000000', 'A million contacts on MariaDB')
-      .example('$0 demo --url postgres://me@db:5432 --db sandbox --json', 'On another server, machine-readable') as Argv<DemoArgs>,
+      .example('$0 demo --audit-trigger --no-backup', 'A CRM that keeps no history and has no backup: only the trigger log saw the incident')
+      .example('$0 demo --url postgres://me@db:5432 --db sandbox --json', 'On another server, machine-readable') as never,
   handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
     const [{ describeProgress, formatDemoSummary, openConsoleOnDemo, runDemo }, { runBackup }, { openDb }, { dropCompanionNamespaces }] = await Promise.all([import('../src/demo/index.js'), import('../src/backup/run-backup.js'), import('../src/connect/open.js'), import('../src/stage/namespace.js')]);
@@ -41,6 +48,7 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
       database: args.db,
       scale: args.scale,
       incident: args.incident,
+      auditTrigger: args.auditTrigger,
       interactive: Boolean(process.stdin.isTTY) && !args.json,
       // Between the seed and the incident: forget what belonged to an earlier demo database of
       // that name, then take the backup the recovery will start from.

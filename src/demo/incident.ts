@@ -1,7 +1,9 @@
 /**
  * Runs the planned incident against the demo database as real transactions: the actor
  * hard-deletes the contacts of the selected accounts (with their relation rows and notes) in a
- * few DELETE transactions, then soft-deletes accounts, and the change log records every row.
+ * few DELETE transactions, then soft-deletes accounts, and the change log records every row —
+ * or, with `history: false`, the CRM keeps no log of its own and identifies its user to
+ * crm-rescue's trigger audit instead, as a CRM's database layer would.
  */
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Db } from '../connect/open.js';
@@ -11,8 +13,6 @@ import type { Queryable } from '../dialect/index.js';
 import type { IncidentPlan } from './incident-plan.js';
 import { HISTORY_COLUMNS } from './tables.js';
 
-/** How long the burst lasts: it ends at the moment the incident starts running. */
-export const INCIDENT_WINDOW_MS = 120_000;
 /** Keys per DELETE/UPDATE statement. */
 const CHUNK = 10_000;
 /** Accounts per soft-delete statement (one list page of a mass update), sharing one timestamp. */
@@ -35,10 +35,15 @@ export interface IncidentReport {
 
 type Event = [table: 'notes' | 'accounts_contacts' | 'contacts', id: string];
 
-/** Spreads `m` instants over [from, from + span], first at `from`, last at `from + span`. */
-function spread(from: number, span: number, m: number): number[] {
-  if (m === 1) return [from + span];
-  return Array.from({ length: m }, (_, k) => from + Math.floor((span * k) / (m - 1)));
+/** How the incident runs. */
+export interface IncidentOptions {
+  /** The wall clock stamped on each statement's rows (date_modified, history). Default Date.now. */
+  now?: () => number;
+  /**
+   * Write the demo CRM's own change log (default true). false: no history rows; each
+   * transaction sets the application user for crm-rescue's trigger audit instead.
+   */
+  history?: boolean;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -48,24 +53,33 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
- * Executes `plan`. The burst's timestamps end at `end` (epoch ms) and start
- * INCIDENT_WINDOW_MS before it: each hard-delete transaction gets a slot of the window, the
- * soft-delete transaction the last one.
+ * Executes `plan` now. Every row a statement touches is stamped with the wall-clock time the
+ * statement ran (as a CRM stamps date_modified and its log), so the incident's window always
+ * starts after a backup taken before it: the backup is "older than the incident".
  */
-export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan, end: number): Promise<IncidentReport> {
-  const start = end - INCIDENT_WINDOW_MS;
-  const slots = plan.batches.length + 1;
-  const slot = INCIDENT_WINDOW_MS / slots;
-  const busy = Math.floor(slot * 0.75);
+export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan, options: IncidentOptions = {}): Promise<IncidentReport> {
+  const now = options.now ?? Date.now;
+  const history = options.history ?? true;
   const actor = plan.actor.id;
   const p = (i: number) => db.dialect.placeholder(i);
   const inList = (n: number, from = 1) => Array.from({ length: n }, (_, i) => p(from + i)).join(', ');
 
+  // The CRM's login for crm-rescue's trigger audit (transaction-scoped on PostgreSQL).
+  const identify = async (trx: Kysely<any>) => {
+    if (history) return;
+    if (db.dialect.engine === 'postgres') await exec(trx, `SELECT set_config('crm_rescue.app_user', $1, true)`, [actor]);
+    else await exec(trx, 'SET @crm_rescue_app_user = ?', [actor]);
+  };
+  // MySQL user variables outlive the transaction: the pooled connection must not keep the login.
+  const forget = async (trx: Kysely<any>) => {
+    if (!history && db.dialect.engine === 'mysql') await exec(trx, 'SET @crm_rescue_app_user = NULL', []);
+  };
   const exec = async (k: Kysely<any>, sqlText: string, params: unknown[]): Promise<number> => {
     const res = await k.executeQuery(CompiledQuery.raw(sqlText, params));
     return Number(res.numAffectedRows ?? 0);
   };
   const writeHistory = async (k: Kysely<any>, rows: [string, string, number, string | null][]) => {
+    if (!history) return;
     const q: Queryable = {
       query: async <R>(sqlText: string, params: readonly unknown[] = []) => (await k.executeQuery<R>(CompiledQuery.raw(sqlText, [...params]))).rows as R[],
     };
@@ -80,7 +94,7 @@ export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan
     last = Math.max(last, t);
   };
 
-  for (const [b, batch] of plan.batches.entries()) {
+  for (const batch of plan.batches) {
     // Key order: consecutive statements then touch neighbouring pages (InnoDB reads ahead).
     const events: Event[] = [
       ...[...batch.noteIds].sort().map((id): Event => ['notes', id]),
@@ -88,9 +102,8 @@ export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan
       ...[...batch.contactIds].sort().map((id): Event => ['contacts', id]),
     ];
     if (events.length === 0) continue;
-    const times = spread(Math.round(start + b * slot), busy, events.length);
     await db.kysely.transaction().execute(async (trx) => {
-      let offset = 0;
+      await identify(trx);
       for (const table of ['notes', 'accounts_contacts', 'contacts'] as const) {
         const ids = events.filter((e) => e[0] === table).map((e) => e[1]);
         for (const part of chunks(ids, CHUNK)) {
@@ -98,40 +111,42 @@ export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan
           if (n !== part.length) {
             throw new BugError(`incident: deleting ${part.length} rows from ${table} affected ${n}; the demo database changed underneath`);
           }
-          const rows = part.map((id, i): [string, string, number, null] => [table, id, times[offset + i], null]);
-          rows.forEach((r) => seen(r[2]));
-          await writeHistory(trx, rows);
-          offset += part.length;
+          const at = now();
+          seen(at);
+          await writeHistory(trx, part.map((id): [string, string, number, null] => [table, id, at, null]));
         }
       }
+      await forget(trx);
     });
   }
 
   const softParts = chunks(plan.softDeletedAccountIds, SOFT_CHUNK);
   if (softParts.length > 0) {
-    const times = spread(end - busy, busy, softParts.length);
     await db.kysely.transaction().execute(async (trx) => {
-      for (const [i, part] of softParts.entries()) {
+      await identify(trx);
+      for (const part of softParts) {
+        const at = now();
         const sqlText = `UPDATE accounts SET deleted = 1, date_modified = ${p(1)}, modified_user_id = ${p(2)} WHERE id IN (${inList(part.length, 3)})`;
-        const n = await exec(trx, sqlText, [engine.timestampParam(times[i]), actor, ...part]);
+        const n = await exec(trx, sqlText, [engine.timestampParam(at), actor, ...part]);
         if (n !== part.length) {
           throw new BugError(`incident: soft-deleting ${part.length} accounts affected ${n}; the demo database changed underneath`);
         }
-        seen(times[i]);
-        await writeHistory(trx, part.map((id) => ['accounts', id, times[i], '{"deleted": [0, 1]}']));
+        seen(at);
+        await writeHistory(trx, part.map((id) => ['accounts', id, at, '{"deleted": [0, 1]}']));
       }
+      await forget(trx);
     });
   }
 
   return {
     actor: plan.actor,
-    window: { start: new Date(Number.isFinite(first) ? first : start).toISOString(), end: new Date(Number.isFinite(last) ? last : end).toISOString() },
+    window: { start: new Date(Number.isFinite(first) ? first : now()).toISOString(), end: new Date(Number.isFinite(last) ? last : now()).toISOString() },
     transactions: plan.batches.filter((b) => b.contactIds.length > 0).length + (softParts.length > 0 ? 1 : 0),
     deletedContacts: plan.deletedContactIds.length,
     deletedContactKeysSha256: plan.deletedContactKeysSha256,
     deletedRelationRows: plan.deletedRelationIds.length,
     deletedNotes: plan.deletedNoteIds.length,
     softDeletedAccounts: plan.softDeletedAccountIds.length,
-    historyRows: plan.historyRows,
+    historyRows: history ? plan.historyRows : 0,
   };
 }

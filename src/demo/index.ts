@@ -1,7 +1,7 @@
 /** The demo CRM: public façade for commands, tests and other modules (backup, bench). */
 export { runDemo, rowCounts, type DemoOptions, type DemoSeedInfo } from './run-demo.js';
 export { planIncident, keysSha256, type IncidentPlan, type IncidentBatch } from './incident-plan.js';
-export { INCIDENT_WINDOW_MS, type IncidentReport } from './incident.js';
+export { type IncidentReport } from './incident.js';
 export { formatDemoSummary, type DemoReport } from './report.js';
 export { openConsoleOnDemo } from './console-handoff.js';
 export { describeProgress, type DemoProgress } from './progress.js';

@@ -11,6 +11,7 @@ export type DemoProgress =
   | { phase: 'seeded'; elapsedMs: number }
   | { phase: 'backup'; backupId: string | null; elapsedMs: number }
   | { phase: 'incident'; deletedContacts: number; softDeletedAccounts: number; elapsedMs: number }
+  | { phase: 'audit'; namespace: string; tables: number; elapsedMs: number }
   | { phase: 'analyze'; elapsedMs: number };
 
 /** One line for humans on stderr. */
@@ -29,6 +30,8 @@ export function describeProgress(e: DemoProgress): string {
       return e.backupId ? `backup ${e.backupId} taken (${s})` : `before-incident hook done (${s})`;
     case 'incident':
       return `incident: ${e.deletedContacts} contacts hard-deleted, ${e.softDeletedAccounts} accounts soft-deleted (${s})`;
+    case 'audit':
+      return `trigger audit installed on ${e.tables} tables, log in ${e.namespace} (${s})`;
     case 'analyze':
       return `statistics refreshed (${s})`;
   }

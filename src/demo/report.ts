@@ -21,6 +21,8 @@ export interface DemoReport {
   seedRowCounts: DemoRowCounts;
   /** The backup taken between seed and incident by the beforeIncident hook, or null. */
   backup: string | null;
+  /** crm-rescue's trigger audit installed before the incident (--audit-trigger), or null. */
+  auditTrigger: { namespace: string; tables: string[] } | null;
   /** What the incident did, or null with --no-incident. */
   incident: IncidentReport | null;
   elapsedMs: number;
@@ -35,6 +37,7 @@ export function formatDemoSummary(r: DemoReport): string {
     `  ${counts}`,
   ];
   if (r.backup) lines.push(`Backup before the incident: ${r.backup}`);
+  if (r.auditTrigger) lines.push(`Trigger audit installed on ${r.auditTrigger.tables.length} tables (log in ${r.auditTrigger.namespace}); the CRM's own history records nothing of the incident.`);
   const i = r.incident;
   if (i) {
     const at = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;

@@ -43,8 +43,13 @@ export interface DemoOptions {
   incident?: boolean;
   /** Instant (epoch ms) seeded timestamps are relative to. Default: today 00:00 UTC. */
   seedReference?: number;
-  /** The clock the incident's window ends on. Default Date.now. */
+  /** The wall clock the incident stamps its rows with. Default Date.now. */
   now?: () => number;
+  /**
+   * Install crm-rescue's trigger audit on every demo table just before the incident, which
+   * then writes no history rows of its own: the CRM keeps no trace, only the trigger log does.
+   */
+  auditTrigger?: boolean;
   /** Called between seed and incident; a backup module returns the id of the backup it took. */
   beforeIncident?: (info: DemoSeedInfo) => Promise<{ backupId: string } | void>;
   onProgress?: (event: DemoProgress) => void;
@@ -84,6 +89,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     await analyze(db, engine, progress);
     const seedRowCounts = await rowCounts(db);
 
+    if (options.auditTrigger) {
+      // A CRM that keeps no history: its change log goes before the backup and the incident.
+      await db.query(`DROP TABLE ${db.dialect.quoteIdent('history')}`);
+    }
     const plan = options.incident === false ? null : planIncident(scale);
     let backup: string | null = null;
     if (options.beforeIncident) {
@@ -93,15 +102,24 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       progress({ phase: 'backup', backupId: backup, elapsedMs: Date.now() - t0 });
     }
 
+    let auditTrigger: DemoReport['auditTrigger'] = null;
+    if (options.auditTrigger) {
+      const t0 = Date.now();
+      const { installTriggerAudit } = await import('../audit/trigger/install.js');
+      const installed = await installTriggerAudit(db, { all: true });
+      auditTrigger = { namespace: installed.namespace, tables: installed.tables.map((t) => t.name) };
+      progress({ phase: 'audit', namespace: installed.namespace, tables: installed.tables.length, elapsedMs: Date.now() - t0 });
+    }
+
     let incident = null;
     if (plan) {
       const t0 = Date.now();
-      incident = await runIncident(db, engine, plan, (options.now ?? Date.now)());
+      incident = await runIncident(db, engine, plan, { now: options.now, history: !options.auditTrigger });
       progress({ phase: 'incident', deletedContacts: incident.deletedContacts, softDeletedAccounts: incident.softDeletedAccounts, elapsedMs: Date.now() - t0 });
-      await analyze(db, engine, progress);
+      await analyze(db, engine, progress, options.auditTrigger ? DEMO_TABLES.filter((t) => t !== 'history') : DEMO_TABLES);
     }
     const counts = await rowCounts(db);
-    if (plan) checkCounts(seedRowCounts, counts, plan);
+    if (plan) checkCounts(seedRowCounts, counts, plan, !options.auditTrigger);
     return {
       target: targetToUrl(target),
       engine: target.engine,
@@ -112,6 +130,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       rowCounts: counts,
       seedRowCounts,
       backup,
+      auditTrigger,
       incident,
       elapsedMs: Date.now() - started,
     };
@@ -120,16 +139,21 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   }
 }
 
-async function analyze(db: Db, engine: DemoEngine, progress: (e: DemoProgress) => void): Promise<void> {
+async function analyze(db: Db, engine: DemoEngine, progress: (e: DemoProgress) => void, tables: readonly string[] = DEMO_TABLES): Promise<void> {
   const t0 = Date.now();
-  await engine.analyze(db, DEMO_TABLES);
+  await engine.analyze(db, tables);
   progress({ phase: 'analyze', elapsedMs: Date.now() - t0 });
 }
 
-/** Exact row counts of every demo table. */
+/** Exact row counts of every demo table (0 for history when --audit-trigger dropped it). */
 export async function rowCounts(db: Db): Promise<DemoRowCounts> {
   const out = {} as DemoRowCounts;
+  const present = new Set((await db.dialect.introspect(db)).tables.map((t) => t.name));
   for (const table of DEMO_TABLES) {
+    if (!present.has(table)) {
+      out[table] = 0;
+      continue;
+    }
     const [row] = await db.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${db.dialect.quoteIdent(table)}`);
     out[table] = Number(row.n);
   }
@@ -137,12 +161,12 @@ export async function rowCounts(db: Db): Promise<DemoRowCounts> {
 }
 
 /** The incident must have removed exactly the planned rows; anything else is a defect. */
-function checkCounts(before: DemoRowCounts, after: DemoRowCounts, plan: IncidentPlan): void {
+function checkCounts(before: DemoRowCounts, after: DemoRowCounts, plan: IncidentPlan, history: boolean): void {
   const expected: Partial<DemoRowCounts> = {
     contacts: before.contacts - plan.deletedContactIds.length,
     accounts_contacts: before.accounts_contacts - plan.deletedRelationIds.length,
     notes: before.notes - plan.deletedNoteIds.length,
-    history: before.history + plan.historyRows,
+    history: history ? before.history + plan.historyRows : 0,
   };
   for (const [table, n] of Object.entries(expected)) {
     if (after[table as keyof DemoRowCounts] !== n) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksums } from '../helpers/checksum.js';
 import { makeSandbox, ndjson } from '../helpers/flow.js';
 import { engines, MYSQL_ADMIN_URL, PG_ADMIN_URL } from '../helpers/servers.js';
-import { createTempDb, uniqueName, type TempDb } from '../helpers/temp-db.js';
+import { attachTempDb, uniqueName, type TempDb } from '../helpers/temp-db.js';
 
 /**
  * No backup at all: with crm-rescue's trigger audit installed, deleted rows are rebuilt from its
@@ -19,7 +19,7 @@ describe.each(engines)('%s: merge back from the trigger-audit log alone', (engin
   beforeAll(async () => {
     const d = await sb.run(['demo', '--db', name, '--scale', '300', '--no-incident', '--no-backup', '--json', ...(engine === 'mysql' ? ['--mysql'] : [])]);
     expect(d.code, d.stderr).toBe(0);
-    db = await createTempDbHandle(engine, name);
+    db = attachTempDb(engine, name);
     const i = await sb.run(['audit', 'install', '--all', '--url', url, '--yes']);
     expect(i.code, i.stderr).toBe(0);
     before = await checksums(db, tables);
@@ -46,55 +46,3 @@ describe.each(engines)('%s: merge back from the trigger-audit log alone', (engin
     expect(await checksums(db, tables)).toEqual(before);
   });
 });
-
-/** A handle on the demo's database for checksums and the final drop. */
-async function createTempDbHandle(engine: 'postgres' | 'mysql', name: string): Promise<TempDb> {
-  const t = await createTempDb(engine, 'fromlogshadow');
-  await t.drop();
-  const url = `${engine === 'postgres' ? PG_ADMIN_URL : MYSQL_ADMIN_URL}/${name}`;
-  const base = { ...t, name, url };
-  const { default: pg } = await import('pg');
-  const mysql = (await import('mysql2/promise')).default;
-  const { dropMysqlCompanions } = await import('../helpers/temp-db.js');
-  if (engine === 'postgres') {
-    const run = async <R>(sql: string, params?: unknown[]) => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      try {
-        return (await c.query(sql, params)).rows as R[];
-      } finally {
-        await c.end();
-      }
-    };
-    return {
-      ...base,
-      exec: async (s) => void (await run(s)),
-      query: (s, p) => run(s, p),
-      drop: async () => {
-        const c = new pg.Client({ connectionString: `${PG_ADMIN_URL}/postgres` });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        await c.end();
-      },
-    };
-  }
-  const run = async <R>(sql: string, params?: unknown[]) => {
-    const c = await mysql.createConnection({ uri: url, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
-    try {
-      return (await c.query(sql, params))[0] as R[];
-    } finally {
-      await c.end();
-    }
-  };
-  return {
-    ...base,
-    exec: async (s) => void (await run(s)),
-    query: (s, p) => run(s, p),
-    drop: async () => {
-      const c = await mysql.createConnection({ uri: MYSQL_ADMIN_URL });
-      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await dropMysqlCompanions(c, name);
-      await c.end();
-    },
-  };
-}

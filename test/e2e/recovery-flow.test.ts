@@ -4,9 +4,7 @@ import { stagingNamespace } from '../../src/dialect/namespaces.js';
 import { checksums } from '../helpers/checksum.js';
 import { makeSandbox, ndjson } from '../helpers/flow.js';
 import { engines, MYSQL_ADMIN_URL, PG_ADMIN_URL } from '../helpers/servers.js';
-import { dropMysqlCompanions, uniqueName, type TempDb } from '../helpers/temp-db.js';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
+import { attachTempDb, uniqueName, type TempDb } from '../helpers/temp-db.js';
 
 /**
  * The whole recovery through the built binary, on the demo CRM: the demo backs up between its
@@ -31,7 +29,7 @@ describe.each(engines)('%s recovery of the demo incident', (engine) => {
     expect(r.code, r.stderr).toBe(0);
     demo = JSON.parse(r.stdout);
     expect(demo.backup).toMatch(/^\d{8}T\d{6}Z-/);
-    live = tempDbFor(engine, name, url);
+    live = attachTempDb(engine, name);
     postIncident = await checksums(live, tables);
   }, 600_000);
   afterAll(async () => {
@@ -57,6 +55,17 @@ describe.each(engines)('%s recovery of the demo incident', (engine) => {
     expect((await diff('accounts_contacts'))[0]).toMatchObject({ counts: { deleted: demo.incident.deletedRelationRows, changed: 0, added: 0 } });
     expect((await diff('notes'))[0]).toMatchObject({ counts: { deleted: demo.incident.deletedNotes, changed: 0, added: 0 } });
     expect(await checksums(live, tables)).toEqual(postIncident);
+  });
+
+  it('audit incidents finds the incident and names the demo\'s backup as the newest one before it', async () => {
+    const r = await sb.run(['audit', 'incidents', '--url', url, '--json', '--limit', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    const [incident] = JSON.parse(r.stdout).incidents as { rows: { hard: number; soft: number }; backupBefore: { id: string } | null }[];
+    expect(incident.rows).toMatchObject({
+      hard: demo.incident.deletedContacts + demo.incident.deletedRelationRows + demo.incident.deletedNotes,
+      soft: demo.incident.softDeletedAccounts,
+    });
+    expect(incident.backupBefore?.id).toBe(demo.backup);
   });
 
   it('merge --deleted --with-related and --soft-deleted bring every table back to the backup', async () => {
@@ -89,52 +98,3 @@ describe.each(engines)('%s recovery of the demo incident', (engine) => {
     expect(JSON.parse(list.stdout).map((m: { state: string }) => m.state)).toEqual(['undone', 'undone']);
   });
 });
-
-/** A TempDb handle for a database the demo created (so checksums and drop work the same way). */
-function tempDbFor(engine: 'postgres' | 'mysql', name: string, url: string): TempDb {
-  if (engine === 'postgres') {
-    const withClient = async <T>(fn: (c: pg.Client) => Promise<T>) => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      try {
-        return await fn(c);
-      } finally {
-        await c.end();
-      }
-    };
-    return {
-      engine,
-      name,
-      url,
-      exec: (s) => withClient(async (c) => void (await c.query(s))),
-      query: (s, p) => withClient(async (c) => (await c.query(s, p)).rows),
-      drop: async () => {
-        const a = new pg.Client({ connectionString: `${PG_ADMIN_URL}/postgres` });
-        await a.connect();
-        await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        await a.end();
-      },
-    };
-  }
-  const withConn = async <T>(fn: (c: mysql.Connection) => Promise<T>) => {
-    const c = await mysql.createConnection({ uri: url, multipleStatements: true, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
-    try {
-      return await fn(c);
-    } finally {
-      await c.end();
-    }
-  };
-  return {
-    engine,
-    name,
-    url,
-    exec: (s) => withConn(async (c) => void (await c.query(s))),
-    query: (s, p) => withConn(async (c) => (await c.query(s, p))[0] as never),
-    drop: async () => {
-      const a = await mysql.createConnection({ uri: MYSQL_ADMIN_URL });
-      await a.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await dropMysqlCompanions(a, name);
-      await a.end();
-    },
-  };
-}

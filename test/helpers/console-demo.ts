@@ -37,7 +37,7 @@ export async function demoWithBackup(run: (args: string[], extra?: { timeoutMs?:
   const target = parseTargetUrl(plain.target);
   const db = await openDb(target, { readOnly: false, interactive: false, poolSize: 2 });
   try {
-    const incident = await runIncident(db, demoEngineFor(target.engine), planIncident(scale), Date.now());
+    const incident = await runIncident(db, demoEngineFor(target.engine), planIncident(scale));
     return { report: plain, url: plain.target, backup, incident, fallback: true };
   } finally {
     await db.close();

@@ -32,6 +32,23 @@ export async function createTempDb(engine: TestEngine, prefix = 't'): Promise<Te
     } finally {
       await admin.end();
     }
+  } else {
+    const admin = await mysql.createConnection({ uri: MYSQL_ADMIN_URL });
+    try {
+      await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    } finally {
+      await admin.end();
+    }
+  }
+  return attachTempDb(engine, name);
+}
+
+/**
+ * A TempDb handle on a database something else created (e.g. `crm-rescue demo --db NAME`):
+ * the test queries it and drops it (with its MySQL companions) like its own.
+ */
+export function attachTempDb(engine: TestEngine, name: string): TempDb {
+  if (engine === 'postgres') {
     const url = `${PG_ADMIN_URL}/${name}`;
     const withClient = async <T>(fn: (c: pg.Client) => Promise<T>) => {
       const c = new pg.Client({ connectionString: url });
@@ -58,12 +75,6 @@ export async function createTempDb(engine: TestEngine, prefix = 't'): Promise<Te
         }
       },
     };
-  }
-  const admin = await mysql.createConnection({ uri: MYSQL_ADMIN_URL });
-  try {
-    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  } finally {
-    await admin.end();
   }
   const url = `${MYSQL_ADMIN_URL}/${name}`;
   const withConn = async <T>(fn: (c: mysql.Connection) => Promise<T>) => {

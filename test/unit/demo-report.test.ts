@@ -13,6 +13,7 @@ const report: DemoReport = {
   rowCounts: counts,
   seedRowCounts: counts,
   backup: null,
+  auditTrigger: null,
   incident: {
     actor: { id: 'x', userName: 'mallory.b' },
     window: { start: '2025-06-01T10:00:00.000Z', end: '2025-06-01T10:02:00.000Z' },
@@ -39,6 +40,12 @@ describe('demo summary', () => {
 
   it('says when no incident was simulated', () => {
     expect(formatDemoSummary({ ...report, incident: null })).toContain('No incident simulated');
+  });
+
+  it('says when the trigger audit, not the CRM, recorded the incident', () => {
+    const text = formatDemoSummary({ ...report, auditTrigger: { namespace: 'crm_rescue', tables: ['accounts', 'contacts'] } });
+    expect(text).toContain('Trigger audit installed on 2 tables (log in crm_rescue)');
+    expect(describeProgress({ phase: 'audit', namespace: 'crm_rescue', tables: 8, elapsedMs: 250 })).toBe('trigger audit installed on 8 tables, log in crm_rescue (0.3s)');
   });
 
   it('describes progress in one line', () => {

@@ -26,8 +26,7 @@ export function detectDemo(snapshot: SchemaSnapshot): Detection {
   if (!schema) return NOT_FOUND;
   const history = index.table(schema, 'history');
   const core = ['accounts', 'contacts', 'accounts_contacts'].filter((n) => index.table(schema, n));
-  // The change log and the three core tables are required: without them it is not our demo.
-  if (!isDemoHistory(history) || core.length < 3) return NOT_FOUND;
+  if (core.length < 3) return NOT_FOUND;
   const more = ['users', 'opportunities', 'calls', 'notes'].filter((n) => index.table(schema, n));
   const ac = index.table(schema, 'accounts_contacts');
   const suiteOnly = [
@@ -35,8 +34,15 @@ export function detectDemo(snapshot: SchemaSnapshot): Detection {
     ...customTables(index, schema).map((t) => t.name),
     ...auditTables(index, schema).map((t) => t.name),
   ];
+  const logged = isDemoHistory(history);
+  // Without its change log (`demo --audit-trigger` drops it) the demo is a SuiteCRM-shaped
+  // schema: only declared foreign keys (SuiteCRM declares none) and the absence of every
+  // SuiteCRM system table tell it apart, so both are then required.
+  if (!logged && ((ac?.foreignKeys.length ?? 0) === 0 || suiteOnly.length > 0)) return NOT_FOUND;
   return scoreSignals([
-    { ok: true, weight: 0.4, evidence: 'change log history(id, table_name, record_id, action, user_id, changed_at, changes)' },
+    logged
+      ? { ok: true, weight: 0.4, evidence: 'change log history(id, table_name, record_id, action, user_id, changed_at, changes)' }
+      : { ok: true, weight: 0.15, evidence: 'no change log of its own (history dropped: the trigger audit records deletions)' },
     { ok: true, weight: 0.25, evidence: `tables ${core.join(', ')}` },
     { ok: more.length > 0, weight: 0.025 * more.length, evidence: `tables ${more.join(', ')}` },
     {
