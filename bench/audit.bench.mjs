@@ -12,7 +12,7 @@
 // Knobs: BENCH_AUDIT_ROWS (5000000), BENCH_AUDIT_DELETE_ROWS (100000), BENCH_AUDIT_RUNS (5),
 // BENCH_AUDIT_ENGINES (postgres,mysql).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -230,11 +230,15 @@ async function overhead(engine, { audit, openDb, parseTargetUrl }, log) {
   };
 }
 
-function summary(data) {
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+function summary(data, load) {
   const row = (label, f) => `| ${label} | ${ENGINES.map((e) => (data[e] ? f(data[e]) : '–')).join(' | ')} |`;
   const t = (x) => `${x.medianMs} ms`;
   return [
     `Audit log of ${ROWS.toLocaleString('en-US')} rows (background by 5,000 users over 60 days + ${BURSTS} incidents of ${BURST_ROWS} rows), with the indexes \`audit install\` creates; medians of ${RUNS} runs after a warm-up, in-process API calls (the CLI adds start-up, introspection and the EXPLAIN check: last row). Target: first page < 200 ms; trigger overhead < 2x.`,
+    '',
+    `Load average (1/5/15 min, ${cpus().length} cores) at the start: ${load.start}; at the end: ${load.end}. The machine was shared with other work: wall times include waiting for the CPU.`,
     '',
     `| | ${ENGINES.join(' | ')} |`,
     `|---|${ENGINES.map(() => '---').join('|')}|`,
@@ -258,6 +262,7 @@ function summary(data) {
 export default async function run(ctx) {
   const deps = await api();
   const data = {};
+  const load = { start: loadavg(), end: '' };
   for (const engine of ENGINES) {
     createDatabase(engine);
     try {
@@ -268,7 +273,9 @@ export default async function run(ctx) {
       dropDatabase(engine);
     }
   }
-  return { data, summaryMarkdown: summary(data) };
+  load.end = loadavg();
+  data.loadAverage = load;
+  return { data, summaryMarkdown: summary(data, load) };
 }
 
 // Runnable alone: writes bench/results/audit.json like the runner does.

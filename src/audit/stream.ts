@@ -129,6 +129,8 @@ export function pageQuery(
   filter: StreamFilter,
   after: { position: StreamPosition; rank: -1 | 0 | 1 } | null,
   limit: number,
+  /** Only time, order, table, actor and kind (incident scans): no key, image or details. */
+  lean = false,
 ): { sql: string; params: unknown[] } {
   const d = sql.dialect;
   const p = new Params((i) => d.placeholder(i));
@@ -155,12 +157,11 @@ export function pageQuery(
     ...stream.order.map((o, i) => `${o} AS ev_o${i}`),
     `${stream.table.schemaExpr} AS ev_schema`,
     `${stream.table.nameExpr} AS ev_table`,
-    ...('json' in stream.rowKey ? [`${stream.rowKey.json} AS ev_key`] : stream.rowKey.exprs.map((k, i) => `${d.textCast(k)} AS ev_k${i}`)),
+    ...(lean ? [] : 'json' in stream.rowKey ? [`${stream.rowKey.json} AS ev_key`] : stream.rowKey.exprs.map((k, i) => `${d.textCast(k)} AS ev_k${i}`)),
     `${stream.actor ? d.textCast(stream.actor) : 'NULL'} AS ev_actor`,
     `${stream.actorName ? d.textCast(stream.actorName) : 'NULL'} AS ev_actor_name`,
     `${kindExpr(stream)} AS ev_kind`,
-    `${stream.image ?? 'NULL'} AS ev_image`,
-    `${stream.details ?? 'NULL'} AS ev_details`,
+    ...(lean ? [] : [`${stream.image ?? 'NULL'} AS ev_image`, `${stream.details ?? 'NULL'} AS ev_details`]),
   ];
   const order = [`${t} DESC`, ...stream.order.map((o) => `${o} DESC`)].join(', ');
   return {

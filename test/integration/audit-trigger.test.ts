@@ -235,6 +235,65 @@ describe.each(engines)('%s trigger audit', (engine) => {
       else await temp.exec(`DROP DATABASE ${staging}`);
     }
   });
+
+  it('upgrades a log of the older layout: drops its table index, keeps and reads its rows, logs on', async () => {
+    await installTriggerAudit(db, { tables: ['plain'] });
+    const ns = internalNamespace(engine, temp.name);
+    const log = db.dialect.quoteQualified(ns, 'audit_log');
+    const indexes = async () =>
+      (
+        await db.query<{ name: string }>(
+          engine === 'postgres'
+            ? `SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1 AND tablename = 'audit_log' ORDER BY 1`
+            : `SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'audit_log' ORDER BY 1`,
+          [ns],
+        )
+      ).map((r) => r.name);
+    // The older layout: a (table_name, logged_at, id) index, and a row logged by the older trigger.
+    await db.query(
+      engine === 'postgres'
+        ? `CREATE INDEX audit_log_table_time ON ${log} (table_name, logged_at, id)`
+        : `ALTER TABLE ${log} ADD INDEX audit_log_table_time (table_name, logged_at, id)`,
+    );
+    await db.query(
+      engine === 'postgres'
+        ? `INSERT INTO ${log} (table_schema, table_name, operation, row_key, old_row, app_user) VALUES ('public', 'plain', 'DELETE', '{"id" : 10}', '{"id":10,"v":"v10"}', 'old')`
+        : `INSERT INTO ${log} (logged_at, table_schema, table_name, operation, row_key, old_row, db_user, app_user, txid) VALUES (UTC_TIMESTAMP(6), DATABASE(), 'plain', 'DELETE', '{"id": 10}', '{"id": 10, "v": "v10"}', USER(), 'old', CONNECTION_ID())`,
+    );
+    expect(await indexes()).toContain('audit_log_table_time');
+    await installTriggerAudit(db, { tables: ['plain', 'pair'] });
+    expect(await indexes()).not.toContain('audit_log_table_time');
+    await temp.exec(
+      engine === 'postgres'
+        ? `SET crm_rescue.app_user = 'new'; BEGIN; DELETE FROM plain WHERE id IN (8, 9); DELETE FROM pair WHERE a = 1; COMMIT;`
+        : `SET @crm_rescue_app_user = 'new'; BEGIN; DELETE FROM plain WHERE id IN (8, 9); DELETE FROM pair WHERE a = 1; COMMIT;`,
+    );
+    const rows = await db.query<{ table_name: string; row_key: unknown; app_user: string; db_user: string | null; txid: unknown }>(
+      `SELECT table_name, row_key, app_user, db_user, txid FROM ${log} ORDER BY logged_at, id`,
+    );
+    const key = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+    expect(rows.map((r) => [r.table_name, key(r.row_key), r.app_user])).toEqual([
+      ['plain', { id: 10 }, 'old'],
+      ['plain', { id: 8 }, 'new'],
+      ['plain', { id: 9 }, 'new'],
+      ['pair', { a: 1, b: 'x' }, 'new'],
+    ]);
+    // One transaction: one txid (PostgreSQL: the transaction id; MySQL: the connection id), a database user on every row.
+    expect(new Set(rows.slice(1).map((r) => String(r.txid))).size).toBe(1);
+    expect(rows.every((r) => typeof r.db_user === 'string' && r.db_user.length > 0)).toBe(true);
+    const ro = await openDb(parseTargetUrl(temp.url), { interactive: false });
+    try {
+      const { ctx, sources } = selectSources(await loadAuditContext(ro), ['trigger-audit']);
+      const page = await deletionEvents(ro, ctx, sources, { filter: { table: 'plain' } });
+      expect(page.events.map((e) => [e.key.id, e.actor])).toEqual([
+        ['9', 'new'],
+        ['8', 'new'],
+        ['10', 'old'],
+      ]);
+    } finally {
+      await ro.close();
+    }
+  });
 });
 
 describe('postgres trigger audit without the TRIGGER privilege', () => {

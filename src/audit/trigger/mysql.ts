@@ -116,6 +116,7 @@ export async function installMysql(db: Db, tables: TableInfo[], updates: boolean
   const installed: InstalledTable[] = [];
   try {
     for (const stmt of splitStatements(renderSql(loadSql('audit/mysql/install'), { ns: d.quoteIdent(namespace) }))) await db.query(stmt);
+    await dropRetiredIndexes(db, namespace);
     for (const table of tables) {
       const keys = keyColumns(table) ?? [];
       const ops: ('DELETE' | 'UPDATE')[] = updates ? ['DELETE', 'UPDATE'] : ['DELETE'];
@@ -141,6 +142,18 @@ export async function installMysql(db: Db, tables: TableInfo[], updates: boolean
     throw new UserError(`cannot install the trigger audit: ${message}; what this run had created was removed`, 'Check the privileges with crm-rescue inspect', { cause: err });
   }
   return { namespace, tables: installed, createdNamespace: !before.exists };
+}
+
+/** Secondary indexes of older installs' logs that cost an insert per logged row and are no longer used. */
+const RETIRED_INDEXES = ['audit_log_table_time'];
+
+/** Upgrade of an older log: drops its retired indexes (in place; the rows stay). */
+async function dropRetiredIndexes(db: Db, namespace: string): Promise<void> {
+  const rows = await db.query<{ name: string }>(
+    `SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME IN (${RETIRED_INDEXES.map(() => '?').join(', ')})`,
+    [namespace, LOG_TABLE, ...RETIRED_INDEXES],
+  );
+  for (const r of rows) await db.query(`ALTER TABLE ${db.dialect.quoteQualified(namespace, LOG_TABLE)} DROP INDEX ${db.dialect.quoteIdent(r.name)}`);
 }
 
 async function undoInstall(db: Db, namespace: string, before: { exists: boolean; log: boolean; registry: boolean }, created: TriggerRef[]): Promise<void> {
