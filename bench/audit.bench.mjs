@@ -11,7 +11,7 @@
 // Alone: `node bench/audit.bench.mjs` writes bench/results/audit.json.
 // Knobs: BENCH_AUDIT_ROWS (5000000), BENCH_AUDIT_DELETE_ROWS (100000), BENCH_AUDIT_RUNS (5),
 // BENCH_AUDIT_ENGINES (postgres,mysql).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,27 @@ async function repeat(fn, runs = RUNS) {
     last = r.out;
   }
   return { medianMs: ms(median(times)), minMs: ms(Math.min(...times)), maxMs: ms(Math.max(...times)), out: last };
+}
+
+/** Runs a command until its stdout matches `pattern` (then kills it): the wall time a user waits. */
+function untilOutput(cmd, args, pattern) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let text = '';
+    let done = false;
+    child.stdout.on('data', (chunk) => {
+      text += chunk;
+      if (!done && pattern.test(text)) {
+        done = true;
+        child.kill('SIGTERM');
+        resolve(text.split('\n')[0]);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (!done) reject(new Error(`${args.join(' ')} exited ${code} before printing ${pattern}`));
+    });
+  });
 }
 
 async function api() {
@@ -152,6 +173,8 @@ async function firstPages(engine, { audit, openDb, parseTargetUrl }, log) {
     const incident5 = await repeat(() => audit.listIncidents(db, ctx, sources, { limit: 5 }), 1);
     const incident20 = await repeat(() => audit.listIncidents(db, ctx, sources, { limit: 20 }), 1);
     const hours = await repeat(() => audit.timeline(db, ctx, sources, audit.defaultTimelineRange('hour'), 'hour'));
+    // What a user at a terminal waits for: the CLI prints each incident as soon as it is final.
+    const cliIncident = await repeat(() => untilOutput(process.execPath, [join(root, 'bin', 'crm-rescue'), 'audit', 'incidents', '--url', url], /^inc_/m));
     const cli = await repeat(async () => execFileSync(process.execPath, [join(root, 'bin', 'crm-rescue'), 'audit', 'deletions', '--url', url, '--limit', '50', '--json'], { stdio: ['ignore', 'ignore', 'ignore'] }));
     const strip = ({ out, ...rest }) => rest;
     return {
@@ -167,6 +190,7 @@ async function firstPages(engine, { audit, openDb, parseTargetUrl }, log) {
       incidentsNewest20: { ...strip(incident20), incidents: incident20.out.length },
       timelineWeekByHour: { ...strip(hours), buckets: hours.out.length },
       cliDeletionsWall: strip(cli),
+      cliFirstIncidentWall: strip(cliIncident),
     };
   } finally {
     await db.close();
@@ -251,6 +275,7 @@ function summary(data, load) {
     row('`audit incidents`, newest 20 (38 days back, 1 run)', (d) => t(d.pages.incidentsNewest20)),
     row('timeline, 7 days by hour', (d) => t(d.pages.timelineWeekByHour)),
     row('CLI `audit deletions --limit 50 --json`, wall', (d) => t(d.pages.cliDeletionsWall)),
+    row('CLI `audit incidents`, wall until the first incident is printed', (d) => (d.pages.cliFirstIncidentWall ? t(d.pages.cliFirstIncidentWall) : 'not measured')),
     row(`DELETE of ${(DELETE_ROWS - 1000).toLocaleString('en-US')} rows, no triggers`, (d) => `${d.overhead.bulkWithoutMs} ms`),
     row('same, with the trigger audit', (d) => `${d.overhead.bulkWithMs} ms (${d.overhead.bulkRatio}x)`),
     row('1,000 single-row DELETEs, no triggers', (d) => `${d.overhead.singleWithoutMs} ms`),

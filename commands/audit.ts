@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { INCIDENT_DEFAULTS, SOURCE_IDS } from '../src/audit/constants.js';
-import type { BucketSize, EventFilter } from '../src/audit/index.js';
+import type { BucketSize, EventFilter, Incident } from '../src/audit/index.js';
 import type { GlobalArgs } from '../src/cli/global-args.js';
 import { note, printJson, printNdjson, printText } from '../src/cli/output.js';
 import type { Db } from '../src/connect/open.js';
@@ -137,7 +137,7 @@ const incidents: CommandModule<GlobalArgs, AuditArgs> = {
   handler: async (argv) => {
     const args = argv as AuditArgs;
     const filter = await filterFrom(args);
-    const { catalogBackupProvider, formatIncidents, listIncidents, parseDuration } = await engine();
+    const { catalogBackupProvider, formatIncidents, streamIncidents, parseDuration } = await engine();
     const { catalogDir } = await import('../src/util/paths.js');
     const gapMs = parseDuration(args.gap ?? '5m', '--gap');
     const minRows = args.minRows ?? INCIDENT_DEFAULTS.minRows;
@@ -145,9 +145,15 @@ const incidents: CommandModule<GlobalArgs, AuditArgs> = {
     await withDb(args, true, async (db) => {
       const { ctx, sources } = await sourcesFor(db, args);
       const backups = await catalogBackupProvider(db.target, catalogDir(args.dir));
-      const found = await listIncidents(db, ctx, sources, { ...filter, gapMs, minRows, limit: args.limit, backups });
+      const found: Incident[] = [];
+      // Humans see each incident as soon as it is final (the newest first, older ones as the
+      // walk back reaches them); JSON is one document at the end.
+      for await (const incident of streamIncidents(db, ctx, sources, { ...filter, gapMs, minRows, limit: args.limit, backups })) {
+        if (!args.json) printText(`${found.length > 0 ? '\n' : ''}${formatIncidents([incident], width())}`);
+        found.push(incident);
+      }
       if (args.json) printJson({ gapMs, minRows, incidents: found });
-      else printText(formatIncidents(found, width()));
+      else if (found.length === 0) printText(formatIncidents([], width()));
     });
   },
 };

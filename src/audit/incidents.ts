@@ -43,17 +43,32 @@ export { INCIDENT_DEFAULTS };
  * 5M-row log.)
  */
 export async function listIncidents(db: Db, ctx: AuditContext, sources: AuditSource[], options: IncidentOptions = {}): Promise<Incident[]> {
+  const found: Incident[] = [];
+  for await (const incident of streamIncidents(db, ctx, sources, options)) found.push(incident);
+  return found;
+}
+
+/**
+ * listIncidents as a stream: each incident is yielded as soon as the walk has passed it by more
+ * than one gap (nothing older can still join it, nothing found later is newer), with its
+ * backup looked up. The newest incident arrives after reading about one gap of events past it,
+ * however far back the `limit`-th lies: the CLI prints incidents as they come.
+ */
+export async function* streamIncidents(db: Db, ctx: AuditContext, sources: AuditSource[], options: IncidentOptions = {}): AsyncGenerator<Incident> {
   const gapMs = options.gapMs ?? INCIDENT_DEFAULTS.gapMs;
   const minRows = options.minRows ?? INCIDENT_DEFAULTS.minRows;
   const limit = options.limit ?? INCIDENT_DEFAULTS.limit;
   const filter: EventFilter = { table: options.table, user: options.user, since: options.since, until: options.until };
   const streams = activeStreams(ctx, sources, filter);
-  if (streams.length === 0) return [];
-  const found = await scanNewestFirst(db, ctx, streams, filter, gapMs, minRows, limit);
-  if (options.backups) {
-    for (const incident of found) incident.backupBefore = await options.backups(incident.window.start).catch(() => null);
+  if (streams.length === 0 || limit <= 0) return;
+  let n = 0;
+  for await (const batch of scanNewestFirst(db, ctx, streams, filter, gapMs, minRows, limit)) {
+    for (const incident of batch) {
+      if (options.backups) incident.backupBefore = await options.backups(incident.window.start).catch(() => null);
+      yield incident;
+      if (++n >= limit) return;
+    }
   }
-  return found;
 }
 
 interface BurstRow {
@@ -164,7 +179,7 @@ interface TableCount {
  * gap. Most events of a busy log are lone deletions: a burst keeps its first table inline and
  * allocates a list only for a second one (allocation, not SQL, was most of the scan's cost).
  */
-async function scanNewestFirst(
+async function* scanNewestFirst(
   db: Db,
   ctx: AuditContext,
   streams: EventStream[],
@@ -172,7 +187,7 @@ async function scanNewestFirst(
   gapMs: number,
   minRows: number,
   limit: number,
-): Promise<Incident[]> {
+): AsyncGenerator<Incident[]> {
   const gapMicros = gapMs * 1000;
   interface Open {
     id: number;
@@ -187,7 +202,7 @@ async function scanNewestFirst(
   }
   // Keyed by actor; null (unknown actor) is a key of its own.
   const open = new Map<string | null, Open>();
-  const closed: BurstRow[] = [];
+  let closed: BurstRow[] = [];
   let incidents = 0;
   let nextId = 0;
   const close = (key: string | null, b: Open) => {
@@ -210,6 +225,12 @@ async function scanNewestFirst(
       if (sweptUs - us > gapMicros) {
         for (const [key, b] of open) if (b.oldestUs - us > gapMicros) close(key, b);
         sweptUs = us;
+        // Every burst closed so far started more than a gap after `us`; every open or future
+        // burst starts before that: these are final and newer than anything still to come.
+        if (closed.length > 0) {
+          yield assemble(closed);
+          closed = [];
+        }
         if (incidents >= limit) {
           exhausted = false;
           break scan;
@@ -246,7 +267,7 @@ async function scanNewestFirst(
     }
   }
   if (exhausted) for (const [key, b] of open) close(key, b);
-  return assemble(closed).slice(0, limit);
+  if (closed.length > 0) yield assemble(closed);
 }
 
 /** Per-burst, per-table rows → incidents, newest first. */

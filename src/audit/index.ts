@@ -9,7 +9,7 @@ export { ALL_SOURCES } from './sources/index.js';
 export { SOURCE_IDS } from './constants.js';
 export { openAuditSession, type AuditSession } from './session.js';
 export { deletionEvents, streamDeletionEvents, type EventPageOptions } from './events.js';
-export { listIncidents, incidentId, INCIDENT_DEFAULTS, type IncidentOptions, type BackupProvider } from './incidents.js';
+export { listIncidents, streamIncidents, incidentId, INCIDENT_DEFAULTS, type IncidentOptions, type BackupProvider } from './incidents.js';
 export { timeline, defaultTimelineRange } from './timeline.js';
 export { adviseIndexes, indexDdl, SCAN_THRESHOLD_ROWS, type IndexAdvice } from './explain.js';
 export { catalogBackupProvider } from './backup-link.js';

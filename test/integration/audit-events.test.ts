@@ -9,6 +9,7 @@ import {
   deletionEvents,
   installTriggerAudit,
   listIncidents,
+  streamIncidents,
   loadAuditContext,
   selectSources,
   streamDeletionEvents,
@@ -157,6 +158,10 @@ describe.each(engines)('%s deletion events and incidents', (engine) => {
       list.map((i) => ({ start: i.window.start, end: i.window.end, actor: i.actors[0].id, tables: i.tables.map((t) => [t.table, t.hard, t.soft]), total: i.rows.total }));
     const found = await listIncidents(db, ctx, sources);
     expect(shape(found)).toEqual(expected);
+    // The stream the CLI prints from yields the same incidents in the same order.
+    const streamed: string[] = [];
+    for await (const i of streamIncidents(db, ctx, sources)) streamed.push(i.id);
+    expect(streamed).toEqual(found.map((i) => i.id));
     expect(found.map((i) => i.backupBefore)).toEqual(Array(6).fill(null));
     // Stable ids; an explicit range gives the same incidents.
     const again = await listIncidents(db, ctx, sources, { since: at(-240 * MIN) });
