@@ -7,9 +7,10 @@ import { checkConflicts } from './checks.js';
 import { MergeConflictError } from './errors.js';
 import { newMergeId } from './ids.js';
 import { ensureJournal, finishHeader, insertHeader, type MergeRecord } from './journal.js';
-import type { MergeRequest, MergeResult, PlannedTable, RowOutcome, SkipReason } from './model.js';
+import { isUndelete, type MergeRequest, type MergeResult, type PlannedTable, type RowOutcome, type SkipReason } from './model.js';
 import { parentsFirst } from './order.js';
 import { createSelectionTables, dropSelectionTables, expandRelated, selectRoot } from './selection.js';
+import { expandUndelete, selectUndelete, undeleteNotes, verifyUndelete } from './undelete.js';
 import { updateColumns, writeTable } from './write.js';
 
 /** Options of a prepared merge. */
@@ -47,6 +48,7 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
   const tables = tableContexts(d, ordered, { mergeId, stagingNs: opts.stagingNs, internalNs });
   const root = tables.find((t) => t.table === req.root)!;
   const erasures = req.erasureHashes.length ? d.quoteQualified(opts.stagingNs, `_erasures_${mergeId}`) : null;
+  const notes: string[] = [];
 
   // One connection for the whole session: the selection must outlive the dry run.
   let release!: () => void;
@@ -79,8 +81,14 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
         await conn.query(`INSERT INTO ${erasures} (h) VALUES ${part.map((_, j) => `(${d.placeholder(j + 1)})`).join(', ')}`, part);
       }
     }
-    await selectRoot(conn, d, root, req);
-    if (req.withRelated) await expandRelated(conn, d, tables, req.relations);
+    const undelete = req.selections.find((s) => s.kind === 'undelete');
+    if (undelete) {
+      await selectUndelete(conn, d, root, undelete);
+      if (req.withRelated) notes.push(...(await expandUndelete(conn, d, tables, req.relations)));
+    } else {
+      await selectRoot(conn, d, root, req);
+      if (req.withRelated) await expandRelated(conn, d, tables, req.relations);
+    }
   } catch (err) {
     await cleanup();
     release();
@@ -95,14 +103,16 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
   if (selected.every((s) => s.rows === 0)) {
     await cleanup();
     release();
+    if (isUndelete(req)) throw new UserError(`no soft-deleted row of ${root.display} matches the selection`, 'crm-rescue audit deletions lists deleted rows and their keys');
     throw new UserError(`the selection matches no rows of ${root.display}`, 'crm-rescue diff shows what differs between the backup and live');
   }
+  if (isUndelete(req)) notes.unshift(...undeleteNotes(tables, selected));
 
   let closed = false;
   return {
     mergeId,
     selected,
-    execute: (apply, onOutcome) => executeMerge(conn, db, { req, tables, mergeId, internalNs, serverVersion, erasures, apply, onOutcome }),
+    execute: (apply, onOutcome) => executeMerge(conn, db, { req, tables, mergeId, internalNs, serverVersion, erasures, apply, onOutcome, notes }),
     async close() {
       if (closed) return;
       closed = true;
@@ -143,6 +153,7 @@ interface ExecuteArgs {
   erasures: string | null;
   apply: boolean;
   onOutcome?: (o: RowOutcome) => void;
+  notes: string[];
 }
 
 async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<MergeResult> {
@@ -226,6 +237,7 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
       totals,
       sql,
       durationSeconds: (Date.now() - started) / 1000,
+      ...(a.notes.length && { notes: a.notes }),
     };
     if (a.apply) result.verify = await verifyMerge(conn, db, tables, changedCols?.columns);
     return result;
@@ -292,6 +304,9 @@ async function verifyMerge(conn: Queryable, db: Db, tables: TableCtx[], changedC
   let checked = 0;
   let mismatched = 0;
   for (const t of tables) {
+    const u = await verifyUndelete(conn, d, t);
+    checked += u.checked;
+    mismatched += u.mismatched;
     for (const kind of ['full', 'changed', 'soft'] as const) {
       const ins = kind === 'full' ? t.writable.map((c) => c.name) : updateColumns(t, kind, changedColumns);
       const cols = t.writable.filter((c) => ins.includes(c.name));
