@@ -44,7 +44,7 @@ export const mergeCommand: CommandModule<GlobalArgs, MergeArgs> = {
       .option('columns', { type: 'string', describe: 'With --changed: only these columns' })
       .option('keys', { type: 'string', describe: 'These keys (comma-separated, single-column keys)' })
       .option('keys-from', { type: 'string', describe: 'Keys from a file (one per line, JSON objects, or NDJSON from crm-rescue diff or audit deletions --json); - for stdin' })
-      .option('where', { type: 'string', describe: 'SQL condition on the backup\'s rows' })
+      .option('where', { type: 'string', describe: 'SQL condition on the backup\'s rows (with --undelete: on the live rows)' })
       .option('key', { type: 'string', describe: 'Columns identifying a row, when the table has no usable key' })
       .option('with-related', { type: 'boolean', default: false, describe: 'Bring related rows along (relation rows, notes; parents first), staging related tables as needed; with --undelete: related rows marked by the same deletion' })
       .option('on-conflict', { choices: ['skip', 'overwrite', 'abort'] as const, default: 'abort' as const, describe: 'What to do with conflicting rows' })

@@ -45,7 +45,7 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
   const serverVersion = await d.serverVersion(db);
   const inPlan = [{ table: req.root, via: 'selection' }, ...(req.withRelated ? req.related.map((t) => ({ table: t, via: 'related' })) : [])];
   const ordered = parentsFirst(inPlan.map((p) => ({ ...p, schema: p.table.live.schema, name: p.table.live.name })), req.relations);
-  const tables = tableContexts(d, ordered, { mergeId, stagingNs: opts.stagingNs, internalNs });
+  let tables = tableContexts(d, ordered, { mergeId, stagingNs: opts.stagingNs, internalNs });
   const root = tables.find((t) => t.table === req.root)!;
   const erasures = req.erasureHashes.length ? d.quoteQualified(opts.stagingNs, `_erasures_${mergeId}`) : null;
   const notes: string[] = [];
@@ -95,10 +95,18 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
     if (err instanceof UserError) throw err;
     throw new UserError(`preparing the merge failed, live data is unchanged: ${(err as Error).message.split('\n')[0]}`, undefined, { cause: err });
   }
-  const selected: MergeSession['selected'] = [];
+  let selected: MergeSession['selected'] = [];
   for (const t of tables) {
     const [{ n }] = await conn.query<{ n: number }>(`SELECT count(*) AS n FROM ${t.sel}`);
     selected.push({ table: t.display, rows: Number(n), via: t.via });
+  }
+  if (isUndelete(req)) {
+    // An undelete looks at every table below the root but writes few: keep only those it writes
+    // (each table in the plan costs shadow tables in the journal).
+    const empty = tables.filter((_, i) => selected[i].rows === 0 && tables[i] !== root);
+    await dropSelectionTables(conn, empty);
+    selected = selected.filter((_, i) => !empty.includes(tables[i]));
+    tables = tables.filter((t) => !empty.includes(t));
   }
   if (selected.every((s) => s.rows === 0)) {
     await cleanup();

@@ -37,12 +37,11 @@ export async function writeTable(
   if (lo === null || hi === null) return counts;
   const all = t.writable.map((c) => c.name);
   const kinds = (['full', 'changed', 'soft'] as const).map((k) => ({ kind: k, cols: updateColumns(t, k, opts.changedColumns) }));
-  const [{ ins, upd, und }] = await conn.query<{ ins: number; upd: number; und: number }>(
-    `SELECT COALESCE(SUM(CASE WHEN op = 'insert' THEN 1 ELSE 0 END), 0) AS ins, COALESCE(SUM(CASE WHEN op = 'update' THEN 1 ELSE 0 END), 0) AS upd,
-            COALESCE(SUM(CASE WHEN kind = 'undelete' THEN 1 ELSE 0 END), 0) AS und FROM ${t.sel} WHERE reason IS NULL`,
-  );
-  counts.inserted = Number(ins);
-  counts.updated = Number(upd);
+  // Rows per op and kind: a statement with nothing to write is neither run nor shown.
+  const groups = await conn.query<{ op: string; kind: string; n: number }>(`SELECT op, kind, count(*) AS n FROM ${t.sel} WHERE reason IS NULL GROUP BY op, kind`);
+  const rows = (op: string, kind?: string) => groups.filter((g) => g.op === op && (kind === undefined || g.kind === kind)).reduce((s, g) => s + Number(g.n), 0);
+  counts.inserted = rows('insert');
+  counts.updated = rows('update');
   const seen = new Set<string>();
   const run = async (template: string, a: number, b: number) => {
     if (!seen.has(template)) {
@@ -56,7 +55,7 @@ export async function writeTable(
   const insertSql = `INSERT INTO ${t.live} (${colList(d, null, all)}) SELECT ${colList(d, 's', all)} FROM ${t.staged} s JOIN ${t.sel} x ON ${keyJoin(d, 's', 'x', t.key)} WHERE x.op = 'insert' AND ${range('x')} ORDER BY x.seq`;
   const mark = ownMark(t);
   const updateSqls = kinds
-    .filter((k) => k.cols.length)
+    .filter((k) => k.cols.length && rows('update', k.kind))
     .map((k) =>
       d.updateJoin({
         target: t.live,
@@ -70,7 +69,7 @@ export async function writeTable(
       }),
     );
   // Undelete: the mark's "not deleted" value, from no backup.
-  if (mark && Number(und)) {
+  if (mark && rows('update', 'undelete')) {
     updateSqls.push(
       d.updateJoin({
         target: t.live,
@@ -84,8 +83,8 @@ export async function writeTable(
   const afterSql = `INSERT INTO ${t.after} (${colList(d, null, all)}, ${d.quoteIdent('crm_rescue_op')}, ${d.quoteIdent('crm_rescue_kind')}) SELECT ${colList(d, 'l', all)}, x.op, x.kind FROM ${t.live} l JOIN ${t.sel} x ON ${keyJoin(d, 'l', 'x', t.key)} WHERE ${range('x')}`;
   for (let a = lo - 1; a < hi; a += opts.batchSize) {
     const b = Math.min(hi, a + opts.batchSize);
-    await run(beforeSql, a, b);
-    await run(insertSql, a, b);
+    if (counts.updated) await run(beforeSql, a, b);
+    if (counts.inserted) await run(insertSql, a, b);
     for (const u of updateSqls) await run(u, a, b);
     await run(afterSql, a, b);
     opts.onBatch?.(b - a);

@@ -1,4 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb } from '../../src/connect/open.js';
+import { completeTarget } from '../../src/connect/resolve.js';
+import { parseTargetUrl } from '../../src/connect/target.js';
+import { internalNamespace } from '../../src/dialect/namespaces.js';
+import { prepareMerge } from '../../src/merge/engine.js';
+import { UNDELETE_SOURCE } from '../../src/merge/model.js';
+import { undoMerge } from '../../src/merge/undo.js';
 import { checksums } from '../helpers/checksum.js';
 import { queryChecksum } from '../helpers/crm-e2e.js';
 import { expectOneLineError, makeSandbox, ndjson } from '../helpers/flow.js';
@@ -32,6 +39,9 @@ function schemaSql(engine: TestEngine): string[] {
     `CREATE TABLE links (id int PRIMARY KEY, ${PID} int NOT NULL REFERENCES ${P}(id), label varchar(20), deleted_at ${ts} NULL)`,
     `CREATE TABLE tags (id int PRIMARY KEY, person_id int NOT NULL REFERENCES ${P}(id), tag varchar(20), deleted ${bool} NOT NULL DEFAULT ${t('0')})`,
     `CREATE TABLE plain (id int PRIMARY KEY, v varchar(10))`,
+    // Odoo-style archive: active = false, with write_date/write_uid set on archiving.
+    `CREATE TABLE archived (id int PRIMARY KEY, active ${bool}, write_date ${ts} NULL, write_uid int)`,
+    `INSERT INTO archived VALUES (1, ${t('1')}, NULL, NULL), (2, ${t('0')}, '2026-03-02 08:00:00', 7), (3, NULL, NULL, NULL)`,
     `INSERT INTO ${P} VALUES (1, 'Ann', NULL), (2, 'Bob ☃', '2026-03-01 10:00:00'), (3, 'Cy', '2026-03-01 10:00:05'), (4, 'Di', '2025-01-01 00:00:00')`,
     // 20, 30: deleted with Bob (seconds apart); 21: unlinked a day before; 22: live.
     `INSERT INTO links VALUES (20, 2, 'same', '2026-03-01 10:00:01'), (21, 2, 'older', '2026-02-28 09:00:00'), (22, 2, 'live', NULL), (23, 1, 'ann', NULL), (30, 3, 'cy', '2026-03-01 10:00:05')`,
@@ -142,6 +152,47 @@ describe.each(engines)('%s merge --undelete', (engine) => {
     const u = await undo(m.mergeId);
     expect(u.code, u.stderr).toBe(0);
     expect(await checksums(temp, TABLES)).toEqual(before);
+  });
+
+  it('an archive mark (active = false) is set back to true, through the engine; the touched columns stay; undo restores', async () => {
+    const before = await checksums(temp, ['archived']);
+    const db = await openDb(completeTarget(parseTargetUrl(temp.url)), { readOnly: false, interactive: false });
+    try {
+      const live = (await db.dialect.introspect(db)).tables.find((x) => x.name === 'archived')!;
+      const mark = { column: 'active', kind: 'active' as const, touches: ['write_date', 'write_uid'], actorColumn: 'write_uid', timeColumn: 'write_date' };
+      const session = await prepareMerge(
+        db,
+        {
+          backupId: UNDELETE_SOURCE,
+          root: { live, staged: live, key: ['id'], softDelete: mark },
+          selections: [{ kind: 'undelete', where: 'id > 0' }],
+          related: [],
+          relations: [],
+          withRelated: false,
+          policy: 'abort',
+          erasureHashes: [],
+        },
+        { stagingNs: internalNamespace(db.dialect.engine, db.target.database) },
+      );
+      let result;
+      try {
+        // Row 3 (active NULL) is not archived: only row 2 is selected.
+        expect(session.selected).toEqual([{ table: `${live.schema}.archived`, rows: 1, via: 'selection' }]);
+        const dry = await session.execute(false);
+        expect(dry.notes).toEqual([`${live.schema}.archived: clears active (to true) and writes nothing else; write_date, write_uid keep the values the delete wrote`]);
+        expect(await checksums(temp, ['archived'])).toEqual(before);
+        result = await session.execute(true);
+      } finally {
+        await session.close();
+      }
+      expect(result.verify).toEqual({ checked: 1, mismatched: 0 });
+      const row = (await temp.query<Record<string, unknown>>(`SELECT active, ${engine === 'postgres' ? 'write_date::text' : 'CAST(write_date AS CHAR)'} AS wd, write_uid FROM archived WHERE id = 2`))[0];
+      expect([row.active === true || Number(row.active) === 1, String(row.wd).slice(0, 16), Number(row.write_uid)]).toEqual([true, '2026-03-02 08:00', 7]);
+      expect((await undoMerge(db, result.mergeId)).state).toBe('undone');
+      expect(await checksums(temp, ['archived'])).toEqual(before);
+    } finally {
+      await db.close();
+    }
   });
 
   it('refuses with one line: no soft-delete mark, rows not deleted, no rows named, a backup given, no backup', async () => {
