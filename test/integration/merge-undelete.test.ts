@@ -103,6 +103,8 @@ describe.each(engines)('%s merge --undelete', (engine) => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/Dry run \(rolled back, nothing changed\): undelete mrg_\S+ \(soft-delete marks cleared, no backup\)/);
     expect(text.stdout).toMatch(/Total\s+0 inserted · 3 updated · 0 skipped/);
+    // Keys and --where together: the keys that match it.
+    expect(written(await plan(['--table', PEOPLE, '--undelete', '--keys', '2,3', '--where', 'id = 3']))).toEqual({ [PEOPLE]: 1 });
     expect(await checksums(temp, TABLES)).toEqual(before);
   });
 
