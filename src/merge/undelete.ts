@@ -160,7 +160,7 @@ export function undeleteNotes(tables: TableCtx[], selected: { table: string; row
     if (!mark || !selected.find((s) => s.table === t.display)?.rows) continue;
     const touched = mark.touches.filter((c) => c !== mark.column && t.table.live.columns.some((x) => x.name === c));
     out.push(
-      `${t.display}: clears ${mark.column} (${mark.kind === 'timestamp' ? 'to NULL' : mark.kind === 'active' ? 'to true' : 'to 0'}) and writes nothing else${touched.length ? `; ${touched.join(', ')} keep the values the delete wrote` : ''}`,
+      `${t.display}: clears ${mark.column} (${mark.kind === 'timestamp' ? 'to NULL' : mark.kind === 'active' ? 'to true' : 'to 0'}) and writes nothing else${touched.length ? `; ${touched.join(', ')} ${touched.length === 1 ? 'keeps' : 'keep'} the values the delete wrote` : ''}`,
     );
   }
   return out;
