@@ -4,7 +4,8 @@ import { note, printNdjson, printText } from '../src/cli/output.js';
 import type { ConflictPolicy, RowOutcome } from '../src/merge/model.js';
 
 interface MergeArgs extends GlobalArgs {
-  backup: string;
+  backup?: string;
+  undelete: boolean;
   table: string;
   deleted: boolean;
   softDeleted: boolean;
@@ -26,53 +27,64 @@ const list = (v?: string) => v?.split(',').map((s) => s.trim()).filter(Boolean);
 /** `crm-rescue merge`: plan (a real dry run), then with --apply one transaction with a journal. */
 export const mergeCommand: CommandModule<GlobalArgs, MergeArgs> = {
   command: 'merge',
-  describe: 'Put rows of a backup back into live: a dry run unless --apply; one transaction with an undo journal',
+  describe: 'Put rows of a backup back into live, or --undelete soft-deleted rows: a dry run unless --apply; one transaction with an undo journal',
   builder: (y) =>
     y
-      .option('backup', { type: 'string', demandOption: true, describe: 'Backup id (or a unique prefix)' })
+      .option('backup', { type: 'string', describe: 'Backup id (or a unique prefix); required unless --undelete' })
       .option('table', { type: 'string', demandOption: true, describe: 'The table whose rows to bring back' })
       .option('deleted', { type: 'boolean', default: false, describe: 'Rows gone from live (inserted back)' })
       .option('soft-deleted', { type: 'boolean', default: false, describe: 'Rows live only flagged as deleted (flag and touched columns restored)' })
+      .option('undelete', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'No backup: clear the CRM\'s soft-delete mark (deleted=1, Odoo active, Twenty deletedAt, vtiger crmentity) of live rows chosen by --keys/--keys-from/--where; only the mark is written, date_modified/modified_by keep what the delete wrote. --with-related also clears related rows marked in the same deletion (deletion times within 60 s)',
+      })
       .option('changed', { type: 'boolean', default: false, describe: 'Rows that differ (reverted to the backup\'s values; see --columns)' })
       .option('columns', { type: 'string', describe: 'With --changed: only these columns' })
       .option('keys', { type: 'string', describe: 'These keys (comma-separated, single-column keys)' })
-      .option('keys-from', { type: 'string', describe: 'Keys from a file (one per line, JSON objects, or NDJSON from crm-rescue diff); - for stdin' })
-      .option('where', { type: 'string', describe: 'SQL condition on the backup\'s rows' })
+      .option('keys-from', { type: 'string', describe: 'Keys from a file (one per line, JSON objects, or NDJSON from crm-rescue diff or audit deletions --json); - for stdin' })
+      .option('where', { type: 'string', describe: 'SQL condition on the backup\'s rows (with --undelete: on the live rows)' })
       .option('key', { type: 'string', describe: 'Columns identifying a row, when the table has no usable key' })
-      .option('with-related', { type: 'boolean', default: false, describe: 'Bring related rows along (relation rows, notes; parents first), staging related tables as needed' })
+      .option('with-related', { type: 'boolean', default: false, describe: 'Bring related rows along (relation rows, notes; parents first), staging related tables as needed; with --undelete: related rows marked by the same deletion' })
       .option('on-conflict', { choices: ['skip', 'overwrite', 'abort'] as const, default: 'abort' as const, describe: 'What to do with conflicting rows' })
       .option('apply', { type: 'boolean', default: false, describe: 'Write to live (asks to type the database name unless --yes)' })
       .option('sql', { type: 'boolean', default: false, describe: 'Print every statement that writes live' })
       .option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' }) as never,
   handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
-    const [{ confirmTyped }, { openFromArgs }, { prepareTables }, { prepareMerge }, { readErasures }, { formatMergeResult, formatOutcome }, { buildMergeRequest }, { createProgressReporter }] = await Promise.all([import('../src/cli/confirm.js'), import('../src/cli/target-flags.js'), import('../src/diff/prepare.js'), import('../src/merge/engine.js'), import('../src/merge/erasures.js'), import('../src/merge/format.js'), import('../src/merge/prepare.js'), import('../src/progress/reporter.js')]);
+    const { UsageError } = await import('../src/errors.js');
+    if (args.undelete && args.backup !== undefined) throw new UsageError('--undelete reads no backup: it clears the soft-delete mark of live rows', 'Drop --backup, or use --soft-deleted to restore rows from the backup');
+    if (!args.undelete && args.backup === undefined) throw new UsageError('merge needs --backup ID (or --undelete to clear soft-delete marks of live rows)', 'crm-rescue backups lists the backups');
+    const [{ confirmTyped }, { openFromArgs }, { prepareTables }, { prepareMerge }, { readErasures }, { formatMergeResult, formatOutcome }, { buildMergeRequest, buildUndeleteRequest }, { createProgressReporter }, { internalNamespace }] = await Promise.all([import('../src/cli/confirm.js'), import('../src/cli/target-flags.js'), import('../src/diff/prepare.js'), import('../src/merge/engine.js'), import('../src/merge/erasures.js'), import('../src/merge/format.js'), import('../src/merge/prepare.js'), import('../src/progress/reporter.js'), import('../src/dialect/namespaces.js')]);
     const db = await openFromArgs(args, { readOnly: false });
     const reporter = createProgressReporter({ json: args.json });
     let session: Awaited<ReturnType<typeof prepareMerge>> | undefined;
     try {
-      const prepared = await prepareTables(db, { backup: args.backup, tables: [args.table], dir: args.dir, withRelated: args.withRelated, onProgress: reporter.listener });
-      reporter.end();
-      if (prepared.stagedNow.length) note(`staged ${prepared.stagedNow.join(', ')} from backup ${prepared.backupId} first`);
+      const flags = {
+        deleted: args.deleted,
+        softDeleted: args.softDeleted,
+        changed: args.changed,
+        columns: list(args.columns),
+        keys: list(args.keys),
+        keysFrom: args.keysFrom,
+        where: args.where,
+        withRelated: args.withRelated,
+        policy: args.onConflict,
+        key: list(args.key),
+      };
       const erasures = (await readErasures()).map((e) => e.hash);
-      const request = await buildMergeRequest(
-        db,
-        prepared,
-        {
-          deleted: args.deleted,
-          softDeleted: args.softDeleted,
-          changed: args.changed,
-          columns: list(args.columns),
-          keys: list(args.keys),
-          keysFrom: args.keysFrom,
-          where: args.where,
-          withRelated: args.withRelated,
-          policy: args.onConflict,
-          key: list(args.key),
-        },
-        erasures,
-      );
-      session = await prepareMerge(db, request, { stagingNs: prepared.pairs[0].namespace });
+      if (args.undelete) {
+        // No backup and no staging: the selection tables go to crm-rescue's own namespace.
+        const request = await buildUndeleteRequest(db, args.table, flags, erasures);
+        session = await prepareMerge(db, request, { stagingNs: internalNamespace(db.dialect.engine, db.target.database) });
+      } else {
+        const prepared = await prepareTables(db, { backup: args.backup!, tables: [args.table], dir: args.dir, withRelated: args.withRelated, onProgress: reporter.listener });
+        reporter.end();
+        if (prepared.stagedNow.length) note(`staged ${prepared.stagedNow.join(', ')} from backup ${prepared.backupId} first`);
+        const request = await buildMergeRequest(db, prepared, flags, erasures);
+        session = await prepareMerge(db, request, { stagingNs: prepared.pairs[0].namespace });
+      }
       const width = process.stdout.columns || 80;
       const skipped: RowOutcome[] = [];
       const emit = (o: RowOutcome) => {

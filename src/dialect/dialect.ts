@@ -55,6 +55,8 @@ export interface Dialect {
   distinct(left: string, right: string, leftType: string, rightType: string): string;
   /** A boolean SQL expression: the flag column holds a true/non-zero value. */
   truthy(expr: string, dataType: string): string;
+  /** The absolute number of seconds between two date/time expressions (NULL when either is NULL). */
+  secondsApart(a: string, b: string): string;
   /** An expression casting a value to text (for display and type-changed comparisons). */
   textCast(expr: string): string;
   /** A text expression that changes whenever any of the columns' values changes (NULL-safe). */

@@ -22,6 +22,7 @@ export const mysqlDialect: Dialect = {
     return `NOT (${left} <=> ${right})`;
   },
   truthy: (expr) => `(COALESCE(${expr}, 0) <> 0)`,
+  secondsApart: (a, b) => `ABS(TIMESTAMPDIFF(MICROSECOND, ${a}, ${b}) / 1000000)`,
   textCast: (expr) => `CAST(${expr} AS CHAR)`,
   rowHash(alias, columns) {
     // HEX keeps values unambiguous around the separator; binary columns are hashed as bytes.

@@ -21,6 +21,7 @@ export const postgresDialect: Dialect = {
     return `((${left}) IS DISTINCT FROM (${right}))`;
   },
   truthy: (expr, dataType) => (dataType === 'boolean' ? `((${expr}) IS TRUE)` : `(COALESCE((${expr})::numeric, 0) <> 0)`),
+  secondsApart: (a, b) => `abs(extract(epoch FROM ((${a})::timestamp - (${b})::timestamp)))`,
   textCast: (expr) => `(${expr})::text`,
   rowHash: (alias, columns) => `md5(ROW(${columns.map((c) => `${alias}.${quoteWith('"', c.name)}`).join(', ')})::text)`,
   updateJoin(u) {

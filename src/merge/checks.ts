@@ -42,7 +42,10 @@ export async function checkConflicts(
     await mark(t, 'changed-since-diff', `x.op = 'update' AND NOT EXISTS (SELECT 1 FROM ${t.live} l WHERE ${keyJoin(d, 'l', 'x', t.key)} AND ${hash} = x.live_hash)`);
     await mark(t, 'key-exists', `x.op = 'insert' AND ${inLive}`);
     if (policy === 'overwrite') {
-      await conn.query(`UPDATE ${t.sel} x SET reason = NULL, op = 'update', kind = 'full' WHERE x.reason IN ('key-exists', 'changed-since-diff') AND ${inLive}`);
+      // An undelete row edited since the preview still only gets its mark cleared.
+      await conn.query(
+        `UPDATE ${t.sel} x SET reason = NULL, op = 'update', kind = CASE WHEN x.kind = 'undelete' THEN x.kind ELSE 'full' END WHERE x.reason IN ('key-exists', 'changed-since-diff') AND ${inLive}`,
+      );
     }
     // Another unique key of live already holds the values of a row to insert.
     const writes = t.writable.map((c) => c.name);
@@ -74,7 +77,7 @@ export async function checkConflicts(
       await mark(
         t,
         'missing-parent',
-        `x.kind <> 'soft' AND EXISTS (SELECT 1 FROM ${t.staged} s WHERE ${keyJoin(d, 's', 'x', t.key)} AND ${notNull}${disc}
+        `x.kind NOT IN ('soft', 'undelete') AND EXISTS (SELECT 1 FROM ${t.staged} s WHERE ${keyJoin(d, 's', 'x', t.key)} AND ${notNull}${disc}
            AND NOT EXISTS (SELECT 1 FROM ${parentLive} p WHERE ${fk('p')})${inPlan}${backupHadIt})`,
       );
     }

@@ -7,9 +7,10 @@ import { checkConflicts } from './checks.js';
 import { MergeConflictError } from './errors.js';
 import { newMergeId } from './ids.js';
 import { ensureJournal, finishHeader, insertHeader, type MergeRecord } from './journal.js';
-import type { MergeRequest, MergeResult, PlannedTable, RowOutcome, SkipReason } from './model.js';
+import { isUndelete, type MergeRequest, type MergeResult, type PlannedTable, type RowOutcome, type SkipReason } from './model.js';
 import { parentsFirst } from './order.js';
 import { createSelectionTables, dropSelectionTables, expandRelated, selectRoot } from './selection.js';
+import { expandUndelete, selectUndelete, undeleteNotes, verifyUndelete } from './undelete.js';
 import { updateColumns, writeTable } from './write.js';
 
 /** Options of a prepared merge. */
@@ -44,9 +45,10 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
   const serverVersion = await d.serverVersion(db);
   const inPlan = [{ table: req.root, via: 'selection' }, ...(req.withRelated ? req.related.map((t) => ({ table: t, via: 'related' })) : [])];
   const ordered = parentsFirst(inPlan.map((p) => ({ ...p, schema: p.table.live.schema, name: p.table.live.name })), req.relations);
-  const tables = tableContexts(d, ordered, { mergeId, stagingNs: opts.stagingNs, internalNs });
+  let tables = tableContexts(d, ordered, { mergeId, stagingNs: opts.stagingNs, internalNs });
   const root = tables.find((t) => t.table === req.root)!;
   const erasures = req.erasureHashes.length ? d.quoteQualified(opts.stagingNs, `_erasures_${mergeId}`) : null;
+  const notes: string[] = [];
 
   // One connection for the whole session: the selection must outlive the dry run.
   let release!: () => void;
@@ -79,30 +81,46 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
         await conn.query(`INSERT INTO ${erasures} (h) VALUES ${part.map((_, j) => `(${d.placeholder(j + 1)})`).join(', ')}`, part);
       }
     }
-    await selectRoot(conn, d, root, req);
-    if (req.withRelated) await expandRelated(conn, d, tables, req.relations);
+    const undelete = req.selections.find((s) => s.kind === 'undelete');
+    if (undelete) {
+      await selectUndelete(conn, d, root, undelete);
+      if (req.withRelated) notes.push(...(await expandUndelete(conn, d, tables, req.relations)));
+    } else {
+      await selectRoot(conn, d, root, req);
+      if (req.withRelated) await expandRelated(conn, d, tables, req.relations);
+    }
   } catch (err) {
     await cleanup();
     release();
     if (err instanceof UserError) throw err;
     throw new UserError(`preparing the merge failed, live data is unchanged: ${(err as Error).message.split('\n')[0]}`, undefined, { cause: err });
   }
-  const selected: MergeSession['selected'] = [];
+  let selected: MergeSession['selected'] = [];
   for (const t of tables) {
     const [{ n }] = await conn.query<{ n: number }>(`SELECT count(*) AS n FROM ${t.sel}`);
     selected.push({ table: t.display, rows: Number(n), via: t.via });
   }
+  if (isUndelete(req)) {
+    // An undelete looks at every table below the root but writes few: keep only those it writes
+    // (each table in the plan costs shadow tables in the journal).
+    const empty = tables.filter((_, i) => selected[i].rows === 0 && tables[i] !== root);
+    await dropSelectionTables(conn, empty);
+    selected = selected.filter((_, i) => !empty.includes(tables[i]));
+    tables = tables.filter((t) => !empty.includes(t));
+  }
   if (selected.every((s) => s.rows === 0)) {
     await cleanup();
     release();
+    if (isUndelete(req)) throw new UserError(`no soft-deleted row of ${root.display} matches the selection`, 'crm-rescue audit deletions lists deleted rows and their keys');
     throw new UserError(`the selection matches no rows of ${root.display}`, 'crm-rescue diff shows what differs between the backup and live');
   }
+  if (isUndelete(req)) notes.unshift(...undeleteNotes(tables, selected));
 
   let closed = false;
   return {
     mergeId,
     selected,
-    execute: (apply, onOutcome) => executeMerge(conn, db, { req, tables, mergeId, internalNs, serverVersion, erasures, apply, onOutcome }),
+    execute: (apply, onOutcome) => executeMerge(conn, db, { req, tables, mergeId, internalNs, serverVersion, erasures, apply, onOutcome, notes }),
     async close() {
       if (closed) return;
       closed = true;
@@ -143,6 +161,7 @@ interface ExecuteArgs {
   erasures: string | null;
   apply: boolean;
   onOutcome?: (o: RowOutcome) => void;
+  notes: string[];
 }
 
 async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<MergeResult> {
@@ -226,6 +245,7 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
       totals,
       sql,
       durationSeconds: (Date.now() - started) / 1000,
+      ...(a.notes.length && { notes: a.notes }),
     };
     if (a.apply) result.verify = await verifyMerge(conn, db, tables, changedCols?.columns);
     return result;
@@ -292,6 +312,9 @@ async function verifyMerge(conn: Queryable, db: Db, tables: TableCtx[], changedC
   let checked = 0;
   let mismatched = 0;
   for (const t of tables) {
+    const u = await verifyUndelete(conn, d, t);
+    checked += u.checked;
+    mismatched += u.mismatched;
     for (const kind of ['full', 'changed', 'soft'] as const) {
       const ins = kind === 'full' ? t.writable.map((c) => c.name) : updateColumns(t, kind, changedColumns);
       const cols = t.writable.filter((c) => ins.includes(c.name));

@@ -1,11 +1,12 @@
 import { formatCount, pad, truncate } from '../util/format.js';
-import type { MergeResult, RowOutcome } from './model.js';
+import { UNDELETE_SOURCE, type MergeResult, type RowOutcome } from './model.js';
 
 /** The plan (or the result) as a table at `width` columns. */
 export function formatMergeResult(r: MergeResult, database: string, width = 80): string {
   const lines: string[] = [];
   const verb = r.applied ? 'Applied' : 'Dry run (rolled back, nothing changed)';
-  lines.push(`${verb}: merge ${r.mergeId} from backup ${r.backupId} into ${database}, on conflict ${r.policy}`);
+  const what = r.backupId === UNDELETE_SOURCE ? `undelete ${r.mergeId} (soft-delete marks cleared, no backup) in` : `merge ${r.mergeId} from backup ${r.backupId} into`;
+  lines.push(`${verb}: ${what} ${database}, on conflict ${r.policy}`);
   lines.push('');
   const nameW = Math.max(20, width - 48);
   lines.push(`${pad('#', 3)} ${pad('TABLE', nameW)} ${pad('INSERT', 8, 'right')} ${pad('UPDATE', 8, 'right')} ${pad('SKIP', 6, 'right')}  VIA`);
@@ -14,9 +15,10 @@ export function formatMergeResult(r: MergeResult, database: string, width = 80):
     const reasons = Object.entries(t.conflicts).map(([k, n]) => `${k} ${n}`).join(', ');
     if (reasons) lines.push(`    ${truncate(`skipped: ${reasons}`, width - 4)}`);
   }
+  for (const n of r.notes ?? []) lines.push(`  note: ${n}`);
   lines.push('');
   lines.push(`Total    ${formatCount(r.totals.inserted)} inserted · ${formatCount(r.totals.updated)} updated · ${formatCount(r.totals.skipped)} skipped · ${r.durationSeconds.toFixed(2)} s`);
-  if (r.verify) lines.push(`Verify   ${formatCount(r.verify.checked)} rows checked against the backup: ${r.verify.mismatched === 0 ? 'all match' : `${r.verify.mismatched} DO NOT MATCH`}`);
+  if (r.verify) lines.push(`Verify   ${formatCount(r.verify.checked)} rows checked against ${r.backupId === UNDELETE_SOURCE ? 'their cleared mark' : 'the backup'}: ${r.verify.mismatched === 0 ? 'all match' : `${r.verify.mismatched} DO NOT MATCH`}`);
   return lines.join('\n');
 }
 

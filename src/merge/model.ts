@@ -16,7 +16,22 @@ export type Selection =
   /** Explicit keys (from --keys / --keys-from). Each is inserted, or a key-exists conflict. */
   | { kind: 'keys'; keys: Record<string, unknown>[] }
   /** Staged rows matching a condition. Each is inserted, or a key-exists conflict. */
-  | { kind: 'where'; where: string };
+  | { kind: 'where'; where: string }
+  /**
+   * No backup: live rows that carry the CRM's soft-delete mark get it cleared (and nothing else
+   * written). Which rows: these keys and/or those matching `where`. `via` when the mark lives on
+   * another table's row (vtiger module tables): the root is then that table, and keys/where are
+   * about `via.table` rows (`via.columns` hold the root's `via.refColumns`).
+   */
+  | { kind: 'undelete'; keys?: Record<string, unknown>[]; where?: string; via?: { table: TableInfo; columns: string[]; refColumns: string[] } };
+
+/** The backup id an undelete is journaled with: it reads no backup. */
+export const UNDELETE_SOURCE = 'undelete';
+
+/** True when the request clears soft-delete marks of live rows instead of writing a backup's rows. */
+export function isUndelete(req: Pick<MergeRequest, 'selections'>): boolean {
+  return req.selections.some((s) => s.kind === 'undelete');
+}
 
 /** A table that takes part in a merge: its live and staged forms. */
 export interface MergeTable {
@@ -91,6 +106,8 @@ export interface MergeResult {
   totals: { inserted: number; updated: number; skipped: number };
   /** The SQL statements that write live rows, in order (with --sql printed whole). */
   sql: string[];
+  /** What the plan does not do that one could expect (undelete: columns left as the delete wrote them). */
+  notes?: string[];
   /** After an apply: rows that do not match the backup after commit (must be 0). */
   verify?: { checked: number; mismatched: number };
   /** Seconds the write transaction took. */

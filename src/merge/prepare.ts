@@ -1,16 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import type { Db } from '../connect/open.js';
-import { relationsOf } from '../crm/relations.js';
+import { detectCrm } from '../crm/detect.js';
+import { relationsOf, type Relation } from '../crm/relations.js';
+import type { SchemaSnapshot, TableInfo } from '../dialect/model.js';
+import { planDiff } from '../diff/plan.js';
 import type { PreparedDiff } from '../diff/prepare.js';
 import { UsageError, UserError } from '../errors.js';
 import { identifyingKey } from '../inspect/report.js';
-import { stagedPairs } from '../stage/resolve.js';
-import type { ConflictPolicy, MergeRequest, MergeTable, Selection } from './model.js';
+import { findLiveTable, stagedPairs } from '../stage/resolve.js';
+import { UNDELETE_SOURCE, type ConflictPolicy, type MergeRequest, type MergeTable, type Selection } from './model.js';
 
 /** The merge flags, as the CLI and the console give them. */
 export interface MergeFlags {
   deleted?: boolean;
   softDeleted?: boolean;
+  /** Clear the soft-delete mark of live rows (no backup). */
+  undelete?: boolean;
   changed?: boolean;
   columns?: string[];
   keys?: string[];
@@ -67,6 +72,91 @@ export async function buildMergeRequest(db: Db, p: PreparedDiff, flags: MergeFla
   };
 }
 
+/**
+ * Builds an undelete from live alone (no backup): the table, its key and soft-delete mark, the
+ * rows (keys and/or --where), and with --with-related the tables whose rows may have been
+ * flagged by the same deletion (children of the table, transitively, with a mark of their own).
+ * A mark kept on another table's row (vtiger's vtiger_crmentity) makes that table the one written.
+ */
+export async function buildUndeleteRequest(db: Db, table: string, flags: MergeFlags, erasureHashes: string[]): Promise<MergeRequest> {
+  if (flags.deleted || flags.softDeleted || flags.changed) {
+    throw new UsageError('--undelete clears the soft-delete mark of live rows and does not combine with --deleted, --soft-deleted or --changed', 'Run those as a separate merge from a backup');
+  }
+  const snapshot = await db.dialect.introspect(db);
+  const knowledge = detectCrm(snapshot);
+  const live = findLiveTable(snapshot, table);
+  const display = `${live.schema}.${live.name}`;
+  const key = flags.key?.length ? flags.key : identifyingKey(live)?.columns;
+  if (!key) throw new UserError(`table ${display} has no primary key or non-null unique key`, 'Pass --key col1,col2');
+  // Checks --key and --where as diff does (columns exist, one condition, no comments).
+  planDiff({ staged: live, live, key, ...(flags.where !== undefined && { where: flags.where }) });
+  const mark = knowledge.softDelete({ schema: live.schema, name: live.name });
+  if (!mark) {
+    throw new UserError(
+      `table ${display} has no soft-delete mark that crm-rescue knows (${knowledge.name}), so there is nothing to undelete`,
+      'Rows deleted for real come back from a backup: crm-rescue merge --backup ID --table T --deleted',
+    );
+  }
+  let keys = [...(flags.keys ?? []).map((k) => parseKey(k, key)), ...(flags.keysFrom ? await readKeys(flags.keysFrom, key, live) : [])];
+  if (!keys.length && flags.where === undefined) {
+    throw new UsageError('--undelete needs to know which rows: --keys, --keys-from or --where', 'crm-rescue audit deletions lists deleted rows and their keys');
+  }
+  let rootTable: MergeTable = { live, staged: live, key, softDelete: mark };
+  let via: Extract<Selection, { kind: 'undelete' }>['via'];
+  if (mark.via) {
+    const holder = snapshot.tables.find((t) => t.schema === mark.via!.table.schema && t.name === mark.via!.table.name);
+    const holderKey = holder && identifyingKey(holder)?.columns;
+    const holderMark = holder && knowledge.softDelete({ schema: holder.schema, name: holder.name });
+    const sameKey = holderKey && sameCols(mark.via.columns, key) && sameCols(mark.via.refColumns, holderKey);
+    if (!holder || !holderKey || !holderMark || holderMark.via || (keys.length && !sameKey)) {
+      throw new UserError(`the rows of ${display} are soft-deleted through ${mark.via.table.name}, and crm-rescue cannot map them`, `Undelete the ${mark.via.table.name} rows: --table ${mark.via.table.name}`);
+    }
+    keys = keys.map((k) => Object.fromEntries(holderKey.map((c, i) => [c, k[key[i]]])));
+    via = { table: live, columns: mark.via.columns, refColumns: mark.via.refColumns };
+    rootTable = { live: holder, staged: holder, key: holderKey, softDelete: holderMark };
+  }
+  const relations = relationsOf(snapshot, knowledge);
+  const related = flags.withRelated ? markedChildren(snapshot, relations, rootTable.live, (t) => knowledge.softDelete({ schema: t.schema, name: t.name })) : [];
+  return {
+    backupId: UNDELETE_SOURCE,
+    root: rootTable,
+    selections: [{ kind: 'undelete', ...(keys.length && { keys }), ...(flags.where !== undefined && { where: flags.where }), ...(via && { via }) }],
+    related,
+    relations,
+    withRelated: Boolean(flags.withRelated),
+    policy: flags.policy,
+    erasureHashes,
+  };
+}
+
+/** Tables below `root` (children, their children, …) that carry a soft-delete mark of their own. */
+function markedChildren(snapshot: SchemaSnapshot, relations: Relation[], root: TableInfo, markOf: (t: TableInfo) => MergeTable['softDelete']): MergeTable[] {
+  const out = new Map<string, MergeTable>();
+  let frontier = [root];
+  for (let depth = 0; depth < 6 && frontier.length; depth++) {
+    const next: TableInfo[] = [];
+    for (const parent of frontier) {
+      for (const r of relations) {
+        if (r.parent.schema !== parent.schema || r.parent.name !== parent.name) continue;
+        const id = `${r.child.schema}.${r.child.name}`;
+        const child = snapshot.tables.find((t) => t.schema === r.child.schema && t.name === r.child.name);
+        if (!child || child === root || out.has(id)) continue;
+        const mark = markOf(child);
+        const key = identifyingKey(child)?.columns;
+        if (!mark || mark.via || !key) continue;
+        out.set(id, { live: child, staged: child, key, softDelete: mark });
+        next.push(child);
+      }
+    }
+    frontier = next;
+  }
+  return [...out.values()];
+}
+
+function sameCols(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((c, i) => c === b[i]);
+}
+
 /** `--keys 12,13` (single-column key) or `--keys '{"id":12}'`. */
 function parseKey(text: string, key: string[]): Record<string, unknown> {
   const t = text.trim();
@@ -78,8 +168,11 @@ function parseKey(text: string, key: string[]): Record<string, unknown> {
   return { [key[0]]: t };
 }
 
-/** One key per line: a plain value, a JSON object, or an NDJSON row of `crm-rescue diff`. */
-async function readKeys(path: string, key: string[]): Promise<Record<string, unknown>[]> {
+/**
+ * One key per line: a plain value, a JSON object, or an NDJSON row of `crm-rescue diff` or
+ * `crm-rescue audit deletions` (lines naming another table than `table` are left out).
+ */
+async function readKeys(path: string, key: string[], table?: TableInfo): Promise<Record<string, unknown>[]> {
   let text: string;
   try {
     text = path === '-' ? await readStdin() : await readFile(path, 'utf8');
@@ -92,6 +185,7 @@ async function readKeys(path: string, key: string[]): Promise<Record<string, unk
     try {
       const parsed = line.trim().startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : null;
       if (parsed && parsed.type === 'summary') continue;
+      if (parsed && table && typeof parsed.table === 'string' && typeof parsed.key === 'object' && (parsed.table !== table.name || (typeof parsed.schema === 'string' && parsed.schema !== table.schema))) continue;
       out.push(parsed ? ((parsed.key as Record<string, unknown>) ?? parsed) : parseKey(line, key));
     } catch (err) {
       throw new UserError(`--keys-from ${path} line ${i + 1} is not a key: ${(err as Error).message}`);

@@ -61,14 +61,25 @@ export async function selectRoot(conn: Queryable, d: Dialect, root: TableCtx, re
         await conn.query(ins(`SELECT ${keysOf}, 'insert', 'full', NULL FROM ${root.staged} s WHERE (${sel.where})${extra} AND ${notYet} ORDER BY ${keysOf}`));
         break;
       case 'keys':
-        await selectKeys(conn, d, root, sel.keys);
+        await loadKeys(conn, d, root, sel.keys, { op: 'insert', kind: 'full', source: root.staged, where: `backup's ${root.display}`, hint: 'Check the keys (crm-rescue diff lists the deleted ones)' });
         break;
+      case 'undelete':
+        throw new Error('an undelete selects live rows: selectUndelete');
     }
   }
 }
 
-/** Loads explicit keys; every key must exist in staging, else a UserError names the first ones. */
-async function selectKeys(conn: Queryable, d: Dialect, root: TableCtx, keys: Record<string, unknown>[]): Promise<void> {
+/**
+ * Loads explicit keys into a selection table (op and kind as given); every key must be a row of
+ * `source` (staging, or live for an undelete), else a UserError names the first ones.
+ */
+export async function loadKeys(
+  conn: Queryable,
+  d: Dialect,
+  root: TableCtx,
+  keys: Record<string, unknown>[],
+  as: { op: 'insert' | 'update'; kind: 'full' | 'undelete'; source: string; where: string; hint: string },
+): Promise<void> {
   const batch = 500;
   for (let i = 0; i < keys.length; i += batch) {
     const part = keys.slice(i, i + batch);
@@ -77,17 +88,17 @@ async function selectKeys(conn: Queryable, d: Dialect, root: TableCtx, keys: Rec
       if (!(c in k)) throw new UserError(`key ${JSON.stringify(k)} has no value for "${c}"`, `Keys of ${root.display} are (${root.key.join(', ')})`);
       params.push(k[c]);
       return d.placeholder(params.length);
-    }).join(', ')}, 'insert', 'full')`);
+    }).join(', ')}, '${as.op}', '${as.kind}')`);
     await conn.query(`INSERT INTO ${root.sel} (${colList(d, null, root.key)}, op, kind) VALUES ${rows.join(', ')}`, params);
   }
   // Duplicates given twice are harmless but would be written twice: keep the first.
   const missing = await conn.query<Record<string, unknown>>(
-    `SELECT ${colList(d, 'x', root.key)} FROM ${root.sel} x WHERE NOT EXISTS (SELECT 1 FROM ${root.staged} s WHERE ${keyJoin(d, 's', 'x', root.key)}) LIMIT 5`,
+    `SELECT ${colList(d, 'x', root.key)} FROM ${root.sel} x WHERE NOT EXISTS (SELECT 1 FROM ${as.source} s WHERE ${keyJoin(d, 's', 'x', root.key)}) LIMIT 5`,
   );
   if (missing.length) {
     throw new UserError(
-      `${missing.length === 5 ? 'at least 5 keys are' : `${missing.length} key(s) ${missing.length === 1 ? 'is' : 'are'}`} not in the backup's ${root.display}: ${missing.map((m) => JSON.stringify(m)).join(', ')}`,
-      'Check the keys (crm-rescue diff lists the deleted ones)',
+      `${missing.length === 5 ? 'at least 5 keys are' : `${missing.length} key(s) ${missing.length === 1 ? 'is' : 'are'}`} not in the ${as.where}: ${missing.map((m) => JSON.stringify(m)).join(', ')}`,
+      as.hint,
     );
   }
   const dups = await conn.query(`SELECT 1 FROM ${root.sel} GROUP BY ${colList(d, null, root.key)} HAVING count(*) > 1 LIMIT 1`);

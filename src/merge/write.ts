@@ -1,14 +1,16 @@
 import type { Dialect } from '../dialect/dialect.js';
 import type { Queryable } from '../dialect/queryable.js';
 import { colList, keyJoin, type TableCtx } from './context.js';
+import { clearedValue, ownMark } from './undelete.js';
 
 /** The columns an update of a given kind writes. */
-export function updateColumns(t: TableCtx, kind: 'full' | 'changed' | 'soft', changedColumns?: string[]): string[] {
+export function updateColumns(t: TableCtx, kind: 'full' | 'changed' | 'soft' | 'undelete', changedColumns?: string[]): string[] {
   const nonKey = t.writable.map((c) => c.name).filter((c) => !t.key.includes(c));
   if (kind === 'full') return nonKey;
   if (kind === 'changed') return changedColumns?.length ? nonKey.filter((c) => changedColumns.includes(c)) : nonKey;
   const mark = t.table.softDelete;
   if (!mark || mark.via) return [];
+  if (kind === 'undelete') return nonKey.filter((c) => c === mark.column);
   return nonKey.filter((c) => c === mark.column || mark.touches.includes(c));
 }
 
@@ -35,11 +37,11 @@ export async function writeTable(
   if (lo === null || hi === null) return counts;
   const all = t.writable.map((c) => c.name);
   const kinds = (['full', 'changed', 'soft'] as const).map((k) => ({ kind: k, cols: updateColumns(t, k, opts.changedColumns) }));
-  const [{ ins, upd }] = await conn.query<{ ins: number; upd: number }>(
-    `SELECT COALESCE(SUM(CASE WHEN op = 'insert' THEN 1 ELSE 0 END), 0) AS ins, COALESCE(SUM(CASE WHEN op = 'update' THEN 1 ELSE 0 END), 0) AS upd FROM ${t.sel} WHERE reason IS NULL`,
-  );
-  counts.inserted = Number(ins);
-  counts.updated = Number(upd);
+  // Rows per op and kind: a statement with nothing to write is neither run nor shown.
+  const groups = await conn.query<{ op: string; kind: string; n: number }>(`SELECT op, kind, count(*) AS n FROM ${t.sel} WHERE reason IS NULL GROUP BY op, kind`);
+  const rows = (op: string, kind?: string) => groups.filter((g) => g.op === op && (kind === undefined || g.kind === kind)).reduce((s, g) => s + Number(g.n), 0);
+  counts.inserted = rows('insert');
+  counts.updated = rows('update');
   const seen = new Set<string>();
   const run = async (template: string, a: number, b: number) => {
     if (!seen.has(template)) {
@@ -51,8 +53,9 @@ export async function writeTable(
   const range = (alias: string) => `${alias}.reason IS NULL AND ${alias}.seq > {{a}} AND ${alias}.seq <= {{b}}`;
   const beforeSql = `INSERT INTO ${t.before} (${colList(d, null, all)}) SELECT ${colList(d, 'l', all)} FROM ${t.live} l JOIN ${t.sel} x ON ${keyJoin(d, 'l', 'x', t.key)} WHERE x.op = 'update' AND ${range('x')}`;
   const insertSql = `INSERT INTO ${t.live} (${colList(d, null, all)}) SELECT ${colList(d, 's', all)} FROM ${t.staged} s JOIN ${t.sel} x ON ${keyJoin(d, 's', 'x', t.key)} WHERE x.op = 'insert' AND ${range('x')} ORDER BY x.seq`;
+  const mark = ownMark(t);
   const updateSqls = kinds
-    .filter((k) => k.cols.length)
+    .filter((k) => k.cols.length && rows('update', k.kind))
     .map((k) =>
       d.updateJoin({
         target: t.live,
@@ -65,11 +68,23 @@ export async function writeTable(
         where: `x.op = 'update' AND x.kind = '${k.kind}' AND ${range('x')}`,
       }),
     );
+  // Undelete: the mark's "not deleted" value, from no backup.
+  if (mark && rows('update', 'undelete')) {
+    updateSqls.push(
+      d.updateJoin({
+        target: t.live,
+        alias: 'l',
+        sources: [{ table: t.sel, alias: 'x', on: keyJoin(d, 'x', 'l', t.key) }],
+        set: [[mark.column, clearedValue(t, mark)]],
+        where: `x.op = 'update' AND x.kind = 'undelete' AND ${range('x')}`,
+      }),
+    );
+  }
   const afterSql = `INSERT INTO ${t.after} (${colList(d, null, all)}, ${d.quoteIdent('crm_rescue_op')}, ${d.quoteIdent('crm_rescue_kind')}) SELECT ${colList(d, 'l', all)}, x.op, x.kind FROM ${t.live} l JOIN ${t.sel} x ON ${keyJoin(d, 'l', 'x', t.key)} WHERE ${range('x')}`;
   for (let a = lo - 1; a < hi; a += opts.batchSize) {
     const b = Math.min(hi, a + opts.batchSize);
-    await run(beforeSql, a, b);
-    await run(insertSql, a, b);
+    if (counts.updated) await run(beforeSql, a, b);
+    if (counts.inserted) await run(insertSql, a, b);
     for (const u of updateSqls) await run(u, a, b);
     await run(afterSql, a, b);
     opts.onBatch?.(b - a);

@@ -120,6 +120,16 @@ export function recoveryFlow(prefix: string, temp: () => TempDb) {
       expect(result.verify?.mismatched, 'rows that differ from the backup after the merge').toBe(0);
       return { ...result, outcomes: lines.filter((l) => l.type === 'outcome') };
     },
+    /** `merge --undelete … --apply`: clears soft-delete marks of live rows, no backup. */
+    async undelete(table: string, selection: string[]): Promise<MergeOut & { notes?: string[]; outcomes: Record<string, unknown>[] }> {
+      const r = await ok(['merge', '--url', url(), '--table', table, '--undelete', ...selection, '--apply', '--yes', '--json']);
+      const lines = ndjson(r.stdout);
+      const result = lines.find((l) => l.type === 'result') as unknown as MergeOut & { notes?: string[] };
+      expect(result, r.stdout.slice(-2000)).toBeDefined();
+      expect(result.applied).toBe(true);
+      expect(result.verify?.mismatched, 'undeleted rows that still carry the mark after the merge').toBe(0);
+      return { ...result, outcomes: lines.filter((l) => l.type === 'outcome') };
+    },
     async undo(mergeId: string): Promise<{ state: string; tables: { table: string; deleted: number; restored: number; refused: number }[] }> {
       return JSON.parse((await ok(['undo', mergeId, '--url', url(), '--yes', '--json'])).stdout);
     },

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksums } from '../helpers/checksum.js';
 import { haveSchemas, loadMysql, shared, skipNotice } from '../helpers/crm-dumps.js';
@@ -101,6 +103,41 @@ describe.skipIf(!haveSchemas)('EspoCRM 9.2 (MariaDB), end to end', { timeout: 90
     expect(incidents[0].backupBefore).toBeNull();
     const contact = await flow.diff(backup, 'contact');
     expect(contact.summary.counts).toEqual({ deleted: 0, softDeleted: 0, changed: 0, added: 0, unchanged: 7 });
+  });
+
+  it('no backup holds them undeleted: merge --undelete --with-related clears their mark (nothing else), undo puts it back', async () => {
+    const tables = (await temp.query<{ t: string }>(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1`)).map((r) => r.t);
+    const all = () => checksums(temp, tables);
+    const before = await all();
+    const columns = (await temp.query<{ c: string }>(`SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'contact' AND COLUMN_NAME <> 'deleted' ORDER BY ORDINAL_POSITION`)).map((r) => `\`${r.c}\``);
+    const contactButMark = () => queryChecksum(temp, `SELECT ${columns.join(', ')} FROM contact`);
+    const contactBefore = await contactButMark();
+    const marks = async () => (await temp.query<{ id: string; deleted: number }>(`SELECT id, deleted FROM contact WHERE id IN (${list(DUMP_DELETED)}) ORDER BY id`)).map((r) => [r.id, Number(r.deleted)]);
+    expect(await marks()).toEqual([...DUMP_DELETED].sort().map((id) => [id, 1]));
+
+    // The keys come from the audit source that found the deletions (action_history_record).
+    const events = await flow.run(['audit', 'deletions', '--url', temp.url, '--json', '--limit', '0']);
+    expect(events.code, events.stderr).toBe(0);
+    const keysFile = join(flow.sb.home, 'espo-deleted.ndjson');
+    writeFileSync(keysFile, events.stdout);
+
+    const m = await flow.undelete('contact', ['--keys-from', keysFile, '--with-related']);
+    // EspoCRM leaves relation rows as they were on delete: only the two contact rows are written.
+    expect(written(m)).toEqual({ contact: 2 });
+    expect(m.verify).toEqual({ checked: 2, mismatched: 0 });
+    expect(m.notes?.[0]).toMatch(/contact: clears deleted \(to 0\) and writes nothing else; modified_at, modified_by_id keep the values the delete wrote/);
+    expect(await marks()).toEqual([...DUMP_DELETED].sort().map((id) => [id, 0]));
+    // Every other column of contact, and every other table, byte for byte as before.
+    expect(await contactButMark()).toBe(contactBefore);
+    const after = await all();
+    expect(Object.keys(after).filter((t) => after[t] !== before[t])).toEqual(['contact']);
+    // An earlier unlink (account_contact 3, of a contact never deleted) stays unlinked.
+    expect((await temp.query<{ d: number }>('SELECT deleted AS d FROM account_contact WHERE id = 3'))[0].d).toBe(1);
+
+    const merges = JSON.parse((await flow.ok(['merges', '--url', temp.url, '--json'])).stdout) as { id: string; backupId: string; state: string }[];
+    expect(merges[0]).toMatchObject({ id: m.mergeId, backupId: 'undelete', state: 'applied' });
+    expect((await flow.undo(m.mergeId)).state).toBe('undone');
+    expect(await all()).toEqual(before);
   });
 
   it('a contact soft-deleted after the backup: found in the action history, classed soft-deleted, restored, undone', async () => {
