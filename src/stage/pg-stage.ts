@@ -6,7 +6,7 @@ import type { TableSource } from '../backup/catalog.js';
 import { findPgTool } from '../backup/tools.js';
 import type { Db } from '../connect/open.js';
 import type { ToolVersion } from '../exec/index.js';
-import { runTool } from '../exec/index.js';
+import { findFirstTool, runTool } from '../exec/index.js';
 import { UserError } from '../errors.js';
 
 type PgSource = Extract<TableSource, { layout: 'pg-directory' }>;
@@ -24,26 +24,42 @@ export interface LoadResult {
  * (looked up once) and the archive's post-data section (its keys), read once for all tables.
  */
 export interface PgArchive {
-  pgRestore: ToolVersion;
-  psql: ToolVersion;
   archiveDir: string;
+  /** pg_restore's path, usable at once: reading the archive does not wait for the version checks. */
+  pgRestorePath: string | null;
+  /** The version checks of pg_restore and psql (against the server): awaited before anything is loaded. */
+  tools: Promise<{ pgRestore: ToolVersion; psql: ToolVersion }>;
   postData(): Promise<string>;
 }
 
-/** Finds pg_restore and psql (both at once) for a directory archive. */
-export async function openPgArchive(db: Db, archiveDir: string): Promise<PgArchive> {
+/**
+ * Looks up pg_restore and psql for a directory archive. Their version checks, the server's
+ * version and the first reads of the archive all run at once; nothing waits on another.
+ */
+export function openPgArchive(db: Db, archiveDir: string, env: NodeJS.ProcessEnv = process.env): PgArchive {
   const serverVersion = db.dialect.serverVersion(db);
-  const [pgRestore, psql] = await Promise.all([findPgTool('pg_restore', serverVersion), findPgTool('psql', serverVersion)]);
+  serverVersion.catch(() => undefined);
+  const tools = Promise.all([findPgTool('pg_restore', serverVersion, env), findPgTool('psql', serverVersion, env)]).then(([pgRestore, psql]) => ({ pgRestore, psql }));
+  tools.catch(() => undefined);
+  const pgRestorePath = findFirstTool(['pg_restore'], { binDir: env.CRM_RESCUE_PG_BINDIR, env });
   let postData: Promise<string> | null = null;
   return {
-    pgRestore,
-    psql,
     archiveDir,
+    pgRestorePath,
+    tools,
     postData: () => {
-      postData ??= runTool({ tool: pgRestore.path, args: ['-s', '--section=post-data', '--no-owner', '-f', '-', archiveDir], what: 'reading keys' }).then((r) => r.stdout);
+      postData ??= pgRestore(pgRestorePath, tools).then((path) =>
+        runTool({ tool: path, args: ['-s', '--section=post-data', '--no-owner', '-f', '-', archiveDir], what: 'reading keys' }).then((r) => r.stdout),
+      );
+      postData.catch(() => undefined);
       return postData;
     },
   };
+}
+
+/** pg_restore's path; when it is not on PATH, findPgTool's error says what to install. */
+async function pgRestore(path: string | null, tools: PgArchive['tools']): Promise<string> {
+  return path ?? (await tools).pgRestore.path;
 }
 
 /** The CREATE TABLE of one table of the archive, as the dump wrote it (read from the TOC only). */
@@ -57,7 +73,7 @@ export interface PgTableDefinition {
 export async function readPgDefinition(archive: PgArchive, src: PgSource): Promise<PgTableDefinition> {
   const { schema, name } = src.table;
   const ddl = await runTool({
-    tool: archive.pgRestore.path,
+    tool: await pgRestore(archive.pgRestorePath, archive.tools),
     args: ['-s', '--no-owner', '--no-privileges', '-n', schema, '-t', name, '-f', '-', archive.archiveDir],
     what: `reading the definition of ${schema}.${name}`,
   });
@@ -92,6 +108,7 @@ export async function loadPgTable(
   const d = db.dialect;
   const { schema, name } = src.table;
   const target = d.quoteQualified(ns, tmp);
+  const { psql } = await archive.tools;
   const keys = extractKeys(await archive.postData(), def.create.qualified);
   const data = openDataFile(src.dataFile, onBytes);
   const statements = [
@@ -107,7 +124,7 @@ export async function loadPgTable(
     `ANALYZE ${target}`,
   ];
   const load = await runTool({
-    tool: archive.psql.path,
+    tool: psql.path,
     args: ['-X', '-v', 'ON_ERROR_STOP=1', '--single-transaction', ...statements.flatMap((s) => ['-c', s])],
     target: db.target,
     env: def.encoding ? { PGCLIENTENCODING: def.encoding } : undefined,

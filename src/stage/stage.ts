@@ -74,7 +74,7 @@ export async function stageTables(db: Db, req: StageRequest): Promise<StageResul
   // pg_restore and psql are looked up once, and the archive's keys read once, for all tables.
   const pgArchive = manifest.layout === 'pg-directory' && all.length ? openPgArchive(db, join(entry.path, 'dump')) : null;
   // Started now, awaited when the first table needs its keys: it runs during the sha256 check.
-  pgArchive?.then((a) => a.postData()).catch(() => undefined);
+  pgArchive?.postData();
   let doneBytes = 0;
   const started = Date.now();
   const out: StageResult['tables'] = [];
@@ -95,14 +95,16 @@ export async function stageTables(db: Db, req: StageRequest): Promise<StageResul
     const src = tableSource(entry.path, manifest, t);
     // The definition is read from the archive's TOC while the files' sha256 are checked; nothing
     // is loaded, and no error of that read is shown, before the check has passed.
-    const definition = src.layout === 'pg-directory' ? pgArchive!.then((a) => readPgDefinition(a, src)) : null;
+    const definition = src.layout === 'pg-directory' ? readPgDefinition(pgArchive!, src) : null;
     definition?.catch(() => undefined);
     await verifyTableFiles(entry.path, manifest, t);
     const stagedAs = stagedName(d, t.schema, t.name, defaultSchema);
     const live = { schema: liveSchema(db, t.schema), name: t.name, stagedAs };
     let r: LoadResult;
     if (src.layout === 'pg-directory') {
-      const archive = await pgArchive!;
+      const archive = pgArchive!;
+      // The tools' version errors first: they say what to install.
+      await archive.tools;
       const def = await definition!;
       const tmp = `${stagedAs.slice(0, 40)}__new_${randomBytes(3).toString('hex')}`;
       r = await loadPgTable(db, archive, src, def, ns, tmp, emit, req.signal);
