@@ -112,6 +112,9 @@ export async function loadPgTable(
   const keys = extractKeys(await archive.postData(), def.create.qualified);
   const data = openDataFile(src.dataFile, onBytes);
   const statements = [
+    // An explicit transaction (rather than --single-transaction, whose meaning for -c varies
+    // between psql versions); ON_ERROR_STOP ends psql, and with it the transaction, at any error.
+    'BEGIN',
     `CREATE TABLE ${target} ${def.create.body}`,
     // FREEZE: rows are written frozen (the table is new in this transaction), so the reads that
     // follow (key build, diff) neither look up commit status nor dirty pages setting hint bits.
@@ -122,10 +125,11 @@ export async function loadPgTable(
     // tenth of the default one; autovacuum refines it later.
     'SET LOCAL default_statistics_target = 10',
     `ANALYZE ${target}`,
+    'COMMIT',
   ];
   const load = await runTool({
     tool: psql.path,
-    args: ['-X', '-v', 'ON_ERROR_STOP=1', '--single-transaction', ...statements.flatMap((s) => ['-c', s])],
+    args: ['-X', '-v', 'ON_ERROR_STOP=1', ...statements.flatMap((s) => ['-c', s])],
     target: db.target,
     env: def.encoding ? { PGCLIENTENCODING: def.encoding } : undefined,
     stdin: data.stream,

@@ -109,10 +109,16 @@ export async function stageTables(db: Db, req: StageRequest): Promise<StageResul
       const tmp = `${stagedAs.slice(0, 40)}__new_${randomBytes(3).toString('hex')}`;
       r = await loadPgTable(db, archive, src, def, ns, tmp, emit, req.signal);
       const rows = r.rows;
-      await swap(db, ns, async (conn) => {
-        await conn.query(`DROP TABLE IF EXISTS ${d.quoteQualified(ns, stagedAs)}`);
-        await conn.query(`ALTER TABLE ${d.quoteQualified(ns, tmp)} RENAME TO ${d.quoteIdent(stagedAs)}`);
-      }, manifest.id, { ...live, rows, bytes: r.bytes, stagedAt: '' });
+      try {
+        await swap(db, ns, async (conn) => {
+          await conn.query(`DROP TABLE IF EXISTS ${d.quoteQualified(ns, stagedAs)}`);
+          await conn.query(`ALTER TABLE ${d.quoteQualified(ns, tmp)} RENAME TO ${d.quoteIdent(stagedAs)}`);
+        }, manifest.id, { ...live, rows, bytes: r.bytes, stagedAt: '' });
+      } catch (err) {
+        // The swap rolled back (the earlier copy stays staged): the new copy is not needed.
+        await db.query(`DROP TABLE IF EXISTS ${d.quoteQualified(ns, tmp)}`).catch(() => undefined);
+        throw err;
+      }
     } else {
       const scratch = scratchName(ns);
       try {
