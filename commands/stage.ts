@@ -24,7 +24,7 @@ export const stageCommand: CommandModule<GlobalArgs, StageArgs> = {
   handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
     const [{ openFromArgs }, { createProgressReporter }, { stageTables }] = await Promise.all([import('../src/cli/target-flags.js'), import('../src/progress/reporter.js'), import('../src/stage/stage.js')]);
-    const db = await openFromArgs(args, { readOnly: false });
+    const db = await openFromArgs(args, { readOnly: false, kysely: false });
     const reporter = createProgressReporter({ json: args.json });
     try {
       const tables = args.table.flatMap((t) => String(t).split(',')).map((t) => t.trim()).filter(Boolean);

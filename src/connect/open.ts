@@ -1,19 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { CompiledQuery, Kysely, MysqlDialect, PostgresDialect } from 'kysely';
-import * as mysql from 'mysql2';
-import pg from 'pg';
+import type { Kysely } from 'kysely';
+import type * as Mysql from 'mysql2';
+import type { Pool as PgPool, PoolClient, PoolConfig } from 'pg';
 import { UserError } from '../errors.js';
 import { dialectFor, type Dialect, type Queryable } from '../dialect/index.js';
 import { connectError, isPasswordMissing } from './errors.js';
 import { promptPassword } from './prompt-password.js';
 import type { Target } from './target.js';
 
-/** An open connection pool to a target, through Kysely. */
+/** An open connection pool to a target. */
 export interface Db extends Queryable {
   readonly target: Target;
   readonly dialect: Dialect;
   /** Read-only unless opened for merge/undo/staging. */
   readonly readOnly: boolean;
+  /** A Kysely instance on the same pool (unless opened with `kysely: false`). */
   readonly kysely: Kysely<any>;
   /**
    * Runs `fn` on one dedicated connection of the pool, for work that needs session state
@@ -31,31 +32,49 @@ export interface OpenOptions {
   interactive?: boolean;
   /** Pool size. Default 4. */
   poolSize?: number;
+  /**
+   * Default true. False skips loading Kysely (a tenth of a second of start-up) for callers that
+   * only use `query` and `withConnection`; `db.kysely` then throws.
+   */
+  kysely?: boolean;
 }
 
-// int8: a JS number when it fits exactly, else the exact string. numeric stays a string.
-pg.types.setTypeParser(20, (v: string) => {
-  const n = Number(v);
-  return Number.isSafeInteger(n) ? n : v;
-});
-// Dates, times and JSON keep the server's spelling: a JS Date drops microseconds and JSON.parse
-// reorders nothing but loses the original text. Diff, journal and display need the exact value.
-// (date, time, timestamp, timestamptz, timetz, json, jsonb and their arrays)
-for (const oid of [1082, 1083, 1114, 1184, 1266, 114, 3802, 1182, 1183, 1115, 1185, 1270, 199, 3807]) {
-  pg.types.setTypeParser(oid, (v: string) => v);
+type PgModule = typeof import('pg');
+type KyselyModule = typeof import('kysely');
+
+/** The drivers load on first use, only the target's own: each costs start-up time. */
+let pgModule: Promise<PgModule> | null = null;
+function loadPg(): Promise<PgModule> {
+  pgModule ??= import('pg').then((m) => {
+    const pg = (m as unknown as { default: PgModule }).default ?? m;
+    // int8: a JS number when it fits exactly, else the exact string. numeric stays a string.
+    pg.types.setTypeParser(20, (v: string) => {
+      const n = Number(v);
+      return Number.isSafeInteger(n) ? n : v;
+    });
+    // Dates, times and JSON keep the server's spelling: a JS Date drops microseconds and JSON.parse
+    // reorders nothing but loses the original text. Diff, journal and display need the exact value.
+    // (date, time, timestamp, timestamptz, timetz, json, jsonb and their arrays)
+    for (const oid of [1082, 1083, 1114, 1184, 1266, 114, 3802, 1182, 1183, 1115, 1185, 1270, 199, 3807]) {
+      pg.types.setTypeParser(oid, (v: string) => v);
+    }
+    return pg;
+  });
+  return pgModule;
 }
 
 /**
- * Opens one Kysely instance for a target and checks that it answers. Read-only by default:
+ * Opens a connection pool (and a Kysely instance on it) for a target and checks that it answers. Read-only by default:
  * PostgreSQL sessions get `default_transaction_read_only=on`, MySQL sessions
  * `SET SESSION TRANSACTION READ ONLY`.
  */
 export async function openDb(target: Target, options: OpenOptions = {}): Promise<Db> {
   const readOnly = options.readOnly ?? true;
   const interactive = options.interactive ?? Boolean(process.stdin.isTTY);
+  const kyselyModule = options.kysely === false ? null : await import('kysely');
   const t = { ...target };
   for (let attempt = 0; ; attempt++) {
-    const db = createDb(t, readOnly, options.poolSize ?? 4);
+    const db = await createDb(t, readOnly, options.poolSize ?? 4, kyselyModule);
     try {
       await db.query('SELECT 1');
       return db;
@@ -72,33 +91,53 @@ export async function openDb(target: Target, options: OpenOptions = {}): Promise
   }
 }
 
-function createDb(target: Target, readOnly: boolean, poolSize: number): Db {
+/** What each engine's pool provides: one statement, or a dedicated connection. */
+interface RawPool {
+  query(conn: unknown, sqlText: string, params: readonly unknown[]): Promise<unknown[]>;
+  acquire(): Promise<{ conn: unknown; release(): void }>;
+  end(): Promise<void>;
+  kysely(k: KyselyModule): Kysely<any>;
+}
+
+async function createDb(target: Target, readOnly: boolean, poolSize: number, kyselyModule: KyselyModule | null): Promise<Db> {
   const dialect = dialectFor(target.engine);
-  const kysely = target.engine === 'postgres' ? pgKysely(target, readOnly, poolSize) : mysqlKysely(target, readOnly, poolSize);
+  const raw = target.engine === 'postgres' ? await pgPool(target, readOnly, poolSize) : await mysqlPool(target, readOnly, poolSize);
+  let kysely: Kysely<any> | null = null;
+  const query = async <T>(conn: unknown, sqlText: string, params: readonly unknown[]): Promise<T[]> => {
+    try {
+      return (await raw.query(conn, sqlText, params)) as T[];
+    } catch (err) {
+      // The caller's stack, as Kysely gave it.
+      if (err instanceof Error && err.stack) err.stack += `\n${new Error().stack?.split('\n').slice(1).join('\n')}`;
+      throw err;
+    }
+  };
   return {
     target,
     dialect,
     readOnly,
-    kysely,
-    async query<T>(sqlText: string, params: readonly unknown[] = []): Promise<T[]> {
-      const res = await kysely.executeQuery<T>(CompiledQuery.raw(sqlText, [...params]));
-      return res.rows as T[];
+    get kysely(): Kysely<any> {
+      if (!kyselyModule) throw new Error('internal: this connection was opened without Kysely');
+      kysely ??= raw.kysely(kyselyModule);
+      return kysely;
     },
-    withConnection: (fn) =>
-      kysely.connection().execute(async (conn) =>
-        fn({
-          async query<R>(sqlText: string, params: readonly unknown[] = []): Promise<R[]> {
-            const res = await conn.executeQuery<R>(CompiledQuery.raw(sqlText, [...params]));
-            return res.rows as R[];
-          },
-        }),
-      ),
-    close: () => kysely.destroy(),
+    query: <T>(sqlText: string, params: readonly unknown[] = []) => query<T>(null, sqlText, params),
+    async withConnection(fn) {
+      const c = await raw.acquire();
+      try {
+        return await fn({ query: <R>(sqlText: string, params: readonly unknown[] = []) => query<R>(c.conn, sqlText, params) });
+      } finally {
+        c.release();
+      }
+    },
+    // Kysely's destroy ends the pool it was given.
+    close: () => (kysely ? kysely.destroy() : raw.end()),
   };
 }
 
-function pgKysely(t: Target, readOnly: boolean, max: number): Kysely<any> {
-  const pool = new pg.Pool({
+async function pgPool(t: Target, readOnly: boolean, max: number): Promise<RawPool> {
+  const pg = await loadPg();
+  const pool: PgPool = new pg.Pool({
     host: t.socket ?? t.host,
     port: t.port,
     user: t.user,
@@ -114,10 +153,22 @@ function pgKysely(t: Target, readOnly: boolean, max: number): Kysely<any> {
   // must not crash the process with an unhandled 'error' event.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    async query(conn, sqlText, params) {
+      const res = await ((conn as PoolClient | null) ?? pool).query(sqlText, [...params]);
+      // Several statements in one text give several results; like Kysely, no rows then.
+      return Array.isArray(res) ? [] : (res.rows ?? []);
+    },
+    async acquire() {
+      const client = await pool.connect();
+      return { conn: client, release: () => client.release() };
+    },
+    end: () => pool.end(),
+    kysely: (k) => new k.Kysely<any>({ dialect: new k.PostgresDialect({ pool }) }),
+  };
 }
 
-function pgSsl(t: Target): pg.PoolConfig['ssl'] {
+function pgSsl(t: Target): PoolConfig['ssl'] {
   const tls = t.tls;
   if (!tls || tls.mode === 'disable' || tls.mode === 'allow' || tls.mode === 'prefer') return false;
   const files = {
@@ -133,7 +184,8 @@ function pgSsl(t: Target): pg.PoolConfig['ssl'] {
   };
 }
 
-function mysqlKysely(t: Target, readOnly: boolean, connectionLimit: number): Kysely<any> {
+async function mysqlPool(t: Target, readOnly: boolean, connectionLimit: number): Promise<RawPool> {
+  const mysql = (await import('mysql2')) as typeof Mysql;
   const tls = t.tls;
   const ssl =
     !tls || tls.mode === 'disable' || tls.mode === 'allow' || tls.mode === 'prefer'
@@ -166,7 +218,23 @@ function mysqlKysely(t: Target, readOnly: boolean, connectionLimit: number): Kys
     conn.query("SET time_zone = '+00:00'");
     if (readOnly) conn.query('SET SESSION TRANSACTION READ ONLY');
   });
-  return new Kysely<any>({ dialect: new MysqlDialect({ pool }) });
+  const run = (conn: Mysql.Pool | Mysql.PoolConnection, sqlText: string, params: readonly unknown[]) =>
+    new Promise<unknown[]>((resolve, reject) => {
+      conn.query(sqlText, [...params], (err, result) => {
+        if (err) reject(err);
+        // Statements without a result set (an OK packet) give no rows, as with Kysely.
+        else resolve(Array.isArray(result) ? (result as unknown[]) : []);
+      });
+    });
+  return {
+    query: (conn, sqlText, params) => run((conn as Mysql.PoolConnection | null) ?? pool, sqlText, params),
+    acquire: () =>
+      new Promise((resolve, reject) => {
+        pool.getConnection((err, conn) => (err ? reject(err) : resolve({ conn, release: () => conn.release() })));
+      }),
+    end: () => new Promise<void>((resolve, reject) => pool.end((err) => (err ? reject(err) : resolve()))),
+    kysely: (k) => new k.Kysely<any>({ dialect: new k.MysqlDialect({ pool }) }),
+  };
 }
 
 function readTlsFile(path: string): string {

@@ -15,7 +15,7 @@ type MySource = Extract<TableSource, { layout: 'mysql-split' }>;
  * staging one, so nothing else of the backup is read. Triggers and foreign keys are dropped
  * there (staging needs neither), and the caller moves the table into place with one RENAME.
  */
-export async function loadMysqlTable(db: Db, src: MySource, scratch: string, onBytes?: (rows: number, bytes: number) => void, signal?: AbortSignal): Promise<LoadResult & { table: string }> {
+export async function loadMysqlTable(db: Db, src: MySource, scratch: string, onBytes?: (bytes: number) => void, signal?: AbortSignal): Promise<LoadResult & { table: string }> {
   const d = db.dialect;
   const mysql = await findMysqlTool('client');
   await db.query(d.createNamespace(scratch));
@@ -43,7 +43,7 @@ export async function loadMysqlTable(db: Db, src: MySource, scratch: string, onB
     [scratch],
   );
   for (const fk of fks) await db.query(`ALTER TABLE ${d.quoteQualified(scratch, fk.t)} DROP FOREIGN KEY ${d.quoteIdent(fk.n)}`);
-  return { rows: 0, bytes: counter.bytes, table: name };
+  return { rows: null, bytes: counter.bytes, table: name };
 }
 
 /** A scratch database name next to a staging namespace (inside crm-rescue's prefix). */
@@ -53,12 +53,12 @@ export function scratchName(ns: string): string {
 
 class ByteCounter extends Transform {
   bytes = 0;
-  constructor(private readonly onBytes?: (rows: number, bytes: number) => void) {
+  constructor(private readonly onBytes?: (bytes: number) => void) {
     super();
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length;
-    this.onBytes?.(0, this.bytes);
+    this.onBytes?.(this.bytes);
     cb(null, chunk);
   }
 }

@@ -1,18 +1,16 @@
 import { loadUsableBackup, findManifestTable, tableSource } from '../backup/catalog.js';
 import type { ManifestTable } from '../backup/manifest.js';
 import type { Db } from '../connect/open.js';
-import { detectCrm } from '../crm/detect.js';
-import { relatedTables, relationsOf } from '../crm/relations.js';
 import { UserError } from '../errors.js';
 import type { ProgressListener } from '../progress/event.js';
 import { catalogDir } from '../util/paths.js';
 import { loadMysqlTable, scratchName } from './mysql-stage.js';
 import { ensureStagingNamespace, readStaging, recordStaged, stagedName, type StagedTable } from './namespace.js';
-import { loadPgTable } from './pg-stage.js';
+import { loadPgTable, openPgArchive, readPgDefinition, type LoadResult } from './pg-stage.js';
 import { verifyTableFiles } from './verify-files.js';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Queryable } from '../dialect/queryable.js';
-import { STAGING_MARKER_TABLE } from '../dialect/namespaces.js';
 
 /** What to stage. */
 export interface StageRequest {
@@ -52,6 +50,8 @@ export async function stageTables(db: Db, req: StageRequest): Promise<StageResul
   const wanted = resolveTables(manifest.tables, req.tables, manifest.id);
   const related = new Set<ManifestTable>();
   if (req.withRelated) {
+    // Loaded only here: CRM knowledge is not needed to stage the tables asked for.
+    const [{ detectCrm }, { relatedTables, relationsOf }] = await Promise.all([import('../crm/detect.js'), import('../crm/relations.js')]);
     const snapshot = await d.introspect(db);
     const knowledge = detectCrm(snapshot);
     const relations = relationsOf(snapshot, knowledge);
@@ -71,57 +71,83 @@ export async function stageTables(db: Db, req: StageRequest): Promise<StageResul
   }
   const defaultSchema = d.engine === 'postgres' ? 'public' : manifest.database;
   const total = all.reduce((s, t) => s + t.bytes, 0);
+  // pg_restore and psql are looked up once, and the archive's keys read once, for all tables.
+  const pgArchive = manifest.layout === 'pg-directory' && all.length ? openPgArchive(db, join(entry.path, 'dump')) : null;
+  // Started now, awaited when the first table needs its keys: it runs during the sha256 check.
+  pgArchive?.postData();
   let doneBytes = 0;
   const started = Date.now();
   const out: StageResult['tables'] = [];
   for (const [i, t] of all.entries()) {
     const t0 = Date.now();
+    let lastEmit = 0;
     const emit = (bytes: number) => {
+      // Progress as backup reports it: a few events a second, not one per chunk.
+      const now = Date.now();
+      if (now - lastEmit < 200) return;
+      lastEmit = now;
       const sofar = doneBytes + bytes;
-      const secs = (Date.now() - started) / 1000;
+      const secs = (now - started) / 1000;
       const rate = secs > 0 ? sofar / secs : 0;
-      req.onProgress?.({ operation: 'stage', phase: 'load', table: `${t.schema}.${t.name}`, done: i, total: all.length, bytes: sofar, rate, etaSeconds: null });
+      req.onProgress?.({ operation: 'stage', phase: 'load', table: `${t.schema}.${t.name}`, done: i, total: all.length, bytes: sofar, rate, etaSeconds: rate > 0 ? Math.max(0, (total - sofar) / rate) : null });
     };
-    await verifyTableFiles(entry.path, manifest, t);
+    emit(0);
     const src = tableSource(entry.path, manifest, t);
+    // The definition is read from the archive's TOC while the files' sha256 are checked; nothing
+    // is loaded, and no error of that read is shown, before the check has passed.
+    const definition = src.layout === 'pg-directory' ? readPgDefinition(pgArchive!, src) : null;
+    definition?.catch(() => undefined);
+    await verifyTableFiles(entry.path, manifest, t);
     const stagedAs = stagedName(d, t.schema, t.name, defaultSchema);
-    let bytes = 0;
+    const live = { schema: liveSchema(db, t.schema), name: t.name, stagedAs };
+    let r: LoadResult;
     if (src.layout === 'pg-directory') {
+      const archive = pgArchive!;
+      // The tools' version errors first: they say what to install.
+      await archive.tools;
+      const def = await definition!;
       const tmp = `${stagedAs.slice(0, 40)}__new_${randomBytes(3).toString('hex')}`;
-      const r = await loadPgTable(db, src, ns, tmp, (_rows, b) => emit(b), req.signal);
-      bytes = r.bytes;
-      await swap(db, ns, async (conn) => {
-        await conn.query(`DROP TABLE IF EXISTS ${d.quoteQualified(ns, stagedAs)}`);
-        await conn.query(`ALTER TABLE ${d.quoteQualified(ns, tmp)} RENAME TO ${d.quoteIdent(stagedAs)}`);
-      }, manifest.id, { schema: liveSchema(db, t.schema), name: t.name, stagedAs, rows: null, bytes: null, stagedAt: '' });
+      r = await loadPgTable(db, archive, src, def, ns, tmp, emit, req.signal);
+      const rows = r.rows;
+      try {
+        await swap(db, ns, async (conn) => {
+          await conn.query(`DROP TABLE IF EXISTS ${d.quoteQualified(ns, stagedAs)}`);
+          await conn.query(`ALTER TABLE ${d.quoteQualified(ns, tmp)} RENAME TO ${d.quoteIdent(stagedAs)}`);
+        }, manifest.id, { ...live, rows, bytes: r.bytes, stagedAt: '' });
+      } catch (err) {
+        // The swap rolled back (the earlier copy stays staged): the new copy is not needed.
+        await db.query(`DROP TABLE IF EXISTS ${d.quoteQualified(ns, tmp)}`).catch(() => undefined);
+        throw err;
+      }
     } else {
       const scratch = scratchName(ns);
       try {
-        const r = await loadMysqlTable(db, src, scratch, (_rows, b) => emit(b), req.signal);
-        bytes = r.bytes;
+        const loaded = await loadMysqlTable(db, src, scratch, emit, req.signal);
+        // The file matched its sha256, so it holds exactly the rows the backup counted in it.
+        r = { ...loaded, rows: t.rows !== null && !t.rowsEstimated ? t.rows : await countRows(db, scratch, loaded.table) };
         const exists = await db.query('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [ns, stagedAs]);
         // One RENAME moves the new copy in (and the old one out) atomically.
         await db.query(
           exists.length
-            ? `RENAME TABLE ${d.quoteQualified(ns, stagedAs)} TO ${d.quoteQualified(scratch, '__old')}, ${d.quoteQualified(scratch, r.table)} TO ${d.quoteQualified(ns, stagedAs)}`
-            : `RENAME TABLE ${d.quoteQualified(scratch, r.table)} TO ${d.quoteQualified(ns, stagedAs)}`,
+            ? `RENAME TABLE ${d.quoteQualified(ns, stagedAs)} TO ${d.quoteQualified(scratch, '__old')}, ${d.quoteQualified(scratch, loaded.table)} TO ${d.quoteQualified(ns, stagedAs)}`
+            : `RENAME TABLE ${d.quoteQualified(scratch, loaded.table)} TO ${d.quoteQualified(ns, stagedAs)}`,
         );
-        await recordStaged(db, d, ns, manifest.id, db.target.database, { schema: liveSchema(db, t.schema), name: t.name, stagedAs, rows: null, bytes: null, stagedAt: '' });
+        await recordStaged(db, d, ns, manifest.id, db.target.database, { ...live, rows: r.rows, bytes: r.bytes, stagedAt: '' });
       } finally {
         await db.query(d.dropNamespace(scratch)).catch(() => undefined);
       }
     }
-    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*) AS n FROM ${d.quoteQualified(ns, stagedAs)}`);
-    const staged: StagedTable = { schema: liveSchema(db, t.schema), name: t.name, stagedAs, rows: Number(n), bytes, stagedAt: new Date().toISOString() };
-    await db.query(
-      `UPDATE ${d.quoteQualified(ns, STAGING_MARKER_TABLE)} SET rows_loaded = ${d.placeholder(1)}, bytes = ${d.placeholder(2)} WHERE kind = 'table' AND table_schema = ${d.placeholder(3)} AND table_name = ${d.placeholder(4)}`,
-      [staged.rows, staged.bytes, staged.schema, staged.name],
-    );
-    doneBytes += bytes;
+    const staged: StagedTable = { ...live, rows: r.rows, bytes: r.bytes, stagedAt: new Date().toISOString() };
+    doneBytes += r.bytes;
     out.push({ ...staged, seconds: (Date.now() - t0) / 1000, related: related.has(t) });
     req.onProgress?.({ operation: 'stage', phase: 'done', table: `${t.schema}.${t.name}`, done: i + 1, total: all.length, bytes: doneBytes, rate: 0, etaSeconds: 0 });
   }
   return { backupId: manifest.id, namespace: ns, tables: out };
+}
+
+async function countRows(db: Db, schema: string, table: string): Promise<number> {
+  const [{ n }] = await db.query<{ n: number }>(`SELECT count(*) AS n FROM ${db.dialect.quoteQualified(schema, table)}`);
+  return Number(n);
 }
 
 /** The swap of a PostgreSQL staged table: old copy out, new one in, marker updated — one transaction. */
