@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keysSha256 } from '../../src/demo/incident-plan.js';
 import type { DemoReport } from '../../src/demo/report.js';
@@ -11,8 +13,9 @@ import { attachTempDb, uniqueName, type TempDb } from '../helpers/temp-db.js';
  * Issue #6's last case, through the binary: the demo's own incident on a CRM that keeps no
  * history of its own (`demo --audit-trigger`: the change log is dropped, crm-rescue's trigger
  * audit is installed instead) and has no backup at all. `audit incidents` must find the same
- * incident (window, actor, tables, counts), `audit deletions` list its rows, and merge must put
- * the hard-deleted rows back from the trigger log alone; undo takes them out again.
+ * incident (window, actor, tables, counts), `audit deletions` list its rows, merge must put
+ * the hard-deleted rows back from the trigger log alone and `merge --undelete` clear the
+ * accounts' marks; undo takes both back.
  */
 describe.each(engines)('%s: the demo incident seen only by the trigger audit, merged back with no backup', (engine) => {
   const sb = makeSandbox(`dtrig-${engine}`);
@@ -115,7 +118,7 @@ describe.each(engines)('%s: the demo incident seen only by the trigger audit, me
     }
   });
 
-  it('merge --backup audit-log restores contacts, links and notes to their pre-incident state; undo takes them out', async () => {
+  it('merge --backup audit-log restores contacts, links and notes, --undelete the accounts; undo takes both back', async () => {
     const m = await sb.run(['merge', '--url', url, '--backup', 'audit-log', '--table', 'contacts', '--deleted', '--with-related', '--apply', '--yes', '--json']);
     expect(m.code, m.stderr).toBe(0);
     const result = ndjson(m.stdout).find((l) => l.type === 'result') as { mergeId: string; tables: { name: string; inserts: number }[]; verify: { mismatched: number } };
@@ -127,12 +130,32 @@ describe.each(engines)('%s: the demo incident seen only by the trigger audit, me
     });
     expect(result.verify.mismatched).toBe(0);
     expect(await checksums(live, restored)).toEqual(await checksums(twin, restored));
-    // The accounts were only flagged: the log holds deletions, so they are not touched here.
+    // The accounts were only flagged: the log holds deletions, so that merge left them alone.
     expect((await checksums(live, ['accounts'])).accounts).toBe(postIncident.accounts);
 
-    const u = await sb.run(['undo', result.mergeId, '--url', url, '--yes', '--json']);
-    expect(u.code, u.stderr).toBe(0);
-    expect(JSON.parse(u.stdout).state).toBe('undone');
+    // The soft-deleted accounts, still in live with deleted = 1: keys from the audit, marks cleared.
+    const soft = await sb.run(['audit', 'deletions', '--url', url, '--source', 'soft-delete', '--table', 'accounts', '--user', i.actor.id, '--limit', '0', '--json']);
+    expect(soft.code, soft.stderr).toBe(0);
+    const keysFile = join(sb.home, 'accounts.ndjson');
+    writeFileSync(keysFile, soft.stdout);
+    expect(ndjson(soft.stdout)).toHaveLength(i.softDeletedAccounts);
+    const un = await sb.run(['merge', '--url', url, '--table', 'accounts', '--undelete', '--keys-from', keysFile, '--apply', '--yes', '--json']);
+    expect(un.code, un.stderr).toBe(0);
+    const undeleted = ndjson(un.stdout).find((l) => l.type === 'result') as { mergeId: string; totals: { updated: number }; verify: { mismatched: number } };
+    expect(undeleted.totals.updated).toBe(i.softDeletedAccounts);
+    expect(undeleted.verify.mismatched).toBe(0);
+    const keys = (ndjson(soft.stdout) as { key: { id: string } }[]).map((e) => e.key.id);
+    const flags = await live.query<{ id: string; deleted: number | string | boolean }>(`SELECT id, deleted FROM accounts WHERE id IN (${keys.map((k) => `'${k}'`).join(', ')})`);
+    expect(flags.map((f) => Number(f.deleted))).toEqual(keys.map(() => 0));
+    // Only the marks: every other account, and every other column, is as the incident left it.
+    const others = `SELECT * FROM accounts WHERE id NOT IN (${keys.map((k) => `'${k}'`).join(', ')}) ORDER BY id`;
+    expect(JSON.stringify(await live.query(others))).toBe(JSON.stringify(await twin.query(others)));
+
+    for (const id of [undeleted.mergeId, result.mergeId]) {
+      const u = await sb.run(['undo', id, '--url', url, '--yes', '--json']);
+      expect(u.code, u.stderr).toBe(0);
+      expect(JSON.parse(u.stdout).state).toBe('undone');
+    }
     expect(await checksums(live, [...restored, 'accounts'])).toEqual(postIncident);
   });
 });
