@@ -3,9 +3,10 @@ import { CompiledQuery, Kysely, MysqlDialect, PostgresDialect } from 'kysely';
 import * as mysql from 'mysql2';
 import pg from 'pg';
 import { UserError } from '../errors.js';
-import { dialectFor, type Dialect, type Queryable } from '../dialect/index.js';
+import { dialectFor, type Dialect, type Queryable, type Snapshot } from '../dialect/index.js';
 import { connectError, isPasswordMissing } from './errors.js';
 import { promptPassword } from './prompt-password.js';
+import { mysqlSnapshot, pgSnapshot } from './snapshot.js';
 import type { Target } from './target.js';
 
 /** An open connection pool to a target, through Kysely. */
@@ -20,6 +21,11 @@ export interface Db extends Queryable {
    * (temporary tables, an explicit BEGIN … COMMIT spanning several statements).
    */
   withConnection<T>(fn: (conn: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * A read-only transaction with one consistent snapshot on a dedicated connection, whose
+   * `stream` reads large results in batches (see Snapshot). The caller must `release` it.
+   */
+  snapshot(): Promise<Snapshot>;
   close(): Promise<void>;
 }
 
@@ -74,7 +80,7 @@ export async function openDb(target: Target, options: OpenOptions = {}): Promise
 
 function createDb(target: Target, readOnly: boolean, poolSize: number): Db {
   const dialect = dialectFor(target.engine);
-  const kysely = target.engine === 'postgres' ? pgKysely(target, readOnly, poolSize) : mysqlKysely(target, readOnly, poolSize);
+  const { kysely, snapshot } = target.engine === 'postgres' ? pgKysely(target, readOnly, poolSize) : mysqlKysely(target, readOnly, poolSize);
   return {
     target,
     dialect,
@@ -93,11 +99,18 @@ function createDb(target: Target, readOnly: boolean, poolSize: number): Db {
           },
         }),
       ),
+    snapshot,
     close: () => kysely.destroy(),
   };
 }
 
-function pgKysely(t: Target, readOnly: boolean, max: number): Kysely<any> {
+/** Kysely over a pool, and snapshots on the same pool (same sessions, same type parsing). */
+interface Pooled {
+  kysely: Kysely<any>;
+  snapshot: () => Promise<Snapshot>;
+}
+
+function pgKysely(t: Target, readOnly: boolean, max: number): Pooled {
   const pool = new pg.Pool({
     host: t.socket ?? t.host,
     port: t.port,
@@ -114,7 +127,7 @@ function pgKysely(t: Target, readOnly: boolean, max: number): Kysely<any> {
   // must not crash the process with an unhandled 'error' event.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  return { kysely: new Kysely<any>({ dialect: new PostgresDialect({ pool }) }), snapshot: () => pgSnapshot(pool) };
 }
 
 function pgSsl(t: Target): pg.PoolConfig['ssl'] {
@@ -133,7 +146,7 @@ function pgSsl(t: Target): pg.PoolConfig['ssl'] {
   };
 }
 
-function mysqlKysely(t: Target, readOnly: boolean, connectionLimit: number): Kysely<any> {
+function mysqlKysely(t: Target, readOnly: boolean, connectionLimit: number): Pooled {
   const tls = t.tls;
   const ssl =
     !tls || tls.mode === 'disable' || tls.mode === 'allow' || tls.mode === 'prefer'
@@ -166,7 +179,7 @@ function mysqlKysely(t: Target, readOnly: boolean, connectionLimit: number): Kys
     conn.query("SET time_zone = '+00:00'");
     if (readOnly) conn.query('SET SESSION TRANSACTION READ ONLY');
   });
-  return new Kysely<any>({ dialect: new MysqlDialect({ pool }) });
+  return { kysely: new Kysely<any>({ dialect: new MysqlDialect({ pool }) }), snapshot: () => mysqlSnapshot(pool) };
 }
 
 function readTlsFile(path: string): string {
