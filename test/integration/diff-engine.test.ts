@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/connect/open.js';
 import { completeTarget } from '../../src/connect/resolve.js';
@@ -168,6 +171,34 @@ describe.each(engines)('%s diff engine', (engine) => {
     for await (const r of run.rows()) rows.push(r);
     expect(rows.map((r) => r.class)).toEqual(['deleted', 'added']);
     expect(run.summary.counts.changed).toBe(engine === 'postgres' ? 8 : 7);
+  });
+
+  it('the spool is private and removed after reading, after an early stop, and on close without reading', async () => {
+    const plan = planDiff({ staged: stagedInfo, live: liveInfo, softDelete });
+    const own = mkdtempSync(join(tmpdir(), 'diff-spool-test-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = own;
+    try {
+      const read = await runDiff(db, plan);
+      const [dir] = readdirSync(own);
+      expect(dir).toMatch(/^crm-rescue-diff-/);
+      expect(statSync(join(own, dir)).mode & 0o777).toBe(0o700);
+      let n = 0;
+      for await (const r of read.rows()) n += r ? 1 : 0;
+      expect(n).toBeGreaterThan(5);
+      expect(readdirSync(own)).toEqual([]);
+      const stopped = await runDiff(db, plan);
+      for await (const r of stopped.rows()) if (r) break;
+      expect(readdirSync(own)).toEqual([]);
+      const unread = await runDiff(db, plan);
+      expect(readdirSync(own)).toHaveLength(1);
+      await unread.close();
+      expect(readdirSync(own)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 
   it('--limit stops each class after N rows in the server, and 0 reads no row', async () => {
