@@ -53,24 +53,34 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
       const summary = { backupId: prepared.backupId, ...run.summary };
       const counts = summary.counts;
       const width = process.stdout.columns || 80;
-      const rows = () => run.rows();
+      // Output in chunks of ~64 KiB (a terminal: line by line): one write per row is one system call per row.
+      let pending = '';
+      const out = (text: string) => {
+        pending += text;
+        if (pending.length >= 1 << 16 || process.stdout.isTTY) flush();
+      };
+      const flush = () => {
+        if (pending) process.stdout.write(pending);
+        pending = '';
+      };
       try {
         if (format === 'ndjson') {
           printNdjson({ type: 'summary', ...summary });
-          for await (const r of rows()) printNdjson({ type: 'row', ...r });
+          for await (const r of run.rows()) out(`${JSON.stringify({ type: 'row', ...r })}\n`);
         } else if (format === 'json') {
           // One document, written as it streams: memory stays flat however many rows differ.
           process.stdout.write(`{"summary":${JSON.stringify(summary)},"rows":[`);
           let first = true;
-          for await (const r of rows()) {
-            process.stdout.write(`${first ? '\n' : ',\n'}${JSON.stringify(r)}`);
+          for await (const r of run.rows()) {
+            out(`${first ? '\n' : ',\n'}${JSON.stringify(r)}`);
             first = false;
           }
-          process.stdout.write('\n]}\n');
+          out('\n]}\n');
         } else {
           printText(`${formatDiffSummary(summary, width)}\nBackup   ${prepared.backupId}\n`);
-          for await (const r of rows()) printText(formatDiffRow(r, width));
+          for await (const r of run.rows()) out(`${formatDiffRow(r, width)}\n`);
         }
+        flush();
       } finally {
         await run.close();
       }

@@ -37,14 +37,23 @@ export async function pgSnapshot(pool: pg.Pool): Promise<Snapshot> {
       const name = `crm_rescue_cursor_${++cursors}`;
       const n = Math.max(1, Math.floor(batchSize));
       await run(`DECLARE ${name} NO SCROLL CURSOR FOR ${sqlText}`, params);
+      const fetch = () => {
+        const batch = run(`FETCH FORWARD ${n} FROM ${name}`);
+        batch.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+        return batch;
+      };
+      // The next batch is asked for before this one is handed out: the server sends while the
+      // reader works. At most two batches are in memory.
+      let next: Promise<pg.QueryResult> | null = fetch();
       try {
-        for (;;) {
-          const { rows } = await run(`FETCH FORWARD ${n} FROM ${name}`);
+        while (next) {
+          const rows: unknown[] = (await next).rows;
+          next = rows.length < n ? null : fetch();
           if (rows.length) yield rows as T[];
-          if (rows.length < n) break;
         }
       } finally {
         // Stopped early (the reader went away): the cursor goes, the transaction stays usable.
+        if (next) await next.catch(() => undefined);
         if (!broken) await run(`CLOSE ${name}`).catch(() => undefined);
       }
     },

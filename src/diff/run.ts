@@ -56,10 +56,12 @@ export interface DiffRun {
 /**
  * The whole diff of one table, counts before rows, in one read-only snapshot.
  *
- * Without `limit`: one pass over both tables (DiffSql.pass) reads every differing row once; the
- * counts come from that pass (unchanged: staged rows − the others) and the rows of the asked
- * classes go to a spool file, replayed after the summary. Memory holds one batch; the spool holds
- * what the output will hold.
+ * Without `limit`, one pass over both tables reads every differing row once:
+ * - PostgreSQL (DiffSql.ordered): one FULL JOIN whose rows arrive in output order and carry the
+ *   counts, so the summary comes with the first batch and rows stream on from the cursor;
+ * - MySQL (DiffSql.pass): two statements whose rows are counted (unchanged: staged rows − the
+ *   others) and kept in a spool file, replayed class by class after the summary.
+ * Memory holds one batch; a spool holds what the output will hold.
  *
  * With `limit` (rows per class): the counts statements, then per asked class one streamed
  * statement that stops after `limit` rows in the server (`limit` 0: no row statement at all).
@@ -89,6 +91,7 @@ export async function runDiff(db: DiffDb, plan: DiffPlan, options: { classes?: r
       };
     }
     const sql = buildDiffSql(db.dialect, plan);
+    if (sql.ordered) return await orderedRun(snap, sql.ordered, sql.stagedCount, plan, classes);
     const spool = new Spool(classes);
     try {
       const counts: DiffCounts = { deleted: 0, softDeleted: 0, changed: 0, added: 0, unchanged: 0 };
@@ -115,6 +118,51 @@ export async function runDiff(db: DiffDb, plan: DiffPlan, options: { classes?: r
     await snap.release();
     throw err;
   }
+}
+
+/** The PostgreSQL pass: counts from the first row, then the rows straight from the cursor. */
+async function orderedRun(snap: Snapshot, statement: string, stagedCount: string, plan: DiffPlan, classes: readonly DiffClass[]): Promise<DiffRun> {
+  const batches = snap.stream<Record<string, unknown>>(statement, [], BATCH);
+  const first = await batches.next();
+  const head = first.done ? [] : first.value;
+  const n = (code: number) => Number(head[0]?.[`n${code}`] ?? 0);
+  // No differing row: nothing carried the counts, the staged rows are counted alone.
+  const staged = head.length ? Number(head[0].ns) : Number((await snap.query<{ n: unknown }>(stagedCount))[0].n);
+  const counts: DiffCounts = {
+    deleted: n(CLASS_CODES.deleted),
+    softDeleted: n(CLASS_CODES['soft-deleted']),
+    changed: n(CLASS_CODES.changed),
+    added: n(CLASS_CODES.added),
+    unchanged: 0,
+  };
+  counts.unchanged = staged - counts.deleted - counts.softDeleted - counts.changed;
+  const asked = new Set(classes);
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await batches.return(undefined);
+    await snap.release();
+  };
+  return {
+    summary: summaryOf(plan, counts),
+    async *rows() {
+      try {
+        for (let batch = head; ; ) {
+          for (const raw of batch) {
+            const row = decodeRow(plan, raw);
+            if (asked.has(row.class)) yield row;
+          }
+          const next = await batches.next();
+          if (next.done) break;
+          batch = next.value;
+        }
+      } finally {
+        await close();
+      }
+    },
+    close,
+  };
 }
 
 /**

@@ -26,10 +26,16 @@ export interface DiffSql {
   /** The number of staged rows (with --where): unchanged = staged − deleted − soft-deleted − changed. */
   stagedCount: string;
   /**
-   * Statements that together return every differing row once (no unchanged row), each class in
-   * key order: one FULL JOIN on PostgreSQL (sorted by class, then key: only differing rows are
-   * sorted), on MySQL a LEFT JOIN from staging (deleted, soft-deleted, changed, interleaved in key
-   * order) and an anti-join from live (added).
+   * Where FULL JOIN exists (PostgreSQL): one statement that returns every differing row once, in
+   * output order (class, then key), each row also carrying the counts: `n1`…`n4` (rows per class
+   * code) and `ns` (staged rows; unchanged = ns − n1 − n2 − n3). The server buffers only the
+   * differing rows (to sort and count them), so the first row brings the summary. null elsewhere.
+   */
+  ordered: string | null;
+  /**
+   * Where it does not (MySQL): statements that together return every differing row once, each
+   * class in key order: a LEFT JOIN from staging (deleted, soft-deleted, changed, interleaved in
+   * key order) and an anti-join from live (added). The caller counts and spools them.
    */
   pass: string[];
   /**
@@ -77,23 +83,25 @@ export function buildDiffSql(d: Dialect, plan: DiffPlan): DiffSql {
         `SELECT COUNT(*) AS added FROM ${L} LEFT JOIN ${S} ON ${on} WHERE s.${k0} IS NULL`,
       ];
 
-  const pass = d.capabilities.fullJoin
-    ? [
-        `SELECT CASE WHEN l.${k0} IS NULL THEN ${CLASS_CODES.deleted} WHEN s.${k0} IS NULL THEN ${CLASS_CODES.added}
-                     WHEN ${soft} THEN ${CLASS_CODES['soft-deleted']} ELSE ${CLASS_CODES.changed} END AS c,
-                ${list([...plan.key.map((k, i) => `COALESCE(s.${q(k)}, l.${q(k)}) AS k${i}`), ...staged, ...live, ...flags])}
-         FROM ${S} FULL JOIN ${L} ON ${on}
-         WHERE l.${k0} IS NULL OR s.${k0} IS NULL OR ${changed}
-         ORDER BY ${list(['c', ...plan.key.map((_, i) => `k${i}`)])}`,
-      ]
-    : [
-        `SELECT CASE WHEN l.${k0} IS NULL THEN ${CLASS_CODES.deleted} WHEN ${soft} THEN ${CLASS_CODES['soft-deleted']} ELSE ${CLASS_CODES.changed} END AS c,
-                ${list([...keys('s'), ...staged, ...live, ...flags])}
-         FROM ${S} LEFT JOIN ${L} ON ${on}
-         WHERE l.${k0} IS NULL OR ${changed}
-         ORDER BY ${list(keyList('s'))}`,
-        `SELECT ${list([code('added'), ...keys('l'), ...live])} FROM ${L} LEFT JOIN ${S} ON ${on} WHERE s.${k0} IS NULL ORDER BY ${list(keyList('l'))}`,
-      ];
+  const stagedCount = `SELECT COUNT(*) AS n FROM ${S}`;
+  const codes = Object.values(CLASS_CODES);
+  const ordered = d.capabilities.fullJoin
+    ? `SELECT d.*, ${list(codes.map((n) => `count(*) FILTER (WHERE d.c = ${n}) OVER () AS n${n}`))}, (${stagedCount}) AS ns
+       FROM (SELECT CASE WHEN l.${k0} IS NULL THEN ${CLASS_CODES.deleted} WHEN s.${k0} IS NULL THEN ${CLASS_CODES.added}
+                         WHEN ${soft} THEN ${CLASS_CODES['soft-deleted']} ELSE ${CLASS_CODES.changed} END AS c,
+                    ${list([...plan.key.map((k, i) => `COALESCE(s.${q(k)}, l.${q(k)}) AS k${i}`), ...staged, ...live, ...flags])}
+             FROM ${S} FULL JOIN ${L} ON ${on}
+             WHERE l.${k0} IS NULL OR s.${k0} IS NULL OR ${changed}) d
+       ORDER BY ${list(['d.c', ...plan.key.map((_, i) => `d.k${i}`)])}`
+    : null;
+  const pass = [
+    `SELECT CASE WHEN l.${k0} IS NULL THEN ${CLASS_CODES.deleted} WHEN ${soft} THEN ${CLASS_CODES['soft-deleted']} ELSE ${CLASS_CODES.changed} END AS c,
+            ${list([...keys('s'), ...staged, ...live, ...flags])}
+     FROM ${S} LEFT JOIN ${L} ON ${on}
+     WHERE l.${k0} IS NULL OR ${changed}
+     ORDER BY ${list(keyList('s'))}`,
+    `SELECT ${list([code('added'), ...keys('l'), ...live])} FROM ${L} LEFT JOIN ${S} ON ${on} WHERE s.${k0} IS NULL ORDER BY ${list(keyList('l'))}`,
+  ];
 
   const rows = (cls: DiffClass, range: RowsRange = {}) => {
     const params: unknown[] = [];
@@ -124,7 +132,8 @@ export function buildDiffSql(d: Dialect, plan: DiffPlan): DiffSql {
 
   return {
     counts,
-    stagedCount: `SELECT COUNT(*) AS n FROM ${S}`,
+    stagedCount,
+    ordered,
     pass,
     rows,
     layout: { key: plan.key, columns: plan.columns.map((c) => c.name) },
