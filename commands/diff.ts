@@ -32,12 +32,12 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
       .option('where', { type: 'string', describe: 'SQL condition over the table\'s columns, applied to both sides' })
       .option('format', { choices: ['table', 'json', 'ndjson'] as const, describe: 'Output: table (default), json (one document), ndjson (summary line, then one line per row)' })
       .option('class', { type: 'string', array: true, choices: [...DIFF_CLASSES], describe: 'Only rows of these classes' })
-      .option('limit', { type: 'number', describe: 'At most this many rows per class' })
+      .option('limit', { type: 'number', describe: 'At most this many rows per class (0: the summary only); the counts still cover every row' })
       .option('exit-code', { type: 'boolean', default: false, describe: 'Exit 3 when there are differences' })
       .option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' }) as never,
   handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
-    const [{ openFromArgs }, { formatDiffRow, formatDiffSummary }, { diffPlanFor, prepareTables }, { countDiff, diffRows }, { createProgressReporter }] = await Promise.all([import('../src/cli/target-flags.js'), import('../src/diff/format.js'), import('../src/diff/prepare.js'), import('../src/diff/run.js'), import('../src/progress/reporter.js')]);
+    const [{ openFromArgs }, { formatDiffRow, formatDiffSummary }, { diffPlanFor, prepareTables }, { runDiff }, { createProgressReporter }] = await Promise.all([import('../src/cli/target-flags.js'), import('../src/diff/format.js'), import('../src/diff/prepare.js'), import('../src/diff/run.js'), import('../src/progress/reporter.js')]);
     const format = args.format ?? (args.json ? 'json' : 'table');
     if (args.limit !== undefined && (!Number.isInteger(args.limit) || args.limit < 0)) throw new UsageError('--limit must be a whole number ≥ 0');
     const db = await openFromArgs(args);
@@ -47,33 +47,42 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
       reporter.end();
       if (prepared.stagedNow.length) note(`staged ${prepared.stagedNow.join(', ')} from backup ${prepared.backupId} first`);
       const plan = diffPlanFor(prepared, 0, { key: list(args.key), columns: list(args.columns), where: args.where });
-      const summary = { backupId: prepared.backupId, ...(await countDiff(db, plan)) };
       const classes = (args.class as DiffClass[] | undefined) ?? [...DIFF_CLASSES];
+      // Counts first (every format prints them before the rows), then the rows of `classes`.
+      const run = await runDiff(db, plan, { classes, limit: args.limit });
+      const summary = { backupId: prepared.backupId, ...run.summary };
       const counts = summary.counts;
       const width = process.stdout.columns || 80;
-      const limit = args.limit ?? Number.POSITIVE_INFINITY;
-      const rows = async function* () {
-        const seen: Record<string, number> = {};
-        for await (const r of diffRows(db, plan, classes)) {
-          seen[r.class] = (seen[r.class] ?? 0) + 1;
-          if (seen[r.class] <= limit) yield r;
-        }
+      // Output in chunks of ~64 KiB (a terminal: line by line): one write per row is one system call per row.
+      let pending = '';
+      const out = (text: string) => {
+        pending += text;
+        if (pending.length >= 1 << 16 || process.stdout.isTTY) flush();
       };
-      if (format === 'ndjson') {
-        printNdjson({ type: 'summary', ...summary });
-        for await (const r of rows()) printNdjson({ type: 'row', ...r });
-      } else if (format === 'json') {
-        // One document, written as it streams: memory stays flat however many rows differ.
-        process.stdout.write(`{"summary":${JSON.stringify(summary)},"rows":[`);
-        let first = true;
-        for await (const r of rows()) {
-          process.stdout.write(`${first ? '\n' : ',\n'}${JSON.stringify(r)}`);
-          first = false;
+      const flush = () => {
+        if (pending) process.stdout.write(pending);
+        pending = '';
+      };
+      try {
+        if (format === 'ndjson') {
+          printNdjson({ type: 'summary', ...summary });
+          for await (const r of run.rows()) out(`${JSON.stringify({ type: 'row', ...r })}\n`);
+        } else if (format === 'json') {
+          // One document, written as it streams: memory stays flat however many rows differ.
+          process.stdout.write(`{"summary":${JSON.stringify(summary)},"rows":[`);
+          let first = true;
+          for await (const r of run.rows()) {
+            out(`${first ? '\n' : ',\n'}${JSON.stringify(r)}`);
+            first = false;
+          }
+          out('\n]}\n');
+        } else {
+          printText(`${formatDiffSummary(summary, width)}\nBackup   ${prepared.backupId}\n`);
+          for await (const r of run.rows()) out(`${formatDiffRow(r, width)}\n`);
         }
-        process.stdout.write('\n]}\n');
-      } else {
-        printText(`${formatDiffSummary(summary, width)}\nBackup   ${prepared.backupId}\n`);
-        for await (const r of rows()) printText(formatDiffRow(r, width));
+        flush();
+      } finally {
+        await run.close();
       }
       const differs = counts.deleted + counts.changed + counts.softDeleted + counts.added > 0;
       if (args.exitCode && differs) process.exitCode = ExitCode.differences;

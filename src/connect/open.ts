@@ -3,9 +3,10 @@ import type { Kysely } from 'kysely';
 import type * as Mysql from 'mysql2';
 import type { Pool as PgPool, PoolClient, PoolConfig } from 'pg';
 import { UserError } from '../errors.js';
-import { dialectFor, type Dialect, type Queryable } from '../dialect/index.js';
+import { dialectFor, type Dialect, type Queryable, type Snapshot } from '../dialect/index.js';
 import { connectError, isPasswordMissing } from './errors.js';
 import { promptPassword } from './prompt-password.js';
+import { mysqlSnapshot, pgSnapshot } from './snapshot.js';
 import type { Target } from './target.js';
 
 /** An open connection pool to a target. */
@@ -21,6 +22,11 @@ export interface Db extends Queryable {
    * (temporary tables, an explicit BEGIN … COMMIT spanning several statements).
    */
   withConnection<T>(fn: (conn: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * A read-only transaction with one consistent snapshot on a dedicated connection, whose
+   * `stream` reads large results in batches (see Snapshot). The caller must `release` it.
+   */
+  snapshot(): Promise<Snapshot>;
   close(): Promise<void>;
 }
 
@@ -97,6 +103,7 @@ interface RawPool {
   acquire(): Promise<{ conn: unknown; release(): void }>;
   end(): Promise<void>;
   kysely(k: KyselyModule): Kysely<any>;
+  snapshot(): Promise<Snapshot>;
 }
 
 async function createDb(target: Target, readOnly: boolean, poolSize: number, kyselyModule: KyselyModule | null): Promise<Db> {
@@ -130,6 +137,7 @@ async function createDb(target: Target, readOnly: boolean, poolSize: number, kys
         c.release();
       }
     },
+    snapshot: () => raw.snapshot(),
     // Kysely's destroy ends the pool it was given.
     close: () => (kysely ? kysely.destroy() : raw.end()),
   };
@@ -165,6 +173,7 @@ async function pgPool(t: Target, readOnly: boolean, max: number): Promise<RawPoo
     },
     end: () => pool.end(),
     kysely: (k) => new k.Kysely<any>({ dialect: new k.PostgresDialect({ pool }) }),
+    snapshot: () => pgSnapshot(pool),
   };
 }
 
@@ -234,6 +243,7 @@ async function mysqlPool(t: Target, readOnly: boolean, connectionLimit: number):
       }),
     end: () => new Promise<void>((resolve, reject) => pool.end((err) => (err ? reject(err) : resolve()))),
     kysely: (k) => new k.Kysely<any>({ dialect: new k.MysqlDialect({ pool }) }),
+    snapshot: () => mysqlSnapshot(pool),
   };
 }
 

@@ -12,6 +12,12 @@ export interface DialectCapabilities {
   fullJoin: boolean;
   /** Staging lives in a schema of the same database (true) or a database of the server (false). */
   stagingIsSchema: boolean;
+  /**
+   * A key join between columns of different collations is refused, so when `s.k = l.k` runs,
+   * both sides order keys alike and a key bound on one side holds on the other (PostgreSQL).
+   * MySQL joins a _bin column with a _ci one under _bin: the other side may order differently.
+   */
+  strictKeyCollation: boolean;
 }
 
 /** The parts of an UPDATE/DELETE that joins other tables. */
@@ -53,6 +59,12 @@ export interface Dialect {
    * scale differs (1.5 vs 1.50), JSON compares by text. Types are the columns' `dataType`s.
    */
   distinct(left: string, right: string, leftType: string, rightType: string): string;
+  /**
+   * A boolean SQL expression: the key columns, in order, come after the given values (keyset
+   * paging). `value(i)` returns the placeholder of the i-th value; it may be called more than once
+   * per value, in the order the placeholders appear.
+   */
+  keyAfter(columns: string[], value: (i: number) => string): string;
   /** A boolean SQL expression: the flag column holds a true/non-zero value. */
   truthy(expr: string, dataType: string): string;
   /** The absolute number of seconds between two date/time expressions (NULL when either is NULL). */

@@ -9,5 +9,5 @@ export function dialectFor(engine: Engine): Dialect {
 }
 
 export type { Dialect, DialectCapabilities, IntrospectOptions } from './dialect.js';
-export type { Queryable } from './queryable.js';
+export type { Queryable, Snapshot } from './queryable.js';
 export * from './model.js';

@@ -7,7 +7,7 @@ import { quoteStringLiteral, quoteWith } from './quote.js';
 /** MySQL 8 and MariaDB 10.6+ behind the Dialect interface. */
 export const mysqlDialect: Dialect = {
   engine: 'mysql',
-  capabilities: { transactionalDdl: false, returning: false, fullJoin: false, stagingIsSchema: false },
+  capabilities: { transactionalDdl: false, returning: false, fullJoin: false, stagingIsSchema: false, strictKeyCollation: false },
   quoteIdent: (name) => quoteWith('`', name),
   quoteQualified: (schema, name) => `${quoteWith('`', schema)}.${quoteWith('`', name)}`,
   quoteLiteral: (value) => quoteStringLiteral(value, true),
@@ -20,6 +20,12 @@ export const mysqlDialect: Dialect = {
     if (stringy.test(leftType)) return `NOT (CAST(${left} AS BINARY) <=> CAST(${right} AS BINARY))`;
     if (/^decimal/i.test(leftType)) return `NOT (CAST(${left} AS CHAR) <=> CAST(${right} AS CHAR))`;
     return `NOT (${left} <=> ${right})`;
+  },
+  keyAfter(columns, value) {
+    // Spelled out (MariaDB does not range-scan a row comparison); the leading >= keeps a range.
+    const after = (i: number): string =>
+      i === columns.length - 1 ? `${columns[i]} > ${value(i)}` : `(${columns[i]} > ${value(i)} OR (${columns[i]} = ${value(i)} AND ${after(i + 1)}))`;
+    return columns.length === 1 ? after(0) : `(${columns[0]} >= ${value(0)} AND ${after(0)})`;
   },
   truthy: (expr) => `(COALESCE(${expr}, 0) <> 0)`,
   secondsApart: (a, b) => `ABS(TIMESTAMPDIFF(MICROSECOND, ${a}, ${b}) / 1000000)`,

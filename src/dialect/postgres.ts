@@ -8,7 +8,7 @@ import { quoteStringLiteral, quoteWith } from './quote.js';
 /** PostgreSQL 12+ behind the Dialect interface. */
 export const postgresDialect: Dialect = {
   engine: 'postgres',
-  capabilities: { transactionalDdl: true, returning: true, fullJoin: true, stagingIsSchema: true },
+  capabilities: { transactionalDdl: true, returning: true, fullJoin: true, stagingIsSchema: true, strictKeyCollation: true },
   quoteIdent: (name) => quoteWith('"', name),
   quoteQualified: (schema, name) => `${quoteWith('"', schema)}.${quoteWith('"', name)}`,
   quoteLiteral: (value) => quoteStringLiteral(value, false),
@@ -20,6 +20,8 @@ export const postgresDialect: Dialect = {
     if (leftType !== rightType || lossy.test(leftType)) return `((${left})::text IS DISTINCT FROM (${right})::text)`;
     return `((${left}) IS DISTINCT FROM (${right}))`;
   },
+  // A row comparison is one index condition for a btree.
+  keyAfter: (columns, value) => `(${columns.join(', ')}) > (${columns.map((_, i) => value(i)).join(', ')})`,
   truthy: (expr, dataType) => (dataType === 'boolean' ? `((${expr}) IS TRUE)` : `(COALESCE((${expr})::numeric, 0) <> 0)`),
   secondsApart: (a, b) => `abs(extract(epoch FROM ((${a})::timestamp - (${b})::timestamp)))`,
   textCast: (expr) => `(${expr})::text`,

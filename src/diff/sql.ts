@@ -1,13 +1,50 @@
 import type { Dialect } from '../dialect/dialect.js';
 import type { DiffClass, DiffPlan } from './model.js';
 
-/** The SQL pieces of a diff, built once from a checked plan. Identifiers are always quoted. */
+/** The class of a result row, as the `c` column spells it (DIFF_CLASSES order). */
+export const CLASS_CODES: Record<DiffClass, number> = { deleted: 1, 'soft-deleted': 2, changed: 3, added: 4 };
+
+/** Where a class's rows start and how many to read. */
+export interface RowsRange {
+  /** Only rows whose key comes after this one (keyset paging); null or absent: from the first. */
+  after?: unknown[] | null;
+  /** At most this many rows; absent: all. */
+  limit?: number;
+  /** Skip this many rows first (the console's jump far from any known key); needs `limit`. */
+  skip?: number;
+}
+
+/**
+ * The SQL pieces of a diff, built once from a checked plan. Identifiers are always quoted. Every
+ * row statement returns the same columns: `c` (the class code), `k0…` (the key), `b0…` (staged
+ * values), `a0…` (live values) and `f0…` (this column differs), the last three over the compared
+ * columns in plan order; a statement leaves out what its class does not need.
+ */
 export interface DiffSql {
-  /** One or two statements whose rows together give the counts. */
+  /** One or two statements whose single rows together give the counts (no rows fetched). */
   counts: string[];
-  /** A page of rows of one class after a key (null: from the start), skipping `skip` rows first. */
-  page(cls: DiffClass, after: unknown[] | null, limit: number, skip?: number): { sql: string; params: unknown[] };
-  /** Column order of a page's result: key, then staged values, then live values, then flags. */
+  /** The number of staged rows (with --where): unchanged = staged − deleted − soft-deleted − changed. */
+  stagedCount: string;
+  /**
+   * Where FULL JOIN exists (PostgreSQL): one statement that returns every differing row once, in
+   * output order (class, then key), each row also carrying the counts: `n1`…`n4` (rows per class
+   * code) and `ns` (staged rows; unchanged = ns − n1 − n2 − n3). The server buffers only the
+   * differing rows (to sort and count them), so the first row brings the summary. null elsewhere.
+   */
+  ordered: string | null;
+  /**
+   * Where it does not (MySQL): statements that together return every differing row once, each
+   * class in key order: a LEFT JOIN from staging (deleted, soft-deleted, changed, interleaved in
+   * key order) and an anti-join from live (added). The caller counts and spools them.
+   */
+  pass: string[];
+  /**
+   * The rows of one class in key order. Both sides are bounded by the key where that is sound
+   * (see DialectCapabilities.strictKeyCollation), so a page after a key costs the rows it reads
+   * from there, not the table; elsewhere the other side is reached by key lookups.
+   */
+  rows(cls: DiffClass, range?: RowsRange): { sql: string; params: unknown[] };
+  /** Key and compared columns, in the order of `k…` and `b…`/`a…`/`f…`. */
   layout: { key: string[]; columns: string[] };
 }
 
@@ -20,57 +57,87 @@ export function buildDiffSql(d: Dialect, plan: DiffPlan): DiffSql {
   const L = `${side(plan.live)} l`;
   const { on, changed, soft, diffOf } = diffConditions(d, plan);
   const k0 = q(plan.key[0]);
-
-  const counts =
-    d.capabilities.fullJoin
-      ? [
-          `SELECT count(*) FILTER (WHERE l.${k0} IS NULL) AS deleted,
-                  count(*) FILTER (WHERE s.${k0} IS NULL) AS added,
-                  count(*) FILTER (WHERE s.${k0} IS NOT NULL AND l.${k0} IS NOT NULL AND ${changed} AND NOT ${soft}) AS changed,
-                  count(*) FILTER (WHERE s.${k0} IS NOT NULL AND l.${k0} IS NOT NULL AND ${soft}) AS soft_deleted,
-                  count(*) FILTER (WHERE s.${k0} IS NOT NULL AND l.${k0} IS NOT NULL AND NOT ${changed}) AS unchanged
-           FROM ${S} FULL JOIN ${L} ON ${on}`,
-        ]
-      : [
-          `SELECT COALESCE(SUM(l.${k0} IS NULL), 0) AS deleted,
-                  COALESCE(SUM(l.${k0} IS NOT NULL AND ${changed} AND NOT ${soft}), 0) AS changed,
-                  COALESCE(SUM(l.${k0} IS NOT NULL AND ${soft}), 0) AS soft_deleted,
-                  COALESCE(SUM(l.${k0} IS NOT NULL AND NOT ${changed}), 0) AS unchanged
-           FROM ${S} LEFT JOIN ${L} ON ${on}`,
-          `SELECT COUNT(*) AS added FROM ${L} WHERE NOT EXISTS (SELECT 1 FROM ${S} WHERE ${on})`,
-        ];
-
-  const cols = plan.columns.map((c) => c.name);
   const keyList = (alias: string) => plan.key.map((k) => `${alias}.${q(k)}`);
-  const page = (cls: DiffClass, after: unknown[] | null, limit: number, skip = 0) => {
-    const driving = cls === 'added' ? 'l' : 's';
-    const params: unknown[] = after ? [...after] : [];
-    const keyset = after
-      ? ` AND (${keyList(driving).join(', ')}) > (${plan.key.map((_, i) => d.placeholder(i + 1)).join(', ')})`
-      : '';
-    // OFFSET only for a jump far from any known key (the console's G): the skipped rows stay in the server.
-    const offset = skip > 0 ? ` OFFSET ${Math.floor(skip)}` : '';
-    const order = ` ORDER BY ${keyList(driving).join(', ')} LIMIT ${Math.max(1, Math.floor(limit))}${offset}`;
-    const keySel = keyList(driving).map((e, i) => `${e} AS k${i}`);
+  const keys = (alias: string) => keyList(alias).map((e, i) => `${e} AS k${i}`);
+  const staged = plan.columns.map((c, i) => `s.${q(c.name)} AS b${i}`);
+  const live = plan.columns.map((c, i) => `l.${q(c.name)} AS a${i}`);
+  const flags = plan.columns.map((c, i) => `${diffOf(c)} AS f${i}`);
+  const code = (cls: DiffClass) => `${CLASS_CODES[cls]} AS c`;
+  const list = (parts: string[]) => parts.join(', ');
+
+  const counts = d.capabilities.fullJoin
+    ? [
+        `SELECT count(*) FILTER (WHERE l.${k0} IS NULL) AS deleted,
+                count(*) FILTER (WHERE s.${k0} IS NULL) AS added,
+                count(*) FILTER (WHERE s.${k0} IS NOT NULL AND l.${k0} IS NOT NULL AND ${changed} AND NOT ${soft}) AS changed,
+                count(*) FILTER (WHERE s.${k0} IS NOT NULL AND l.${k0} IS NOT NULL AND ${soft}) AS soft_deleted,
+                count(*) FILTER (WHERE s.${k0} IS NOT NULL AND l.${k0} IS NOT NULL AND NOT ${changed}) AS unchanged
+         FROM ${S} FULL JOIN ${L} ON ${on}`,
+      ]
+    : [
+        `SELECT COALESCE(SUM(l.${k0} IS NULL), 0) AS deleted,
+                COALESCE(SUM(l.${k0} IS NOT NULL AND ${changed} AND NOT ${soft}), 0) AS changed,
+                COALESCE(SUM(l.${k0} IS NOT NULL AND ${soft}), 0) AS soft_deleted,
+                COALESCE(SUM(l.${k0} IS NOT NULL AND NOT ${changed}), 0) AS unchanged
+         FROM ${S} LEFT JOIN ${L} ON ${on}`,
+        `SELECT COUNT(*) AS added FROM ${L} LEFT JOIN ${S} ON ${on} WHERE s.${k0} IS NULL`,
+      ];
+
+  const stagedCount = `SELECT COUNT(*) AS n FROM ${S}`;
+  const codes = Object.values(CLASS_CODES);
+  const ordered = d.capabilities.fullJoin
+    ? `SELECT d.*, ${list(codes.map((n) => `count(*) FILTER (WHERE d.c = ${n}) OVER () AS n${n}`))}, (${stagedCount}) AS ns
+       FROM (SELECT CASE WHEN l.${k0} IS NULL THEN ${CLASS_CODES.deleted} WHEN s.${k0} IS NULL THEN ${CLASS_CODES.added}
+                         WHEN ${soft} THEN ${CLASS_CODES['soft-deleted']} ELSE ${CLASS_CODES.changed} END AS c,
+                    ${list([...plan.key.map((k, i) => `COALESCE(s.${q(k)}, l.${q(k)}) AS k${i}`), ...staged, ...live, ...flags])}
+             FROM ${S} FULL JOIN ${L} ON ${on}
+             WHERE l.${k0} IS NULL OR s.${k0} IS NULL OR ${changed}) d
+       ORDER BY ${list(['d.c', ...plan.key.map((_, i) => `d.k${i}`)])}`
+    : null;
+  const pass = [
+    `SELECT CASE WHEN l.${k0} IS NULL THEN ${CLASS_CODES.deleted} WHEN ${soft} THEN ${CLASS_CODES['soft-deleted']} ELSE ${CLASS_CODES.changed} END AS c,
+            ${list([...keys('s'), ...staged, ...live, ...flags])}
+     FROM ${S} LEFT JOIN ${L} ON ${on}
+     WHERE l.${k0} IS NULL OR ${changed}
+     ORDER BY ${list(keyList('s'))}`,
+    `SELECT ${list([code('added'), ...keys('l'), ...live])} FROM ${L} LEFT JOIN ${S} ON ${on} WHERE s.${k0} IS NULL ORDER BY ${list(keyList('l'))}`,
+  ];
+
+  const rows = (cls: DiffClass, range: RowsRange = {}) => {
+    const params: unknown[] = [];
+    const after = range.after ?? null;
+    // keyAfter asks for each value where its placeholder goes: parameters follow the text's order.
+    const bound = (alias: string) => (after ? d.keyAfter(keyList(alias), (i) => (params.push(after[i]), d.placeholder(params.length))) : '');
+    const limit = range.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(range.limit))}`;
+    const offset = range.limit !== undefined && range.skip ? ` OFFSET ${Math.max(0, Math.floor(range.skip))}` : '';
     if (cls === 'deleted' || cls === 'added') {
-      const vals = cols.map((c, i) => `${driving}.${q(c)} AS v${i}`);
-      const other = cls === 'deleted' ? L : S;
-      const from = cls === 'deleted' ? S : L;
+      // An anti-join read from the driving side in key order; the other side is probed by key.
+      const [drive, other, from, to] = cls === 'deleted' ? ['s', 'l', S, L] : ['l', 's', L, S];
+      const otherBound = after && d.capabilities.strictKeyCollation ? ` AND ${bound(other)}` : '';
+      const join = `${from} LEFT JOIN ${to} ON ${on}${otherBound}`;
+      const driveBound = after ? ` AND ${bound(drive)}` : '';
+      const values = cls === 'deleted' ? staged : live;
       return {
-        sql: `SELECT ${[...keySel, ...vals].join(', ')} FROM ${from} WHERE NOT EXISTS (SELECT 1 FROM ${other} WHERE ${on})${keyset}${order}`,
+        sql: `SELECT ${list([code(cls), ...keys(drive), ...values])} FROM ${join} WHERE ${other}.${k0} IS NULL${driveBound} ORDER BY ${list(keyList(drive))}${limit}${offset}`,
         params,
       };
     }
-    const before = cols.map((c, i) => `s.${q(c)} AS b${i}`);
-    const afterVals = cols.map((c, i) => `l.${q(c)} AS a${i}`);
-    const flags = plan.columns.map((c, i) => `${diffOf(c)} AS f${i}`);
     const cond = cls === 'soft-deleted' ? soft : `${changed} AND NOT ${soft}`;
+    const bounds = after ? ` AND ${bound('s')}${d.capabilities.strictKeyCollation ? ` AND ${bound('l')}` : ''}` : '';
     return {
-      sql: `SELECT ${[...keySel, ...before, ...afterVals, ...flags].join(', ')} FROM ${S} JOIN ${L} ON ${on} WHERE ${cond}${keyset}${order}`,
+      sql: `SELECT ${list([code(cls), ...keys('s'), ...staged, ...live, ...flags])} FROM ${S} JOIN ${L} ON ${on} WHERE ${cond}${bounds} ORDER BY ${list(keyList('s'))}${limit}${offset}`,
       params,
     };
   };
-  return { counts, page, layout: { key: plan.key, columns: cols } };
+
+  return {
+    counts,
+    stagedCount,
+    ordered,
+    pass,
+    rows,
+    layout: { key: plan.key, columns: plan.columns.map((c) => c.name) },
+  };
 }
 
 /**

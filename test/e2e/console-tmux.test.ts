@@ -1,20 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
+import { saveScreen } from '../helpers/tmux.js';
 import { createTempDb, type TempDb } from '../helpers/temp-db.js';
 
 /**
  * The console as users run it: the built binary inside tmux at 80×24, driven with send-keys and
- * read with capture-pane. Each captured screen is written to docs/screens/<name>.txt.
+ * read with capture-pane. Each captured screen is written to docs/screens/<name>.txt with CRM_RESCUE_UPDATE_DOCS=1.
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SCREENS = join(ROOT, 'docs', 'screens');
 const home = mkdtempSync(join(tmpdir(), 'crm-rescue-tmux-'));
 /** Our own tmux server on a socket in the test's folder: never touches the developer's sessions. */
 const SOCKET = join(home, 'tmux.sock');
@@ -46,10 +46,7 @@ async function waitForScreen(session: string, test: (screen: string) => boolean,
 
 const waitFor = (session: string, text: string) => waitForScreen(session, (s) => s.includes(text), JSON.stringify(text));
 
-function save(name: string, screen: string): void {
-  mkdirSync(SCREENS, { recursive: true });
-  writeFileSync(join(SCREENS, `${name}.txt`), `${screen.split('\n').map((l) => l.trimEnd()).join('\n')}\n`);
-}
+const save = saveScreen;
 
 /** Starts the console in a new detached session; the shell reports the exit code and stays. */
 function start(session: string, url: string, env: Record<string, string> = {}): void {

@@ -69,8 +69,13 @@ export class TmuxConsole {
   }
 }
 
-/** Writes a captured screen to docs/screens/<name>.txt (trailing spaces trimmed). */
+/**
+ * Writes a captured screen to docs/screens/<name>.txt (trailing spaces trimmed) when
+ * CRM_RESCUE_UPDATE_DOCS=1 (as docs/keys.md): the frames are documentation, refreshed on purpose, not by every
+ * test run (their database names and times change each run).
+ */
 export function saveScreen(name: string, screen: string): void {
+  if (process.env.CRM_RESCUE_UPDATE_DOCS !== '1') return;
   mkdirSync(SCREENS_DIR, { recursive: true });
   writeFileSync(join(SCREENS_DIR, `${name}.txt`), `${screen.split('\n').map((l) => l.trimEnd()).join('\n')}\n`);
 }

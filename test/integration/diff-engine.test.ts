@@ -1,10 +1,13 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/connect/open.js';
 import { completeTarget } from '../../src/connect/resolve.js';
 import { parseTargetUrl } from '../../src/connect/target.js';
 import type { TableInfo } from '../../src/dialect/model.js';
 import { planDiff } from '../../src/diff/plan.js';
-import { countDiff, diffRows } from '../../src/diff/run.js';
+import { countDiff, diffPage, diffRows, runDiff } from '../../src/diff/run.js';
 import type { DiffRow } from '../../src/diff/model.js';
 import { engines } from '../helpers/servers.js';
 import { createTempDb, type TempDb } from '../helpers/temp-db.js';
@@ -147,6 +150,94 @@ describe.each(engines)('%s diff engine', (engine) => {
     // Key order within a class, across pages of 2.
     const keys = changed.map((r) => `${r.key.Id}${r.key['sub key']}`);
     expect(keys).toEqual([...keys].sort((a, b) => parseInt(a) - parseInt(b) || a.localeCompare(b)));
+  });
+
+  it('one pass (counts from the rows, rows spooled) matches the counts statements and the per-class streams', async () => {
+    for (const plan of [planDiff({ staged: stagedInfo, live: liveInfo, softDelete }), planDiff({ staged: stagedInfo, live: liveInfo, where: forEngine(engine, `"Id" >= 4`) })]) {
+      const streamed: DiffRow[] = [];
+      for await (const r of diffRows(db, plan, ['deleted', 'soft-deleted', 'changed', 'added'])) streamed.push(r);
+      const run = await runDiff(db, plan);
+      const spooled: DiffRow[] = [];
+      for await (const r of run.rows()) spooled.push(r);
+      await run.close();
+      expect(run.summary.counts).toEqual((await countDiff(db, plan)).counts);
+      expect(spooled).toEqual(streamed);
+      expect(spooled.length).toBe(run.summary.counts.deleted + run.summary.counts.softDeleted + run.summary.counts.changed + run.summary.counts.added);
+    }
+    // Nothing differs: the counts come without any row to carry them.
+    const same = await runDiff(db, planDiff({ staged: stagedInfo, live: liveInfo, where: forEngine(engine, `"Id" = 1`) }));
+    const none: DiffRow[] = [];
+    for await (const r of same.rows()) none.push(r);
+    expect(none).toEqual([]);
+    expect(same.summary.counts).toEqual({ deleted: 0, softDeleted: 0, changed: 0, added: 0, unchanged: 1 });
+    // Only the asked classes come back; the counts still cover every class.
+    const plan = planDiff({ staged: stagedInfo, live: liveInfo, softDelete });
+    const run = await runDiff(db, plan, { classes: ['added', 'deleted'] });
+    const rows: DiffRow[] = [];
+    for await (const r of run.rows()) rows.push(r);
+    expect(rows.map((r) => r.class)).toEqual(['deleted', 'added']);
+    expect(run.summary.counts.changed).toBe(engine === 'postgres' ? 8 : 7);
+  });
+
+  it('leaves no spool behind: after reading, after an early stop, and on close without reading', async () => {
+    const plan = planDiff({ staged: stagedInfo, live: liveInfo, softDelete });
+    const own = mkdtempSync(join(tmpdir(), 'diff-spool-test-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = own;
+    try {
+      const read = await runDiff(db, plan);
+      let n = 0;
+      for await (const r of read.rows()) n += r ? 1 : 0;
+      expect(n).toBeGreaterThan(5);
+      expect(readdirSync(own)).toEqual([]);
+      const stopped = await runDiff(db, plan);
+      for await (const r of stopped.rows()) if (r) break;
+      expect(readdirSync(own)).toEqual([]);
+      const unread = await runDiff(db, plan);
+      await unread.close();
+      expect(readdirSync(own)).toEqual([]);
+      // The connection came back in a usable state each time.
+      expect((await countDiff(db, plan)).counts.deleted).toBe(1);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
+  it('--limit stops each class after N rows in the server, and 0 reads no row', async () => {
+    const plan = planDiff({ staged: stagedInfo, live: liveInfo, softDelete });
+    const all: DiffRow[] = [];
+    for await (const r of diffRows(db, plan, ['deleted', 'soft-deleted', 'changed', 'added'])) all.push(r);
+    const full = (await countDiff(db, plan)).counts;
+    for (const limit of [0, 2]) {
+      const run = await runDiff(db, plan, { limit });
+      const rows: DiffRow[] = [];
+      for await (const r of run.rows()) rows.push(r);
+      await run.close();
+      expect(run.summary.counts).toEqual(full);
+      const expected = ['deleted', 'soft-deleted', 'changed', 'added'].flatMap((c) => all.filter((r) => r.class === c).slice(0, limit));
+      expect(rows).toEqual(expected);
+    }
+  });
+
+  it('pages of a class follow each other by key (composite key), and skip jumps ahead', async () => {
+    const plan = planDiff({ staged: stagedInfo, live: liveInfo, softDelete });
+    const all: DiffRow[] = [];
+    for await (const r of diffRows(db, plan, ['changed'])) all.push(r);
+    const paged: DiffRow[] = [];
+    let after: unknown[] | null = null;
+    for (;;) {
+      const page: Awaited<ReturnType<typeof diffPage>> = await diffPage(db, plan, 'changed', after, 2);
+      paged.push(...page.rows);
+      if (page.rows.length < 2) break;
+      after = page.keys[page.keys.length - 1];
+    }
+    expect(paged).toEqual(all);
+    expect((await diffPage(db, plan, 'changed', null, 2, 3)).rows).toEqual(all.slice(3, 5));
+    const deleted = await diffPage(db, plan, 'deleted', [1, 'z'], 5);
+    expect(deleted.rows.map((r) => r.key)).toEqual([{ Id: 2, 'sub key': 'a' }]);
+    expect((await diffPage(db, plan, 'added', [11, 'a'], 5)).rows).toEqual([]);
   });
 
   it('without the soft-delete mark, a flipped flag is an ordinary change', async () => {

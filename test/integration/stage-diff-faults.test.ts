@@ -69,6 +69,28 @@ describe.each(engines)('%s stage and diff: faults and hostile names', (engine) =
     expect(await checksums(db, fx.tables)).toEqual(before);
   });
 
+  it('--limit caps the rows of each class (0: the summary alone), --class picks classes, counts stay whole', async () => {
+    const base = ['diff', '--url', db.url, '--backup', id, '--table', fx.table];
+    const whole = { deleted: 3, softDeleted: 1, changed: 1, added: 1 };
+    const one = await sb.run([...base, '--format', 'ndjson', '--limit', '1']);
+    expect(one.code, one.stderr).toBe(0);
+    const lines = ndjson(one.stdout);
+    expect(lines[0]).toMatchObject({ type: 'summary', counts: whole });
+    expect(lines.slice(1).map((r) => [r.class, (r.key as Record<string, unknown>).Order])).toEqual([['deleted', 1], ['soft-deleted', 5], ['changed', 6], ['added', 100]]);
+    const none = await sb.run([...base, '--format', 'ndjson', '--limit', '0']);
+    expect(none.code, none.stderr).toBe(0);
+    expect(ndjson(none.stdout)).toEqual([expect.objectContaining({ type: 'summary', counts: expect.objectContaining(whole) })]);
+    const json = await sb.run([...base, '--format', 'json', '--class', 'deleted', '--class', 'added']);
+    expect(json.code, json.stderr).toBe(0);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.summary.counts).toMatchObject(whole);
+    expect(doc.rows.map((r: { class: string }) => r.class)).toEqual(['deleted', 'deleted', 'deleted', 'added']);
+    const human = await sb.run([...base, '--limit', '0']);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/deleted 3 · soft-deleted 1 · changed 1 · added 1/);
+    expect(human.stdout).not.toMatch(/^deleted /m);
+  });
+
   it('unknown backup id, unknown table, table not in the backup', async () => {
     expectOneLineError(await sb.run(['diff', '--url', db.url, '--backup', 'nope', '--table', 'parent']), 1, /no backup "nope"/);
     expectOneLineError(await sb.run(['diff', '--url', db.url, '--backup', id, '--table', 'nosuch']), 1, /table "nosuch" does not exist/);
