@@ -74,7 +74,9 @@ export async function listBackups(catalog: string, filter: { targetKey?: string;
     entry.database ??= parts.database;
     entries.push(entry);
   }
-  entries.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  // Newest first by start time (the manifest's has milliseconds; an id only seconds, so two
+  // backups started within one second would otherwise order by their random suffix).
+  entries.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   if (!filter.targetKey) return entries;
   return entries.filter((e) => (e.targetKey ? e.targetKey === filter.targetKey : belongsByName(e, filter)));
 }

@@ -77,7 +77,8 @@ describe('Audit at 80×24', () => {
     expect(await ready(app, 'range from')).toContain('(Enter: its events)');
     await press(app, KEYS.enter);
     const narrowed = await ready(app, '(Esc: the whole chart)');
-    expect(narrowed).toMatch(/range 21 Nov 0\d:00–0\d:00/);
+    // From the incident's hour to the chart's end (which follows the clock).
+    expect(narrowed).toMatch(/range 21 Nov 05:00–(\d\d \w{3} )?\d\d:00 /);
     await press(app, KEYS.escape);
     expect(await frameWhere(app, (f) => !f.includes('Esc: the whole chart'))).toContain('Home › Audit');
     await press(app, 'z');
