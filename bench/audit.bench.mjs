@@ -174,8 +174,8 @@ async function firstPages(engine, { audit, openDb, parseTargetUrl }, log) {
     const incident20 = await repeat(() => audit.listIncidents(db, ctx, sources, { limit: 20 }), 1);
     const hours = await repeat(() => audit.timeline(db, ctx, sources, audit.defaultTimelineRange('hour'), 'hour'));
     // What a user at a terminal waits for: the CLI prints each incident as soon as it is final.
-    const cliIncident = await repeat(() => untilOutput(process.execPath, [join(root, 'bin', 'crm-rescue'), 'audit', 'incidents', '--url', url], /^inc_/m));
-    const cli = await repeat(async () => execFileSync(process.execPath, [join(root, 'bin', 'crm-rescue'), 'audit', 'deletions', '--url', url, '--limit', '50', '--json'], { stdio: ['ignore', 'ignore', 'ignore'] }));
+    const cliIncident = await repeat(() => untilOutput(join(root, 'bin', 'crm-rescue'), ['audit', 'incidents', '--url', url], /^inc_/m));
+    const cli = await repeat(async () => execFileSync(join(root, 'bin', 'crm-rescue'), ['audit', 'deletions', '--url', url, '--limit', '50', '--json'], { stdio: ['ignore', 'ignore', 'ignore'] }));
     const strip = ({ out, ...rest }) => rest;
     return {
       rows: ROWS,

@@ -88,7 +88,7 @@ export default async function run(ctx) {
           const dir = ctx.tmpdir();
           let m;
           if (who === 'ours') {
-            m = await ctx.measure(process.execPath, [ctx.binary, 'backup', '--url', url, '--dir', dir, '--jobs', String(JOBS)]);
+            m = await ctx.measure(ctx.binary, ['backup', '--url', url, '--dir', dir, '--jobs', String(JOBS)]);
             outputBytes.ours = Number(execFileSync('du', ['-sb', dir]).toString().split('\t')[0]);
             ours.push(m);
           } else if (engine === 'postgres') {

@@ -168,7 +168,7 @@ export default async function run(ctx) {
   const t = tmuxOn(home);
   const url = `${PG_ADMIN}/${DB}`;
   const env = { ...process.env, HOME: home, CRM_RESCUE_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'cfg'), NO_COLOR: '1' };
-  const cli = (...args) => execFileSync(process.execPath, [ctx.binary, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26 });
+  const cli = (...args) => execFileSync(ctx.binary, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26 });
   try {
     ctx.log(`creating ${DB} with ${ROWS.toLocaleString('en-US')} contacts`);
     let t0 = Date.now();

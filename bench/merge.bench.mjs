@@ -185,7 +185,7 @@ async function engineRun(ctx, engine) {
           reader = await startReader(engine, db, keys);
           const m =
             who === 'ours'
-              ? await ctx.measure(process.execPath, [ctx.binary, 'merge', '--url', url, '--backup', manifest.id, '--table', 'contacts', '--deleted', '--apply', '--yes', '--dir', dir, '--json'])
+              ? await ctx.measure(ctx.binary, ['merge', '--url', url, '--backup', manifest.id, '--table', 'contacts', '--deleted', '--apply', '--yes', '--dir', dir, '--json'])
               : await ctx.measure(handCmd[0], handCmd[1]);
           const rs = await reader.stop();
           if (m.exitCode !== 0) throw new Error(`${engine} merge ${who} ${k} failed (exit ${m.exitCode}): ${m.stderrTail}`);
