@@ -11,8 +11,11 @@ import type { TempDb } from './temp-db.js';
  */
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-/** Real CRM schemas and dumps: present only in the development workspace. */
-export const SCHEMAS = path.resolve(repoRoot, '..', 'shared', 'crm-schemas');
+/**
+ * Real CRM schemas and dumps: present only in the development workspace, as ../shared/crm-schemas
+ * beside the checkout, or wherever CRM_RESCUE_CRM_SCHEMAS points (a clone elsewhere, CI).
+ */
+export const SCHEMAS = process.env.CRM_RESCUE_CRM_SCHEMAS ? path.resolve(process.env.CRM_RESCUE_CRM_SCHEMAS) : path.resolve(repoRoot, '..', 'shared', 'crm-schemas');
 export const haveSchemas = existsSync(SCHEMAS);
 /** A file of the shared folder. */
 export const shared = (...parts: string[]) => path.join(SCHEMAS, ...parts);
@@ -21,7 +24,7 @@ export const fixture = (...parts: string[]) => path.join(repoRoot, 'test', 'fixt
 
 /** Says once, on the console, why a file's tests are skipped. */
 export function skipNotice(file: string): void {
-  if (!haveSchemas) console.log(`${file}: skipped: ../shared/crm-schemas not found (only present in the development workspace)`);
+  if (!haveSchemas) console.log(`${file}: skipped: ${SCHEMAS} not found (only in the development workspace; CRM_RESCUE_CRM_SCHEMAS points elsewhere)`);
 }
 
 /** Runs a client with the SQL on stdin (or via its own -f), the password in the environment. */

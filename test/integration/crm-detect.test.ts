@@ -11,14 +11,12 @@ import type { CrmKnowledge, FlavourId, ImpliedRelation } from '../../src/crm/fla
 import { relationsOf } from '../../src/crm/relations.js';
 import type { SchemaSnapshot } from '../../src/dialect/model.js';
 import { engines, type TestEngine } from '../helpers/servers.js';
+import { haveSchemas, SCHEMAS, shared } from '../helpers/crm-dumps.js';
 import { createTempDb, type TempDb } from '../helpers/temp-db.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-/** Real CRM schemas and dumps, from other projects: read in place, never copied into this repo. */
-const SCHEMAS = path.resolve(repoRoot, '..', 'shared', 'crm-schemas');
-const haveSchemas = existsSync(SCHEMAS);
-if (!haveSchemas) console.log('crm-detect: skipped: ../shared/crm-schemas not found (only present in the development workspace)');
-const shared = (...parts: string[]) => path.join(SCHEMAS, ...parts);
+// Real CRM schemas and dumps, from other projects: read in place, never copied into this repo.
+if (!haveSchemas) console.log(`crm-detect: skipped: ${SCHEMAS} not found (only in the development workspace; CRM_RESCUE_CRM_SCHEMAS points elsewhere)`);
 /** Older versions of the same CRMs (vtiger 7, SuiteCRM 7.11): slower, so only on request. */
 const allDumps = haveSchemas && process.env.CRM_RESCUE_TEST_ALL_DUMPS === '1';
 if (haveSchemas && !allDumps) console.log('crm-detect: vtiger 7 and SuiteCRM 7.11 skipped (set CRM_RESCUE_TEST_ALL_DUMPS=1 to load them too)');
