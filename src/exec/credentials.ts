@@ -1,4 +1,4 @@
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Target } from '../connect/target.js';
@@ -69,7 +69,8 @@ export async function mysqlCredentials(target: Target): Promise<ToolCredentials>
   add('ssl-cert', tls?.cert);
   add('ssl-key', tls?.key);
 
-  const dir = await mkdtemp(join(tmpdir(), 'crm-rescue-'));
+  await sweepOrphanedOptionFiles();
+  const dir = await mkdtemp(join(tmpdir(), `${OPTIONS_DIR_PREFIX}${process.pid}-`));
   const file = join(dir, 'client.cnf');
   try {
     const fh = await open(file, 'wx', 0o600);
@@ -94,6 +95,46 @@ export async function mysqlCredentials(target: Target): Promise<ToolCredentials>
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Private folders of MySQL options files: `crm-rescue-my-<pid of the crm-rescue that wrote it>-XXXXXX`. */
+const OPTIONS_DIR_PREFIX = 'crm-rescue-my-';
+
+/**
+ * Removes the options folders of crm-rescue processes that no longer exist. cleanup() runs on
+ * every exit crm-rescue sees, but a SIGKILL (or a power cut) leaves the 0600 file with the
+ * password behind: the next MySQL tool run removes it. A folder of a live process, or of
+ * another user (rm fails), is left alone.
+ */
+export async function sweepOrphanedOptionFiles(dir = tmpdir()): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = /^crm-rescue-my-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    try {
+      await rm(join(dir, name), { recursive: true });
+      removed.push(name);
+    } catch {
+      // Not ours, or already gone.
+    }
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, as another user's process.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Credentials for a tool of the target's engine. */

@@ -1,4 +1,5 @@
-import { chmod, mkdtemp, symlink, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, symlink, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Target } from '../../src/connect/target.js';
 import { renderCommand, shellQuote } from '../../src/exec/command-line.js';
-import { mysqlCredentials, optionValue, postgresCredentials } from '../../src/exec/credentials.js';
+import { mysqlCredentials, optionValue, postgresCredentials, sweepOrphanedOptionFiles } from '../../src/exec/credentials.js';
 import { describeExit } from '../../src/exec/exit-meaning.js';
 import { runTool, startTool } from '../../src/exec/run-tool.js';
 import { ToolError } from '../../src/exec/tool-error.js';
@@ -133,6 +134,27 @@ describe('credentials', () => {
     expect(c.leadingArgsShown.join(' ')).not.toContain(SECRET);
     await c.cleanup();
     expect(existsSync(file)).toBe(false);
+  });
+  it('removes the options folders a killed crm-rescue left behind, and only those', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'crm-rescue-sweep-'));
+    try {
+      // A pid that surely exited: a child that has been waited for.
+      const dead = await new Promise<number>((resolve) => {
+        const child = spawn('true');
+        child.on('exit', () => resolve(child.pid!));
+      });
+      const orphan = join(root, `crm-rescue-my-${dead}-aB3xYz`);
+      const live = join(root, `crm-rescue-my-${process.pid}-aB3xYz`);
+      const other = join(root, `crm-rescue-my-notapid`);
+      for (const d of [orphan, live, other]) {
+        await mkdir(d);
+        await writeFile(join(d, 'client.cnf'), '[client]\npassword="x"\n', { mode: 0o600 });
+      }
+      expect(await sweepOrphanedOptionFiles(root)).toEqual([`crm-rescue-my-${dead}-aB3xYz`]);
+      expect([existsSync(orphan), existsSync(live), existsSync(other)]).toEqual([false, true, true]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
   it('escapes option values', () => {
     expect(optionValue('a"b#c\\d')).toBe('"a\\"b#c\\\\d"');
