@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import type { CliResult } from './cli.js';
 import { makeSandbox, ndjson } from './flow.js';
 import type { TempDb } from './temp-db.js';
+import type { DeletionEvent } from '../../src/audit/model.js';
 
 /**
  * The recovery flow of the end-to-end CRM tests, through the built binary as users run it:
@@ -61,19 +62,8 @@ export interface IncidentOut {
   backupBefore: { id: string; time: string } | null;
 }
 
-/** One line of `audit deletions --json`. */
-export interface DeletionOut {
-  time: string;
-  schema: string;
-  table: string;
-  key: Record<string, unknown>;
-  actor: string | null;
-  actorName: string | null;
-  kind: 'hard' | 'soft';
-  source: string;
-  image: Record<string, unknown> | null;
-  details: unknown;
-}
+/** One line of `audit deletions --json`: an event without its paging cursor. */
+export type DeletionOut = Omit<DeletionEvent, 'cursor'>;
 
 /** A sandboxed catalog bound to one target URL. */
 export function recoveryFlow(prefix: string, temp: () => TempDb) {

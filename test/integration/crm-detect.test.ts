@@ -1,8 +1,5 @@
-import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/connect/open.js';
 import { parseTargetUrl } from '../../src/connect/target.js';
@@ -11,68 +8,19 @@ import type { CrmKnowledge, FlavourId, ImpliedRelation } from '../../src/crm/fla
 import { relationsOf } from '../../src/crm/relations.js';
 import type { SchemaSnapshot } from '../../src/dialect/model.js';
 import { engines, type TestEngine } from '../helpers/servers.js';
-import { haveSchemas, SCHEMAS, shared } from '../helpers/crm-dumps.js';
+import { dolibarrDdlFiles, haveSchemas, loadMysql, loadPostgres, repoRoot, SCHEMAS, shared } from '../helpers/crm-dumps.js';
 import { createTempDb, type TempDb } from '../helpers/temp-db.js';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 // Real CRM schemas and dumps, from other projects: read in place, never copied into this repo.
 if (!haveSchemas) console.log(`crm-detect: skipped: ${SCHEMAS} not found (only in the development workspace; CRM_RESCUE_CRM_SCHEMAS points elsewhere)`);
 /** Older versions of the same CRMs (vtiger 7, SuiteCRM 7.11): slower, so only on request. */
 const allDumps = haveSchemas && process.env.CRM_RESCUE_TEST_ALL_DUMPS === '1';
 if (haveSchemas && !allDumps) console.log('crm-detect: vtiger 7 and SuiteCRM 7.11 skipped (set CRM_RESCUE_TEST_ALL_DUMPS=1 to load them too)');
 
-// ---- loading dumps with the engines' own clients ----------------------------------------------
+// ---- loading dumps: the same loaders as the end-to-end tests (test/helpers/crm-dumps.ts) -------
 
-/** Runs a client with the SQL on stdin (or via its own -f), the password in the environment. */
-function runClient(command: string, args: string[], env: Record<string, string>, input?: string | Readable): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr }));
-    if (typeof input === 'string') child.stdin.end(input);
-    else if (input) input.pipe(child.stdin);
-    else child.stdin.end();
-  });
-}
-
-/** Loads SQL into a MariaDB/MySQL temp database with the mysql client (it handles DELIMITER and friends). */
-async function loadMysql(temp: TempDb, sql: { file: string } | { text: string }, options: { force?: boolean } = {}): Promise<void> {
-  const u = new URL(temp.url);
-  const args = ['-h', u.hostname, '-P', u.port || '3306', '-u', decodeURIComponent(u.username || 'root'), ...(options.force ? ['--force'] : []), temp.name];
-  // One transaction for the whole dump: the dumps insert row by row in autocommit mode, and one
-  // fsync per INSERT makes a loaded server crawl. (DDL still commits implicitly.)
-  const input = 'file' in sql ? Readable.from(withinTransaction(createReadStream(sql.file))) : sql.text;
-  const { code, stderr } = await runClient('mysql', args, u.password ? { MYSQL_PWD: decodeURIComponent(u.password) } : {}, input);
-  if (code !== 0 && !options.force) throw new Error(`mysql exited ${code}: ${stderr.slice(-2000)}`);
-}
-
-async function* withinTransaction(file: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer | string> {
-  yield 'SET autocommit = 0;\n';
-  yield* file;
-  yield '\n;COMMIT;\n';
-}
-
-/** Loads a SQL file into a PostgreSQL temp database with psql. */
-async function loadPostgres(temp: TempDb, file: string, options: { stopOnError?: boolean } = {}): Promise<void> {
-  const u = new URL(temp.url);
-  const args = ['-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username || 'root'), '-d', temp.name, '-q', '-X', '-f', file];
-  if (options.stopOnError) args.push('-v', 'ON_ERROR_STOP=1');
-  const { code, stderr } = await runClient('psql', args, u.password ? { PGPASSWORD: decodeURIComponent(u.password) } : {});
-  if (code !== 0) throw new Error(`psql exited ${code}: ${stderr.slice(-2000)}`);
-}
-
-/**
- * Dolibarr's installer strips `--` comments before running its DDL files (they use `--comment`
- * without the space MySQL requires), runs every `*.sql` and then every `*.key.sql`, and goes on
- * past errors (two keys here point at llx_categorie, which is not among the 48 files).
- */
-function dolibarrDdl(dir: string): string {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
-  const ordered = [...files.filter((f) => !f.endsWith('.key.sql')), ...files.filter((f) => f.endsWith('.key.sql'))];
-  return ordered.map((f) => readFileSync(path.join(dir, f), 'utf8').replace(/--.*$/gm, '')).join(';\n');
-}
+/** Dolibarr's DDL as one script, in the installer's order (the loader goes on past errors). */
+const dolibarrDdl = (dir: string): string => dolibarrDdlFiles(dir).map((f) => f.sql).join(';\n');
 
 interface Loaded {
   temp: TempDb;

@@ -128,6 +128,20 @@ describe.each(engines)('%s merge faults', (engine: TestEngine) => {
     expect(await bigChecksum(db)).toBe(before);
   });
 
+  it('merge --undelete with a CRM user holding a lock on a flagged row: gives up cleanly, writes nothing, journals nothing', async () => {
+    const before = await bigChecksum(db);
+    const journal = await journalRows(db);
+    const holder = await createLockHolder(db, `UPDATE big SET name = name WHERE id = 5`);
+    try {
+      const r = await sb.run(['merge', '--url', db.url, '--table', 'big', '--undelete', '--where', 'id <= 10', '--apply', '--yes']);
+      expectOneLineError(r, 1, /rolled back, live data is unchanged: .*(lock|Lock)/);
+    } finally {
+      await holder.release();
+    }
+    expect(await bigChecksum(db)).toBe(before);
+    expect(await journalRows(db)).toBe(journal);
+  });
+
   it('a full apply then undo, with the per-row report', async () => {
     const before = await bigChecksum(db);
     const r = await sb.run(['merge', '--url', db.url, '--backup', id, '--table', 'big', '--soft-deleted', '--apply', '--yes', '--json']);
