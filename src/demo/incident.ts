@@ -11,6 +11,7 @@ import { BugError } from '../errors.js';
 import type { DemoEngine } from './demo-engine.js';
 import type { Queryable } from '../dialect/index.js';
 import type { IncidentPlan } from './incident-plan.js';
+import { appUserStatements } from '../audit/trigger/state.js';
 import { HISTORY_COLUMNS } from './tables.js';
 
 /** Keys per DELETE/UPDATE statement. */
@@ -64,15 +65,13 @@ export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan
   const p = (i: number) => db.dialect.placeholder(i);
   const inList = (n: number, from = 1) => Array.from({ length: n }, (_, i) => p(from + i)).join(', ');
 
-  // The CRM's login for crm-rescue's trigger audit (transaction-scoped on PostgreSQL).
+  // The CRM's login for crm-rescue's trigger audit; cleared where it would outlive the transaction.
+  const appUser = appUserStatements(db.dialect.engine);
   const identify = async (trx: Kysely<any>) => {
-    if (history) return;
-    if (db.dialect.engine === 'postgres') await exec(trx, `SELECT set_config('crm_rescue.app_user', $1, true)`, [actor]);
-    else await exec(trx, 'SET @crm_rescue_app_user = ?', [actor]);
+    if (!history) await exec(trx, appUser.set, [actor]);
   };
-  // MySQL user variables outlive the transaction: the pooled connection must not keep the login.
   const forget = async (trx: Kysely<any>) => {
-    if (!history && db.dialect.engine === 'mysql') await exec(trx, 'SET @crm_rescue_app_user = NULL', []);
+    if (!history && appUser.clear) await exec(trx, appUser.clear, []);
   };
   const exec = async (k: Kysely<any>, sqlText: string, params: unknown[]): Promise<number> => {
     const res = await k.executeQuery(CompiledQuery.raw(sqlText, params));

@@ -11,6 +11,17 @@ export const PG_FUNCTION = 'audit_rows';
 /** Every trigger crm-rescue creates is named with this prefix. */
 export const TRIGGER_PREFIX = 'crm_rescue_audit_';
 
+/**
+ * How an application tells the trigger audit who its user is (the log's app_user), as the
+ * triggers read it: PostgreSQL a transaction-scoped setting, MySQL a user variable, which
+ * outlives the transaction and must be cleared on a pooled connection.
+ */
+export function appUserStatements(engine: Engine): { set: string; clear: string | null } {
+  return engine === 'postgres'
+    ? { set: `SELECT set_config('crm_rescue.app_user', $1, true)`, clear: null }
+    : { set: 'SET @crm_rescue_app_user = ?', clear: 'SET @crm_rescue_app_user = NULL' };
+}
+
 /** One audited table, from the registry. */
 export interface AuditedTable {
   schema: string;
