@@ -2,13 +2,13 @@ import { openDb, type Db } from '../connect/open.js';
 import type { DiffPlan } from '../diff/model.js';
 import { diffPlanFor, prepareTables, type PreparedDiff } from '../diff/prepare.js';
 import { countDiff, diffPage } from '../diff/run.js';
-import { diffConditions } from '../diff/sql.js';
-import { displayValue } from '../diff/values.js';
+import { diffRowDetail } from '../diff/row-detail.js';
 import { UserError } from '../errors.js';
 import { findLiveTable, stagingOf } from '../stage/resolve.js';
 import { stageTables } from '../stage/stage.js';
 import { catalogDir } from '../util/paths.js';
-import type { DiffRowDetail, DiffServices, DiffSet, DiffTable } from './services-types.js';
+import type { DiffServices, DiffSet, DiffTable } from './services-types.js';
+import { tableDisplay } from './table-name.js';
 
 /**
  * Diffs for the console. Opening stages what is missing (cancellable, through a read-write
@@ -65,7 +65,7 @@ async function diffSet(db: Db, prepared: PreparedDiff, stagedNow: string[], onPr
       const s = await countDiff(db, plan);
       out.push({
         id,
-        display: multiSchema || (db.dialect.engine === 'postgres' && plan.live.schema !== 'public') ? id : plan.live.name,
+        display: tableDisplay(db.dialect.engine, plan.live.schema, plan.live.name, multiSchema),
         key: plan.key,
         columns: plan.columns.map((c) => c.name),
         softDelete: plan.softDelete?.column ?? null,
@@ -84,41 +84,7 @@ async function diffSet(db: Db, prepared: PreparedDiff, stagedNow: string[], onPr
       const page = await diffPage(db, planOf(table), cls, after, limit, skip);
       return page.rows.map((r, i) => ({ ...r, keyTuple: page.keys[i] }));
     },
-    row: (table, keyTuple) => rowDetail(db, planOf(table), keyTuple),
+    row: (table, keyTuple) => diffRowDetail(db, planOf(table), keyTuple),
     recount: count,
-  };
-}
-
-/** One row by key on both sides, and which compared columns differ (the diff's own comparison). */
-async function rowDetail(db: Db, plan: DiffPlan, keyTuple: unknown[]): Promise<DiffRowDetail> {
-  const d = db.dialect;
-  const q = (n: string) => d.quoteIdent(n);
-  const where = (alias: string) => plan.key.map((k, i) => `${alias}.${q(k)} = ${d.placeholder(i + 1)}`).join(' AND ');
-  const [staged] = await db.query<Record<string, unknown>>(`SELECT * FROM ${d.quoteQualified(plan.staged.schema, plan.staged.name)} s WHERE ${where('s')}`, keyTuple);
-  const [live] = await db.query<Record<string, unknown>>(`SELECT * FROM ${d.quoteQualified(plan.live.schema, plan.live.name)} l WHERE ${where('l')}`, keyTuple);
-  let flags: Record<string, unknown> = {};
-  if (staged && live && plan.columns.length) {
-    const { on, diffOf } = diffConditions(d, plan);
-    const [row] = await db.query<Record<string, unknown>>(
-      `SELECT ${plan.columns.map((c, i) => `${diffOf(c)} AS f${i}`).join(', ')}
-       FROM ${d.quoteQualified(plan.staged.schema, plan.staged.name)} s JOIN ${d.quoteQualified(plan.live.schema, plan.live.name)} l ON ${on} WHERE ${where('s')}`,
-      keyTuple,
-    );
-    flags = row ?? {};
-  }
-  const changed = new Set(plan.columns.filter((_, i) => [true, 1, '1', 't'].includes(flags[`f${i}`] as never)).map((c) => c.name));
-  const names = [...plan.key, ...plan.columns.map((c) => c.name), ...plan.onlyInStaged, ...plan.onlyInLive];
-  return {
-    table: `${plan.live.schema}.${plan.live.name}`,
-    key: Object.fromEntries(plan.key.map((k, i) => [k, displayValue(keyTuple[i])])),
-    inBackup: Boolean(staged),
-    inLive: Boolean(live),
-    columns: names.map((name) => ({
-      name,
-      before: staged && name in staged ? displayValue(staged[name]) : undefined,
-      after: live && name in live ? displayValue(live[name]) : undefined,
-      // A row on one side only has nothing to compare: its state line says so.
-      changed: Boolean(staged && live) && changed.has(name),
-    })),
   };
 }

@@ -2,6 +2,7 @@ import type { Db } from '../connect/open.js';
 import { identifyingKey, buildInspectReport, type InspectReport, type InspectTable } from '../inspect/report.js';
 import type { SchemaSnapshot } from '../dialect/model.js';
 import type { ConsoleServices, RelationSummary, TableDetail, TableSummary } from './services.js';
+import { tableDisplay } from './table-name.js';
 
 /** Optional providers later modules plug in (backup catalog, audit). */
 export type ServiceExtensions = Pick<ConsoleServices, 'lastBackup' | 'deletionSpikes' | 'audit' | 'backups' | 'stage' | 'diff' | 'merge'>;
@@ -68,7 +69,7 @@ export function servicesFromDb(db: Db, extensions: ServiceExtensions = {}): Cons
 
 function displayName(report: InspectReport, t: InspectTable): string {
   const multiSchema = new Set(report.tables.map((x) => x.schema)).size > 1;
-  return multiSchema || (report.engine === 'postgres' && t.schema !== 'public') ? `${t.schema}.${t.name}` : t.name;
+  return tableDisplay(report.engine, t.schema, t.name, multiSchema);
 }
 
 function summary(report: InspectReport, t: InspectTable): TableSummary {

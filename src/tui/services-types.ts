@@ -4,6 +4,7 @@
  * engine, and screen tests pass fakes. Times are ISO 8601 UTC strings.
  */
 import type { ProgressEventLike } from './components/progress-text.js';
+import type { DiffRowDetail } from '../diff/row-detail.js';
 
 /** How long work reports progress and is cancelled. */
 export interface ProgressOptions {
@@ -214,14 +215,8 @@ export interface DiffRowView {
   changedColumns?: string[];
 }
 
-/** One row, column by column, in the backup and in live. */
-export interface DiffRowDetail {
-  table: string;
-  key: Record<string, unknown>;
-  inBackup: boolean;
-  inLive: boolean;
-  columns: { name: string; before: unknown; after: unknown; changed: boolean }[];
-}
+/** One row, column by column, in the backup and in live (the diff engine's). */
+export type { DiffRowDetail };
 
 /** A prepared comparison of some tables with one backup. */
 export interface DiffSet {
