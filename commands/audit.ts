@@ -5,6 +5,7 @@ import type { GlobalArgs } from '../src/cli/global-args.js';
 import { note, printJson, printNdjson, printText } from '../src/cli/output.js';
 import type { Db } from '../src/connect/open.js';
 import { UsageError } from '../src/errors.js';
+import { nowMs } from '../src/util/clock.js';
 
 // Engine modules load only when a subcommand runs: --help and the other verbs start faster.
 const engine = () => import('../src/audit/index.js');
@@ -38,7 +39,7 @@ function listArg(values: string[] | undefined): string[] {
 
 async function filterFrom(args: AuditArgs): Promise<EventFilter> {
   const { parseTimeArg } = await engine();
-  const now = Date.now();
+  const now = nowMs();
   const filter: EventFilter = {
     since: args.since ? parseTimeArg(args.since, '--since', now) : undefined,
     until: args.until ? parseTimeArg(args.until, '--until', now) : undefined,

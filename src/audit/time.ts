@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { nowMs } from '../util/clock.js';
 
 /**
  * Times crossing the audit layer: user input (ISO 8601 or relative like `2h`), database text
@@ -18,7 +19,7 @@ export function parseDuration(text: string, flag = 'duration'): number {
  * Parses a time flag: ISO 8601 (`2026-05-01`, `2026-05-01T16:42`, `…Z`, `…+02:00`; no zone means
  * UTC) or relative to `now` (`2h`, `7d` = that long ago). Returns ISO 8601 UTC.
  */
-export function parseTimeArg(text: string, flag = 'time', now = Date.now()): string {
+export function parseTimeArg(text: string, flag = 'time', now = nowMs()): string {
   const t = text.trim();
   if (/^\d+(?:\.\d+)?\s*(s|m|min|h|d|w)$/i.test(t)) return new Date(now - parseDuration(t, flag)).toISOString();
   const iso = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?))?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(t);

@@ -5,6 +5,7 @@ import type { BucketSize, EventFilter, TimelineBucket } from './model.js';
 import type { AuditContext, AuditSource } from './source.js';
 import { Params, unionPart } from './stream.js';
 import { displayIso, isoToMs, toMicroIso } from './time.js';
+import { nowMs } from '../util/clock.js';
 
 const BUCKET_MS: Record<BucketSize, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
@@ -12,7 +13,7 @@ const BUCKET_MS: Record<BucketSize, number> = { minute: 60_000, hour: 3_600_000,
 const MAX_FILLED = 20_000;
 
 /** The default range of a timeline ending now: 6 h by minute, 7 d by hour, 90 d by day. */
-export function defaultTimelineRange(bucket: BucketSize, now = Date.now()): { since: string; until: string } {
+export function defaultTimelineRange(bucket: BucketSize, now = nowMs()): { since: string; until: string } {
   const span = bucket === 'minute' ? 6 * 3_600_000 : bucket === 'hour' ? 7 * 86_400_000 : 90 * 86_400_000;
   return { since: new Date(now - span).toISOString(), until: new Date(now).toISOString() };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Engine } from '../connect/target.js';
+import { nowDate } from '../util/clock.js';
 
 /** `20261121T164200Z-postgres-crm-a1b2`: UTC time first so names sort by age; filesystem-safe. */
 const ID_RE = /^(\d{8}T\d{6}Z)-(postgres|mysql)-([A-Za-z0-9_.-]+)-([0-9a-f]{4})$/;
@@ -15,7 +16,7 @@ export interface BackupIdParts {
 }
 
 /** A new backup id for a backup starting at `at`. */
-export function newBackupId(engine: Engine, database: string, at: Date = new Date(), random = randomBytes(2).toString('hex')): string {
+export function newBackupId(engine: Engine, database: string, at: Date = nowDate(), random = randomBytes(2).toString('hex')): string {
   const stamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
   return `${stamp}-${engine}-${safeName(database, 40)}-${random}`;
 }

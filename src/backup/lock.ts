@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { DIR_MODE, FILE_MODE } from './durable.js';
 import { targetFileName } from './target-key.js';
+import { nowIso } from '../util/clock.js';
 
 /** What a lock file says about its owner. */
 export interface LockInfo {
@@ -39,7 +40,7 @@ export async function acquireTargetLock(catalog: string, key: string, database: 
   const dir = locksDir(catalog);
   await mkdir(dir, { recursive: true, mode: DIR_MODE });
   const path = join(dir, `${targetFileName(key, database)}.lock`);
-  const mine: LockInfo = { pid: process.pid, procStart: procStartTime(process.pid), host: hostname(), since: new Date().toISOString(), ...info };
+  const mine: LockInfo = { pid: process.pid, procStart: procStartTime(process.pid), host: hostname(), since: nowIso(), ...info };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fh = await open(path, 'wx', FILE_MODE);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { listBackups, type BackupEntry } from './catalog.js';
 import { hasPolicy, selectRetention, type RetentionPolicy } from './retention.js';
+import { nowDate } from '../util/clock.js';
 
 /** Leftovers of failed or interrupted runs are removed once they are this old. */
 export const LEFTOVER_AGE_MS = 60 * 60 * 1000;
@@ -43,7 +44,7 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
   if (!hasPolicy(options.policy)) {
     throw new UsageError('prune needs a retention policy', 'Pass at least one of --keep-last, --keep-daily, --keep-weekly, --keep-monthly (N > 0)');
   }
-  const now = options.now ?? new Date();
+  const now = options.now ?? nowDate();
   const entries = await listBackups(options.catalog, options.targetKey ? { targetKey: options.targetKey } : {});
   const kept: PruneItem[] = [];
   const removed: PruneItem[] = [];

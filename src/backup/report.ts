@@ -3,6 +3,7 @@ import type { BackupEntry } from './catalog.js';
 import type { BackupManifest } from './manifest.js';
 import type { PruneResult } from './prune.js';
 import type { VerifyResult } from './verify.js';
+import { nowMs } from '../util/clock.js';
 
 /** One row of `backups list --json`. */
 export interface BackupListItem {
@@ -25,7 +26,7 @@ export interface BackupListItem {
 }
 
 /** The JSON shape of a catalog entry. */
-export function listItem(e: BackupEntry, now = Date.now()): BackupListItem {
+export function listItem(e: BackupEntry, now = nowMs()): BackupListItem {
   const m = e.manifest;
   const ok = e.status === 'ok';
   return {
@@ -49,7 +50,7 @@ export function listItem(e: BackupEntry, now = Date.now()): BackupListItem {
 }
 
 /** The human table of `backups list`. */
-export function formatBackupList(entries: BackupEntry[], now = Date.now()): string {
+export function formatBackupList(entries: BackupEntry[], now = nowMs()): string {
   if (entries.length === 0) return 'no backups in the catalog';
   const w = Math.max(...entries.map((e) => e.id.length));
   const header = `${pad('ID', w)} ${pad('AGE', 7)} ${pad('SIZE', 8, 'right')} ${pad('TABLES', 6, 'right')} ${pad('STATUS', 10)} RESTORE-TESTED`;

@@ -11,6 +11,7 @@ import { openSqlFile } from './catalog.js';
 import type { BackupManifest, RestoreTestRecord } from './manifest.js';
 import { PG_ARCHIVE_DIR } from './pg-dump.js';
 import { findMysqlTool, findPgTool, INSTALL_HINTS, pgMajor } from './tools.js';
+import { nowIso } from '../util/clock.js';
 
 /** Scratch databases of restore tests are named with this prefix and a random suffix. */
 export const RESTORE_TEST_PREFIX = 'crm_rescue_restoretest_';
@@ -34,19 +35,19 @@ export async function runRestoreTest(
     items: manifest.tables.map((t) => ({ key: `${t.schema}.${t.name}`, weight: t.bytes })),
     listener: options.onProgress,
   });
-  const at = new Date().toISOString();
+  const at = nowIso();
   const record: RestoreTestRecord = { at, ok: false, durationSeconds: 0, database: scratch, tablesChecked: 0, mismatches: [] };
   const admin = await openAdmin(target);
   let created = false;
   try {
     tracker.phase('restore');
-    const started = Date.now();
+    const started = performance.now();
     await admin.query(manifest.engine === 'postgres' ? `CREATE DATABASE ${dialect.quoteIdent(scratch)} TEMPLATE template0` : `CREATE DATABASE ${dialect.quoteIdent(scratch)} CHARACTER SET utf8mb4`);
     created = true;
     const scratchTarget: Target = { ...target, database: scratch };
     if (manifest.engine === 'postgres') await restorePostgres(backupDir, manifest, scratchTarget, options);
     else await restoreMysql(backupDir, manifest, scratchTarget, options);
-    record.durationSeconds = Math.round((Date.now() - started) / 100) / 10;
+    record.durationSeconds = Math.round((performance.now() - started) / 100) / 10;
 
     tracker.phase('count');
     const db = await openDb(scratchTarget, { interactive: false });

@@ -19,6 +19,7 @@ import { selectTables } from './select-tables.js';
 import { targetKey } from './target-key.js';
 import { findMysqlTool, findPgTool } from './tools.js';
 import { crmRescueVersion } from './version.js';
+import { nowDate, nowIso } from '../util/clock.js';
 
 /** What `runBackup` is asked to do. */
 export interface BackupOptions {
@@ -76,7 +77,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   } catch (err) {
     throw catalogError(err, catalog);
   }
-  const startedAt = new Date();
+  const startedAt = nowDate();
   const id = newBackupId(target.engine, target.database, startedAt);
   const key = targetKey(target);
   const url = targetToUrl(target);
@@ -144,7 +145,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     });
     options.signal?.throwIfAborted();
 
-    const finishedAt = new Date();
+    const finishedAt = nowDate();
     const rowsKnown = outcome.tables.every((t) => t.rows !== null);
     manifest = {
       ...manifest,
@@ -208,7 +209,7 @@ async function leaveFailed(tmp: string, manifest: BackupManifest | undefined, er
       return;
     }
     const message = err instanceof Error ? err.message : String(err);
-    await writeManifest(tmp, { ...manifest, status: 'failed', error: message, finishedAt: new Date().toISOString(), tables: [], files: [] });
+    await writeManifest(tmp, { ...manifest, status: 'failed', error: message, finishedAt: nowIso(), tables: [], files: [] });
   } catch {
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
   }

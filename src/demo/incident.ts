@@ -13,6 +13,7 @@ import type { Queryable } from '../dialect/index.js';
 import type { IncidentPlan } from './incident-plan.js';
 import { appUserStatements } from '../audit/trigger/state.js';
 import { HISTORY_COLUMNS } from './tables.js';
+import { nowMs } from '../util/clock.js';
 
 /** Keys per DELETE/UPDATE statement. */
 const CHUNK = 10_000;
@@ -38,7 +39,7 @@ type Event = [table: 'notes' | 'accounts_contacts' | 'contacts', id: string];
 
 /** How the incident runs. */
 export interface IncidentOptions {
-  /** The wall clock stamped on each statement's rows (date_modified, history). Default Date.now. */
+  /** The wall clock stamped on each statement's rows (date_modified, history). Default: crm-rescue's clock (src/util/clock.ts). */
   now?: () => number;
   /**
    * Write the demo CRM's own change log (default true). false: no history rows; each
@@ -59,7 +60,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * starts after a backup taken before it: the backup is "older than the incident".
  */
 export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan, options: IncidentOptions = {}): Promise<IncidentReport> {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? nowMs;
   const history = options.history ?? true;
   const actor = plan.actor.id;
   const p = (i: number) => db.dialect.placeholder(i);

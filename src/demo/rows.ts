@@ -36,6 +36,7 @@ import {
   type DemoSizes,
   type ParentType,
 } from './world.js';
+import { nowMs } from '../util/clock.js';
 
 /** A row as the loaders take it: values in DEMO_COLUMNS order. */
 export type Row = unknown[];
@@ -51,7 +52,7 @@ export interface SeedContext {
 }
 
 /** The default reference instant: midnight UTC of the day `now` falls in. */
-export function defaultSeedReference(now = Date.now()): number {
+export function defaultSeedReference(now = nowMs()): number {
   return Math.floor(now / DAY) * DAY;
 }
 

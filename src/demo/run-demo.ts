@@ -43,7 +43,7 @@ export interface DemoOptions {
   incident?: boolean;
   /** Instant (epoch ms) seeded timestamps are relative to. Default: today 00:00 UTC. */
   seedReference?: number;
-  /** The wall clock the incident stamps its rows with. Default Date.now. */
+  /** The wall clock the incident stamps its rows with. Default: crm-rescue's clock (src/util/clock.ts). */
   now?: () => number;
   /**
    * Install crm-rescue's trigger audit on every demo table just before the incident, which
@@ -60,7 +60,7 @@ export interface DemoOptions {
 
 /** Creates (or replaces) the demo database, seeds it, runs the incident, and reports. */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
-  const started = Date.now();
+  const started = performance.now();
   const database = options.database ?? DEFAULT_DEMO_DATABASE;
   const scale = options.scale ?? DEFAULT_SCALE;
   checkDatabaseName(database);
@@ -73,11 +73,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   let target: Target;
   let serverVersion: string;
   try {
-    const t0 = Date.now();
+    const t0 = performance.now();
     serverVersion = await admin.dialect.serverVersion(admin);
     await engine.recreateDatabase(admin, database);
     target = { ...admin.target, database };
-    progress({ phase: 'database', database, elapsedMs: Date.now() - t0 });
+    progress({ phase: 'database', database, elapsedMs: performance.now() - t0 });
   } finally {
     await admin.close();
   }
@@ -96,26 +96,26 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     const plan = options.incident === false ? null : planIncident(scale);
     let backup: string | null = null;
     if (options.beforeIncident) {
-      const t0 = Date.now();
+      const t0 = performance.now();
       const result = await options.beforeIncident({ target, engine: target.engine, database, scale, seedRowCounts, plan });
       backup = result?.backupId ?? null;
-      progress({ phase: 'backup', backupId: backup, elapsedMs: Date.now() - t0 });
+      progress({ phase: 'backup', backupId: backup, elapsedMs: performance.now() - t0 });
     }
 
     let auditTrigger: DemoReport['auditTrigger'] = null;
     if (options.auditTrigger) {
-      const t0 = Date.now();
+      const t0 = performance.now();
       const { installTriggerAudit } = await import('../audit/trigger/install.js');
       const installed = await installTriggerAudit(db, { all: true });
       auditTrigger = { namespace: installed.namespace, tables: installed.tables.map((t) => t.name) };
-      progress({ phase: 'audit', namespace: installed.namespace, tables: installed.tables.length, elapsedMs: Date.now() - t0 });
+      progress({ phase: 'audit', namespace: installed.namespace, tables: installed.tables.length, elapsedMs: performance.now() - t0 });
     }
 
     let incident = null;
     if (plan) {
-      const t0 = Date.now();
+      const t0 = performance.now();
       incident = await runIncident(db, engine, plan, { now: options.now, history: !options.auditTrigger });
-      progress({ phase: 'incident', deletedContacts: incident.deletedContacts, softDeletedAccounts: incident.softDeletedAccounts, elapsedMs: Date.now() - t0 });
+      progress({ phase: 'incident', deletedContacts: incident.deletedContacts, softDeletedAccounts: incident.softDeletedAccounts, elapsedMs: performance.now() - t0 });
       await analyze(db, engine, progress, options.auditTrigger ? DEMO_TABLES.filter((t) => t !== 'history') : DEMO_TABLES);
     }
     const counts = await rowCounts(db);
@@ -132,7 +132,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       backup,
       auditTrigger,
       incident,
-      elapsedMs: Date.now() - started,
+      elapsedMs: performance.now() - started,
     };
   } finally {
     await db.close();
@@ -140,9 +140,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
 }
 
 async function analyze(db: Db, engine: DemoEngine, progress: (e: DemoProgress) => void, tables: readonly string[] = DEMO_TABLES): Promise<void> {
-  const t0 = Date.now();
+  const t0 = performance.now();
   await engine.analyze(db, tables);
-  progress({ phase: 'analyze', elapsedMs: Date.now() - t0 });
+  progress({ phase: 'analyze', elapsedMs: performance.now() - t0 });
 }
 
 /** Exact row counts of every demo table (0 for history when --audit-trigger dropped it). */

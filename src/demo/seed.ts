@@ -44,16 +44,16 @@ class WritePipeline {
 
 /** Creates the schema and loads every table of the seeded CRM. */
 export async function seedDemo(db: Db, engine: DemoEngine, ctx: SeedContext, onProgress: (e: DemoProgress) => void): Promise<void> {
-  const started = Date.now();
+  const started = performance.now();
   const dir = `demo/${engine.engine}`;
   await withPinnedConnection(db, async (q) => {
     for (const s of engine.loadSessionSql) await q.query(s);
     try {
       const runSteps = async (steps: readonly DemoStep[]) => {
         for (const step of steps) {
-          const t0 = Date.now();
+          const t0 = performance.now();
           await runScript(q, loadSql(`${dir}/${step.file}`));
-          onProgress({ phase: 'step', step: step.describe, elapsedMs: Date.now() - t0 });
+          onProgress({ phase: 'step', step: step.describe, elapsedMs: performance.now() - t0 });
         }
       };
       await runSteps(engine.steps.beforeLoad);
@@ -66,25 +66,25 @@ export async function seedDemo(db: Db, engine: DemoEngine, ctx: SeedContext, onP
         }
       };
       for (const gen of tableGenerators(ctx)) {
-        const t0 = Date.now();
+        const t0 = performance.now();
         const rows = await loadTable(q, engine, gen, pipeline, history, flushHistory);
         await pipeline.drain();
-        onProgress({ phase: 'load', table: gen.table, rows, elapsedMs: Date.now() - t0 });
+        onProgress({ phase: 'load', table: gen.table, rows, elapsedMs: performance.now() - t0 });
       }
       await flushHistory(true);
       await pipeline.drain();
       await runSteps(engine.steps.afterLoad);
 
-      const t0 = Date.now();
+      const t0 = performance.now();
       await runScript(q, loadSql(`${dir}/history`));
       const [{ n }] = await q.query<{ n: number | string }>('SELECT count(*) AS n FROM history');
-      onProgress({ phase: 'load', table: 'history', rows: Number(n), elapsedMs: Date.now() - t0 });
+      onProgress({ phase: 'load', table: 'history', rows: Number(n), elapsedMs: performance.now() - t0 });
       await runSteps(engine.steps.afterHistory);
     } finally {
       for (const s of engine.endLoadSessionSql) await q.query(s).catch(() => undefined);
     }
   });
-  onProgress({ phase: 'seeded', elapsedMs: Date.now() - started });
+  onProgress({ phase: 'seeded', elapsedMs: performance.now() - started });
 }
 
 async function loadTable(

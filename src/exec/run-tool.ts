@@ -93,7 +93,7 @@ export async function startTool(spec: ToolSpec): Promise<ToolProcess> {
   if (spec.target) for (const k of overriddenVariables(spec.target)) delete env[k];
   Object.assign(env, creds?.env ?? {}, spec.env ?? {});
 
-  const started = Date.now();
+  const started = performance.now();
   let child: ChildProcess;
   try {
     child = spawn(path, [...(creds?.leadingArgs ?? []), ...args], {
@@ -193,7 +193,7 @@ export async function startTool(spec: ToolSpec): Promise<ToolProcess> {
             ),
           );
         } else if (code === 0) {
-          resolve({ command, exitCode: 0, stdout: collected, stderrTail: tail.text(), durationMs: Date.now() - started });
+          resolve({ command, exitCode: 0, stdout: collected, stderrTail: tail.text(), durationMs: Math.round(performance.now() - started) });
         } else {
           const stderrTail = redactUrlString(tail.text());
           reject(

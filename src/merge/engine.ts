@@ -12,6 +12,7 @@ import { parentsFirst } from './order.js';
 import { createSelectionTables, dropSelectionTables, expandRelated, selectRoot } from './selection.js';
 import { expandUndelete, selectUndelete, undeleteNotes, verifyUndelete } from './undelete.js';
 import { updateColumns, writeTable } from './write.js';
+import { nowMs } from '../util/clock.js';
 
 /** Options of a prepared merge. */
 export interface MergeSessionOptions {
@@ -144,7 +145,7 @@ async function sweepOrphans(conn: Queryable, db: Db, internalNs: string, staging
       : 'SELECT TABLE_SCHEMA AS ns, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?, ?)';
   const rows = await conn.query<{ ns: string; t: string }>(listSql, [internalNs, stagingNs]);
   const known = new Set((await conn.query<{ id: string }>(`SELECT id FROM ${d.quoteQualified(internalNs, 'merges')}`)).map((r) => r.id));
-  const cutoff = newMergeId(new Date(Date.now() - 6 * 3600_000)).slice(0, 18);
+  const cutoff = newMergeId(new Date(nowMs() - 6 * 3600_000)).slice(0, 18);
   for (const r of rows) {
     const m = /^(?:_sel_)?(mrg_\d{14}_[0-9a-f]{4})_\d+(?:_before|_after)?$/.exec(r.t);
     if (!m || known.has(m[1]) || m[1].slice(0, 18) > cutoff) continue;
@@ -168,7 +169,7 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
   const d = db.dialect;
   const { req, tables } = a;
   const sql: string[] = [];
-  const started = Date.now();
+  const started = performance.now();
   const shadows = async (create: boolean) => {
     for (const t of tables) {
       if (create) {
@@ -244,7 +245,7 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
       tables: planned,
       totals,
       sql,
-      durationSeconds: (Date.now() - started) / 1000,
+      durationSeconds: (performance.now() - started) / 1000,
       ...(a.notes.length && { notes: a.notes }),
     };
     if (a.apply) result.verify = await verifyMerge(conn, db, tables, changedCols?.columns);

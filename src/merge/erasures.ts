@@ -4,6 +4,7 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { dataHome } from '../util/paths.js';
+import { nowIso } from '../util/clock.js';
 
 /**
  * The erasure list: people who asked to be erased must never come back from a backup. Only
@@ -43,7 +44,7 @@ export async function addErasures(values: string[], env: NodeJS.ProcessEnv = pro
   const clean = values.map((v) => v.trim()).filter(Boolean);
   if (!clean.length) throw new UserError('no identifier given', 'crm-rescue erasures add someone@example.org');
   const have = new Set((await readErasures(env)).map((e) => e.hash));
-  const now = new Date().toISOString();
+  const now = nowIso();
   const fresh = [...new Set(clean.map(erasureHash))].filter((h) => !have.has(h));
   if (fresh.length) {
     const path = erasuresPath(env);

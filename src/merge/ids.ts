@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { nowDate } from '../util/clock.js';
 
 /** A merge id: `mrg_<UTC yyyymmddhhmmss>_<4 hex>`, sortable and safe inside table names. */
-export function newMergeId(now = new Date()): string {
+export function newMergeId(now = nowDate()): string {
   const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
   return `mrg_${stamp}_${randomBytes(2).toString('hex')}`;
 }

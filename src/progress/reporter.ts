@@ -40,7 +40,7 @@ export function barReporter(stream: NodeJS.WriteStream): ProgressReporter {
   let last = 0;
   return {
     listener: (e) => {
-      const now = Date.now();
+      const now = performance.now();
       if (now - last < 100 && e.done < e.total) return;
       last = now;
       stream.write(`\r\x1b[K${formatProgressLine(e, stream.columns || 80)}`);

@@ -35,7 +35,7 @@ export class ProgressTracker {
   private readonly now: () => number;
 
   constructor(private readonly options: TrackerOptions) {
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => performance.now());
     this.startedAt = this.now();
     for (const item of options.items) this.weights.set(item.key, Math.max(1, item.weight || 0));
     this.totalWeight = [...this.weights.values()].reduce((a, b) => a + b, 0);

@@ -11,6 +11,7 @@ import { verifyTableFiles } from './verify-files.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Queryable } from '../dialect/queryable.js';
+import { nowIso } from '../util/clock.js';
 
 /** What to stage. */
 export interface StageRequest {
@@ -76,14 +77,14 @@ export async function stageTables(db: Db, req: StageRequest): Promise<StageResul
   // Started now, awaited when the first table needs its keys: it runs during the sha256 check.
   pgArchive?.postData();
   let doneBytes = 0;
-  const started = Date.now();
+  const started = performance.now();
   const out: StageResult['tables'] = [];
   for (const [i, t] of all.entries()) {
-    const t0 = Date.now();
+    const t0 = performance.now();
     let lastEmit = 0;
     const emit = (bytes: number) => {
       // Progress as backup reports it: a few events a second, not one per chunk.
-      const now = Date.now();
+      const now = performance.now();
       if (now - lastEmit < 200) return;
       lastEmit = now;
       const sofar = doneBytes + bytes;
@@ -137,9 +138,9 @@ export async function stageTables(db: Db, req: StageRequest): Promise<StageResul
         await db.query(d.dropNamespace(scratch)).catch(() => undefined);
       }
     }
-    const staged: StagedTable = { ...live, rows: r.rows, bytes: r.bytes, stagedAt: new Date().toISOString() };
+    const staged: StagedTable = { ...live, rows: r.rows, bytes: r.bytes, stagedAt: nowIso() };
     doneBytes += r.bytes;
-    out.push({ ...staged, seconds: (Date.now() - t0) / 1000, related: related.has(t) });
+    out.push({ ...staged, seconds: (performance.now() - t0) / 1000, related: related.has(t) });
     req.onProgress?.({ operation: 'stage', phase: 'done', table: `${t.schema}.${t.name}`, done: i + 1, total: all.length, bytes: doneBytes, rate: 0, etaSeconds: 0 });
   }
   return { backupId: manifest.id, namespace: ns, tables: out };

@@ -16,6 +16,7 @@ import type { Db } from '../connect/open.js';
 import { catalogDir } from '../util/paths.js';
 import type { DeletionDay } from './services.js';
 import type { AuditEvent, AuditServices, EventQuery, IncidentSummary } from './services-types.js';
+import { nowMs } from '../util/clock.js';
 
 const DAY_MS = 86_400_000;
 
@@ -68,7 +69,7 @@ export function auditServices(db: Db, env: NodeJS.ProcessEnv = process.env): Aud
     ...service,
     /** Home's deletions per day; the top tables are read for the busiest day only. */
     async deletionSpikes(days) {
-      const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
+      const today = Math.floor(nowMs() / DAY_MS) * DAY_MS;
       const range = { since: new Date(today - (days - 1) * DAY_MS).toISOString(), until: new Date(today + DAY_MS).toISOString() };
       const buckets = await service.timeline(range, 'day');
       const out: DeletionDay[] = buckets.slice(-days).map((b) => ({ day: b.start.slice(0, 10), deletions: b.hard + b.soft, topTables: [] }));

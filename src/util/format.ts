@@ -1,3 +1,5 @@
+import { nowMs } from './clock.js';
+
 /** Human-readable byte size: 1.2 MB. */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return '?';
@@ -32,7 +34,7 @@ export function pad(text: string, width: number, align: 'left' | 'right' = 'left
 }
 
 /** Human age: "3 min", "2 h", "5 d". */
-export function formatAge(fromIso: string, now = Date.now()): string {
+export function formatAge(fromIso: string, now = nowMs()): string {
   const s = Math.max(0, Math.round((now - Date.parse(fromIso)) / 1000));
   if (s < 90) return `${s} s`;
   if (s < 90 * 60) return `${Math.round(s / 60)} min`;

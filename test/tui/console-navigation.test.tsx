@@ -1,7 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { HOME_ACTIONS } from '../../src/tui/screens/home/actions.js';
 import { KEYS, fakeServices, frameWhere, frameWith, press, renderConsole, tick } from './helpers.js';
-import { recoveryFakes } from './fake-recovery.js';
+import { useClock } from '../helpers/clock.js';
+import { NOW, recoveryFakes } from './fake-recovery.js';
+
+useClock(NOW);
 
 describe('console navigation', () => {
   it('Enter opens Inspect tables, Enter opens a table, Esc goes back one screen each time', async () => {

@@ -4,9 +4,12 @@ import { deletionLines, findSpikes } from '../../src/tui/screens/home/deletions.
 import { homeIntent } from '../../src/tui/screens/home/home-input.js';
 import { HOME_ACTIONS } from '../../src/tui/screens/home/actions.js';
 import type { DeletionDay } from '../../src/tui/services.js';
+import { useClock } from '../helpers/clock.js';
 import { fakeServices, frameWith, renderConsole } from './helpers.js';
 
-const HOUR = 3600_000;
+/** The console's now in these tests: the fixtures' last day. */
+const NOW = '2024-11-14T12:15:00Z';
+useClock(NOW);
 
 function days(counts: number[]): DeletionDay[] {
   return counts.map((n, i) => ({ day: `2024-11-${String(8 + i).padStart(2, '0')}`, deletions: n, topTables: n ? [{ table: 'accounts', count: n - 1 }] : [] }));
@@ -32,9 +35,9 @@ describe('Home at 80×24', () => {
   });
 
   it('shows a fresh backup plainly and warns about a stale one', async () => {
-    const fresh = await renderConsole({ services: fakeServices({ lastBackup: async () => ({ id: 'pg-crm_prod-20241114T101500Z', finishedAt: new Date(Date.now() - 2 * HOUR).toISOString() }) }) });
+    const fresh = await renderConsole({ services: fakeServices({ lastBackup: async () => ({ id: 'pg-crm_prod-20241114T101500Z', finishedAt: '2024-11-14T10:15:00Z' }) }) });
     expect(await frameWith(fresh, 'pg-crm_prod')).toMatch(/Last backup\s+2 h ago \(pg-crm_prod-20241114T101500Z\)/);
-    const stale = await renderConsole({ services: fakeServices({ lastBackup: async () => ({ id: 'pg-old', finishedAt: new Date(Date.now() - 3 * 24 * HOUR).toISOString() }) }) });
+    const stale = await renderConsole({ services: fakeServices({ lastBackup: async () => ({ id: 'pg-old', finishedAt: '2024-11-11T12:15:00Z' }) }) });
     expect(await frameWith(stale, 'pg-old')).toMatch(/Last backup\s+! 3 d ago \(pg-old\): older than 24 h/);
     const none = await renderConsole({ services: fakeServices({ lastBackup: async () => null }) });
     expect(await frameWith(none, 'take one')).toMatch(/Last backup\s+! no backups yet/);

@@ -5,6 +5,7 @@ import type { AuditEvent, AuditServices, IncidentSummary, TimeRange, TimelineBuc
 import { useAsync, type AsyncState } from '../../use-async.js';
 import type { AuditPane } from './audit-input.js';
 import { BUCKET_MS, FINER, bucketStart, indexOf, initialWindow, shiftWindow, windowAround, windowRange, type ChartWindow } from './timeline-range.js';
+import { nowMs } from '../../../util/clock.js';
 
 /** Everything the Audit screen shows, and what its keys do. */
 export interface AuditState {
@@ -47,7 +48,7 @@ export interface AuditStateOptions {
 
 /** The timeline (window, cursor, range), the incidents, and the events of the chosen range, read by key. */
 export function useAuditState(audit: AuditServices, options: AuditStateOptions): AuditState {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? nowMs;
   const count = Math.max(10, options.width);
   const newest = useAsync(useCallback(() => audit.newestEvent(), [audit]));
   const [window, setWindow] = useState<ChartWindow | null>(null);

@@ -2,6 +2,7 @@ import { parseTimeArg } from '../../../audit/time.js';
 import { formatCount } from '../../../util/format.js';
 import type { BackupItem, ConflictPolicy, DiffSet, DiffTable, IncidentSummary, MergeOutcome, StageOutcome, TableSummary, TimeRange } from '../../services.js';
 import { selectionOf, type DiffSelection } from '../diff/diff-selection.js';
+import { nowMs } from '../../../util/clock.js';
 
 /** The wizard's steps, in order. `describe` is the form reached from `incident`. */
 export type WizardStep = 'incident' | 'describe' | 'backup' | 'stage' | 'diff' | 'select' | 'plan' | 'apply' | 'verify';
@@ -79,7 +80,7 @@ export interface LossForm {
  * Checks the form: the table must exist, the times must parse (ISO 8601 or relative: 2h, 1d)
  * and be in order. Returns the loss, or the field at fault and why.
  */
-export function parseLoss(form: LossForm, tables: readonly TableSummary[], now = Date.now()): { loss: Loss } | { field: keyof LossForm; error: string } {
+export function parseLoss(form: LossForm, tables: readonly TableSummary[], now = nowMs()): { loss: Loss } | { field: keyof LossForm; error: string } {
   const name = form.table.trim();
   if (!name) return { field: 'table', error: 'type the table the rows were deleted from' };
   const t = tables.find((x) => x.display === name || x.name === name || x.id === name);
