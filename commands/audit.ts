@@ -6,6 +6,7 @@ import { note, printJson, printNdjson, printText } from '../src/cli/output.js';
 import type { Db } from '../src/connect/open.js';
 import { UsageError } from '../src/errors.js';
 import { nowMs } from '../src/util/clock.js';
+import { splitTableList } from '../src/util/table-ref.js';
 
 // Engine modules load only when a subcommand runs: --help and the other verbs start faster.
 const engine = () => import('../src/audit/index.js');
@@ -35,6 +36,11 @@ const width = () => Math.max(60, process.stdout.columns || 80);
 /** `--source a,b --source c` → [a, b, c]. */
 function listArg(values: string[] | undefined): string[] {
   return (values ?? []).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+/** `--tables a,"b,c" --tables d` → [a, "b,c", d]: commas inside quoted names do not split. */
+function tableListArg(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => splitTableList(String(v)));
 }
 
 async function filterFrom(args: AuditArgs): Promise<EventFilter> {
@@ -217,12 +223,12 @@ const install: CommandModule<GlobalArgs, AuditArgs> = {
       .option('all', { type: 'boolean', default: false, describe: 'Every table of the target' })
       .option('updates', { type: 'boolean', default: false, describe: 'Also log the old row of every UPDATE' })
       .example('$0 audit install --all', 'Audit deletes on every table')
-      .example('$0 audit install --tables contacts,accounts --updates', 'Deletes and updates of two tables') as never,
+      .example('$0 audit install --tables contacts,accounts --updates', 'Deletes and updates of two tables'),
   handler: async (argv) => {
     const args = argv as AuditArgs;
     const { formatInstall, installTriggerAudit } = await engine();
     await withDb(args, false, async (db) => {
-      const result = await installTriggerAudit(db, { tables: listArg(args.tables), all: args.all, updates: args.updates });
+      const result = await installTriggerAudit(db, { tables: tableListArg(args.tables), all: args.all, updates: args.updates });
       if (args.json) printJson(result);
       else printText(formatInstall(result));
     });
@@ -235,12 +241,12 @@ const uninstall: CommandModule<GlobalArgs, AuditArgs> = {
   builder: (y) =>
     y
       .option('tables', { type: 'string', array: true, describe: 'Only these tables (default: all)' })
-      .option('drop-log', { type: 'boolean', default: false, describe: 'Also drop the log when it holds rows' }) as never,
+      .option('drop-log', { type: 'boolean', default: false, describe: 'Also drop the log when it holds rows' }),
   handler: async (argv) => {
     const args = argv as AuditArgs;
     const { formatUninstall, uninstallTriggerAudit } = await engine();
     await withDb(args, false, async (db) => {
-      const result = await uninstallTriggerAudit(db, { tables: listArg(args.tables), dropLog: args.dropLog });
+      const result = await uninstallTriggerAudit(db, { tables: tableListArg(args.tables), dropLog: args.dropLog });
       if (args.json) printJson(result);
       else printText(formatUninstall(result));
     });
@@ -259,6 +265,6 @@ export const auditCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       .command(sourcesCmd as never)
       .command(install as never)
       .command(uninstall as never)
-      .demandCommand(1, 'Name a subcommand: deletions, incidents, timeline, sources, install or uninstall') as never,
+      .demandCommand(1, 'Name a subcommand: deletions, incidents, timeline, sources, install or uninstall'),
   handler: () => undefined,
 };

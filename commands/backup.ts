@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../src/cli/global-args.js';
 import { note, printJson, printText } from '../src/cli/output.js';
 import { formatBytes, formatCount } from '../src/util/format.js';
+import { splitTableList } from '../src/util/table-ref.js';
 
 /** Flags of `crm-rescue backup`. */
 export interface BackupArgs extends GlobalArgs {
@@ -33,7 +34,8 @@ export const backupCommand: CommandModule<GlobalArgs, BackupArgs> = {
       import('../src/cli/target-flags.js'),
       import('../src/progress/reporter.js'),
     ]);
-    const tables = args.tables?.flatMap((t) => String(t).split(',')).map((t) => t.trim()).filter(Boolean);
+    // Commas separate tables, except inside a quoted name ("a,b").
+    const tables = args.tables?.flatMap((t) => splitTableList(String(t)));
     const db = await openFromArgs(args);
     const reporter = createProgressReporter({ json: args.json });
     const interrupts = abortOnSignals((sig) => {

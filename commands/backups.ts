@@ -155,6 +155,6 @@ const prune: CommandModule<GlobalArgs, BackupsArgs> = {
 export const backupsCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'backups <command>',
   describe: 'The backup catalog: list, show, verify [--restore-test], prune',
-  builder: (y) => y.command(list).command(show).command(verify).command(prune).demandCommand(1) as never,
+  builder: (y) => y.command(list).command(show).command(verify).command(prune).demandCommand(1),
   handler: () => undefined,
 };

@@ -15,6 +15,7 @@ interface DiffArgs extends GlobalArgs {
   limit?: number;
   exitCode: boolean;
   dir?: string;
+  backupOfOtherDatabase: boolean;
 }
 
 const list = (v?: string) => v?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -26,7 +27,8 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
   builder: (y) =>
     y
       .option('table', { type: 'string', demandOption: true, describe: 'The table (name or schema.name)' })
-      .option('backup', { type: 'string', demandOption: true, describe: 'Backup id (or a unique prefix); the table is staged first when it is not yet' })
+      .option('backup', { type: 'string', demandOption: true, describe: 'Backup id (or a unique prefix, or latest: the target\'s newest); the table is staged first when it is not yet' })
+      .option('backup-of-other-database', { type: 'boolean', default: false, describe: 'Accept a backup taken from another database than the target (named by id); said in the output' })
       .option('columns', { type: 'string', describe: 'Compare only these columns (comma-separated)' })
       .option('key', { type: 'string', describe: 'Columns that identify a row, when the table has no primary or unique key' })
       .option('where', { type: 'string', describe: 'SQL condition over the table\'s columns, applied to both sides' })
@@ -37,20 +39,26 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
       .option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' }) as never,
   handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
-    const [{ openFromArgs }, { formatDiffRow, formatDiffSummary }, { diffPlanFor, prepareTables }, { runDiff }, { createProgressReporter }] = await Promise.all([import('../src/cli/target-flags.js'), import('../src/diff/format.js'), import('../src/diff/prepare.js'), import('../src/diff/run.js'), import('../src/progress/reporter.js')]);
+    const [{ openFromArgs }, { formatDiffRow, formatDiffSummary }, { diffPlanFor, prepareTables }, { runDiff }, { createProgressReporter }, { checkKeyIdentifies }] = await Promise.all([import('../src/cli/target-flags.js'), import('../src/diff/format.js'), import('../src/diff/prepare.js'), import('../src/diff/run.js'), import('../src/progress/reporter.js'), import('../src/diff/key-check.js')]);
     const format = args.format ?? (args.json ? 'json' : 'table');
     if (args.limit !== undefined && (!Number.isInteger(args.limit) || args.limit < 0)) throw new UsageError('--limit must be a whole number ≥ 0');
     const db = await openFromArgs(args);
     const reporter = createProgressReporter({ json: args.json || format !== 'table' });
     try {
-      const prepared = await prepareTables(db, { backup: args.backup, tables: [args.table], dir: args.dir, onProgress: reporter.listener });
+      const prepared = await prepareTables(db, { backup: args.backup, tables: [args.table], dir: args.dir, onProgress: reporter.listener, allowOtherDatabase: args.backupOfOtherDatabase });
       reporter.end();
       if (prepared.stagedNow.length) note(`staged ${prepared.stagedNow.join(', ')} from backup ${prepared.backupId} first`);
       const plan = diffPlanFor(prepared, 0, { key: list(args.key), columns: list(args.columns), where: args.where });
+      // The key must identify one row in both copies (no NULL in it, no repeating values).
+      const sides = [
+        { label: 'the backup', table: plan.staged },
+        { label: 'live', table: plan.live },
+      ].map((s) => ({ ...s, ...(plan.where !== undefined && { where: plan.where }) }));
+      await checkKeyIdentifies(db, db.dialect, plan.key, sides, `${plan.live.schema}.${plan.live.name}`);
       const classes = (args.class as DiffClass[] | undefined) ?? [...DIFF_CLASSES];
       // Counts first (every format prints them before the rows), then the rows of `classes`.
       const run = await runDiff(db, plan, { classes, limit: args.limit });
-      const summary = { backupId: prepared.backupId, ...run.summary };
+      const summary = { backupId: prepared.backupId, ...(prepared.backupOrigin && { backupOrigin: prepared.backupOrigin }), ...run.summary };
       const counts = summary.counts;
       const width = process.stdout.columns || 80;
       // Output in chunks of ~64 KiB (a terminal: line by line): one write per row is one system call per row.
@@ -77,7 +85,8 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
           }
           out('\n]}\n');
         } else {
-          printText(`${formatDiffSummary(summary, width)}\nBackup   ${prepared.backupId}\n`);
+          const origin = prepared.backupOrigin?.note ? `\n  note: ${prepared.backupOrigin.note}` : '';
+          printText(`${formatDiffSummary(summary, width)}\nBackup   ${prepared.backupId}${origin}\n`);
           for await (const r of run.rows()) out(`${formatDiffRow(r, width)}\n`);
         }
         flush();

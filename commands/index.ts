@@ -1,4 +1,3 @@
-import type { CommandModule } from 'yargs';
 import { auditCommand } from './audit.js';
 import { backupCommand } from './backup.js';
 import { backupsCommand } from './backups.js';
@@ -13,4 +12,4 @@ import { stagingCommand } from './staging.js';
 import { undoCommand } from './undo.js';
 
 /** Every verb, in the order `--help` lists them. Add a module here to add a verb. */
-export const commands: CommandModule<any, any>[] = [demoCommand, inspectCommand, backupCommand, backupsCommand, auditCommand, stageCommand, stagingCommand, diffCommand, mergeCommand, undoCommand, mergesCommand, erasuresCommand];
+export const commands = [demoCommand, inspectCommand, backupCommand, backupsCommand, auditCommand, stageCommand, stagingCommand, diffCommand, mergeCommand, undoCommand, mergesCommand, erasuresCommand];

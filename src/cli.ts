@@ -1,6 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { commands } from '../commands/index.js';
-import { describeError, errorToJson, exitCodeOf, UsageError } from './errors.js';
+import { describeError, errorToJson, exitCodeOf, ExternalError, UsageError } from './errors.js';
 import { redactUrlString } from './connect/target.js';
 
 /**
@@ -12,7 +12,7 @@ export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   let exitCode = 0;
   try {
-    let parser: Argv = yargs(argv)
+    let parser: Argv = yargs(joinStdinValues(argv))
       .scriptName('crm-rescue')
       .usage('$0 [verb] [options]\n\nGets a self-hosted CRM\'s lost rows back: localize, back up, stage, diff, merge, undo.\nWith no verb, opens the console.')
       .option('url', { type: 'string', describe: 'Target database URL: postgres://user@host:5432/db or mysql://user@host:3306/db', global: true })
@@ -48,9 +48,33 @@ export async function main(argv: string[]): Promise<number> {
     if (json) process.stdout.write(`${JSON.stringify(errorToJson(err))}\n`);
     process.stderr.write(`crm-rescue: ${redactUrlString(describeError(err))}\n`);
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${redactUrlString(err.stack)}\n`);
+    // What the child tool said, whole (the line above keeps only its error line).
+    if (debug && err instanceof ExternalError && err.stderrTail.trim()) process.stderr.write(`${redactUrlString(err.command)} said:\n${redactUrlString(err.stderrTail)}\n`);
     if (debug && err instanceof Error && err.cause instanceof Error && err.cause.stack) {
       process.stderr.write(`caused by: ${redactUrlString(err.cause.stack)}\n`);
     }
   }
   return exitCode;
+}
+
+/** Options whose value may be `-` (stdin). */
+const STDIN_OPTIONS = new Set(['--keys-from']);
+
+/**
+ * `--keys-from -` as `--keys-from=-`: yargs takes a lone `-` for the start of another flag, so
+ * the option would get no value and `-` would be an unknown argument.
+ */
+export function joinStdinValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (STDIN_OPTIONS.has(argv[i]) && argv[i + 1] === '-') {
+      out.push(`${argv[i]}=-`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
 }

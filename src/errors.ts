@@ -83,7 +83,12 @@ export function errorToJson(err: unknown): Record<string, unknown> {
   return out;
 }
 
+/**
+ * The line of a child's stderr that says what went wrong: the last error line (psql's `ERROR:`,
+ * pg_dump's `error:`, mysql's `ERROR 1146`), not the `CONTEXT:`, `DETAIL:` or `LINE 1:` lines
+ * PostgreSQL prints after it; else the last line.
+ */
 function lastLine(text: string): string {
   const lines = text.trim().split('\n').map((l) => l.trim()).filter(Boolean);
-  return lines[lines.length - 1] ?? '';
+  return lines.findLast((l) => /\b(?:ERROR|FATAL|PANIC)\b|^[\w.-]+: error: /.test(l)) ?? lines[lines.length - 1] ?? '';
 }

@@ -25,7 +25,7 @@ export async function catalogBackupProvider(target: Target, catalogDir: string):
   }
   if (!catalog) return async () => null;
   let entries: Promise<{ id: string; usable: boolean; startedAt: string }[]> | null = null;
-  const load = () => (entries ??= catalog!.listBackups(catalogDir, { targetKey: catalog!.targetKey(target), database: target.database }).catch(() => []));
+  const load = () => (entries ??= catalog.listBackups(catalogDir, { targetKey: catalog.targetKey(target), database: target.database }).catch(() => []));
   return async (beforeIso: string): Promise<BackupRef | null> => {
     const before = isoToMs(beforeIso);
     const usable = (await load()).filter((e) => e.usable && Date.parse(e.startedAt) < before);

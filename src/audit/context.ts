@@ -54,8 +54,7 @@ export function selectSources(ctx: AuditContext, ids?: string[]): { ctx: AuditCo
     }
     sources = available.filter((s) => ids.includes(s.id));
   }
-  const others = sources.filter((s) => s.covers);
-  const covered = (t: TableRef) => others.some((s) => s.covers!(ctx, t));
+  const covered = (t: TableRef) => sources.some((s) => s.covers?.(ctx, t) ?? false);
   return { ctx: { ...ctx, covered }, sources };
 }
 

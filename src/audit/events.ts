@@ -4,6 +4,7 @@ import type { DeletionEvent, EventFilter, EventPage } from './model.js';
 import type { AuditContext, AuditSource } from './source.js';
 import { decodeCursor, encodeCursor, pageQuery, streamExcluded, type EventStream } from './stream.js';
 import { displayIso, toMicroIso } from './time.js';
+import { parseJsonExact } from '../util/json-exact.js';
 
 /** Options of a page of deletion events. */
 export interface EventPageOptions {
@@ -80,11 +81,12 @@ export async function* streamDeletionEvents(
   }
 }
 
+/** JSON text from the server, numbers a JS number cannot hold exactly kept as text (keys above 2^53). */
 function parseJson(value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'string') return value;
   try {
-    return JSON.parse(value);
+    return parseJsonExact(value);
   } catch {
     return value;
   }

@@ -1,6 +1,7 @@
 import type { TableRef } from '../crm/flavour.js';
 import type { DeletionKind } from './model.js';
 import type { AuditSql } from './sql-expr.js';
+import { matchesParts, parseQuotedName } from '../util/table-ref.js';
 
 /**
  * An event stream: one relation of an audit source read as deletion events, described as SQL
@@ -90,9 +91,18 @@ export function streamExcluded(stream: EventStream, filter: StreamFilter): boole
   return filter.table !== undefined && stream.table.constant !== undefined && !sameTableName(stream.table.constant, filter.table);
 }
 
-/** `name` or `schema.name` matches a table reference. */
+/** `name` or `schema.name` (or the same as SQL writes it: `"schema"."name"`) matches a table reference. */
 export function sameTableName(ref: TableRef, name: string): boolean {
-  return name === ref.name || name === `${ref.schema}.${ref.name}`;
+  if (name === ref.name || name === `${ref.schema}.${ref.name}`) return true;
+  const quoted = parseQuotedName(name);
+  return quoted !== null && matchesParts(ref, quoted);
+}
+
+/** The bare table name a `--table` filter compares with (the last part, quoted or not). */
+function filterTableName(table: string): string {
+  const quoted = parseQuotedName(table);
+  if (quoted) return quoted.name;
+  return table.includes('.') ? table.slice(table.lastIndexOf('.') + 1) : table;
 }
 
 /** The conditions of a stream for a filter (without cursor). */
@@ -102,7 +112,7 @@ export function streamConditions(sql: AuditSql, stream: EventStream, filter: Str
   if (filter.since) conds.push(`${t} >= ${sql.timeParam(p.add(sql.timeValue(filter.since)), stream.time.dataType)}`);
   if (filter.until) conds.push(`${t} < ${sql.timeParam(p.add(sql.timeValue(filter.until)), stream.time.dataType)}`);
   if (filter.table !== undefined && !stream.table.constant) {
-    const bare = filter.table.includes('.') ? filter.table.slice(filter.table.lastIndexOf('.') + 1) : filter.table;
+    const bare = filterTableName(filter.table);
     conds.push(stream.table.filter ? stream.table.filter(bare, (v) => p.add(v)) : `${stream.table.nameExpr} = ${p.add(bare)}`);
   }
   if (filter.user !== undefined) {

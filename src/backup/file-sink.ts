@@ -40,7 +40,7 @@ export class FileSink {
   private pending: Buffer[] = [];
   private pendingLen = 0;
   private readonly queue: Promise<Buffer>[] = [];
-  private failed: unknown = null;
+  private failed: { error: unknown } | null = null;
   private closed = false;
 
   private constructor(
@@ -62,7 +62,7 @@ export class FileSink {
 
   /** Appends bytes. The buffer must not be changed afterwards. */
   write(data: Buffer): Promise<void> | undefined {
-    if (this.failed) throw this.failed;
+    if (this.failed) throw this.failed.error;
     if (data.length === 0) return undefined;
     this.pending.push(data);
     this.pendingLen += data.length;
@@ -117,7 +117,7 @@ export class FileSink {
       this.hash.update(out);
       this.bytes += out.length;
     } catch (err) {
-      this.failed = err;
+      this.failed = { error: err };
       throw err;
     }
   }

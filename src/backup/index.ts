@@ -22,6 +22,7 @@ export {
   manifestFiles,
   MANIFEST_FILE,
   type BackupManifest,
+  type BackupIdentity,
   type ManifestTable,
   type ManifestFile,
   type RestoreTestRecord,
@@ -33,5 +34,6 @@ export { pruneBackups, LEFTOVER_AGE_MS, type PruneOptions, type PruneResult, typ
 export { selectRetention, isoWeek, hasPolicy, type RetentionPolicy, type RetentionDecision } from './retention.js';
 export { newBackupId, parseBackupId, isBackupId } from './id.js';
 export { targetKey } from './target-key.js';
+export { matchBackup, resolveTargetBackup, OTHER_DATABASE_FLAG, type BackupMatch, type BackupOrigin } from './belongs.js';
 export { PG_ARCHIVE_DIR } from './pg-dump.js';
 export { MYSQL_TABLES_DIR, MYSQL_SCHEMA_FILE } from './mysql-dump.js';

@@ -57,6 +57,16 @@ export interface RestoreTestRecord {
   error?: string;
 }
 
+/** The server and database a backup belongs to. */
+export interface BackupIdentity {
+  /** PostgreSQL `system_identifier`; MySQL/MariaDB `hostname:port:server_id`. Null when the server would not say. */
+  server: string | null;
+  /** Where `server` comes from: `system_identifier` or `@@hostname:@@port:@@server_id`. */
+  serverSource: string;
+  /** The database (as the connection names it). */
+  database: string;
+}
+
 /** Outcome of a backup run. */
 export type ManifestStatus = 'ok' | 'failed';
 
@@ -75,6 +85,12 @@ export interface BackupManifest {
   targetKey: string;
   engine: Engine;
   database: string;
+  /**
+   * The server the backup was taken from, as the server itself says (see `Dialect.serverIdentity`).
+   * Absent in manifests written before crm-rescue recorded it: such a backup is matched to a
+   * target by `targetKey` alone, and stage, diff and merge say "identity not recorded".
+   */
+  identity?: BackupIdentity;
   serverVersion: string;
   /** The dump tool: `pg_dump` / `mysqldump`, with its version and banner. */
   client: { tool: string; version: string; banner: string };
@@ -138,6 +154,10 @@ export function manifestProblem(doc: unknown): string | null {
     if (typeof m[key] !== 'string') return `"${key}" is missing`;
   }
   if (m.status !== 'ok' && m.status !== 'failed') return `unknown status "${String(m.status)}"`;
+  if (m.identity !== undefined) {
+    const id = m.identity as Record<string, unknown> | null;
+    if (!id || typeof id !== 'object' || typeof id.database !== 'string' || (id.server !== null && typeof id.server !== 'string')) return '"identity" is incomplete';
+  }
   if (!Array.isArray(m.tables)) return '"tables" is missing';
   if (!Array.isArray(m.files)) return '"files" is missing';
   for (const [i, t] of (m.tables as unknown[]).entries()) {

@@ -185,7 +185,8 @@ export function parseMarker(text: string): Marker | 'incomplete' | null {
   for (const [prefix, type] of TABLE_PREFIXES) {
     if (!text.startsWith(prefix)) continue;
     const name = parseCommentIdent(text, prefix.length);
-    if (name === 'incomplete' || name === null) return name;
+    if (name === INCOMPLETE) return 'incomplete';
+    if (name === null) return null;
     return { type, name };
   }
   for (const [prefix, what] of SCHEMA_PREFIXES) {
@@ -194,16 +195,19 @@ export function parseMarker(text: string): Marker | 'incomplete' | null {
   return null;
 }
 
+/** parseCommentIdent's answer when the name goes on past the text read so far (a table may be named `incomplete`). */
+export const INCOMPLETE: unique symbol = Symbol('incomplete');
+
 /**
  * A backtick-quoted identifier as mysqldump writes it in a comment: doubled backticks inside,
  * and a newline inside the name continued as newline + `-- `.
  */
-export function parseCommentIdent(text: string, start: number): string | 'incomplete' | null {
+export function parseCommentIdent(text: string, start: number): string | typeof INCOMPLETE | null {
   if (text[start] !== '`') return null;
   let name = '';
   let i = start + 1;
   for (;;) {
-    if (i >= text.length) return 'incomplete';
+    if (i >= text.length) return INCOMPLETE;
     const c = text[i];
     if (c === '`') {
       if (text[i + 1] === '`') {
@@ -215,7 +219,7 @@ export function parseCommentIdent(text: string, start: number): string | 'incomp
       return rest === '' || rest === '\n' || rest === '\r\n' ? name : null;
     }
     if (c === '\n') {
-      if (i + 1 >= text.length) return 'incomplete';
+      if (i + 1 >= text.length) return INCOMPLETE;
       if (!text.startsWith('-- ', i + 1)) return null;
       name += '\n';
       i += 4;

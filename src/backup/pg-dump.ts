@@ -124,7 +124,9 @@ export async function dumpPostgres(ctx: DumpContext): Promise<DumpOutcome> {
         }
         const fin = /finished item (\d+) TABLE DATA (.+)$/.exec(line);
         if (fin) {
-          hashOne(`${fin[1]}${dataExt}`);
+          // Hashing starts as the file is complete; the memoized promise is awaited with all the
+          // files' hashes below, so a failure surfaces there.
+          void hashOne(`${fin[1]}${dataExt}`);
           const key = [...started].find((k) => k.endsWith(`.${fin[2]}`));
           if (key) {
             started.delete(key);

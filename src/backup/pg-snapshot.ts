@@ -24,7 +24,7 @@ export async function openSnapshotSession(db: Db): Promise<SnapshotSession> {
   return new Promise<SnapshotSession>((resolve, reject) => {
     let opened = false;
     const run = db.kysely.connection().execute(async (conn) => {
-      const q = async <T>(text: string) => (await conn.executeQuery<T>(CompiledQuery.raw(text))).rows as T[];
+      const q = async <T>(text: string) => (await conn.executeQuery<T>(CompiledQuery.raw(text))).rows;
       await q('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
         await q('SET LOCAL max_parallel_workers_per_gather = 0');
@@ -46,7 +46,7 @@ export async function openSnapshotSession(db: Db): Promise<SnapshotSession> {
         await q('ROLLBACK').catch(() => undefined);
       }
     });
-    run.catch((err) => {
+    run.catch((err: unknown) => {
       if (!opened) reject(err);
     });
   });

@@ -70,7 +70,7 @@ export function formatManifest(m: BackupManifest, path: string): string {
     `backup    ${m.id}${m.label ? `  (${m.label})` : ''}`,
     `status    ${m.status}${m.error ? `: ${m.error}` : ''}`,
     `target    ${m.target}`,
-    `server    ${m.engine} ${m.serverVersion}`,
+    `server    ${m.engine} ${m.serverVersion}, ${m.identity ? `${m.identity.serverSource} ${m.identity.server ?? 'unknown'}` : 'identity not recorded'}`,
     `client    ${m.client.tool} ${m.client.version}`,
     `command   ${m.command}`,
     `started   ${m.startedAt}`,

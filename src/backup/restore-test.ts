@@ -11,6 +11,7 @@ import { openSqlFile } from './catalog.js';
 import type { BackupManifest, RestoreTestRecord } from './manifest.js';
 import { PG_ARCHIVE_DIR } from './pg-dump.js';
 import { findMysqlTool, findPgTool, INSTALL_HINTS, pgMajor } from './tools.js';
+import { MysqlTableFilter } from '../stage/mysql-filter.js';
 import { nowIso } from '../util/clock.js';
 
 /** Scratch databases of restore tests are named with this prefix and a random suffix. */
@@ -107,15 +108,27 @@ async function restorePostgres(backupDir: string, manifest: BackupManifest, targ
   await proc.done;
 }
 
+/**
+ * Restores every table of a split mysqldump into the scratch database. Each table's file goes
+ * through the staging filter, as stage does: a dump names its database in trigger, view and
+ * routine definitions (`db`.`trigger` ON `db`.`t`), and piping the file unchanged would create
+ * them on the live database. Only the CREATE TABLE (renamed into the scratch database) and the
+ * rows reach the server; the rest of the backup (schema files) is checked by its sha256 only.
+ */
 async function restoreMysql(backupDir: string, manifest: BackupManifest, target: Target, options: { signal?: AbortSignal }): Promise<void> {
   const tool = await findMysqlTool('client');
-  const files = [...manifest.tables.map((t) => t.file), ...manifest.files.map((f) => f.path)];
+  const dialect = dialectFor('mysql');
+  const filters: MysqlTableFilter[] = [];
   async function* sql() {
-    for (const f of files) yield* openSqlFile(join(backupDir, f));
+    for (const t of manifest.tables) {
+      const filter = new MysqlTableFilter({ table: t.name, target: dialect.quoteQualified(target.database, t.name) });
+      filters.push(filter);
+      yield* openSqlFile(join(backupDir, t.file)).pipe(filter);
+    }
   }
   const proc = await startTool({
     tool: tool.path,
-    args: ['--default-character-set=utf8mb4', `--database=${target.database}`],
+    args: ['--batch', '--binary-mode', '--default-character-set=utf8mb4', `--database=${target.database}`],
     target,
     stdin: Readable.from(sql(), { objectMode: false }),
     stdout: 'ignore',
@@ -123,5 +136,9 @@ async function restoreMysql(backupDir: string, manifest: BackupManifest, target:
     what: `mysql restore of ${manifest.id}`,
     installHint: INSTALL_HINTS.mysql,
   });
-  await proc.done;
+  try {
+    await proc.done;
+  } catch (err) {
+    throw filters.find((f) => f.refusal)?.refusal ?? err;
+  }
 }

@@ -96,6 +96,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     versionQuery.catch(() => undefined);
     const tool = target.engine === 'postgres' ? await findPgTool('pg_dump', versionQuery, env) : await findMysqlTool('dump', env);
     const serverVersion = await versionQuery;
+    const server = await db.dialect.serverIdentity(db);
     // Full introspection only to check --tables; the drivers read the light size queries they need.
     const subset = options.tables?.length ? selectTables((await db.dialect.introspect(db)).tables, options.tables, target.database) : null;
     options.signal?.throwIfAborted();
@@ -116,6 +117,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       targetKey: key,
       engine: target.engine,
       database: target.database,
+      identity: { server: server.value, serverSource: server.source, database: target.database },
       serverVersion,
       client: { tool: tool.path.split('/').pop() ?? tool.path, version: tool.version, banner: tool.banner },
       command: '',

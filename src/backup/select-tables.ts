@@ -1,5 +1,6 @@
 import type { TableInfo } from '../dialect/index.js';
 import { UsageError, UserError } from '../errors.js';
+import { matchQuoted } from '../util/table-ref.js';
 
 /**
  * Resolves `--tables` against introspection (DESIGN.md safety rule 5: names are checked before
@@ -17,6 +18,8 @@ export function selectTables(all: TableInfo[], requested: readonly string[] | un
     if (match.length === 0) {
       match = all.filter((t) => `${t.schema}.${t.name}` === ref);
     }
+    // As SQL writes it: "schema"."name", `db`.`name`.
+    if (match.length === 0) match = matchQuoted(all, ref);
     if (match.length > 1) {
       throw new UsageError(`--tables: "${ref}" is in several schemas (${match.map((t) => `${t.schema}.${t.name}`).join(', ')})`, 'Name it as schema.table');
     }

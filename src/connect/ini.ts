@@ -16,7 +16,7 @@ export function parseIni(text: string): Ini {
     const header = /^\[([^\]]+)\]$/.exec(line);
     if (header) {
       const name = header[1].trim();
-      section = ini.get(name) ?? new Map();
+      section = ini.get(name) ?? new Map<string, string>();
       ini.set(name, section);
       continue;
     }

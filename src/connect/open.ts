@@ -5,9 +5,16 @@ import type { Pool as PgPool, PoolClient, PoolConfig } from 'pg';
 import { UserError } from '../errors.js';
 import { dialectFor, type Dialect, type Queryable, type Snapshot } from '../dialect/index.js';
 import { connectError, isPasswordMissing } from './errors.js';
+import { lockWaitError, sessionLockTimeoutSeconds } from './lock-wait.js';
 import { promptPassword } from './prompt-password.js';
 import { mysqlSnapshot, pgSnapshot } from './snapshot.js';
 import type { Target } from './target.js';
+
+/**
+ * Kysely without a schema type: crm-rescue runs only raw SQL through it (CompiledQuery.raw), on
+ * tables it learns at run time.
+ */
+export type UntypedKysely = Kysely<Record<string, never>>;
 
 /** An open connection pool to a target. */
 export interface Db extends Queryable {
@@ -16,7 +23,7 @@ export interface Db extends Queryable {
   /** Read-only unless opened for merge/undo/staging. */
   readonly readOnly: boolean;
   /** A Kysely instance on the same pool (unless opened with `kysely: false`). */
-  readonly kysely: Kysely<any>;
+  readonly kysely: UntypedKysely;
   /**
    * Runs `fn` on one dedicated connection of the pool, for work that needs session state
    * (temporary tables, an explicit BEGIN … COMMIT spanning several statements).
@@ -43,6 +50,11 @@ export interface OpenOptions {
    * only use `query` and `withConnection`; `db.kysely` then throws.
    */
   kysely?: boolean;
+  /**
+   * Seconds any statement of any session of this pool waits for a lock another session holds
+   * (default 5). Past it, the statement fails with a LockWaitError naming the table and that session.
+   */
+  lockTimeoutSeconds?: number;
 }
 
 type PgModule = typeof import('pg');
@@ -80,7 +92,7 @@ export async function openDb(target: Target, options: OpenOptions = {}): Promise
   const kyselyModule = options.kysely === false ? null : await import('kysely');
   const t = { ...target };
   for (let attempt = 0; ; attempt++) {
-    const db = await createDb(t, readOnly, options.poolSize ?? 4, kyselyModule);
+    const db = await createDb(t, readOnly, options.poolSize ?? 4, kyselyModule, options.lockTimeoutSeconds ?? sessionLockTimeoutSeconds());
     try {
       await db.query('SELECT 1');
       return db;
@@ -102,20 +114,33 @@ interface RawPool {
   query(conn: unknown, sqlText: string, params: readonly unknown[]): Promise<unknown[]>;
   acquire(): Promise<{ conn: unknown; release(): void }>;
   end(): Promise<void>;
-  kysely(k: KyselyModule): Kysely<any>;
+  kysely(k: KyselyModule): UntypedKysely;
   snapshot(): Promise<Snapshot>;
+  /** Session ids (PostgreSQL pids, MySQL connection ids) of this pool's own connections. */
+  sessions: Set<number>;
 }
 
-async function createDb(target: Target, readOnly: boolean, poolSize: number, kyselyModule: KyselyModule | null): Promise<Db> {
+async function createDb(target: Target, readOnly: boolean, poolSize: number, kyselyModule: KyselyModule | null, lockSeconds: number): Promise<Db> {
   const dialect = dialectFor(target.engine);
-  const raw = target.engine === 'postgres' ? await pgPool(target, readOnly, poolSize) : await mysqlPool(target, readOnly, poolSize);
-  let kysely: Kysely<any> | null = null;
+  const raw = target.engine === 'postgres' ? await pgPool(target, readOnly, poolSize, lockSeconds) : await mysqlPool(target, readOnly, poolSize, dialect.sessionLockTimeouts(lockSeconds));
+  // A lock wait that timed out names the table and the session holding the lock (looked up on
+  // another connection of the pool: the waiting one may be in an aborted transaction).
+  const lockError = (err: unknown, sqlText: string) =>
+    lockWaitError(err, {
+      dialect,
+      diagnose: { query: async <T>(q: string, p: readonly unknown[] = []) => (await raw.query(null, q, p)) as T[] },
+      sqlText,
+      ownSessions: [...raw.sessions],
+      seconds: lockSeconds,
+    });
+  let kysely: UntypedKysely | null = null;
   const query = async <T>(conn: unknown, sqlText: string, params: readonly unknown[]): Promise<T[]> => {
     try {
       return (await raw.query(conn, sqlText, params)) as T[];
     } catch (err) {
       // The caller's stack, as Kysely gave it.
       if (err instanceof Error && err.stack) err.stack += `\n${new Error().stack?.split('\n').slice(1).join('\n')}`;
+      if (dialect.lockTimeout(err)) throw await lockError(err, sqlText);
       throw err;
     }
   };
@@ -123,7 +148,7 @@ async function createDb(target: Target, readOnly: boolean, poolSize: number, kys
     target,
     dialect,
     readOnly,
-    get kysely(): Kysely<any> {
+    get kysely(): UntypedKysely {
       if (!kyselyModule) throw new Error('internal: this connection was opened without Kysely');
       kysely ??= raw.kysely(kyselyModule);
       return kysely;
@@ -137,13 +162,34 @@ async function createDb(target: Target, readOnly: boolean, poolSize: number, kys
         c.release();
       }
     },
-    snapshot: () => raw.snapshot(),
+    snapshot: async () => {
+      const s = await raw.snapshot();
+      return {
+        query: async <T>(sqlText: string, params?: readonly unknown[]) => {
+          try {
+            return await s.query<T>(sqlText, params);
+          } catch (err) {
+            if (dialect.lockTimeout(err)) throw await lockError(err, sqlText);
+            throw err;
+          }
+        },
+        async *stream<T>(sqlText: string, params?: readonly unknown[], batchSize?: number) {
+          try {
+            yield* s.stream<T>(sqlText, params, batchSize);
+          } catch (err) {
+            if (dialect.lockTimeout(err)) throw await lockError(err, sqlText);
+            throw err;
+          }
+        },
+        release: () => s.release(),
+      };
+    },
     // Kysely's destroy ends the pool it was given.
     close: () => (kysely ? kysely.destroy() : raw.end()),
   };
 }
 
-async function pgPool(t: Target, readOnly: boolean, max: number): Promise<RawPool> {
+async function pgPool(t: Target, readOnly: boolean, max: number, lockSeconds: number): Promise<RawPool> {
   const pg = await loadPg();
   const pool: PgPool = new pg.Pool({
     host: t.socket ?? t.host,
@@ -155,15 +201,22 @@ async function pgPool(t: Target, readOnly: boolean, max: number): Promise<RawPoo
     max,
     connectionTimeoutMillis: 10_000,
     application_name: 'crm-rescue',
-    options: readOnly ? '-c default_transaction_read_only=on' : undefined,
+    // Every session bounds its lock waits from its first statement on.
+    options: `${readOnly ? '-c default_transaction_read_only=on ' : ''}-c lock_timeout=${Math.max(1, Math.round(lockSeconds * 1000))}`,
   });
   // A client that loses its server (idle, or checked out mid-query: the query itself rejects)
   // must not crash the process with an unhandled 'error' event.
   pool.on('error', () => undefined);
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  const sessions = new Set<number>();
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    const pid = (client as unknown as { processID?: number }).processID;
+    if (pid) sessions.add(pid);
+  });
+  pool.on('remove', (client) => sessions.delete((client as unknown as { processID?: number }).processID ?? -1));
   return {
     async query(conn, sqlText, params) {
-      const res = await ((conn as PoolClient | null) ?? pool).query(sqlText, [...params]);
+      const res = await ((conn as PoolClient | null) ?? pool).query<Record<string, unknown>>(sqlText, [...params]);
       // Several statements in one text give several results; like Kysely, no rows then.
       return Array.isArray(res) ? [] : (res.rows ?? []);
     },
@@ -172,8 +225,9 @@ async function pgPool(t: Target, readOnly: boolean, max: number): Promise<RawPoo
       return { conn: client, release: () => client.release() };
     },
     end: () => pool.end(),
-    kysely: (k) => new k.Kysely<any>({ dialect: new k.PostgresDialect({ pool }) }),
+    kysely: (k) => new k.Kysely<Record<string, never>>({ dialect: new k.PostgresDialect({ pool }) }),
     snapshot: () => pgSnapshot(pool),
+    sessions,
   };
 }
 
@@ -193,8 +247,8 @@ function pgSsl(t: Target): PoolConfig['ssl'] {
   };
 }
 
-async function mysqlPool(t: Target, readOnly: boolean, connectionLimit: number): Promise<RawPool> {
-  const mysql = (await import('mysql2')) as typeof Mysql;
+async function mysqlPool(t: Target, readOnly: boolean, connectionLimit: number, onConnect: string[]): Promise<RawPool> {
+  const mysql = await import('mysql2');
   const tls = t.tls;
   const ssl =
     !tls || tls.mode === 'disable' || tls.mode === 'allow' || tls.mode === 'prefer'
@@ -223,16 +277,20 @@ async function mysqlPool(t: Target, readOnly: boolean, connectionLimit: number):
     timezone: 'Z',
     multipleStatements: false,
   });
+  const sessions = new Set<number>();
   pool.on('connection', (conn) => {
     conn.query("SET time_zone = '+00:00'");
     if (readOnly) conn.query('SET SESSION TRANSACTION READ ONLY');
+    // Every session bounds its lock waits (metadata locks wait a day by default).
+    for (const s of onConnect) conn.query(s);
+    sessions.add(conn.threadId);
   });
   const run = (conn: Mysql.Pool | Mysql.PoolConnection, sqlText: string, params: readonly unknown[]) =>
     new Promise<unknown[]>((resolve, reject) => {
       conn.query(sqlText, [...params], (err, result) => {
         if (err) reject(err);
         // Statements without a result set (an OK packet) give no rows, as with Kysely.
-        else resolve(Array.isArray(result) ? (result as unknown[]) : []);
+        else resolve(Array.isArray(result) ? result : []);
       });
     });
   return {
@@ -242,8 +300,9 @@ async function mysqlPool(t: Target, readOnly: boolean, connectionLimit: number):
         pool.getConnection((err, conn) => (err ? reject(err) : resolve({ conn, release: () => conn.release() })));
       }),
     end: () => new Promise<void>((resolve, reject) => pool.end((err) => (err ? reject(err) : resolve()))),
-    kysely: (k) => new k.Kysely<any>({ dialect: new k.MysqlDialect({ pool }) }),
+    kysely: (k) => new k.Kysely<Record<string, never>>({ dialect: new k.MysqlDialect({ pool }) }),
     snapshot: () => mysqlSnapshot(pool),
+    sessions,
   };
 }
 

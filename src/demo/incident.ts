@@ -5,8 +5,8 @@
  * or, with `history: false`, the CRM keeps no log of its own and identifies its user to
  * crm-rescue's trigger audit instead, as a CRM's database layer would.
  */
-import { CompiledQuery, type Kysely } from 'kysely';
-import type { Db } from '../connect/open.js';
+import { CompiledQuery } from 'kysely';
+import type { Db, UntypedKysely } from '../connect/open.js';
 import { BugError } from '../errors.js';
 import type { DemoEngine } from './demo-engine.js';
 import type { Queryable } from '../dialect/index.js';
@@ -68,20 +68,20 @@ export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan
 
   // The CRM's login for crm-rescue's trigger audit; cleared where it would outlive the transaction.
   const appUser = appUserStatements(db.dialect.engine);
-  const identify = async (trx: Kysely<any>) => {
+  const identify = async (trx: UntypedKysely) => {
     if (!history) await exec(trx, appUser.set, [actor]);
   };
-  const forget = async (trx: Kysely<any>) => {
+  const forget = async (trx: UntypedKysely) => {
     if (!history && appUser.clear) await exec(trx, appUser.clear, []);
   };
-  const exec = async (k: Kysely<any>, sqlText: string, params: unknown[]): Promise<number> => {
+  const exec = async (k: UntypedKysely, sqlText: string, params: unknown[]): Promise<number> => {
     const res = await k.executeQuery(CompiledQuery.raw(sqlText, params));
     return Number(res.numAffectedRows ?? 0);
   };
-  const writeHistory = async (k: Kysely<any>, rows: [string, string, number, string | null][]) => {
+  const writeHistory = async (k: UntypedKysely, rows: [string, string, number, string | null][]) => {
     if (!history) return;
     const q: Queryable = {
-      query: async <R>(sqlText: string, params: readonly unknown[] = []) => (await k.executeQuery<R>(CompiledQuery.raw(sqlText, [...params]))).rows as R[],
+      query: async <R>(sqlText: string, params: readonly unknown[] = []) => (await k.executeQuery<R>(CompiledQuery.raw(sqlText, [...params]))).rows,
     };
     for (const part of chunks(rows, engine.batchRows)) {
       await engine.insertRows(q, 'history', HISTORY_COLUMNS, part.map(([table, id, at, changes]) => [table, id, 'delete', actor, at, changes]));

@@ -19,7 +19,7 @@ export async function withPinnedConnection<T>(db: Db, fn: (q: Queryable) => Prom
   return db.kysely.connection().execute((k) =>
     fn({
       async query<R>(sqlText: string, params: readonly unknown[] = []): Promise<R[]> {
-        return (await k.executeQuery<R>(CompiledQuery.raw(sqlText, [...params]))).rows as R[];
+        return (await k.executeQuery<R>(CompiledQuery.raw(sqlText, [...params]))).rows;
       },
     }),
   );

@@ -8,6 +8,6 @@ export function dialectFor(engine: Engine): Dialect {
   return engine === 'postgres' ? postgresDialect : mysqlDialect;
 }
 
-export type { Dialect, DialectCapabilities, IntrospectOptions } from './dialect.js';
+export type { Dialect, DialectCapabilities, IntrospectOptions, ServerIdentity } from './dialect.js';
 export type { Queryable, Snapshot } from './queryable.js';
 export * from './model.js';

@@ -12,6 +12,14 @@ export interface ColumnInfo {
   autoIncrement: boolean;
   /** A generated (computed) column: never written by merge. */
   generated: boolean;
+  /**
+   * Whether the type's own equality holds only for identical values: `identity` (integers, text
+   * under a deterministic collation, bytea, uuid, dates…), so IS DISTINCT FROM is exact, or `text`
+   * (interval '1 day' = '24 hours', citext, a nondeterministic collation, numeric, ranges,
+   * composites…), so an exact comparison compares the values' text. From the catalog on
+   * PostgreSQL (a domain counts as its base type); absent where introspection does not say.
+   */
+  equality?: 'identity' | 'text';
 }
 
 /** A primary or unique key. */
@@ -49,6 +57,8 @@ export interface TableInfo {
   rowEstimate: number | null;
   /** Table plus indexes plus TOAST, in bytes. */
   bytes: number;
+  /** PostgreSQL: other tables inherit from it (INHERITS); `Dialect.tableRows` reads its own rows only. */
+  hasInheritanceChildren?: boolean;
 }
 
 /** One introspection of a target database. */

@@ -1,7 +1,8 @@
 import { loadSql } from '../util/sql-file.js';
-import type { Dialect, IntrospectOptions } from './dialect.js';
+import { comparedType, type Dialect, type IntrospectOptions } from './dialect.js';
 import type { ColumnInfo, ForeignKeyInfo, Privileges, SchemaSnapshot, TableInfo, UniqueKeyInfo } from './model.js';
 import { isInternalNamespace } from './namespaces.js';
+import { postgresLive } from './postgres-live.js';
 import type { Queryable } from './queryable.js';
 import { quoteStringLiteral, quoteWith } from './quote.js';
 
@@ -11,14 +12,28 @@ export const postgresDialect: Dialect = {
   capabilities: { transactionalDdl: true, returning: true, fullJoin: true, stagingIsSchema: true, strictKeyCollation: true },
   quoteIdent: (name) => quoteWith('"', name),
   quoteQualified: (schema, name) => `${quoteWith('"', schema)}.${quoteWith('"', name)}`,
+  tableRows: (t) => `${t.hasInheritanceChildren ? 'ONLY ' : ''}${quoteWith('"', t.schema)}.${quoteWith('"', t.name)}`,
   quoteLiteral: (value) => quoteStringLiteral(value, false),
   placeholder: (i) => `$${i}`,
   distinct(left, right, leftType, rightType) {
-    // Native equality is exact for most types; these are not: json has no "=", numeric and
-    // floats compare by value (1.5 = 1.50, -0 = 0), citext ignores case.
-    const lossy = /^(json|numeric|real|double precision|citext|money|xml|point|line|polygon|circle|box|path)|\[\]$/;
-    if (leftType !== rightType || lossy.test(leftType)) return `((${left})::text IS DISTINCT FROM (${right})::text)`;
-    return `((${left}) IS DISTINCT FROM (${right}))`;
+    // IS DISTINCT FROM is exact only where the type's equality is identity. Elsewhere ('1 day' =
+    // '24 hours', 1.5 = 1.50, -0 = 0, citext, a nondeterministic collation, json, ranges,
+    // composites) the values' text is compared, under "C": a cast to text keeps the column's
+    // collation, and a nondeterministic one would call 'abc' and 'ABC' equal again.
+    const l = comparedType(leftType);
+    const r = comparedType(rightType);
+    if (l.dataType === r.dataType && pgIdentity(l) && pgIdentity(r)) {
+      // Without the catalog's word on the collation, string types compare under "C" (memcmp).
+      const c = l.equality === undefined && PG_COLLATABLE.test(l.dataType) ? ' COLLATE "C"' : '';
+      return `((${left})${c} IS DISTINCT FROM (${right})${c})`;
+    }
+    return `((${left})::text COLLATE "C" IS DISTINCT FROM (${right})::text COLLATE "C")`;
+  },
+  distinctValue(left, right, leftType, rightType) {
+    // Both numeric: PostgreSQL compares int, numeric and floats by value across types.
+    const num = /^(smallint|integer|bigint|numeric|real|double precision)\b/;
+    if (leftType !== rightType && num.test(leftType) && num.test(rightType)) return `((${left}) IS DISTINCT FROM (${right}))`;
+    return this.distinct(left, right, leftType, rightType);
   },
   // A row comparison is one index condition for a btree.
   keyAfter: (columns, value) => `(${columns.join(', ')}) > (${columns.map((_, i) => value(i)).join(', ')})`,
@@ -55,6 +70,7 @@ export const postgresDialect: Dialect = {
   forUpdateOf: (alias) => `FOR UPDATE OF ${alias}`,
   createNamespace: (name) => `CREATE SCHEMA IF NOT EXISTS ${quoteWith('"', name)}`,
   dropNamespace: (name) => `DROP SCHEMA IF EXISTS ${quoteWith('"', name)} CASCADE`,
+  insertOverriding: (columns) => (columns.some((c) => c.autoIncrement) ? 'OVERRIDING SYSTEM VALUE ' : ''),
   async fixSequences(db, table) {
     for (const c of table.columns.filter((x) => x.autoIncrement)) {
       const qualified = `${quoteWith('"', table.schema)}.${quoteWith('"', table.name)}`;
@@ -69,9 +85,31 @@ export const postgresDialect: Dialect = {
     }
   },
 
+  sessionLockTimeouts: postgresLive.sessionLockTimeouts,
+  lockTimeout: postgresLive.lockTimeout,
+  lockHolders: postgresLive.lockHolders,
+  takeNamedLock: postgresLive.takeNamedLock,
+  releaseNamedLock: postgresLive.releaseNamedLock,
+  namedLockHolder: postgresLive.namedLockHolder,
+  tableTriggers: postgresLive.tableTriggers,
+  triggerBypass: postgresLive.triggerBypass,
+  checkDeferredNow: postgresLive.checkDeferredNow,
+
   async serverVersion(db) {
     const [row] = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v");
     return String(row.v).split(' ')[0];
+  },
+
+  async serverIdentity(db) {
+    const source = 'system_identifier';
+    try {
+      // Every cluster gets its own at initdb; physical replicas share their primary's.
+      const [row] = await db.query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()');
+      return { value: row?.id ? String(row.id) : null, source };
+    } catch {
+      // EXECUTE revoked: the caller compares what it can and says so.
+      return { value: null, source };
+    }
   },
 
   async introspect(db: Queryable, options: IntrospectOptions = {}): Promise<SchemaSnapshot> {
@@ -79,7 +117,7 @@ export const postgresDialect: Dialect = {
     const all = (await db.query<{ schema: string }>(loadSql('introspect/postgres/schemas'))).map((r) => r.schema);
     const schemas = options.schemas ?? all.filter((s) => options.includeInternal || !isInternalNamespace(s));
     const [tables, columns, keys, fks, serverVersion] = await Promise.all([
-      db.query<{ schema: string; name: string; row_estimate: string | null; bytes: string }>(loadSql('introspect/postgres/tables'), [schemas]),
+      db.query<{ schema: string; name: string; row_estimate: string | null; bytes: string; has_children: boolean }>(loadSql('introspect/postgres/tables'), [schemas, options.includePartitions ?? false]),
       db.query<PgColumnRow>(loadSql('introspect/postgres/columns'), [schemas]),
       db.query<PgKeyRow>(loadSql('introspect/postgres/keys'), [schemas]),
       db.query<PgFkRow>(loadSql('introspect/postgres/foreign-keys'), [schemas]),
@@ -96,6 +134,7 @@ export const postgresDialect: Dialect = {
         foreignKeys: [],
         rowEstimate: t.row_estimate === null ? null : Number(t.row_estimate),
         bytes: Number(t.bytes),
+        ...(t.has_children && { hasInheritanceChildren: true }),
       };
       byName.set(`${t.schema}\0${t.name}`, info);
       return info;
@@ -109,6 +148,7 @@ export const postgresDialect: Dialect = {
         ordinal: Number(c.ordinal),
         autoIncrement: c.auto_increment,
         generated: c.generated,
+        equality: c.equality,
       };
       byName.get(`${c.schema}\0${c.table_name}`)?.columns.push(col);
     }
@@ -172,6 +212,7 @@ interface PgColumnRow {
   ordinal: number;
   auto_increment: boolean;
   generated: boolean;
+  equality: 'identity' | 'text';
 }
 interface PgKeyRow {
   schema: string;
@@ -199,6 +240,19 @@ interface PgPrivRow {
   tables_without_write: string;
   tables_without_trigger: string;
   tables: string;
+}
+
+/**
+ * Built-in types whose equality is identity, as format_type spells them: what `distinct` goes by
+ * when introspection did not classify the column (ColumnInfo.equality).
+ */
+const PG_IDENTITY =
+  /^(smallint|integer|bigint|boolean|oid|"char"|name|text|bytea|uuid|date|character varying(\(\d+\))?|character(\(\d+\))?|time(\(\d\))? without time zone|timestamp(\(\d\))? with(out)? time zone)$/;
+/** Of those, the ones with a collation. */
+const PG_COLLATABLE = /^(name|text|character varying|character)\b/;
+
+function pgIdentity(t: { dataType: string; equality?: 'identity' | 'text' }): boolean {
+  return t.equality !== undefined ? t.equality === 'identity' : PG_IDENTITY.test(t.dataType);
 }
 
 /** node-pg returns name[] as a JS array, but arrays of type `name` may arrive as '{a,b}' text. */

@@ -50,7 +50,9 @@ export function planDiff(req: DiffRequest): DiffPlan {
     keySource = 'unique';
   }
 
-  let names = live.columns.map((c) => c.name).filter((n) => both(n) && !key.includes(n));
+  // A column live computes itself (generated; a system-versioned table's row start and end) is
+  // not compared: merge never writes it, so a difference there is nothing to bring back.
+  let names = live.columns.filter((c) => !c.generated).map((c) => c.name).filter((n) => both(n) && !key.includes(n));
   if (req.columns?.length) {
     for (const c of req.columns) {
       if (!both(c)) throw new UserError(`--columns: "${c}" is not a column of both the backup's and the live ${display}`, `Columns in both: ${[...liveCols.keys()].filter(both).join(', ')}`);

@@ -4,9 +4,10 @@ import type { CrmKnowledge } from '../crm/flavour.js';
 import type { SchemaSnapshot, TableInfo } from '../dialect/model.js';
 import { relatedTables, relationsOf } from '../crm/relations.js';
 import { AUDIT_LOG_SOURCE, stageFromAuditLog } from '../stage/from-log.js';
+import type { BackupOrigin } from '../backup/belongs.js';
 import { resolveBackup } from '../cli/backup-ref.js';
 import type { ProgressListener } from '../progress/event.js';
-import { findLiveTable, stagedPairs, type StagedPair } from '../stage/resolve.js';
+import { findLiveTables, stagedPairs, type StagedPair } from '../stage/resolve.js';
 import { stageTables } from '../stage/stage.js';
 import { planDiff } from './plan.js';
 import type { DiffPlan } from './model.js';
@@ -14,6 +15,8 @@ import type { DiffPlan } from './model.js';
 /** What diff (and merge) need before comparing: the backup, the live and staged tables. */
 export interface PreparedDiff {
   backupId: string;
+  /** Whose backup it is (null for the trigger-audit log, which is the target's own). */
+  backupOrigin: BackupOrigin | null;
   snapshot: SchemaSnapshot;
   knowledge: CrmKnowledge;
   pairs: StagedPair[];
@@ -27,11 +30,11 @@ export interface PreparedDiff {
  */
 export async function prepareTables(
   db: Db,
-  opts: { backup: string; tables: string[]; dir?: string; withRelated?: boolean; onProgress?: ProgressListener },
+  opts: { backup: string; tables: string[]; dir?: string; withRelated?: boolean; onProgress?: ProgressListener; allowOtherDatabase?: boolean },
 ): Promise<PreparedDiff> {
   const snapshot = await db.dialect.introspect(db);
   const knowledge = detectCrm(snapshot);
-  const live = opts.tables.map((t) => findLiveTable(snapshot, t));
+  const live = await findLiveTables(db, snapshot, opts.tables);
   if (opts.backup === AUDIT_LOG_SOURCE) {
     // No backup: rows rebuilt from crm-rescue's trigger-audit log.
     const related = opts.withRelated ? relatedLive(snapshot, knowledge, live) : [];
@@ -43,9 +46,10 @@ export async function prepareTables(
       await writer.close();
     }
     const pairs = await stagedPairs(db, AUDIT_LOG_SOURCE, live);
-    return { backupId: AUDIT_LOG_SOURCE, snapshot, knowledge, pairs: pairs as StagedPair[], stagedNow };
+    return { backupId: AUDIT_LOG_SOURCE, backupOrigin: null, snapshot, knowledge, pairs: pairs as StagedPair[], stagedNow };
   }
-  const manifest = await resolveBackup(opts.backup, opts.dir);
+  // The target's own backup, or another database's only when asked for (never `latest`).
+  const { manifest, origin } = await resolveBackup(db, opts.backup, { dir: opts.dir, allowOtherDatabase: opts.allowOtherDatabase });
   let pairs = await stagedPairs(db, manifest.id, live);
   const stagedNow: string[] = [];
   if (pairs.some((p) => !p) || opts.withRelated) {
@@ -60,6 +64,7 @@ export async function prepareTables(
         dir: opts.dir,
         onProgress: opts.onProgress,
         onlyMissing: true,
+        allowOtherDatabase: opts.allowOtherDatabase,
       });
       stagedNow.push(...res.tables.map((t) => `${t.schema}.${t.name}`));
     } finally {
@@ -67,7 +72,7 @@ export async function prepareTables(
     }
     pairs = await stagedPairs(db, manifest.id, live);
   }
-  return { backupId: manifest.id, snapshot, knowledge, pairs: pairs as StagedPair[], stagedNow };
+  return { backupId: manifest.id, backupOrigin: origin, snapshot, knowledge, pairs: pairs as StagedPair[], stagedNow };
 }
 
 /** Live tables related to these (declared and CRM-implied relations). */

@@ -19,14 +19,14 @@ export async function diffRowDetail(db: Queryable & { dialect: Dialect }, plan: 
   const d = db.dialect;
   const q = (n: string) => d.quoteIdent(n);
   const where = (alias: string) => plan.key.map((k, i) => `${alias}.${q(k)} = ${d.placeholder(i + 1)}`).join(' AND ');
-  const [staged] = await db.query<Record<string, unknown>>(`SELECT * FROM ${d.quoteQualified(plan.staged.schema, plan.staged.name)} s WHERE ${where('s')}`, keyTuple);
-  const [live] = await db.query<Record<string, unknown>>(`SELECT * FROM ${d.quoteQualified(plan.live.schema, plan.live.name)} l WHERE ${where('l')}`, keyTuple);
+  const [staged] = await db.query<Record<string, unknown>>(`SELECT * FROM ${d.tableRows(plan.staged)} s WHERE ${where('s')}`, keyTuple);
+  const [live] = await db.query<Record<string, unknown>>(`SELECT * FROM ${d.tableRows(plan.live)} l WHERE ${where('l')}`, keyTuple);
   let flags: Record<string, unknown> = {};
   if (staged && live && plan.columns.length) {
     const { on, diffOf } = diffConditions(d, plan);
     const [row] = await db.query<Record<string, unknown>>(
       `SELECT ${plan.columns.map((c, i) => `${diffOf(c)} AS f${i}`).join(', ')}
-       FROM ${d.quoteQualified(plan.staged.schema, plan.staged.name)} s JOIN ${d.quoteQualified(plan.live.schema, plan.live.name)} l ON ${on} WHERE ${where('s')}`,
+       FROM ${d.tableRows(plan.staged)} s JOIN ${d.tableRows(plan.live)} l ON ${on} WHERE ${where('s')}`,
       keyTuple,
     );
     flags = row ?? {};

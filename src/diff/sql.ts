@@ -51,8 +51,8 @@ export interface DiffSql {
 /** Builds the diff SQL for a plan. */
 export function buildDiffSql(d: Dialect, plan: DiffPlan): DiffSql {
   const q = (n: string) => d.quoteIdent(n);
-  const side = (t: { schema: string; name: string }) =>
-    plan.where ? `(SELECT * FROM ${d.quoteQualified(t.schema, t.name)} WHERE (${plan.where}))` : d.quoteQualified(t.schema, t.name);
+  // Each side's own rows: a live table others INHERIT from is read without theirs (ONLY).
+  const side = (t: DiffPlan['live']) => (plan.where ? `(SELECT * FROM ${d.tableRows(t)} WHERE (${plan.where}))` : d.tableRows(t));
   const S = `${side(plan.staged)} s`;
   const L = `${side(plan.live)} l`;
   const { on, changed, soft, diffOf } = diffConditions(d, plan);
@@ -148,7 +148,11 @@ export function buildDiffSql(d: Dialect, plan: DiffPlan): DiffSql {
 export function diffConditions(d: Dialect, plan: DiffPlan) {
   const q = (n: string) => d.quoteIdent(n);
   const on = plan.key.map((k) => `s.${q(k)} = l.${q(k)}`).join(' AND ');
-  const diffOf = (c: DiffPlan['columns'][number]) => d.distinct(`s.${q(c.name)}`, `l.${q(c.name)}`, c.stagedType, c.liveType);
+  // The introspected columns carry what the catalog says of each type's equality.
+  const stagedCols = new Map(plan.staged.columns.map((c) => [c.name, c]));
+  const liveCols = new Map(plan.live.columns.map((c) => [c.name, c]));
+  const diffOf = (c: DiffPlan['columns'][number]) =>
+    d.distinct(`s.${q(c.name)}`, `l.${q(c.name)}`, stagedCols.get(c.name) ?? c.stagedType, liveCols.get(c.name) ?? c.liveType);
   const changed = plan.columns.length ? `(${plan.columns.map(diffOf).join(' OR ')})` : '(1 = 0)';
   const soft = softCondition(d, plan, diffOf);
   return { on, changed, soft, diffOf };

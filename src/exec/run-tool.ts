@@ -183,7 +183,7 @@ export async function startTool(spec: ToolSpec): Promise<ToolProcess> {
         } else if (inputError) {
           reject(
             new ToolError(
-              `${spec.what ?? name} failed: its input could not be read: ${(inputError as Error).message}`,
+              `${spec.what ?? name} failed: its input could not be read: ${inputError.message}`,
               command,
               code ?? (signal ? signalExitCode(signal) : null),
               redactUrlString(tail.text()),

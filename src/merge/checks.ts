@@ -23,7 +23,7 @@ export async function checkConflicts(
   erasures: string | null,
 ): Promise<void> {
   const mark = (t: TableCtx, reason: SkipReason, cond: string) =>
-    conn.query(`UPDATE ${t.sel} x SET reason = ${d.quoteLiteral(reason)} WHERE x.reason IS NULL AND ${cond}`);
+    conn.query(`UPDATE ${t.sel} x SET crm_rescue_reason = ${d.quoteLiteral(reason)} WHERE x.crm_rescue_reason IS NULL AND ${cond}`);
   const byId = new Map(tables.map((t) => [`${t.table.live.schema}\0${t.table.live.name}`, t]));
 
   for (const t of tables) {
@@ -37,14 +37,14 @@ export async function checkConflicts(
       }
     }
     // Lock the live rows about to be updated, then compare them with what the diff saw.
-    await conn.query(`SELECT 1 FROM ${t.live} l JOIN ${t.sel} x ON ${keyJoin(d, 'l', 'x', t.key)} WHERE x.op = 'update' ${d.forUpdateOf('l')}`);
+    await conn.query(`SELECT 1 FROM ${t.live} l JOIN ${t.sel} x ON ${keyJoin(d, 'l', 'x', t.key)} WHERE x.crm_rescue_op = 'update' ${d.forUpdateOf('l')}`);
     const hash = d.rowHash('l', t.writable.map((c) => ({ name: c.name, dataType: c.dataType })));
-    await mark(t, 'changed-since-diff', `x.op = 'update' AND NOT EXISTS (SELECT 1 FROM ${t.live} l WHERE ${keyJoin(d, 'l', 'x', t.key)} AND ${hash} = x.live_hash)`);
-    await mark(t, 'key-exists', `x.op = 'insert' AND ${inLive}`);
+    await mark(t, 'changed-since-diff', `x.crm_rescue_op = 'update' AND NOT EXISTS (SELECT 1 FROM ${t.live} l WHERE ${keyJoin(d, 'l', 'x', t.key)} AND ${hash} = x.crm_rescue_live_hash)`);
+    await mark(t, 'key-exists', `x.crm_rescue_op = 'insert' AND ${inLive}`);
     if (policy === 'overwrite') {
       // An undelete row edited since the preview still only gets its mark cleared.
       await conn.query(
-        `UPDATE ${t.sel} x SET reason = NULL, op = 'update', kind = CASE WHEN x.kind = 'undelete' THEN x.kind ELSE 'full' END WHERE x.reason IN ('key-exists', 'changed-since-diff') AND ${inLive}`,
+        `UPDATE ${t.sel} x SET crm_rescue_reason = NULL, crm_rescue_op = 'update', crm_rescue_kind = CASE WHEN x.crm_rescue_kind = 'undelete' THEN x.crm_rescue_kind ELSE 'full' END WHERE x.crm_rescue_reason IN ('key-exists', 'changed-since-diff') AND ${inLive}`,
       );
     }
     // Another unique key of live already holds the values of a row to insert.
@@ -55,7 +55,7 @@ export async function checkConflicts(
       await mark(
         t,
         'unique-collision',
-        `x.kind = 'full' AND EXISTS (SELECT 1 FROM ${t.staged} s JOIN ${t.live} l ON ${on} WHERE ${keyJoin(d, 's', 'x', t.key)} AND NOT (${keyJoin(d, 'l', 's', t.key)}))`,
+        `x.crm_rescue_kind = 'full' AND EXISTS (SELECT 1 FROM ${t.staged} s JOIN ${t.live} l ON ${on} WHERE ${keyJoin(d, 's', 'x', t.key)} AND NOT (${keyJoin(d, 'l', 's', t.key)}))`,
       );
     }
     // A parent row that is neither in live nor written before this table.
@@ -71,13 +71,13 @@ export async function checkConflicts(
       const notNull = r.childColumns.map((c) => `s.${d.quoteIdent(c)} IS NOT NULL`).join(' AND ');
       const disc = r.discriminator ? ` AND s.${d.quoteIdent(r.discriminator.column)} = ${d.quoteLiteral(r.discriminator.value)}` : '';
       const inPlan = parent
-        ? ` AND NOT EXISTS (SELECT 1 FROM ${parent.sel} ps JOIN ${parent.staged} p ON ${keyJoin(d, 'ps', 'p', parent.key)} WHERE ps.reason IS NULL AND ${fk('p')})`
+        ? ` AND NOT EXISTS (SELECT 1 FROM ${parent.sel} ps JOIN ${parent.staged} p ON ${keyJoin(d, 'ps', 'p', parent.key)} WHERE ps.crm_rescue_reason IS NULL AND ${fk('p')})`
         : '';
       const backupHadIt = r.source === 'implied' && parent ? ` AND EXISTS (SELECT 1 FROM ${parent.staged} p2 WHERE ${fk('p2')})` : '';
       await mark(
         t,
         'missing-parent',
-        `x.kind NOT IN ('soft', 'undelete') AND EXISTS (SELECT 1 FROM ${t.staged} s WHERE ${keyJoin(d, 's', 'x', t.key)} AND ${notNull}${disc}
+        `x.crm_rescue_kind NOT IN ('soft', 'undelete') AND EXISTS (SELECT 1 FROM ${t.staged} s WHERE ${keyJoin(d, 's', 'x', t.key)} AND ${notNull}${disc}
            AND NOT EXISTS (SELECT 1 FROM ${parentLive} p WHERE ${fk('p')})${inPlan}${backupHadIt})`,
       );
     }
@@ -86,13 +86,13 @@ export async function checkConflicts(
   const conflicts: { table: string; key: Record<string, unknown>; reason: string }[] = [];
   let total = 0;
   for (const t of tables) {
-    const [{ n }] = await conn.query<{ n: number }>(`SELECT count(*) AS n FROM ${t.sel} x WHERE x.reason IS NOT NULL AND x.reason <> 'erasure'`);
+    const [{ n }] = await conn.query<{ n: number }>(`SELECT count(*) AS n FROM ${t.sel} x WHERE x.crm_rescue_reason IS NOT NULL AND x.crm_rescue_reason <> 'erasure'`);
     total += Number(n);
     if (Number(n) && conflicts.length < 20) {
       const rows = await conn.query<Record<string, unknown>>(
-        `SELECT ${colList(d, 'x', t.key)}, x.reason FROM ${t.sel} x WHERE x.reason IS NOT NULL AND x.reason <> 'erasure' ORDER BY x.seq LIMIT ${20 - conflicts.length}`,
+        `SELECT ${colList(d, 'x', t.key)}, x.crm_rescue_reason FROM ${t.sel} x WHERE x.crm_rescue_reason IS NOT NULL AND x.crm_rescue_reason <> 'erasure' ORDER BY x.crm_rescue_seq LIMIT ${20 - conflicts.length}`,
       );
-      for (const r of rows) conflicts.push({ table: t.display, key: Object.fromEntries(t.key.map((k) => [k, r[k]])), reason: String(r.reason) });
+      for (const r of rows) conflicts.push({ table: t.display, key: Object.fromEntries(t.key.map((k) => [k, r[k]])), reason: String(r.crm_rescue_reason) });
     }
   }
   if (total) {

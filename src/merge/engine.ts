@@ -1,17 +1,21 @@
 import type { Db } from '../connect/open.js';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, LockWaitError } from '../connect/lock-wait.js';
+import type { TriggerBypass, TriggerInfo } from '../dialect/live.js';
 import { internalNamespace } from '../dialect/namespaces.js';
 import type { Queryable } from '../dialect/queryable.js';
 import { UserError } from '../errors.js';
-import { colList, keyJoin, tableContexts, type TableCtx } from './context.js';
+import { colList, tableContexts, type TableCtx } from './context.js';
 import { checkConflicts } from './checks.js';
-import { MergeConflictError } from './errors.js';
 import { newMergeId } from './ids.js';
 import { ensureJournal, finishHeader, insertHeader, type MergeRecord } from './journal.js';
-import { isUndelete, type MergeRequest, type MergeResult, type PlannedTable, type RowOutcome, type SkipReason } from './model.js';
+import { isUndelete, type MergeRequest, type MergeResult, type PlannedTable, type RowOutcome, type SkipReason, type TriggerUse } from './model.js';
 import { parentsFirst } from './order.js';
+import { columnDrift } from './drift.js';
 import { createSelectionTables, dropSelectionTables, expandRelated, selectRoot } from './selection.js';
-import { expandUndelete, selectUndelete, undeleteNotes, verifyUndelete } from './undelete.js';
-import { updateColumns, writeTable } from './write.js';
+import { expandUndelete, selectUndelete, undeleteNotes } from './undelete.js';
+import { tableLocks } from './locks.js';
+import { checkWrittenForeignKeys, mismatchError, triggerUses, verifyWrites } from './verify.js';
+import { writeTable } from './write.js';
 import { nowMs } from '../util/clock.js';
 
 /** Options of a prepared merge. */
@@ -61,6 +65,10 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
     }).catch(rejectConn);
   });
   const conn = await ready;
+  const lockSeconds = req.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
+  // The live tables' triggers (read once: the preview lists those the plan sets off).
+  const triggers = new Map<TableCtx, TriggerInfo[]>();
+  let bypass: TriggerBypass = { refused: 'not asked' };
   const cleanup = async () => {
     await dropSelectionTables(conn, tables);
     if (erasures) await conn.query(`DROP TABLE IF EXISTS ${erasures}`).catch(() => undefined);
@@ -69,8 +77,12 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
     // Selecting rows must not lock live rows (MySQL's INSERT … SELECT does under REPEATABLE
     // READ), and any wait is bounded.
     await conn.query(d.readCommitted());
-    for (const s of d.transactionTimeouts(req.lockTimeoutSeconds ?? 5, req.statementTimeoutSeconds ?? 900, serverVersion)) {
+    for (const s of [...d.sessionLockTimeouts(lockSeconds), ...d.transactionTimeouts(lockSeconds, req.statementTimeoutSeconds ?? 900, serverVersion)]) {
       if (!/SET LOCAL/.test(s)) await conn.query(s);
+    }
+    bypass = await d.triggerBypass(conn);
+    if (req.withoutTriggers && 'refused' in bypass) {
+      throw new UserError(`--without-triggers cannot be honoured: ${bypass.refused}`, 'Merge without it (the preview lists the triggers that fire), or disable the triggers while merging');
     }
     await ensureJournal(conn, d, internalNs);
     await sweepOrphans(conn, db, internalNs, opts.stagingNs);
@@ -89,12 +101,14 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
     } else {
       await selectRoot(conn, d, root, req);
       if (req.withRelated) await expandRelated(conn, d, tables, req.relations);
+      // Columns renamed, added or dropped since the backup: refused, or said in the preview.
+      notes.push(...(await columnDrift(conn, d, tables, req)));
     }
   } catch (err) {
     await cleanup();
     release();
-    if (err instanceof UserError) throw err;
-    throw new UserError(`preparing the merge failed, live data is unchanged: ${(err as Error).message.split('\n')[0]}`, undefined, { cause: err });
+    if (err instanceof UserError && !(err instanceof LockWaitError)) throw err;
+    throw new UserError(`preparing the merge failed, live data is unchanged: ${(err as Error).message.split('\n')[0]}`, err instanceof LockWaitError ? err.hint : undefined, { cause: err });
   }
   let selected: MergeSession['selected'] = [];
   for (const t of tables) {
@@ -116,12 +130,13 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
     throw new UserError(`the selection matches no rows of ${root.display}`, 'crm-rescue diff shows what differs between the backup and live');
   }
   if (isUndelete(req)) notes.unshift(...undeleteNotes(tables, selected));
+  for (const t of tables) triggers.set(t, await d.tableTriggers(conn, t.table.live));
 
   let closed = false;
   return {
     mergeId,
     selected,
-    execute: (apply, onOutcome) => executeMerge(conn, db, { req, tables, mergeId, internalNs, serverVersion, erasures, apply, onOutcome, notes }),
+    execute: (apply, onOutcome) => executeMerge(conn, db, { req, tables, mergeId, internalNs, serverVersion, erasures, apply, onOutcome, notes, triggers, bypass, lockSeconds }),
     async close() {
       if (closed) return;
       closed = true;
@@ -163,6 +178,9 @@ interface ExecuteArgs {
   apply: boolean;
   onOutcome?: (o: RowOutcome) => void;
   notes: string[];
+  triggers: Map<TableCtx, TriggerInfo[]>;
+  bypass: TriggerBypass;
+  lockSeconds: number;
 }
 
 async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<MergeResult> {
@@ -170,6 +188,8 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
   const { req, tables } = a;
   const sql: string[] = [];
   const started = performance.now();
+  const phase = a.apply ? 'apply' : 'dry run';
+  const skipping = Boolean(req.withoutTriggers);
   const shadows = async (create: boolean) => {
     for (const t of tables) {
       if (create) {
@@ -181,25 +201,32 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
       }
     }
   };
-  // Without transactional DDL the shadow tables must exist before BEGIN (and go if we roll back).
-  if (!d.capabilities.transactionalDdl) {
-    await shadows(false);
-    await shadows(true);
-  }
+  const locks = tableLocks(conn, d, db.target.database);
   let committed = false;
   let inTx = false;
   try {
+    // Without transactional DDL the shadow tables must exist before BEGIN (and go if we roll back).
+    if (!d.capabilities.transactionalDdl) {
+      await shadows(false);
+      await shadows(true);
+    }
     await conn.query('START TRANSACTION READ WRITE');
     inTx = true;
-    for (const s of d.transactionTimeouts(req.lockTimeoutSeconds ?? 5, req.statementTimeoutSeconds ?? 900, a.serverVersion)) await conn.query(s);
+    for (const s of d.transactionTimeouts(a.lockSeconds, req.statementTimeoutSeconds ?? 900, a.serverVersion)) await conn.query(s);
+    // One merge (or undo) per live table at a time: what live holds is read under the lock.
+    await locks.take(tables.map((t) => t.table.live), a.lockSeconds);
+    if (skipping && 'statement' in a.bypass) await conn.query(a.bypass.statement);
     if (d.capabilities.transactionalDdl) await shadows(true);
+    const uses = new Map<string, TriggerUse[]>();
     const header = (stats?: PlannedTable[]) =>
       tables.map((t, i) => ({
         ...(stats?.[i] ?? emptyPlanned(t, i)),
         beforeTable: t.beforeName,
         afterTable: t.afterName,
         key: t.key,
-        writable: t.writable.map((c) => c.name),
+        // What undo compares and restores: every column the shadows copy.
+        writable: t.journaled.map((c) => c.name),
+        withoutTriggers: skipping,
       })) satisfies MergeRecord['tables'];
     await insertHeader(conn, d, a.internalNs, { id: a.mergeId, backupId: req.backupId, database: db.target.database, policy: req.policy, tables: header() });
     await checkConflicts(conn, d, tables, req.relations, req.policy, a.erasures);
@@ -207,9 +234,12 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
     const planned: PlannedTable[] = [];
     for (const [i, t] of tables.entries()) {
       const counts = await writeTable(conn, d, t, { batchSize: req.batchSize ?? 5000, changedColumns: changedCols?.columns, log: (s) => sql.push(s) });
-      const reasons = await conn.query<{ reason: string; n: number }>(`SELECT reason, count(*) AS n FROM ${t.sel} WHERE reason IS NOT NULL GROUP BY reason`);
+      const reasons = await conn.query<{ reason: string; n: number }>(`SELECT crm_rescue_reason AS reason, count(*) AS n FROM ${t.sel} WHERE crm_rescue_reason IS NOT NULL GROUP BY crm_rescue_reason`);
       const conflicts: PlannedTable['conflicts'] = {};
       for (const r of reasons) conflicts[r.reason as SkipReason] = Number(r.n);
+      const events = [...(counts.inserted ? (['INSERT'] as const) : []), ...(counts.updated ? (['UPDATE'] as const) : [])];
+      const fired = triggerUses(a.triggers.get(t) ?? [], events, skipping);
+      uses.set(t.display, fired);
       planned.push({
         schema: t.table.live.schema,
         name: t.table.live.name,
@@ -220,8 +250,14 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
         conflicts,
         columns: t.writable.map((c) => c.name),
         via: t.via,
+        ...(fired.length && { triggers: fired }),
       });
     }
+    // Deferred constraint checks and triggers run now, so what is verified is what commits.
+    if (d.checkDeferredNow) await conn.query(d.checkDeferredNow);
+    const check = await verifyWrites(conn, d, tables, changedCols?.columns);
+    if (check.mismatched) throw mismatchError(phase, check, uses, a.bypass, skipping, 'backup');
+    if (skipping) await checkWrittenForeignKeys(conn, d, tables, phase);
     const totals = {
       inserted: planned.reduce((s, t) => s + t.inserts, 0),
       updated: planned.reduce((s, t) => s + t.updates, 0),
@@ -237,7 +273,7 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
       await conn.query('ROLLBACK');
     }
     inTx = false;
-    const result: MergeResult = {
+    return {
       mergeId: a.mergeId,
       applied: a.apply,
       backupId: req.backupId,
@@ -247,19 +283,21 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
       sql,
       durationSeconds: (performance.now() - started) / 1000,
       ...(a.notes.length && { notes: a.notes }),
+      verify: { checked: check.checked, mismatched: check.mismatched },
+      ...(skipping && { withoutTriggers: true }),
     };
-    if (a.apply) result.verify = await verifyMerge(conn, db, tables, changedCols?.columns);
-    return result;
   } catch (err) {
     if (inTx) await conn.query('ROLLBACK').catch(() => undefined);
     if (!committed && !d.capabilities.transactionalDdl) await shadows(false);
-    if (err instanceof UserError) throw err;
+    if (err instanceof UserError && !(err instanceof LockWaitError)) throw err;
     throw new UserError(
-      `${a.apply ? 'apply' : 'dry run'} failed and was rolled back, live data is unchanged: ${(err as Error).message.split('\n')[0]}`,
-      a.apply ? 'Fix the cause and run the merge again; crm-rescue merge without --apply shows the plan' : 'The plan cannot be applied as it is',
+      `${phase} failed and was rolled back, live data is unchanged: ${(err as Error).message.split('\n')[0]}`,
+      err instanceof LockWaitError ? err.hint : a.apply ? 'Fix the cause and run the merge again; crm-rescue merge without --apply shows the plan' : 'The plan cannot be applied as it is',
       { cause: err },
     );
   } finally {
+    // After COMMIT or ROLLBACK: the next merge of these tables may start.
+    await locks.release();
     if (!a.apply && !d.capabilities.transactionalDdl) await shadows(false);
   }
 }
@@ -276,8 +314,8 @@ async function recordOutcomes(conn: Queryable, db: Db, a: ExecuteArgs, tables: T
     await conn.query(
       `INSERT INTO ${d.quoteQualified(a.internalNs, 'merge_outcomes')} (merge_id, table_name, row_key, outcome, reason)
        SELECT ${d.quoteLiteral(a.mergeId)}, ${d.quoteLiteral(t.display)}, ${key},
-              CASE WHEN x.reason IS NOT NULL THEN 'skipped' WHEN x.op = 'insert' THEN 'inserted' ELSE 'updated' END, x.reason
-       FROM ${t.sel} x ORDER BY x.seq`,
+              CASE WHEN x.crm_rescue_reason IS NOT NULL THEN 'skipped' WHEN x.crm_rescue_op = 'insert' THEN 'inserted' ELSE 'updated' END, x.crm_rescue_reason
+       FROM ${t.sel} x ORDER BY x.crm_rescue_seq`,
     );
   }
 }
@@ -289,48 +327,20 @@ async function streamOutcomes(conn: Queryable, db: Db, tables: TableCtx[], appli
     let after = 0;
     for (;;) {
       const rows = await conn.query<Record<string, unknown>>(
-        `SELECT ${colList(d, 'x', t.key)}, x.op, x.reason, x.seq FROM ${t.sel} x WHERE x.seq > ${d.placeholder(1)} ORDER BY x.seq LIMIT 2000`,
+        `SELECT ${colList(d, 'x', t.key)}, x.crm_rescue_op, x.crm_rescue_reason, x.crm_rescue_seq FROM ${t.sel} x WHERE x.crm_rescue_seq > ${d.placeholder(1)} ORDER BY x.crm_rescue_seq LIMIT 2000`,
         [after],
       );
       for (const r of rows) {
         const key = Object.fromEntries(t.key.map((k) => [k, r[k]]));
-        const outcome: RowOutcome['outcome'] = r.reason
+        const outcome: RowOutcome['outcome'] = r.crm_rescue_reason
           ? 'skipped'
-          : r.op === 'insert'
+          : r.crm_rescue_op === 'insert'
             ? applied ? 'inserted' : 'would-insert'
             : applied ? 'updated' : 'would-update';
-        onOutcome({ table: t.display, key, outcome, ...(r.reason ? { reason: String(r.reason) } : {}) });
+        onOutcome({ table: t.display, key, outcome, ...(r.crm_rescue_reason ? { reason: String(r.crm_rescue_reason) } : {}) });
       }
       if (rows.length < 2000) break;
-      after = Number(rows[rows.length - 1].seq);
+      after = Number(rows[rows.length - 1].crm_rescue_seq);
     }
   }
-}
-
-/** After commit: every written row must now equal the backup's values in the columns written. */
-async function verifyMerge(conn: Queryable, db: Db, tables: TableCtx[], changedColumns?: string[]): Promise<{ checked: number; mismatched: number }> {
-  const d = db.dialect;
-  let checked = 0;
-  let mismatched = 0;
-  for (const t of tables) {
-    const u = await verifyUndelete(conn, d, t);
-    checked += u.checked;
-    mismatched += u.mismatched;
-    for (const kind of ['full', 'changed', 'soft'] as const) {
-      const ins = kind === 'full' ? t.writable.map((c) => c.name) : updateColumns(t, kind, changedColumns);
-      const cols = t.writable.filter((c) => ins.includes(c.name));
-      const stagedType = new Map(t.table.staged.columns.map((c) => [c.name, c.dataType]));
-      const differs = cols.length
-        ? cols.map((c) => d.distinct(`s.${d.quoteIdent(c.name)}`, `l.${d.quoteIdent(c.name)}`, stagedType.get(c.name) ?? c.dataType, c.dataType)).join(' OR ')
-        : '1 = 0';
-      const [r] = await conn.query<{ n: number; bad: number }>(
-        `SELECT count(*) AS n, COALESCE(SUM(CASE WHEN l.${d.quoteIdent(t.key[0])} IS NULL OR (${differs}) THEN 1 ELSE 0 END), 0) AS bad
-         FROM ${t.sel} x JOIN ${t.staged} s ON ${keyJoin(d, 's', 'x', t.key)} LEFT JOIN ${t.live} l ON ${keyJoin(d, 'l', 'x', t.key)}
-         WHERE x.reason IS NULL AND x.kind = '${kind}'`,
-      );
-      checked += Number(r.n);
-      mismatched += Number(r.bad);
-    }
-  }
-  return { checked, mismatched };
 }

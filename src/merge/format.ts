@@ -16,9 +16,10 @@ export function formatMergeResult(r: MergeResult, database: string, width = 80):
     if (reasons) lines.push(`    ${truncate(`skipped: ${reasons}`, width - 4)}`);
   }
   for (const n of r.notes ?? []) lines.push(`  note: ${n}`);
+  lines.push(...triggerLines(r));
   lines.push('');
   lines.push(`Total    ${formatCount(r.totals.inserted)} inserted · ${formatCount(r.totals.updated)} updated · ${formatCount(r.totals.skipped)} skipped · ${r.durationSeconds.toFixed(2)} s`);
-  if (r.verify) lines.push(`Verify   ${formatCount(r.verify.checked)} rows checked against ${r.backupId === UNDELETE_SOURCE ? 'their cleared mark' : 'the backup'}: ${r.verify.mismatched === 0 ? 'all match' : `${r.verify.mismatched} DO NOT MATCH`}`);
+  if (r.verify) lines.push(`Verify   ${formatCount(r.verify.checked)} rows checked against ${r.backupId === UNDELETE_SOURCE ? 'their cleared mark' : 'the backup'} before COMMIT: ${r.verify.mismatched === 0 ? 'all match' : `${r.verify.mismatched} DO NOT MATCH`}`);
   return lines.join('\n');
 }
 
@@ -26,4 +27,21 @@ export function formatMergeResult(r: MergeResult, database: string, width = 80):
 export function formatOutcome(o: RowOutcome, width = 80): string {
   const key = Object.values(o.key).join(',');
   return truncate(`${pad(o.outcome, 12)} ${o.table} ${key}${o.reason ? ` (${o.reason})` : ''}`, width);
+}
+
+/** The live tables' triggers the plan sets off or skips, and what that means for the journal and undo. */
+function triggerLines(r: MergeResult): string[] {
+  const uses = r.tables.flatMap((t) => (t.triggers ?? []).map((u) => ({ table: `${t.schema}.${t.name}`, ...u })));
+  const name = (u: (typeof uses)[number]) => `${u.table} ${u.name} (${u.timing} ${u.events.join('/')})`;
+  const fired = uses.filter((u) => u.fired);
+  const skipped = uses.filter((u) => !u.fired);
+  const lines: string[] = [];
+  if (r.withoutTriggers) {
+    lines.push(`  triggers skipped (--without-triggers, for this transaction only): ${skipped.length ? skipped.map(name).join(', ') : 'none fire on these writes'}; foreign keys are checked by crm-rescue before COMMIT`);
+  }
+  if (fired.length) {
+    lines.push(`  triggers that fire: ${fired.map(name).join(', ')}`);
+    lines.push(`    what they write elsewhere is not in the journal, and undo does not take it back${r.withoutTriggers ? '' : ' (--without-triggers skips them where the server allows)'}`);
+  }
+  return lines;
 }

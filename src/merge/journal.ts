@@ -32,7 +32,8 @@ export interface MergeRecord {
   clientHost: string | null;
   policy: string;
   state: 'applied' | 'undone' | 'partially-undone';
-  tables: (PlannedTable & { beforeTable: string; afterTable: string; key: string[]; writable: string[] })[];
+  /** Per table; `withoutTriggers` when the merge skipped the live tables' triggers (undo does too). */
+  tables: (PlannedTable & { beforeTable: string; afterTable: string; key: string[]; writable: string[]; withoutTriggers?: boolean })[];
   totals: MergeResult['totals'] | null;
   undoneAt: string | null;
   undo: unknown;
@@ -94,7 +95,7 @@ export async function loadMerge(conn: Queryable, d: Dialect, internalNs: string,
 }
 
 function toRecord(r: Record<string, unknown>): MergeRecord {
-  const json = (v: unknown) => (v === null || v === undefined ? null : JSON.parse(String(v)));
+  const json = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(String(v)));
   return {
     id: String(r.id),
     backupId: String(r.backup_id),
@@ -106,8 +107,8 @@ function toRecord(r: Record<string, unknown>): MergeRecord {
     clientHost: (r.client_host as string | null) ?? null,
     policy: String(r.policy),
     state: r.state as MergeRecord['state'],
-    tables: json(r.tables_json) ?? [],
-    totals: json(r.totals_json),
+    tables: (json(r.tables_json) ?? []) as MergeRecord['tables'],
+    totals: json(r.totals_json) as MergeRecord['totals'],
     undoneAt: r.undone_at === null || r.undone_at === undefined ? null : String(r.undone_at),
     undo: json(r.undo_json),
   };

@@ -36,9 +36,12 @@ export function isUndelete(req: Pick<MergeRequest, 'selections'>): boolean {
 /** A table that takes part in a merge: its live and staged forms. */
 export interface MergeTable {
   live: TableInfo;
+  /** The staged table; with `columnMap`, its columns carry the live names they are mapped to. */
   staged: TableInfo;
   key: string[];
   softDelete?: SoftDeleteMark | null;
+  /** --map: live column name → the backup's column written to it (renamed since the backup). */
+  columnMap?: Record<string, string>;
 }
 
 /** Everything a merge needs, already checked against introspection. */
@@ -54,10 +57,22 @@ export interface MergeRequest {
   relations: Relation[];
   withRelated: boolean;
   policy: ConflictPolicy;
+  /**
+   * --leave-new-columns-empty: rows may be written although the backup has columns live lacks
+   * and live has columns the backup lacks (a rename not mapped); inserted rows leave live's
+   * columns to their defaults (NULL), and the preview says so.
+   */
+  leaveNewColumnsEmpty?: boolean;
   /** sha256 hex of normalised identifiers that must never come back (see erasures). */
   erasureHashes: string[];
-  /** Seconds to wait for a row lock, and for one statement. */
+  /** Seconds to wait for a lock (a row, a table, another merge of the same table), and for one statement. */
   lockTimeoutSeconds?: number;
+  /**
+   * Write with the live tables' triggers skipped for this transaction (PostgreSQL
+   * session_replication_role = replica; refused where the engine or the user cannot). Recorded in
+   * the journal; undo then skips them too.
+   */
+  withoutTriggers?: boolean;
   statementTimeoutSeconds?: number;
   /** Rows per INSERT … SELECT / UPDATE batch. */
   batchSize?: number;
@@ -94,6 +109,17 @@ export interface PlannedTable {
   columns: string[];
   /** Why rows of this table are part of the plan. */
   via: string;
+  /** The table's triggers on the events this plan performs: fired, or skipped (--without-triggers). */
+  triggers?: TriggerUse[];
+}
+
+/** A live table's trigger that a merge (or its undo) sets off, or skips. */
+export interface TriggerUse {
+  name: string;
+  timing: string;
+  /** The events of this plan it fires on (INSERT, UPDATE, DELETE). */
+  events: string[];
+  fired: boolean;
 }
 
 /** The result of a dry run or an apply. */
@@ -108,8 +134,13 @@ export interface MergeResult {
   sql: string[];
   /** What the plan does not do that one could expect (undelete: columns left as the delete wrote them). */
   notes?: string[];
-  /** After an apply: rows that do not match the backup after commit (must be 0). */
+  /**
+   * Every written row compared with its source inside the transaction, before COMMIT (dry run and
+   * apply alike). A mismatch rolls back, so a result always has 0.
+   */
   verify?: { checked: number; mismatched: number };
+  /** The live tables' triggers were skipped (--without-triggers). */
+  withoutTriggers?: boolean;
   /** Seconds the write transaction took. */
   durationSeconds: number;
 }

@@ -4,10 +4,13 @@ import { detectCrm } from '../crm/detect.js';
 import { relationsOf, type Relation } from '../crm/relations.js';
 import type { SchemaSnapshot, TableInfo } from '../dialect/model.js';
 import { planDiff } from '../diff/plan.js';
+import { checkKeyIdentifies } from '../diff/key-check.js';
 import type { PreparedDiff } from '../diff/prepare.js';
 import { UsageError, UserError } from '../errors.js';
 import { identifyingKey } from '../inspect/report.js';
 import { findLiveTable, stagedPairs } from '../stage/resolve.js';
+import { parseJsonExact } from '../util/json-exact.js';
+import { stagedSource } from './context.js';
 import { UNDELETE_SOURCE, type ConflictPolicy, type MergeRequest, type MergeTable, type Selection } from './model.js';
 
 /** The merge flags, as the CLI and the console give them. */
@@ -24,6 +27,10 @@ export interface MergeFlags {
   withRelated?: boolean;
   policy: ConflictPolicy;
   key?: string[];
+  /** `[table.]backup_column=live_column`: a column renamed since the backup (table: the root by default). */
+  map?: string[];
+  /** Write rows although live has columns the backup lacks and the backup has columns live lacks. */
+  leaveNewColumnsEmpty?: boolean;
 }
 
 /**
@@ -41,7 +48,8 @@ export async function buildMergeRequest(db: Db, p: PreparedDiff, flags: MergeFla
   if (flags.deleted) selections.push({ kind: 'deleted' });
   if (flags.softDeleted) selections.push({ kind: 'soft-deleted' });
   if (flags.changed) selections.push({ kind: 'changed', ...(flags.columns?.length && { columns: flags.columns }) });
-  const rootTable = tableOf(root, flags.key);
+  const maps = parseMaps(flags.map);
+  const rootTable = mapColumns(tableOf(root, flags.key), maps, true);
   const keys = [...(flags.keys ?? []).map((k) => parseKey(k, rootTable.key)), ...(flags.keysFrom ? await readKeys(flags.keysFrom, rootTable.key) : [])];
   if (keys.length) selections.push({ kind: 'keys', keys });
   if (flags.where && !selections.length) selections.push({ kind: 'where', where: flags.where });
@@ -56,8 +64,25 @@ export async function buildMergeRequest(db: Db, p: PreparedDiff, flags: MergeFla
     for (const pair of pairs) {
       if (!pair) continue;
       const key = identifyingKey(pair.live)?.columns;
-      if (key) related.push(tableOf(pair));
+      if (key) related.push(mapColumns(tableOf(pair), maps, false));
     }
+  }
+  const unused = maps.find((m) => !m.used);
+  if (unused) throw new UsageError(`--map ${unused.text}: table ${unused.table} is not part of this merge`, 'Name the table as --table does (with --with-related: a related table), or leave the table out for --table itself');
+  // Rows are matched by key: it must identify one row in both copies (checked in the database
+  // where the schema does not declare it). --where narrows the backup's rows, as the merge does.
+  if (flags.where !== undefined) planDiff({ staged: rootTable.staged, live: rootTable.live, key: rootTable.key, where: flags.where });
+  for (const t of [rootTable, ...related]) {
+    await checkKeyIdentifies(
+      db,
+      db.dialect,
+      t.key,
+      [
+        { label: 'the backup', table: t.staged, from: stagedSource(db.dialect, t), ...(t === rootTable && flags.where !== undefined && { where: flags.where }) },
+        { label: 'live', table: t.live },
+      ],
+      `${t.live.schema}.${t.live.name}`,
+    );
   }
   return {
     backupId: p.backupId,
@@ -69,7 +94,59 @@ export async function buildMergeRequest(db: Db, p: PreparedDiff, flags: MergeFla
     withRelated: Boolean(flags.withRelated),
     policy: flags.policy,
     erasureHashes,
+    ...(flags.leaveNewColumnsEmpty && { leaveNewColumnsEmpty: true }),
   };
+}
+
+/** One --map: the backup's column `from` of `table` (null: the root) is written to live's `to`. */
+interface ColumnMapFlag {
+  text: string;
+  table: string | null;
+  from: string;
+  to: string;
+  used: boolean;
+}
+
+/** Parses `--map [table.]from=to` flags. */
+function parseMaps(flags: string[] | undefined): ColumnMapFlag[] {
+  return (flags ?? []).map((text) => {
+    const m = /^(?:(.+)\.)?([^.=]+)=([^=]+)$/.exec(text.trim());
+    if (!m) throw new UsageError(`--map ${text}: expected BACKUP_COLUMN=LIVE_COLUMN`, 'e.g. --map name=full_name (a column renamed since the backup), or --map contacts.name=full_name');
+    return { text, table: m[1] ?? null, from: m[2].trim(), to: m[3].trim(), used: false };
+  });
+}
+
+/**
+ * Applies the --map flags that name this table (or, unnamed, the root): the staged columns take
+ * the live names they are mapped to, and `columnMap` remembers what to read them from.
+ */
+function mapColumns(t: MergeTable, maps: ColumnMapFlag[], isRoot: boolean): MergeTable {
+  const display = `${t.live.schema}.${t.live.name}`;
+  const mine = maps.filter((m) => (m.table === null ? isRoot : m.table === t.live.name || m.table === display));
+  if (!mine.length) return t;
+  const rename = new Map<string, string>();
+  for (const m of mine) {
+    m.used = true;
+    if (!t.staged.columns.some((c) => c.name === m.from)) {
+      throw new UserError(`--map ${m.text}: the backup's ${display} has no column ${m.from}`, `Its columns: ${t.staged.columns.map((c) => c.name).join(', ')}`);
+    }
+    if (!t.live.columns.some((c) => c.name === m.to)) throw new UserError(`--map ${m.text}: live ${display} has no column ${m.to}`, `Its columns: ${t.live.columns.map((c) => c.name).join(', ')}`);
+    if (rename.has(m.from) || [...rename.values()].includes(m.to)) throw new UsageError(`--map ${m.text}: ${m.from} or ${m.to} is mapped twice`, 'Map each column once');
+    rename.set(m.from, m.to);
+  }
+  for (const to of rename.values()) {
+    if (t.staged.columns.some((c) => c.name === to) && !rename.has(to)) {
+      throw new UserError(`--map: the backup's ${display} has a column ${to} of its own`, `Map only columns renamed since the backup, or map ${to} too`);
+    }
+  }
+  const as = (name: string) => rename.get(name) ?? name;
+  const staged = {
+    ...t.staged,
+    columns: t.staged.columns.map((c) => ({ ...c, name: as(c.name) })),
+    primaryKey: t.staged.primaryKey && { ...t.staged.primaryKey, columns: t.staged.primaryKey.columns.map(as) },
+    uniqueKeys: t.staged.uniqueKeys.map((k) => ({ ...k, columns: k.columns.map(as) })),
+  };
+  return { ...t, staged, columnMap: Object.fromEntries([...rename].map(([from, to]) => [to, from])) };
 }
 
 /**
@@ -90,6 +167,7 @@ export async function buildUndeleteRequest(db: Db, table: string, flags: MergeFl
   if (!key) throw new UserError(`table ${display} has no primary key or non-null unique key`, 'Pass --key col1,col2');
   // Checks --key and --where as diff does (columns exist, one condition, no comments).
   planDiff({ staged: live, live, key, ...(flags.where !== undefined && { where: flags.where }) });
+  await checkKeyIdentifies(db, db.dialect, key, [{ label: 'live', table: live }], display);
   const mark = knowledge.softDelete({ schema: live.schema, name: live.name });
   if (!mark) {
     throw new UserError(
@@ -161,7 +239,7 @@ function sameCols(a: string[], b: string[]): boolean {
 function parseKey(text: string, key: string[]): Record<string, unknown> {
   const t = text.trim();
   if (t.startsWith('{')) {
-    const obj = JSON.parse(t) as Record<string, unknown>;
+    const obj = parseJsonExact(t) as Record<string, unknown>;
     return (obj.key as Record<string, unknown>) ?? obj;
   }
   if (key.length !== 1) throw new UsageError(`the key of this table has ${key.length} columns (${key.join(', ')})`, 'Give keys as JSON objects, e.g. --keys-from keys.ndjson');
@@ -183,7 +261,8 @@ async function readKeys(path: string, key: string[], table?: TableInfo): Promise
   for (const [i, line] of text.split('\n').entries()) {
     if (!line.trim()) continue;
     try {
-      const parsed = line.trim().startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : null;
+      // Keys above 2^53 stay exact: a JS number would round them to another row's key.
+      const parsed = line.trim().startsWith('{') ? (parseJsonExact(line) as Record<string, unknown>) : null;
       if (parsed && parsed.type === 'summary') continue;
       if (parsed && table && typeof parsed.table === 'string' && typeof parsed.key === 'object' && (parsed.table !== table.name || (typeof parsed.schema === 'string' && parsed.schema !== table.schema))) continue;
       out.push(parsed ? ((parsed.key as Record<string, unknown>) ?? parsed) : parseKey(line, key));

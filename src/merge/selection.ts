@@ -5,20 +5,21 @@ import { diffConditions } from '../diff/sql.js';
 import { planDiff } from '../diff/plan.js';
 import { UserError } from '../errors.js';
 import { colList, keyJoin, type TableCtx } from './context.js';
-import type { MergeRequest, Selection } from './model.js';
+import type { MergeRequest } from './model.js';
 
 /**
  * Creates the selection table of every merge table in the staging namespace (never in live):
- * key columns typed as staged, plus op (insert|update), kind (full|changed|soft), reason
- * (why skipped), live_hash (the live row when selected: "changed since diff" check) and seq.
+ * key columns typed as staged, plus crm_rescue_op (insert|update), _kind (full|changed|soft),
+ * _reason (why skipped), _live_hash (the live row when selected: "changed since diff" check) and
+ * _seq: prefixed, so that a key column named op, kind, reason, live_hash or seq is just a key.
  */
 export async function createSelectionTables(conn: Queryable, d: Dialect, tables: TableCtx[]): Promise<void> {
   for (const t of tables) {
     await conn.query(`DROP TABLE IF EXISTS ${t.sel}`);
     await conn.query(
-      `CREATE TABLE ${t.sel} AS SELECT ${colList(d, 's', t.key)}, ${d.nullText(10)} AS op, ${d.nullText(10)} AS kind, ${d.nullText(200)} AS reason, ${d.nullText(32)} AS live_hash FROM ${t.staged} s WHERE 1 = 0`,
+      `CREATE TABLE ${t.sel} AS SELECT ${colList(d, 's', t.key)}, ${d.nullText(10)} AS crm_rescue_op, ${d.nullText(10)} AS crm_rescue_kind, ${d.nullText(200)} AS crm_rescue_reason, ${d.nullText(32)} AS crm_rescue_live_hash FROM ${t.staged} s WHERE 1 = 0`,
     );
-    await conn.query(d.addSequenceColumn(t.sel, 'seq'));
+    await conn.query(d.addSequenceColumn(t.sel, 'crm_rescue_seq'));
     const idx = d.quoteIdent(`${t.selName}_k`.slice(0, 63));
     await conn.query(`CREATE INDEX ${idx} ON ${t.sel} (${colList(d, null, t.key)})`);
   }
@@ -37,9 +38,9 @@ export async function selectRoot(conn: Queryable, d: Dialect, root: TableCtx, re
   const notYet = `NOT EXISTS (SELECT 1 FROM ${root.sel} x WHERE ${keyJoin(d, 'x', 's', root.key)})`;
   const extra = req.where ? ` AND (${req.where})` : '';
   const hash = d.rowHash('l', root.writable.map((c) => ({ name: c.name, dataType: c.dataType })));
-  const ins = (select: string) => `INSERT INTO ${root.sel} (${colList(d, null, root.key)}, op, kind, live_hash) ${select}`;
+  const ins = (select: string) => `INSERT INTO ${root.sel} (${colList(d, null, root.key)}, crm_rescue_op, crm_rescue_kind, crm_rescue_live_hash) ${select}`;
   const keysOf = colList(d, 's', root.key);
-  const S = `(SELECT * FROM ${root.staged}${req.where ? ` WHERE (${req.where})` : ''})`;
+  const S = `(SELECT * FROM ${root.staged} s0${req.where ? ` WHERE (${req.where})` : ''})`;
   for (const sel of req.selections) {
     switch (sel.kind) {
       case 'deleted':
@@ -89,7 +90,7 @@ export async function loadKeys(
       params.push(k[c]);
       return d.placeholder(params.length);
     }).join(', ')}, '${as.op}', '${as.kind}')`);
-    await conn.query(`INSERT INTO ${root.sel} (${colList(d, null, root.key)}, op, kind) VALUES ${rows.join(', ')}`, params);
+    await conn.query(`INSERT INTO ${root.sel} (${colList(d, null, root.key)}, crm_rescue_op, crm_rescue_kind) VALUES ${rows.join(', ')}`, params);
   }
   // Duplicates given twice are harmless but would be written twice: keep the first.
   const missing = await conn.query<Record<string, unknown>>(
@@ -134,7 +135,7 @@ export async function expandRelated(conn: Queryable, d: Dialect, tables: TableCt
       if (size.get(parent)) {
         // Children of selected parents, missing from live.
         await conn.query(
-          `INSERT INTO ${child.sel} (${colList(d, null, child.key)}, op, kind)
+          `INSERT INTO ${child.sel} (${colList(d, null, child.key)}, crm_rescue_op, crm_rescue_kind)
            SELECT DISTINCT ${colList(d, 'c', child.key)}, 'insert', 'full'
            FROM ${child.staged} c JOIN ${parent.staged} p ON ${fk}${disc} JOIN ${parent.sel} sp ON ${keyJoin(d, 'sp', 'p', parent.key)}
            WHERE NOT EXISTS (SELECT 1 FROM ${child.live} l WHERE ${keyJoin(d, 'l', 'c', child.key)})
@@ -147,11 +148,11 @@ export async function expandRelated(conn: Queryable, d: Dialect, tables: TableCt
           const sfk = r.childColumns.map((c, i) => `s.${d.quoteIdent(c)} = p.${d.quoteIdent(r.parentColumns[i])}`).join(' AND ');
           const sdisc = r.discriminator ? ` AND s.${d.quoteIdent(r.discriminator.column)} = ${d.quoteLiteral(r.discriminator.value)}` : '';
           await conn.query(
-            `INSERT INTO ${child.sel} (${colList(d, null, child.key)}, op, kind, live_hash)
+            `INSERT INTO ${child.sel} (${colList(d, null, child.key)}, crm_rescue_op, crm_rescue_kind, crm_rescue_live_hash)
              SELECT DISTINCT ${colList(d, 's', child.key)}, 'update', 'soft', ${soft.hash}
              FROM ${child.staged} s JOIN ${parent.staged} p ON ${sfk}${sdisc} JOIN ${parent.sel} sp ON ${keyJoin(d, 'sp', 'p', parent.key)}
                JOIN ${child.live} l ON ${soft.on}
-             WHERE (sp.op = 'insert' OR sp.kind = 'soft') AND ${soft.cond}
+             WHERE (sp.crm_rescue_op = 'insert' OR sp.crm_rescue_kind = 'soft') AND ${soft.cond}
                AND NOT EXISTS (SELECT 1 FROM ${child.sel} x WHERE ${keyJoin(d, 'x', 's', child.key)})`,
           );
         }
@@ -160,10 +161,10 @@ export async function expandRelated(conn: Queryable, d: Dialect, tables: TableCt
       if (size.get(child)) {
         // Parents of rows being inserted, missing from live (but in the backup).
         await conn.query(
-          `INSERT INTO ${parent.sel} (${colList(d, null, parent.key)}, op, kind)
+          `INSERT INTO ${parent.sel} (${colList(d, null, parent.key)}, crm_rescue_op, crm_rescue_kind)
            SELECT DISTINCT ${colList(d, 'p', parent.key)}, 'insert', 'full'
            FROM ${child.sel} sc JOIN ${child.staged} c ON ${keyJoin(d, 'sc', 'c', child.key)} JOIN ${parent.staged} p ON ${fk}${disc}
-           WHERE sc.op = 'insert'
+           WHERE sc.crm_rescue_op = 'insert'
              AND NOT EXISTS (SELECT 1 FROM ${parent.live} l WHERE ${keyJoin(d, 'l', 'p', parent.key)})
              AND NOT EXISTS (SELECT 1 FROM ${parent.sel} x WHERE ${keyJoin(d, 'x', 'p', parent.key)})`,
         );

@@ -72,7 +72,7 @@ export async function selectUndelete(conn: Queryable, d: Dialect, root: TableCtx
   if (sel.keys?.length) {
     await loadKeys(conn, d, root, sel.keys, { op: 'update', kind: 'undelete', source: root.live, where: `live ${root.display}`, hint: 'Check the keys (crm-rescue audit deletions lists deleted rows and their keys)' });
     const unmarked = await conn.query<Record<string, unknown>>(
-      `SELECT ${colList(d, 'x', root.key)} FROM ${root.sel} x JOIN ${root.live} l ON ${keyJoin(d, 'l', 'x', root.key)} WHERE NOT ${marked} ORDER BY x.seq LIMIT 5`,
+      `SELECT ${colList(d, 'x', root.key)} FROM ${root.sel} x JOIN ${root.live} l ON ${keyJoin(d, 'l', 'x', root.key)} WHERE NOT ${marked} ORDER BY x.crm_rescue_seq LIMIT 5`,
     );
     if (unmarked.length) {
       throw new UserError(
@@ -81,12 +81,12 @@ export async function selectUndelete(conn: Queryable, d: Dialect, root: TableCtx
       );
     }
     if (where) await conn.query(`DELETE FROM ${root.sel} WHERE NOT EXISTS (SELECT 1 FROM ${root.live} l WHERE ${keyJoin(d, 'l', root.sel, root.key)} AND ${where})`);
-    await conn.query(`UPDATE ${root.sel} SET live_hash = (SELECT ${hash} FROM ${root.live} l WHERE ${keyJoin(d, 'l', root.sel, root.key)})`);
+    await conn.query(`UPDATE ${root.sel} SET crm_rescue_live_hash = (SELECT ${hash} FROM ${root.live} l WHERE ${keyJoin(d, 'l', root.sel, root.key)})`);
     return;
   }
   if (!where) throw new UserError('--undelete needs to know which rows: --keys, --keys-from or --where', 'crm-rescue audit deletions lists deleted rows and their keys');
   await conn.query(
-    `INSERT INTO ${root.sel} (${colList(d, null, root.key)}, op, kind, live_hash)
+    `INSERT INTO ${root.sel} (${colList(d, null, root.key)}, crm_rescue_op, crm_rescue_kind, crm_rescue_live_hash)
      SELECT ${colList(d, 'l', root.key)}, 'update', 'undelete', ${hash} FROM ${root.live} l WHERE ${marked} AND ${where} ORDER BY ${colList(d, 'l', root.key)}`,
   );
 }
@@ -114,7 +114,7 @@ export async function expandUndelete(conn: Queryable, d: Dialect, tables: TableC
     const ct = deletedAtSql(d, 'c', child, cmark);
     const pt = deletedAtSql(d, 'p', parent, pmark);
     // Rows of `child` (alias c) marked deleted, pointing at a row of `parent` being undeleted.
-    const from = `FROM ${parent.live} p JOIN ${parent.sel} sp ON ${keyJoin(d, 'sp', 'p', parent.key)} WHERE ${fk}${disc} AND sp.kind = 'undelete'`;
+    const from = `FROM ${parent.live} p JOIN ${parent.sel} sp ON ${keyJoin(d, 'sp', 'p', parent.key)} WHERE ${fk}${disc} AND sp.crm_rescue_kind = 'undelete'`;
     return [{ parent, child, cmark, from, same: ct && pt ? `${d.secondsApart(ct, pt)} <= ${SAME_DELETION_SECONDS}` : null }];
   });
   const count = async (t: TableCtx) => Number((await conn.query<{ n: number }>(`SELECT count(*) AS n FROM ${t.sel}`))[0].n);
@@ -126,7 +126,7 @@ export async function expandUndelete(conn: Queryable, d: Dialect, tables: TableC
       const notYet = `NOT EXISTS (SELECT 1 FROM ${l.child.sel} x WHERE ${keyJoin(d, 'x', 'c', l.child.key)})`;
       const hash = d.rowHash('c', l.child.writable.map((c) => ({ name: c.name, dataType: c.dataType })));
       await conn.query(
-        `INSERT INTO ${l.child.sel} (${colList(d, null, l.child.key)}, op, kind, live_hash)
+        `INSERT INTO ${l.child.sel} (${colList(d, null, l.child.key)}, crm_rescue_op, crm_rescue_kind, crm_rescue_live_hash)
          SELECT ${colList(d, 'c', l.child.key)}, 'update', 'undelete', ${hash} FROM ${l.child.live} c
          WHERE ${markedSql(d, 'c', l.child, l.cmark)} AND ${notYet} AND EXISTS (SELECT 1 ${l.from} AND ${l.same})
          ORDER BY ${colList(d, 'c', l.child.key)}`,
@@ -172,7 +172,7 @@ export async function verifyUndelete(conn: Queryable, d: Dialect, t: TableCtx): 
   if (!mark) return { checked: 0, mismatched: 0 };
   const [r] = await conn.query<{ n: number; bad: number }>(
     `SELECT count(*) AS n, COALESCE(SUM(CASE WHEN l.${d.quoteIdent(t.key[0])} IS NULL OR ${markedSql(d, 'l', t, mark)} THEN 1 ELSE 0 END), 0) AS bad
-     FROM ${t.sel} x LEFT JOIN ${t.live} l ON ${keyJoin(d, 'l', 'x', t.key)} WHERE x.reason IS NULL AND x.kind = 'undelete'`,
+     FROM ${t.sel} x LEFT JOIN ${t.live} l ON ${keyJoin(d, 'l', 'x', t.key)} WHERE x.crm_rescue_reason IS NULL AND x.crm_rescue_kind = 'undelete'`,
   );
   return { checked: Number(r.n), mismatched: Number(r.bad) };
 }

@@ -21,9 +21,11 @@ export interface WriteCounts {
 }
 
 /**
- * Writes one table's selected rows, set-based and in batches of `seq` ranges: previous live
- * values into the "before" shadow, INSERT … SELECT / UPDATE … JOIN from staging, then the
- * written values into the "after" shadow. Every statement runs in the caller's transaction;
+ * Writes one table's selected rows, set-based and in batches of crm_rescue_seq ranges: previous
+ * live values into the "before" shadow, INSERT … SELECT / UPDATE … JOIN from staging, then the
+ * written values into the "after" shadow. The shadows copy every column of the live row (also
+ * those the backup lacks, as their defaults filled them); inserts write the columns the backup
+ * has, and leave the others to the server's defaults. Every statement runs in the caller's transaction;
  * `log` receives each distinct statement once (the SQL preview).
  */
 export async function writeTable(
@@ -32,13 +34,14 @@ export async function writeTable(
   t: TableCtx,
   opts: { batchSize: number; changedColumns?: string[]; log: (sql: string) => void; onBatch?: (rows: number) => void },
 ): Promise<WriteCounts> {
-  const [{ lo, hi }] = await conn.query<{ lo: number | null; hi: number | null }>(`SELECT min(seq) AS lo, max(seq) AS hi FROM ${t.sel}`);
+  const [{ lo, hi }] = await conn.query<{ lo: number | null; hi: number | null }>(`SELECT min(crm_rescue_seq) AS lo, max(crm_rescue_seq) AS hi FROM ${t.sel}`);
   const counts: WriteCounts = { inserted: 0, updated: 0 };
   if (lo === null || hi === null) return counts;
   const all = t.writable.map((c) => c.name);
+  const journaled = t.journaled.map((c) => c.name);
   const kinds = (['full', 'changed', 'soft'] as const).map((k) => ({ kind: k, cols: updateColumns(t, k, opts.changedColumns) }));
   // Rows per op and kind: a statement with nothing to write is neither run nor shown.
-  const groups = await conn.query<{ op: string; kind: string; n: number }>(`SELECT op, kind, count(*) AS n FROM ${t.sel} WHERE reason IS NULL GROUP BY op, kind`);
+  const groups = await conn.query<{ op: string; kind: string; n: number }>(`SELECT crm_rescue_op AS op, crm_rescue_kind AS kind, count(*) AS n FROM ${t.sel} WHERE crm_rescue_reason IS NULL GROUP BY crm_rescue_op, crm_rescue_kind`);
   const rows = (op: string, kind?: string) => groups.filter((g) => g.op === op && (kind === undefined || g.kind === kind)).reduce((s, g) => s + Number(g.n), 0);
   counts.inserted = rows('insert');
   counts.updated = rows('update');
@@ -50,9 +53,9 @@ export async function writeTable(
     }
     await conn.query(template.replace(/\{\{a\}\}/g, String(a)).replace(/\{\{b\}\}/g, String(b)));
   };
-  const range = (alias: string) => `${alias}.reason IS NULL AND ${alias}.seq > {{a}} AND ${alias}.seq <= {{b}}`;
-  const beforeSql = `INSERT INTO ${t.before} (${colList(d, null, all)}) SELECT ${colList(d, 'l', all)} FROM ${t.live} l JOIN ${t.sel} x ON ${keyJoin(d, 'l', 'x', t.key)} WHERE x.op = 'update' AND ${range('x')}`;
-  const insertSql = `INSERT INTO ${t.live} (${colList(d, null, all)}) SELECT ${colList(d, 's', all)} FROM ${t.staged} s JOIN ${t.sel} x ON ${keyJoin(d, 's', 'x', t.key)} WHERE x.op = 'insert' AND ${range('x')} ORDER BY x.seq`;
+  const range = (alias: string) => `${alias}.crm_rescue_reason IS NULL AND ${alias}.crm_rescue_seq > {{a}} AND ${alias}.crm_rescue_seq <= {{b}}`;
+  const beforeSql = `INSERT INTO ${t.before} (${colList(d, null, journaled)}) SELECT ${colList(d, 'l', journaled)} FROM ${t.live} l JOIN ${t.sel} x ON ${keyJoin(d, 'l', 'x', t.key)} WHERE x.crm_rescue_op = 'update' AND ${range('x')}`;
+  const insertSql = `INSERT INTO ${t.live} (${colList(d, null, all)}) ${d.insertOverriding(t.writable)}SELECT ${colList(d, 's', all)} FROM ${t.staged} s JOIN ${t.sel} x ON ${keyJoin(d, 's', 'x', t.key)} WHERE x.crm_rescue_op = 'insert' AND ${range('x')} ORDER BY x.crm_rescue_seq`;
   const mark = ownMark(t);
   const updateSqls = kinds
     .filter((k) => k.cols.length && rows('update', k.kind))
@@ -65,7 +68,7 @@ export async function writeTable(
           { table: t.sel, alias: 'x', on: keyJoin(d, 'x', 's', t.key) },
         ],
         set: k.cols.map((c) => [c, `s.${d.quoteIdent(c)}`]),
-        where: `x.op = 'update' AND x.kind = '${k.kind}' AND ${range('x')}`,
+        where: `x.crm_rescue_op = 'update' AND x.crm_rescue_kind = '${k.kind}' AND ${range('x')}`,
       }),
     );
   // Undelete: the mark's "not deleted" value, from no backup.
@@ -76,11 +79,11 @@ export async function writeTable(
         alias: 'l',
         sources: [{ table: t.sel, alias: 'x', on: keyJoin(d, 'x', 'l', t.key) }],
         set: [[mark.column, clearedValue(t, mark)]],
-        where: `x.op = 'update' AND x.kind = 'undelete' AND ${range('x')}`,
+        where: `x.crm_rescue_op = 'update' AND x.crm_rescue_kind = 'undelete' AND ${range('x')}`,
       }),
     );
   }
-  const afterSql = `INSERT INTO ${t.after} (${colList(d, null, all)}, ${d.quoteIdent('crm_rescue_op')}, ${d.quoteIdent('crm_rescue_kind')}) SELECT ${colList(d, 'l', all)}, x.op, x.kind FROM ${t.live} l JOIN ${t.sel} x ON ${keyJoin(d, 'l', 'x', t.key)} WHERE ${range('x')}`;
+  const afterSql = `INSERT INTO ${t.after} (${colList(d, null, journaled)}, ${d.quoteIdent('crm_rescue_op')}, ${d.quoteIdent('crm_rescue_kind')}) SELECT ${colList(d, 'l', journaled)}, x.crm_rescue_op, x.crm_rescue_kind FROM ${t.live} l JOIN ${t.sel} x ON ${keyJoin(d, 'l', 'x', t.key)} WHERE ${range('x')}`;
   for (let a = lo - 1; a < hi; a += opts.batchSize) {
     const b = Math.min(hi, a + opts.batchSize);
     if (counts.updated) await run(beforeSql, a, b);

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { TableSource } from '../backup/catalog.js';
+import type { ManifestTable } from '../backup/manifest.js';
 import { findPgTool } from '../backup/tools.js';
 import type { Db } from '../connect/open.js';
 import type { ToolVersion } from '../exec/index.js';
-import { findFirstTool, runTool } from '../exec/index.js';
+import { findFirstTool, runTool, ToolError } from '../exec/index.js';
 import { UserError } from '../errors.js';
 
 type PgSource = Extract<TableSource, { layout: 'pg-directory' }>;
@@ -67,6 +68,8 @@ export interface PgTableDefinition {
   create: { qualified: string; body: string };
   /** The dump's client_encoding (the encoding its data files are written in). */
   encoding: string | null;
+  /** The tables it INHERITS from, as the dump names them, or null. */
+  inherits: string | null;
 }
 
 /** Reads one table's definition from the archive's TOC (no data file is opened). */
@@ -80,45 +83,148 @@ export async function readPgDefinition(archive: PgArchive, src: PgSource): Promi
   const create = extractCreateTable(ddl.stdout);
   if (!create) throw new UserError(`the backup has no definition of ${schema}.${name}`, 'crm-rescue backups show ID lists its tables');
   const enc = /^SET client_encoding = '([A-Za-z0-9_-]+)';$/m.exec(ddl.stdout);
-  return { create, encoding: enc ? enc[1] : null };
+  const inherits = /^\)\nINHERITS \((.+)\);$/m.exec(ddl.stdout);
+  return { create, encoding: enc ? enc[1] : null, inherits: inherits ? inherits[1] : null };
+}
+
+/** Where a staged table's rows are: one data file of the archive, and the definition that wrote it. */
+export interface PgDataPart {
+  src: PgSource;
+  def: PgTableDefinition;
+}
+
+/** A staged table's columns: names, types, NOT NULL and collations only. */
+export interface StagedShape {
+  /** `(col type [COLLATE c] [NOT NULL], …)` */
+  ddl: string;
+  /** The columns of the dump's data file, in its order (generated columns are not dumped). */
+  dataColumns: string[];
 }
 
 /**
+ * The staged table's definition, built from the dump's own CREATE TABLE without running any of
+ * it on a table that holds rows: the CREATE runs once in a transaction that is rolled back (in
+ * the staging namespace, with search_path empty so every name prints qualified), and the staged
+ * table gets only what the catalog says of its columns there: names, types (a domain becomes its
+ * base type: a domain's CHECK may call a function), collations and NOT NULL. No default (a live
+ * sequence's nextval), no CHECK (a live function, run for every loaded row), no generated column,
+ * identity, trigger, rule, policy, comment, owner or grant — nothing that runs code or points at
+ * the live schema. The same transaction creates that table too and reads pg_depend to prove it:
+ * it may refer to no object outside pg_catalog and the staging namespace but types (not domains)
+ * and collations. An INHERITS child is created without its parents (its COPY then fails and
+ * says so); a partition and a partitioned parent as plain tables.
+ */
+export async function stagedShape(db: Db, ns: string, def: PgTableDefinition, display: string): Promise<StagedShape> {
+  const d = db.dialect;
+  const probe = d.quoteQualified(ns, `crs_probe_${randomBytes(4).toString('hex')}`);
+  const check = d.quoteQualified(ns, `crs_check_${randomBytes(4).toString('hex')}`);
+  return db.withConnection(async (conn) => {
+    await conn.query('BEGIN');
+    try {
+      await conn.query("SET LOCAL search_path = ''");
+      try {
+        await conn.query(`CREATE TABLE ${probe} ${def.create.body}`);
+      } catch (err) {
+        throw new UserError(`the backup's definition of ${display} cannot be read on this server: ${(err as Error).message}`, 'The objects it names (types, functions, sequences) may be gone from live; crm-rescue backups show ID lists the tables', { cause: err });
+      }
+      const cols = await conn.query<{ name: string; type: string; not_null: boolean; collation: string | null }>(STAGED_COLUMNS_SQL, [probe]);
+      if (!cols.length) throw new UserError(`the backup's definition of ${display} has no columns staging can load`, 'crm-rescue backups show ID lists its tables');
+      const ddl = `(${cols.map((c) => `${d.quoteIdent(c.name)} ${c.type}${c.collation ? ` COLLATE ${c.collation}` : ''}${c.not_null ? ' NOT NULL' : ''}`).join(', ')})`;
+      await conn.query(`CREATE TABLE ${check} ${ddl}`);
+      const refs = await conn.query<{ what: string }>(LIVE_REFERENCES_SQL, [check, ns]);
+      if (refs.length) {
+        throw new UserError(`staging ${display} would make the staged copy depend on ${refs.map((r) => r.what).join(', ')} of the live database; nothing was staged`, 'Report this with crm-rescue --debug');
+      }
+      return { ddl, dataColumns: cols.map((c) => c.name) };
+    } finally {
+      await conn.query('ROLLBACK').catch(() => undefined);
+    }
+  });
+}
+
+/** The columns of a probe table ($1), domains resolved to their base types (arrays of domains too). */
+const STAGED_COLUMNS_SQL = `
+WITH RECURSIVE chain AS (
+  SELECT a.attnum, a.atttypid AS typ, a.atttypmod AS typmod, 0 AS depth
+  FROM pg_attribute a
+  WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+  UNION ALL
+  SELECT c.attnum,
+         CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE bt.typarray END,
+         CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE et.typtypmod END,
+         c.depth + 1
+  FROM chain c
+  JOIN pg_type t ON t.oid = c.typ
+  LEFT JOIN pg_type et ON t.typtype <> 'd' AND et.oid = t.typelem AND t.typcategory = 'A'
+  LEFT JOIN pg_type bt ON bt.oid = et.typbasetype
+  WHERE t.typtype = 'd' OR et.typtype = 'd'
+)
+SELECT a.attname AS name,
+       format_type(c.typ, c.typmod) AS type,
+       a.attnotnull AS not_null,
+       CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END AS collation
+FROM (SELECT DISTINCT ON (attnum) attnum, typ, typmod FROM chain ORDER BY attnum, depth DESC) c
+JOIN pg_attribute a ON a.attrelid = $1::regclass AND a.attnum = c.attnum
+JOIN pg_type t ON t.oid = c.typ
+LEFT JOIN pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+ORDER BY c.attnum`;
+
+/** What a table ($1) depends on outside pg_catalog, information_schema and the staging namespace ($2), types and collations aside. */
+const LIVE_REFERENCES_SQL = `
+SELECT pg_describe_object(d.refclassid, d.refobjid, d.refobjsubid) AS what
+FROM pg_depend d
+CROSS JOIN LATERAL pg_identify_object(d.refclassid, d.refobjid, d.refobjsubid) o
+WHERE ((d.classid = 'pg_class'::regclass AND d.objid = $1::regclass)
+       OR (d.classid = 'pg_attrdef'::regclass AND d.objid IN (SELECT oid FROM pg_attrdef WHERE adrelid = $1::regclass))
+       OR (d.classid = 'pg_constraint'::regclass AND d.objid IN (SELECT oid FROM pg_constraint WHERE conrelid = $1::regclass)))
+  AND o.schema IS NOT NULL AND o.schema NOT IN ('pg_catalog', 'information_schema', $2)
+  AND NOT (d.refclassid = 'pg_type'::regclass AND (SELECT typtype FROM pg_type WHERE oid = d.refobjid) <> 'd')
+  AND d.refclassid <> 'pg_collation'::regclass`;
+
+/**
  * Restores one table of a pg_dump directory archive into `ns.tmp` (a new table), in one psql
- * session and one transaction: its CREATE TABLE from the archive's own DDL (so it works when
- * live was dropped or altered), its data file streamed straight into `COPY … FROM STDIN WITH
- * (FREEZE)` (no temporary file, no SQL rewriting: the data file holds only the COPY rows), then
- * its primary and unique keys from the archive, built after the data. Reads only that table's
- * data file; a failure anywhere rolls the whole table back.
+ * session and one transaction: the table from its staged shape (see stagedShape), its data
+ * file(s) streamed straight into `COPY … FROM STDIN WITH (FREEZE)` (no temporary file, no SQL
+ * rewriting: a data file holds only COPY rows), then its primary and unique keys from the
+ * archive, built after the data. Reads only that table's data files (a partitioned parent's:
+ * each partition's, in turn, with the partition's own column list); a failure anywhere rolls the
+ * whole table back.
  *
- * COPY without a column list fills the table's non-generated columns in order: exactly pg_dump's
- * COPY column list, since the table was created from the dump's own column list (a definition
- * that does not match its data, e.g. an INHERITS child, fails the COPY rather than shifting values).
+ * Each COPY names the columns of its data file in the dump's order (the non-generated columns of
+ * the definition that wrote it), so a definition that does not match its data, e.g. an INHERITS
+ * child created without its parents' columns, fails the COPY rather than shifting values.
  */
 export async function loadPgTable(
   db: Db,
   archive: PgArchive,
-  src: PgSource,
   def: PgTableDefinition,
+  parts: PgDataPart[],
   ns: string,
   tmp: string,
+  display: string,
   onBytes?: (bytes: number) => void,
   signal?: AbortSignal,
 ): Promise<LoadResult> {
   const d = db.dialect;
-  const { schema, name } = src.table;
   const target = d.quoteQualified(ns, tmp);
   const { psql } = await archive.tools;
   const keys = extractKeys(await archive.postData(), def.create.qualified);
-  const data = openDataFile(src.dataFile, onBytes);
+  const shape = await stagedShape(db, ns, def, display);
+  const copies: string[] = [];
+  for (const p of parts) {
+    const cols = p.def === def ? shape.dataColumns : (await stagedShape(db, ns, p.def, `${p.src.table.schema}.${p.src.table.name}`)).dataColumns;
+    copies.push(`COPY ${target} (${cols.map((c) => d.quoteIdent(c)).join(', ')}) FROM STDIN WITH (FREEZE)`);
+  }
+  const data = openDataFiles(parts.map((p) => p.src.dataFile), onBytes);
   const statements = [
     // An explicit transaction (rather than --single-transaction, whose meaning for -c varies
     // between psql versions); ON_ERROR_STOP ends psql, and with it the transaction, at any error.
     'BEGIN',
-    `CREATE TABLE ${target} ${def.create.body}`,
+    `CREATE TABLE ${target} ${shape.ddl}`,
     // FREEZE: rows are written frozen (the table is new in this transaction), so the reads that
     // follow (key build, diff) neither look up commit status nor dirty pages setting hint bits.
-    `COPY ${target} FROM STDIN WITH (FREEZE)`,
+    ...copies,
     ...keys.map((k) => `ALTER TABLE ${target} ADD CONSTRAINT ${d.quoteIdent(`crs_${randomBytes(6).toString('hex')}`)} ${k.kind} (${k.columns})`),
     // Statistics for the diff's plans (without them, a join of a large staged table with live
     // is planned on guessed row widths). A small sample is enough for joins on a key and costs a
@@ -134,12 +240,42 @@ export async function loadPgTable(
     env: def.encoding ? { PGCLIENTENCODING: def.encoding } : undefined,
     stdin: data.stream,
     stdout: 'collect',
-    what: `loading ${schema}.${name} into staging`,
+    what: `loading ${display} into staging`,
     signal,
+  }).catch((err: unknown) => {
+    // The error says what failed; for an INHERITS child, the hint says why.
+    if (!(err instanceof ToolError) || !def.inherits || err.signal) throw err;
+    const hint = `${display} INHERITS from ${def.inherits}, and staging creates a table from its own columns only, so its rows do not fit`;
+    throw new ToolError(err.message, err.command, err.childExitCode, err.stderrTail, hint, err.tool, err.signal);
   });
-  const copied = /^COPY (\d+)$/m.exec(load.stdout);
-  if (!copied) throw new UserError(`loading ${schema}.${name} reported no COPY`, 'Run with --debug and report it');
-  return { rows: Number(copied[1]), bytes: data.bytes() };
+  const copied = [...load.stdout.matchAll(/^COPY (\d+)$/gm)];
+  if (copied.length !== parts.length) throw new UserError(`loading ${display} reported ${copied.length} COPY of ${parts.length}`, 'Run with --debug and report it');
+  return { rows: copied.reduce((n, m) => n + Number(m[1]), 0), bytes: data.bytes() };
+}
+
+/** Data files one after another, each up to its `\.` end line, decompressed, counting file bytes read. */
+function openDataFiles(paths: string[], onBytes?: (bytes: number) => void): { stream: Readable; bytes: () => number } {
+  let before = 0;
+  let current: { bytes: () => number } | null = null;
+  const total = () => before + (current?.bytes() ?? 0);
+  async function* all(): AsyncGenerator<Buffer> {
+    for (const path of paths) {
+      const f = openDataFile(path, (b) => onBytes?.(before + b));
+      current = f;
+      const cut = new CopyEndCut();
+      for await (const chunk of f.stream) {
+        const out = cut.push(chunk as Buffer);
+        if (out.length) yield out;
+        if (cut.done) break;
+      }
+      // A file without its end line (pg_dump always writes one) must not run into the next.
+      if (!cut.done) yield Buffer.from(cut.midLine ? '\n\\.\n' : '\\.\n');
+      f.stream.destroy();
+      before += f.bytes();
+      current = null;
+    }
+  }
+  return { stream: Readable.from(all(), { objectMode: false }), bytes: total };
 }
 
 /** A table's data file (gzip or plain COPY text), decompressed, counting the file bytes read. */
@@ -160,6 +296,70 @@ function openDataFile(path: string, onBytes?: (bytes: number) => void): { stream
   const gunzip = createGunzip({ chunkSize: 1 << 16 });
   counter.on('error', (err) => gunzip.destroy(err));
   return { stream: counter.pipe(gunzip), bytes: () => bytes };
+}
+
+/** Passes COPY text up to and including its `\.` line; what follows (blank lines) is left out. */
+class CopyEndCut {
+  done = false;
+  get midLine(): boolean {
+    return this.state !== 0;
+  }
+  /** 0 at a line start, 1 after a leading backslash, 2 after a leading `\.`, 3 inside a line. */
+  private state = 0;
+  push(chunk: Buffer): Buffer {
+    if (this.done) return Buffer.alloc(0);
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i];
+      if (c === 0x0a) {
+        if (this.state === 2) {
+          this.done = true;
+          return chunk.subarray(0, i + 1);
+        }
+        this.state = 0;
+      } else if (this.state === 0) this.state = c === 0x5c ? 1 : 3;
+      else if (this.state === 1) this.state = c === 0x2e ? 2 : 3;
+      else if (this.state === 2) this.state = c === 0x0d ? 2 : 3;
+    }
+    return chunk;
+  }
+}
+
+/** A partitioned parent of an archive: no rows of its own, its leaf partitions hold them. */
+export type PartitionedParent = ManifestTable & { partitions: ManifestTable[] };
+
+/**
+ * The partitioned parents of an archive (from its ATTACH PARTITION statements, read from the TOC
+ * only), each with the leaf partitions of the backup under it, at any depth.
+ */
+export async function partitionedParents(archive: PgArchive, tables: ManifestTable[]): Promise<PartitionedParent[]> {
+  const script = await runTool({
+    tool: await pgRestore(archive.pgRestorePath, archive.tools),
+    args: ['-s', '--section=pre-data', '--no-owner', '--no-privileges', '-f', '-', archive.archiveDir],
+    what: 'reading the partitions of the backup',
+  });
+  const id = '(?:"(?:[^"]|"")+"|[^\\s."]+)';
+  const attach = new RegExp(`^ALTER TABLE ONLY (${id})\\.(${id}) ATTACH PARTITION (${id})\\.(${id}) `, 'gm');
+  const unquote = (x: string) => (x.startsWith('"') ? x.slice(1, -1).replace(/""/g, '"') : x);
+  const key = (schema: string, name: string) => JSON.stringify([schema, name]);
+  const parentOf = new Map<string, string>();
+  for (const m of script.stdout.matchAll(attach)) parentOf.set(key(unquote(m[3]), unquote(m[4])), key(unquote(m[1]), unquote(m[2])));
+  const leaves = new Map<string, ManifestTable[]>();
+  for (const t of tables) {
+    for (let k = parentOf.get(key(t.schema, t.name)); k; k = parentOf.get(k)) leaves.set(k, [...(leaves.get(k) ?? []), t]);
+  }
+  return [...leaves].map(([k, parts]) => {
+    const [schema, name] = JSON.parse(k) as [string, string];
+    return {
+      schema,
+      name,
+      file: parts[0].file,
+      bytes: parts.reduce((n, p) => n + p.bytes, 0),
+      sha256: '',
+      rows: parts.every((p) => p.rows !== null) ? parts.reduce((n, p) => n + (p.rows ?? 0), 0) : null,
+      rowsEstimated: parts.some((p) => p.rowsEstimated),
+      partitions: parts,
+    };
+  });
 }
 
 /** The `CREATE TABLE <qualified> (...)` statement of a pg_restore -s script: its name as written and its body. */

@@ -2,6 +2,7 @@ import type { Db } from '../connect/open.js';
 import type { TableInfo, SchemaSnapshot } from '../dialect/model.js';
 import { stagingNamespace } from '../dialect/namespaces.js';
 import { UserError } from '../errors.js';
+import { matchQuoted } from '../util/table-ref.js';
 import { readStaging, type Staging } from './namespace.js';
 
 /** A live table and its staged copy, both introspected. */
@@ -15,10 +16,38 @@ export interface StagedPair {
 export function findLiveTable(snapshot: SchemaSnapshot, ref: string): TableInfo {
   const exact = snapshot.tables.find((t) => `${t.schema}.${t.name}` === ref);
   if (exact) return exact;
-  const byName = snapshot.tables.filter((t) => t.name === ref);
+  let byName = snapshot.tables.filter((t) => t.name === ref);
+  // As SQL writes it: "schema"."name", `db`.`name`.
+  if (!byName.length) byName = matchQuoted(snapshot.tables, ref);
   if (byName.length === 1) return byName[0];
   if (byName.length > 1) throw new UserError(`table "${ref}" is in several schemas`, `Name it as schema.table: ${byName.map((t) => `${t.schema}.${t.name}`).join(', ')}`);
   throw new UserError(`table "${ref}" does not exist in ${snapshot.database}`, 'crm-rescue inspect lists the tables');
+}
+
+/**
+ * Finds live tables by `name` or `schema.name` (see findLiveTable). A PostgreSQL partition is no
+ * table of the snapshot (its parent stands for it), but one named on purpose is found, and
+ * added to the snapshot for the steps that follow.
+ */
+export async function findLiveTables(db: Db, snapshot: SchemaSnapshot, refs: string[]): Promise<TableInfo[]> {
+  let withPartitions: SchemaSnapshot | null = null;
+  const out: TableInfo[] = [];
+  for (const ref of refs) {
+    try {
+      out.push(findLiveTable(snapshot, ref));
+    } catch (err) {
+      withPartitions ??= await db.dialect.introspect(db, { schemas: snapshot.schemas, includePartitions: true });
+      let found: TableInfo;
+      try {
+        found = findLiveTable(withPartitions, ref);
+      } catch {
+        throw err;
+      }
+      if (!snapshot.tables.some((t) => t.schema === found.schema && t.name === found.name)) snapshot.tables.push(found);
+      out.push(found);
+    }
+  }
+  return out;
 }
 
 /** The staging of a backup on this target, or null. */

@@ -1,17 +1,21 @@
-import { loadUsableBackup, findManifestTable, tableSource } from '../backup/catalog.js';
+import { resolveTargetBackup, type BackupOrigin } from '../backup/belongs.js';
+import { findManifestTable, tableSource } from '../backup/catalog.js';
 import type { ManifestTable } from '../backup/manifest.js';
 import type { Db } from '../connect/open.js';
 import { UserError } from '../errors.js';
 import type { ProgressListener } from '../progress/event.js';
-import { catalogDir } from '../util/paths.js';
 import { loadMysqlTable, scratchName } from './mysql-stage.js';
 import { ensureStagingNamespace, readStaging, recordStaged, stagedName, type StagedTable } from './namespace.js';
-import { loadPgTable, openPgArchive, readPgDefinition, type LoadResult } from './pg-stage.js';
+import { loadPgTable, openPgArchive, partitionedParents, readPgDefinition, type LoadResult, type PartitionedParent, type PgDataPart } from './pg-stage.js';
 import { verifyTableFiles } from './verify-files.js';
+import { matchQuoted } from '../util/table-ref.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Queryable } from '../dialect/queryable.js';
 import { nowIso } from '../util/clock.js';
+
+/** A table of the backup to stage: one with rows of its own, or a partitioned parent over its partitions. */
+type StageTable = ManifestTable & Partial<Pick<PartitionedParent, 'partitions'>>;
 
 /** What to stage. */
 export interface StageRequest {
@@ -27,11 +31,15 @@ export interface StageRequest {
   signal?: AbortSignal;
   /** Skip tables that are already staged from this backup (diff and merge stage on demand). */
   onlyMissing?: boolean;
+  /** Accept a backup of another database than the target's (`--backup-of-other-database`). */
+  allowOtherDatabase?: boolean;
 }
 
 /** What staging did. */
 export interface StageResult {
   backupId: string;
+  /** Whose backup it is: the target's, the target's without a recorded identity, or another database's. */
+  backupOrigin: BackupOrigin;
   namespace: string;
   tables: (StagedTable & { seconds: number; related: boolean })[];
 }
@@ -44,12 +52,18 @@ export interface StageResult {
  */
 export async function stageTables(db: Db, req: StageRequest): Promise<StageResult> {
   const d = db.dialect;
-  const { entry, manifest } = await loadUsableBackup(catalogDir(req.dir), req.backup);
-  if (manifest.engine !== d.engine) {
-    throw new UserError(`backup ${manifest.id} is a ${manifest.engine} backup; the target is ${d.engine}`, 'Pick a backup of this target (crm-rescue backups list)');
+  // The target's own backup (or another database's, on purpose); never another engine's.
+  const { entry, manifest, origin } = await resolveTargetBackup(db, req.backup, { dir: req.dir, allowOtherDatabase: req.allowOtherDatabase });
+  let wanted: StageTable[];
+  try {
+    wanted = resolveTables(manifest.tables, req.tables, manifest.id);
+  } catch (err) {
+    // A partitioned parent holds no rows of its own and so has no file: its partitions do.
+    const parents = manifest.layout === 'pg-directory' && manifest.tables.some((t) => t.partitionOf) ? await partitionedParents(openPgArchive(db, join(entry.path, 'dump')), manifest.tables) : [];
+    if (!parents.length) throw err;
+    wanted = resolveTables([...manifest.tables, ...parents], req.tables, manifest.id);
   }
-  const wanted = resolveTables(manifest.tables, req.tables, manifest.id);
-  const related = new Set<ManifestTable>();
+  const related = new Set<StageTable>();
   if (req.withRelated) {
     // Loaded only here: CRM knowledge is not needed to stage the tables asked for.
     const [{ detectCrm }, { relatedTables, relationsOf }] = await Promise.all([import('../crm/detect.js'), import('../crm/relations.js')]);
@@ -75,7 +89,7 @@ export async function stageTables(db: Db, req: StageRequest): Promise<StageResul
   // pg_restore and psql are looked up once, and the archive's keys read once, for all tables.
   const pgArchive = manifest.layout === 'pg-directory' && all.length ? openPgArchive(db, join(entry.path, 'dump')) : null;
   // Started now, awaited when the first table needs its keys: it runs during the sha256 check.
-  pgArchive?.postData();
+  void pgArchive?.postData();
   let doneBytes = 0;
   const started = performance.now();
   const out: StageResult['tables'] = [];
@@ -94,11 +108,13 @@ export async function stageTables(db: Db, req: StageRequest): Promise<StageResul
     };
     emit(0);
     const src = tableSource(entry.path, manifest, t);
-    // The definition is read from the archive's TOC while the files' sha256 are checked; nothing
+    const partSources = t.partitions?.map((p) => tableSource(entry.path, manifest, p));
+    // The definitions are read from the archive's TOC while the files' sha256 are checked; nothing
     // is loaded, and no error of that read is shown, before the check has passed.
     const definition = src.layout === 'pg-directory' ? readPgDefinition(pgArchive!, src) : null;
-    definition?.catch(() => undefined);
-    await verifyTableFiles(entry.path, manifest, t);
+    const partDefinitions = partSources?.map((p) => (p.layout === 'pg-directory' ? readPgDefinition(pgArchive!, p) : null));
+    for (const p of [definition, ...(partDefinitions ?? [])]) p?.catch(() => undefined);
+    for (const f of t.partitions ?? [t]) await verifyTableFiles(entry.path, manifest, f);
     const stagedAs = stagedName(d, t.schema, t.name, defaultSchema);
     const live = { schema: liveSchema(db, t.schema), name: t.name, stagedAs };
     let r: LoadResult;
@@ -107,8 +123,10 @@ export async function stageTables(db: Db, req: StageRequest): Promise<StageResul
       // The tools' version errors first: they say what to install.
       await archive.tools;
       const def = await definition!;
+      const parts: PgDataPart[] = [];
+      for (const [k, p] of (partSources ?? []).entries()) if (p.layout === 'pg-directory') parts.push({ src: p, def: (await partDefinitions![k])! });
       const tmp = `${stagedAs.slice(0, 40)}__new_${randomBytes(3).toString('hex')}`;
-      r = await loadPgTable(db, archive, src, def, ns, tmp, emit, req.signal);
+      r = await loadPgTable(db, archive, def, partSources ? parts : [{ src, def }], ns, tmp, `${t.schema}.${t.name}`, emit, req.signal);
       const rows = r.rows;
       try {
         await swap(db, ns, async (conn) => {
@@ -143,7 +161,7 @@ export async function stageTables(db: Db, req: StageRequest): Promise<StageResul
     out.push({ ...staged, seconds: (performance.now() - t0) / 1000, related: related.has(t) });
     req.onProgress?.({ operation: 'stage', phase: 'done', table: `${t.schema}.${t.name}`, done: i + 1, total: all.length, bytes: doneBytes, rate: 0, etaSeconds: 0 });
   }
-  return { backupId: manifest.id, namespace: ns, tables: out };
+  return { backupId: manifest.id, backupOrigin: origin, namespace: ns, tables: out };
 }
 
 async function countRows(db: Db, schema: string, table: string): Promise<number> {
@@ -176,7 +194,9 @@ function resolveTables(tables: ManifestTable[], wanted: string[], backupId: stri
   if (!wanted.length) throw new UserError('no table named', 'Pass --table NAME (repeat it for several)');
   return wanted.map((w) => {
     const exact = tables.find((t) => `${t.schema}.${t.name}` === w) ?? tables.filter((t) => t.name === w);
-    const found = Array.isArray(exact) ? exact : [exact];
+    let found = Array.isArray(exact) ? exact : [exact];
+    // As SQL writes it: "schema"."name", `db`.`name`.
+    if (!found.length) found = matchQuoted(tables, w);
     if (found.length === 1) return found[0];
     if (found.length > 1) throw new UserError(`table "${w}" is in several schemas of backup ${backupId}`, `Name it as schema.table: ${found.map((t) => `${t.schema}.${t.name}`).join(', ')}`);
     const names = tables.map((t) => t.name);

@@ -26,7 +26,7 @@ export interface ConsoleAppProps {
   /** Default: colours on. `run-console` passes the NO_COLOR-aware theme. */
   theme?: Theme;
   /** Called once when the user quits, before Ink exits. */
-  onQuit?(): void;
+  onQuit?: () => void;
   /** Clear the screen on resize (default: when stdout is a TTY). */
   clearOnResize?: boolean;
 }
@@ -59,7 +59,7 @@ export function quitDecision(running: readonly string[], asking: boolean): 'exit
 
 type Overlay = 'help' | 'quit' | null;
 
-function Shell({ services, onQuit }: { services: ConsoleServices; onQuit?(): void }) {
+function Shell({ services, onQuit }: { services: ConsoleServices; onQuit?: () => void }) {
   const app = useApp();
   const layout = useLayout();
   const nav = useNavigationState();
@@ -100,7 +100,7 @@ function Shell({ services, onQuit }: { services: ConsoleServices; onQuit?(): voi
     },
   });
 
-  const titleOf = (e: NavEntry) => (SCREENS[e.id] as ScreenDefinition).title(e.params as never);
+  const titleOf = (e: NavEntry) => (SCREENS[e.id] as ScreenDefinition).title(e.params);
   const target = overview.status === 'ready' ? `${overview.value.engine === 'postgres' ? 'PostgreSQL' : 'MySQL'} · ${overview.value.database}` : '';
   const footerContext: KeyContext = overlay === 'help' ? 'help' : overlay === 'quit' ? 'dialog' : topContext;
   const helpContexts: KeyContext[] = topContext === top.id && LIST_SCREENS.includes(top.id) ? [topContext, 'text'] : [topContext];

@@ -5,7 +5,7 @@ export interface Busy {
   /** Labels of the running work, oldest first. */
   tasks: readonly string[];
   /** Marks work as running; call the returned function when it ends. */
-  begin(label: string): () => void;
+  begin: (label: string) => () => void;
 }
 
 /** The running-work registry's state. */

@@ -146,7 +146,7 @@ function toStep(r: MergeResult, root: string, engine: string): MergeStep {
     root,
     tables: r.tables
       .filter((t) => t.inserts + t.updates + t.skipped > 0)
-      .map((t) => ({ table: tableDisplay(engine, t.schema, t.name), inserts: t.inserts, updates: t.updates, skipped: t.skipped, conflicts: t.conflicts as Record<string, number>, via: t.via })),
+      .map((t) => ({ table: tableDisplay(engine, t.schema, t.name), inserts: t.inserts, updates: t.updates, skipped: t.skipped, conflicts: t.conflicts, via: t.via })),
     totals: r.totals,
     sql: r.sql,
     blocked: null,

@@ -1,4 +1,4 @@
-import { loadUsableBackup } from '../backup/index.js';
+import { resolveTargetBackup } from '../backup/belongs.js';
 import { openDb, type Db } from '../connect/open.js';
 import { detectCrm } from '../crm/detect.js';
 import { relatedTables, relationsOf } from '../crm/relations.js';
@@ -21,7 +21,7 @@ export function stageServices(db: Db, snapshot: () => Promise<SchemaSnapshot>, e
   const liveSchema = (schema: string) => (db.dialect.engine === 'postgres' ? schema : db.target.database);
   return {
     async backupTables(backupId) {
-      const { manifest } = await loadUsableBackup(catalog(), backupId);
+      const { manifest } = await resolveTargetBackup(db, backupId, { dir: catalog() });
       const staging = await stagingOf(db, manifest.id);
       const staged = new Set(staging?.tables.map((t) => `${t.schema}.${t.name}`) ?? []);
       // A backup of the whole database also holds crm-rescue's own schemas (journal, staging): not CRM tables.
@@ -39,7 +39,7 @@ export function stageServices(db: Db, snapshot: () => Promise<SchemaSnapshot>, e
         }));
     },
     async related(backupId, tables) {
-      const { manifest } = await loadUsableBackup(catalog(), backupId);
+      const { manifest } = await resolveTargetBackup(db, backupId, { dir: catalog() });
       const snap = await snapshot();
       const relations = relationsOf(snap, detectCrm(snap));
       const chosen = new Set(tables);

@@ -8,7 +8,7 @@ import type { DiffRowDetail } from '../diff/row-detail.js';
 
 /** How long work reports progress and is cancelled. */
 export interface ProgressOptions {
-  onProgress?(event: ProgressEventLike): void;
+  onProgress?: (event: ProgressEventLike) => void;
   /** Aborting stops the work safely (a backup removes its partial files, staging keeps live untouched). */
   signal?: AbortSignal;
 }

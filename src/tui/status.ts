@@ -13,7 +13,7 @@ export interface StatusMessage {
 export interface Status {
   message: StatusMessage | null;
   show(kind: StatusKind, text: string): void;
-  clear(): void;
+  clear: () => void;
 }
 
 /** The status line's state. */

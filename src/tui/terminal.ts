@@ -15,6 +15,7 @@ export const FATAL_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const
  */
 export function captureConsole(limit = 200): () => string[] {
   const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept only to be put back on console, never called detached
   const saved = methods.map((m) => console[m]);
   const lines: string[] = [];
   for (const m of methods) {

@@ -7,7 +7,7 @@ export type AsyncState<T> = { status: 'loading' } | { status: 'ready'; value: T 
  * Runs `load` on mount (and on `reload()`), keeping only the latest answer. `load` must be stable
  * (a service method bound once), or pass `deps`.
  */
-export function useAsync<T>(load: (() => Promise<T>) | undefined, deps: readonly unknown[] = [load]): AsyncState<T> & { reload(): void } {
+export function useAsync<T>(load: (() => Promise<T>) | undefined, deps: readonly unknown[] = [load]): AsyncState<T> & { reload: () => void } {
   const [state, setState] = useState<AsyncState<T>>({ status: 'loading' });
   const [generation, setGeneration] = useState(0);
   useEffect(() => {

@@ -14,7 +14,7 @@ export interface Task<T> {
   result: T | null;
   error: string | null;
   /** Starts the work unless it is running. */
-  start(run: (options: { signal: AbortSignal; onProgress(event: ProgressEventLike): void }) => Promise<T>): void;
+  start: (run: (options: { signal: AbortSignal; onProgress: (event: ProgressEventLike) => void }) => Promise<T>) => void;
   /** Asks running work to stop; false when nothing was running or it cannot be cancelled. */
   cancel(): boolean;
   /** Back to idle (after it ended). */

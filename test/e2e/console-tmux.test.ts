@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
 import { saveScreen } from '../helpers/tmux.js';
 import { createTempDb, type TempDb } from '../helpers/temp-db.js';
+import { WAIT_TIMEOUT_MS, waitFor as waitUntil } from '../helpers/wait.js';
 
 /**
  * The console as users run it: the built binary inside tmux at 80×24, driven with send-keys and
@@ -32,16 +33,17 @@ function sendKeys(session: string, ...keys: string[]): void {
   tmux('send-keys', '-t', session, ...keys);
 }
 
-/** Polls the pane until `test` holds; returns the screen and when it first held. */
-async function waitForScreen(session: string, test: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
-  const until = Date.now() + timeoutMs;
+/** Polls the pane until `test` holds; returns that screen. */
+async function waitForScreen(session: string, test: (screen: string) => boolean, what: string, timeoutMs = WAIT_TIMEOUT_MS): Promise<string> {
   let screen = '';
-  while (Date.now() < until) {
-    screen = capture(session);
-    if (test(screen)) return screen;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}; the screen was:\n${screen}`);
+  const held = await waitUntil(
+    () => {
+      screen = capture(session);
+      return test(screen) && { screen };
+    },
+    { what, timeoutMs, intervalMs: 20, lastSeen: () => `the screen was:\n${screen}` },
+  );
+  return held.screen;
 }
 
 const waitFor = (session: string, text: string) => waitForScreen(session, (s) => s.includes(text), JSON.stringify(text));

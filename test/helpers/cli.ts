@@ -22,10 +22,17 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    // A deadline for a hung run, not a time budget: it only decides how long a broken test takes to fail.
+    const timeoutMs = options.timeoutMs ?? 540_000;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      if (timedOut) stderr += `\n[test helper: crm-rescue ${args.join(' ')} did not end within ${timeoutMs / 1000} s and was killed]\n`;
       resolve({ code, stdout, stderr });
     });
     child.stdin.end(options.input ?? '');

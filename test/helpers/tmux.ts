@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BIN } from './cli.js';
+import { WAIT_TIMEOUT_MS, waitFor as waitUntil } from './wait.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Where screens are written for the docs. */
@@ -47,17 +48,18 @@ export class TmuxConsole {
     this.tmux('send-keys', '-t', this.session, '-l', text);
   }
 
-  /** Polls the pane until `test` holds; returns the screen. */
-  async waitFor(test: string | ((screen: string) => boolean), timeoutMs = 60_000): Promise<string> {
+  /** Polls the pane until `test` holds (and nothing is still being read); returns the screen. */
+  async waitFor(test: string | ((screen: string) => boolean), timeoutMs = WAIT_TIMEOUT_MS): Promise<string> {
     const check = typeof test === 'string' ? (s: string) => s.includes(test) : test;
-    const until = Date.now() + timeoutMs;
     let screen = '';
-    while (Date.now() < until) {
-      screen = this.capture();
-      if (check(screen) && !screen.includes('reading…')) return screen;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`timed out waiting for ${typeof test === 'string' ? JSON.stringify(test) : 'the screen'}; the screen was:\n${screen}`);
+    const held = await waitUntil(
+      () => {
+        screen = this.capture();
+        return check(screen) && !screen.includes('reading…') && { screen };
+      },
+      { what: typeof test === 'string' ? JSON.stringify(test) : 'the screen', timeoutMs, intervalMs: 50, lastSeen: () => `the screen was:\n${screen}` },
+    );
+    return held.screen;
   }
 
   kill(): void {

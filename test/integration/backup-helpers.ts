@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import { BIN, runCli, type CliResult } from '../helpers/cli.js';
 import type { TestEngine } from '../helpers/servers.js';
 import type { TempDb } from '../helpers/temp-db.js';
+import { type Truthy, WAIT_TIMEOUT_MS, waitFor as waitUntil } from '../helpers/wait.js';
 
 /** A clean HOME so the developer's profiles, ~/.pgpass and ~/.my.cnf stay out of the tests. */
 export function cleanEnv(): Record<string, string> {
@@ -98,8 +99,8 @@ export function startCli(args: string[], env: Record<string, string>): RunningCl
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
   const result = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
@@ -147,18 +148,15 @@ export function allCmdlines(): string[] {
 }
 
 /** Polls until `fn` returns a truthy value; fails early when the watched CLI run has already ended. */
-export async function waitFor<T>(fn: () => T | Promise<T>, what: string, run?: RunningCli, timeoutMs = 30_000, everyMs = 10): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (run && run.child.exitCode !== null) {
-      const r = await run.result;
-      throw new Error(`crm-rescue ended (exit ${r.code}) before ${what}: ${r.stderr.trim().split('\n').pop()}`);
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+export async function waitFor<T>(fn: () => T | Promise<T>, what: string, run?: RunningCli, timeoutMs = WAIT_TIMEOUT_MS, everyMs = 10): Promise<Truthy<T>> {
+  return waitUntil(fn, { what, timeoutMs, intervalMs: everyMs, stopIf: run && (() => cliEnded(run)) });
+}
+
+/** Why a watched CLI run can no longer reach a point: it ended (with its exit code and last line). */
+export async function cliEnded(run: RunningCli): Promise<string | undefined> {
+  if (run.child.exitCode === null && run.child.signalCode === null) return undefined;
+  const r = await run.result;
+  return `crm-rescue ended (exit ${r.code ?? run.child.signalCode}) first: ${r.stderr.trim().split('\n').pop()}`;
 }
 
 /** Files under a folder (recursive), relative paths. */
@@ -179,11 +177,11 @@ export function mountTmpfs(dir: string, options: string): boolean {
   return spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]).status === 0;
 }
 
-/** Unmounts, retrying while busy. */
+/** Unmounts, retrying while busy; lazily (detached now, freed when no longer busy) if it stays busy. */
 export async function umount(dir: string): Promise<void> {
-  for (let i = 0; i < 20; i++) {
-    if (spawnSync('umount', [dir]).status === 0) return;
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    await waitUntil(() => spawnSync('umount', [dir]).status === 0, { what: `${dir} to unmount`, timeoutMs: 30_000, intervalMs: 200 });
+  } catch {
+    spawnSync('umount', ['-l', dir]);
   }
-  spawnSync('umount', ['-l', dir]);
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -65,14 +66,10 @@ describe.each(engines)('secrets, locking and signals (%s)', (engine) => {
       blocker = await blockAccounts(db);
       const run = startCli(['backup', '--url', url, '--dir', cat.dir, '--json'], env);
       const pid = await waitFor(() => descendantsNamed(run.child.pid!, DUMP_TOOL[engine])[0], 'the dump tool', run);
-      // While the dump tool runs (held up by the lock), scan every process on the machine.
-      let scans = 0;
-      const deadline = Date.now() + 1500;
-      while (Date.now() < deadline) {
-        for (const line of allCmdlines()) expect(line).not.toContain(password);
-        scans++;
-      }
-      expect(scans).toBeGreaterThan(3);
+      // While the dump tool runs (held up by the lock until released below), scan every process
+      // on the machine a few times; it is still running after the scans.
+      for (let scan = 0; scan < 5; scan++) for (const line of allCmdlines()) expect(line).not.toContain(password);
+      expect(cmdline(pid), 'the dump tool, held up by the lock, after the scans').toMatch(DUMP_TOOL[engine]);
       expect(cmdline(pid)).not.toContain(password);
       const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
       if (engine === 'postgres') {
@@ -82,14 +79,14 @@ describe.each(engines)('secrets, locking and signals (%s)', (engine) => {
         const optionsFile = /--defaults-extra-file=(\S+)/.exec(cmdline(pid))![1];
         expect(statSync(optionsFile).mode & 0o777).toBe(0o600);
         expect(readFileSync(optionsFile, 'utf8')).toContain('password=');
-        await blocker!.release();
+        await blocker.release();
         released = true;
         const r = await run.result;
         expect(r.code, r.stderr).toBe(0);
         expect(existsSync(optionsFile)).toBe(false);
       }
       if (!released) {
-        await blocker!.release();
+        await blocker.release();
         released = true;
       }
       const r = await run.result;
@@ -148,28 +145,41 @@ describe.each(engines)('secrets, locking and signals (%s)', (engine) => {
   });
 
   it('crm-rescue itself killed (-9): the leftover is listed as incomplete and its stale lock does not block the next backup', async () => {
+    // A TMPDIR of this test's own: any crm-rescue starting a MySQL tool sweeps the options files
+    // of dead crm-rescue processes from its TMPDIR, so with the shared one another test running
+    // meanwhile could remove the killed run's file before this test looks at it.
+    const tmp = mkdtempSync(join(tmpdir(), 'crm-rescue-kill9-tmp-'));
+    const runEnv = { ...env, TMPDIR: tmp };
     const blocker = await blockAccounts(db);
     let orphan: number | undefined;
     let optionsFile: string | undefined;
     try {
-      const run = startCli(['backup', '--url', db.url, '--dir', cat.dir], env);
+      const run = startCli(['backup', '--url', db.url, '--dir', cat.dir], runEnv);
       orphan = await waitFor(() => descendantsNamed(run.child.pid!, DUMP_TOOL[engine])[0], 'the dump tool', run);
-      optionsFile = /--defaults-extra-file=(\S+)/.exec(cmdline(orphan))?.[1];
+      if (engine === 'mysql') {
+        optionsFile = /--defaults-extra-file=(\S+)/.exec(cmdline(orphan))?.[1];
+        expect(optionsFile?.startsWith(`${tmp}/`), `the options file in the test's TMPDIR: ${cmdline(orphan)}`).toBe(true);
+        await waitFor(() => existsSync(optionsFile!), `the options file ${optionsFile}`, run);
+      }
       run.child.kill('SIGKILL');
       await run.result;
       process.kill(orphan, 'SIGKILL');
-      const list = await listJson(cat.dir, env);
+      const list = await listJson(cat.dir, runEnv);
       expect(list).toEqual([expect.objectContaining({ status: 'incomplete', usable: false })]);
     } finally {
       await blocker.release();
     }
-    // MySQL: the killed run could not delete its 0600 options file; the next run removes it.
-    if (engine === 'mysql') expect(optionsFile && existsSync(optionsFile)).toBe(true);
-    const r = await startCli(['backup', '--url', db.url, '--dir', cat.dir], env).result;
-    expect(r.code, r.stderr).toBe(0);
-    if (optionsFile) expect(existsSync(optionsFile)).toBe(false);
-    const after = await listJson(cat.dir, env);
-    expect(after.map((b) => b.status)).toEqual(['ok', 'incomplete']);
+    try {
+      // MySQL: the killed run could not delete its 0600 options file; the next run removes it.
+      if (engine === 'mysql') expect(optionsFile && existsSync(optionsFile), `the killed run's options file ${optionsFile}`).toBe(true);
+      const r = await startCli(['backup', '--url', db.url, '--dir', cat.dir], runEnv).result;
+      expect(r.code, r.stderr).toBe(0);
+      if (optionsFile) expect(existsSync(optionsFile)).toBe(false);
+      const after = await listJson(cat.dir, runEnv);
+      expect(after.map((b) => b.status)).toEqual(['ok', 'incomplete']);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 

@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseBackupId } from '../../src/backup/id.js';
 import type { BackupManifest } from '../../src/backup/manifest.js';
 import { runCli } from '../helpers/cli.js';
 import { engines, MYSQL_ADMIN_URL, PG_ADMIN_URL } from '../helpers/servers.js';
 import { createTempDb, type TempDb } from '../helpers/temp-db.js';
+import { waitFor } from '../helpers/wait.js';
 import { cleanEnv, filesUnder, listJson, seedSmall, SMALL_ROWS, smallTableName, tempCatalog } from './backup-helpers.js';
 
 const env = cleanEnv();
@@ -114,8 +116,11 @@ describe.each(engines)('backup and catalog (%s)', (engine) => {
     for (let i = 0; i < 3; i++) {
       const r = await backup('--tables', 'empty_table');
       expect(r.code, r.stderr).toBe(0);
-      ids.push(JSON.parse(r.stdout).id);
-      await new Promise((res) => setTimeout(res, 1100)); // distinct second in the id
+      const id = JSON.parse(r.stdout).id as string;
+      ids.push(id);
+      // Ids name their start second and sort by it: the next backup must start in a later one.
+      const nextSecond = parseBackupId(id)!.startedAt.getTime() + 1000;
+      await waitFor(() => Date.now() >= nextSecond, { what: `the clock to pass the second of backup ${id}` });
     }
     // An interrupted leftover from two hours ago.
     const old = `${new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}-${engine}-${db.name}-beef`;

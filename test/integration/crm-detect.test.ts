@@ -353,7 +353,7 @@ describe('Twenty workspace fixture (PostgreSQL)', () => {
     const { knowledge: k, db } = get();
     const mark = k.softDelete({ schema: ws, name: 'company' })!;
     expect(mark).toEqual({ column: 'deletedAt', kind: 'timestamp', touches: ['updatedAt'], timeColumn: 'deletedAt' });
-    const q = db.dialect.quoteQualified;
+    const q = db.dialect.quoteQualified.bind(db.dialect);
     const deleted = await db.query<{ name: string }>(`SELECT name FROM ${q(ws, 'company')} WHERE ${db.dialect.quoteIdent(mark.column)} IS NOT NULL`);
     expect(deleted.map((r) => r.name)).toEqual(['Globex']);
     const timeline = k.auditSources.find((a) => a.kind === 'twenty-timeline')!;

@@ -135,7 +135,7 @@ describe.each(engines)('%s diff engine', (engine) => {
       },
     ]);
     const changed = byClass('changed');
-    const cols = Object.fromEntries(changed.map((r) => [`${r.key.Id}${r.key['sub key']}`, r.changedColumns]));
+    const cols = Object.fromEntries(changed.map((r) => [`${String(r.key.Id)}${String(r.key['sub key'])}`, r.changedColumns]));
     expect(cols['3a']).toEqual(['note']);
     expect(changed.find((r) => r.key.Id === 3)?.before).toEqual({ note: null });
     expect(changed.find((r) => r.key.Id === 3)?.after).toEqual({ note: '' });
@@ -148,7 +148,7 @@ describe.each(engines)('%s diff engine', (engine) => {
     expect(cols['10a']).toEqual(['doc']);
     expect(byClass('added').map((r) => r.key)).toEqual([{ Id: 11, 'sub key': 'a' }]);
     // Key order within a class, across pages of 2.
-    const keys = changed.map((r) => `${r.key.Id}${r.key['sub key']}`);
+    const keys = changed.map((r) => `${String(r.key.Id)}${String(r.key['sub key'])}`);
     expect(keys).toEqual([...keys].sort((a, b) => parseInt(a) - parseInt(b) || a.localeCompare(b)));
   });
 

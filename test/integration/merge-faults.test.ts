@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
 import { backupId, expectOneLineError, makeSandbox, ndjson } from '../helpers/flow.js';
 import { engines, type TestEngine } from '../helpers/servers.js';
 import { createTempDb, type TempDb } from '../helpers/temp-db.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ROWS = 200_000;
 
@@ -14,7 +15,7 @@ async function bigChecksum(db: TempDb): Promise<string> {
       ? `SELECT count(*) AS n, md5(string_agg(md5(t::text), '' ORDER BY id)) AS h FROM big t`
       : `SELECT COUNT(*) AS n, SUM(CRC32(CONCAT_WS('|', id, name, IFNULL(v, 'N'), deleted))) AS h FROM big`;
   const [r] = await db.query<{ n: unknown; h: unknown }>(sql);
-  return `${r.n}:${r.h}`;
+  return `${String(r.n)}:${String(r.h)}`;
 }
 
 /** Rows of the journal, or 0 when it does not exist yet. */
@@ -30,19 +31,18 @@ async function journalRows(db: TempDb): Promise<number> {
   return Number(r.n);
 }
 
-/** Waits until the server runs a crm-rescue INSERT into `big`; returns its session id. */
-async function waitForApply(db: TempDb, timeoutMs = 60_000): Promise<number> {
+/** Waits until the server runs a crm-rescue INSERT into `big` (the apply under way); returns its session id. */
+async function waitForApply(db: TempDb, child: ChildProcess): Promise<number> {
   const sql =
     db.engine === 'postgres'
       ? `SELECT pid AS id FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'crm-rescue' AND state = 'active' AND query LIKE 'INSERT INTO "public"."big"%'`
       : `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE 'INSERT INTO \`${db.name}\`.\`big\`%'`;
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const rows = await db.query<{ id: number }>(sql);
-    if (rows.length) return Number(rows[0].id);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('the apply never started');
+  const row = await waitFor(async () => (await db.query<{ id: number }>(sql))[0], {
+    what: 'the merge to run an INSERT into big',
+    intervalMs: 10,
+    stopIf: () => (child.exitCode !== null || child.signalCode !== null ? `crm-rescue merge ended (exit ${child.exitCode ?? child.signalCode}) first` : undefined),
+  });
+  return Number(row.id);
 }
 
 /** Waits until no crm-rescue session is left on the server (its transaction rolled back). */
@@ -51,11 +51,14 @@ async function waitForNoSessions(db: TempDb): Promise<void> {
     db.engine === 'postgres'
       ? `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'crm-rescue'`
       : `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND COMMAND <> 'Sleep' OR (DB = DATABASE() AND INFO LIKE 'INSERT%')`;
-  for (let i = 0; i < 600; i++) {
-    const [r] = await db.query<{ n: unknown }>(sql);
-    if (Number(r.n) === 0) return;
-    await new Promise((res) => setTimeout(res, 50));
-  }
+  const sessions =
+    db.engine === 'postgres'
+      ? `SELECT pid, state, left(query, 80) AS query FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'crm-rescue'`
+      : `SELECT ID, COMMAND, STATE, LEFT(INFO, 80) AS INFO FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()`;
+  await waitFor(async () => Number((await db.query<{ n: unknown }>(sql))[0].n) === 0, {
+    what: "the killed merge's sessions to end (their transaction rolled back)",
+    lastSeen: async () => JSON.stringify(await db.query(sessions)),
+  });
 }
 
 describe.each(engines)('%s merge faults', (engine: TestEngine) => {
@@ -72,7 +75,7 @@ describe.each(engines)('%s merge faults', (engine: TestEngine) => {
     id = await backupId(sb.run, db.url);
     await db.exec(`DELETE FROM big WHERE id > 20000`);
     await db.exec(`UPDATE big SET deleted = 1 WHERE id <= 10`);
-  }, 300_000);
+  }, 900_000);
   afterAll(async () => {
     await db?.drop();
     sb.cleanup();
@@ -88,7 +91,7 @@ describe.each(engines)('%s merge faults', (engine: TestEngine) => {
       stdio: 'ignore',
     });
     const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_c, s) => r(s)));
-    await waitForApply(db);
+    await waitForApply(db, child);
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
     await waitForNoSessions(db);
@@ -106,7 +109,7 @@ describe.each(engines)('%s merge faults', (engine: TestEngine) => {
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const code = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-    const session = await waitForApply(db);
+    const session = await waitForApply(db, child);
     await db.exec(engine === 'postgres' ? `SELECT pg_terminate_backend(${session})` : `KILL ${session}`);
     expect(await code).toBe(1);
     expect(stderr.trim().split('\n').at(-1)).toMatch(/^crm-rescue: .*(rolled back|connection|terminat|lost)/i);

@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
 import { backupId, makeSandbox } from '../helpers/flow.js';
 import { engines, type TestEngine } from '../helpers/servers.js';
 import { createTempDb, type TempDb } from '../helpers/temp-db.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** A second session holding a lock until released. */
 async function lockHolder(db: TempDb, statements: string[]): Promise<{ release(): Promise<void> }> {
@@ -20,18 +21,17 @@ async function lockHolder(db: TempDb, statements: string[]): Promise<{ release()
   return { release: async () => (await c.query('UNLOCK TABLES'), await c.end()) };
 }
 
-/** The crm-rescue session blocked in the swap, found while it waits. */
-async function waitForBlockedSwap(db: TempDb): Promise<number> {
+/** The crm-rescue session blocked in the swap, found while it waits (the lock holder keeps it there). */
+async function waitForBlockedSwap(db: TempDb, ns: string, child: ChildProcess, stderr: () => string): Promise<number> {
   const sql =
     db.engine === 'postgres'
       ? `SELECT pid AS id FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'crm-rescue' AND wait_event_type = 'Lock'`
-      : `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE 'RENAME TABLE%' AND STATE LIKE '%metadata lock%'`;
-  for (let i = 0; i < 3000; i++) {
-    const rows = await db.query<{ id: number }>(sql);
-    if (rows.length) return Number(rows[0].id);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('stage never reached its swap');
+      : `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE 'RENAME TABLE%' AND INFO LIKE CONCAT('%\`', ?, '\`%') AND STATE LIKE '%metadata lock%'`;
+  const row = await waitFor(async () => (await db.query<{ id: number }>(sql, db.engine === 'postgres' ? [] : [ns]))[0], {
+    what: 'the stage to block in its swap, behind the lock',
+    stopIf: () => (child.exitCode !== null || child.signalCode !== null ? `crm-rescue stage ended (exit ${child.exitCode ?? child.signalCode}) first: ${stderr().trim()}` : undefined),
+  });
+  return Number(row.id);
 }
 
 describe.each(engines)('%s stage: the connection drops during the swap', (engine: TestEngine) => {
@@ -45,7 +45,7 @@ describe.each(engines)('%s stage: the connection drops during the swap', (engine
     await db.exec('CREATE TABLE parent (id int PRIMARY KEY, v varchar(20))');
     await db.exec("INSERT INTO parent VALUES (1, 'one'), (2, 'two'), (3, 'three')");
     id = await backupId(sb.run, db.url);
-  }, 120_000);
+  }, 900_000);
   afterAll(async () => {
     if (db && engine === 'mysql') {
       // MySQL staging and scratch databases live beside the test database.
@@ -73,14 +73,15 @@ describe.each(engines)('%s stage: the connection drops during the swap', (engine
       engine === 'postgres' ? ['BEGIN', `LOCK TABLE ${q(ns)}._crm_rescue_staging IN SHARE MODE`] : [`LOCK TABLES ${q(ns)}.${q('parent')} READ`],
     );
     const child = spawn(process.execPath, [BIN, 'stage', '--url', db.url, '--backup', id, '--table', 'parent'], {
-      env: { ...process.env, ...sb.env, NO_COLOR: '1' },
+      // The swap must still be waiting when the test kills it: no 5 s lock timeout on a loaded machine.
+      env: { ...process.env, ...sb.env, NO_COLOR: '1', CRM_RESCUE_LOCK_TIMEOUT: '900' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const code = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     try {
-      const session = await waitForBlockedSwap(db);
+      const session = await waitForBlockedSwap(db, ns, child, () => stderr);
       await db.exec(engine === 'postgres' ? `SELECT pg_terminate_backend(${session})` : `KILL ${session}`);
       expect(await code).toBe(1);
     } finally {
@@ -102,5 +103,5 @@ describe.each(engines)('%s stage: the connection drops during the swap', (engine
     const again = await sb.run(['stage', '--url', db.url, '--backup', id, '--table', 'parent', '--json']);
     expect(again.code, again.stderr).toBe(0);
     expect((await db.query(staged)).map((r) => Number((r as { id: unknown }).id))).toEqual([1, 2, 3]);
-  }, 120_000);
+  }, 900_000);
 });

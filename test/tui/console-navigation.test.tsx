@@ -4,6 +4,7 @@ import { KEYS, fakeServices, frameWhere, frameWith, press, renderConsole, tick }
 import { useClock } from '../helpers/clock.js';
 import { NOW, recoveryFakes } from './fake-recovery.js';
 
+// eslint-disable-next-line react-hooks/rules-of-hooks -- useClock is a vitest helper (beforeEach/afterEach), not a React hook
 useClock(NOW);
 
 describe('console navigation', () => {

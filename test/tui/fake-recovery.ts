@@ -128,10 +128,9 @@ export function fakeBackups(overrides: Partial<BackupServices> = {}): BackupServ
     },
     async run(options: { onProgress?: (e: never) => void; signal?: AbortSignal } = {}) {
       self.runs++;
-      return new Promise<BackupItem>((resolve, reject) => {
-        const timer = setTimeout(() => resolve(backupItem('20261121T120000Z-postgres-crm_prod-dd04', 0)), 60_000);
+      // Runs until cancelled: a test sees it running for as long as it needs, however slow the machine.
+      return new Promise<BackupItem>((_resolve, reject) => {
         options.signal?.addEventListener('abort', () => {
-          clearTimeout(timer);
           const err = new Error('backup cancelled');
           err.name = 'AbortError';
           reject(err);
@@ -143,7 +142,7 @@ export function fakeBackups(overrides: Partial<BackupServices> = {}): BackupServ
     },
     ...overrides,
   };
-  return self as BackupServices & { runs: number };
+  return self;
 }
 
 /** Staging that finishes at once. */
@@ -220,7 +219,7 @@ export function fakeDiffSet(tables: DiffTable[], backupId = '20261121T020000Z-po
       current = current.map((t) => ({ ...t, counts: { ...t.counts, deleted: 0, softDeleted: 0 } }));
       return current;
     },
-  } as DiffSet & { reads: { table: string; cls: DiffClass; after: unknown; limit: number; skip: number }[] };
+  };
 }
 
 /** The incident's diff: contacts, relation rows and notes deleted, accounts soft-deleted. */

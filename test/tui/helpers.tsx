@@ -106,21 +106,23 @@ export async function press(app: TestApp, ...keys: string[]): Promise<void> {
 }
 
 /**
- * Waits (a tick at a time, up to `timeoutMs`) until the last frame satisfies `test`, and returns
- * that frame, or the last one seen so the assertion that follows shows what was there.
+ * Waits (a tick at a time) until the last frame satisfies `test`, and returns that frame. The
+ * deadline is generous (a loaded machine renders slowly); past it, fails with `what` and the last
+ * frame seen.
  */
-export async function frameWhere(app: { lastFrame(): string | undefined }, test: (frame: string) => boolean, timeoutMs = 2000): Promise<string> {
-  const until = Date.now() + timeoutMs;
+export async function frameWhere(app: { lastFrame(): string | undefined }, test: (frame: string) => boolean, timeoutMs = 30_000, what = 'a frame that passes the test'): Promise<string> {
+  const started = performance.now();
   for (;;) {
     const frame = app.lastFrame() ?? '';
-    if (test(frame) || Date.now() > until) return frame;
+    if (test(frame)) return frame;
+    if (performance.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; the last frame was:\n${frame}`);
     await tick();
   }
 }
 
 /** Waits until the last frame contains `text`; returns the frame. */
 export function frameWith(app: { lastFrame(): string | undefined }, text: string, timeoutMs?: number): Promise<string> {
-  return frameWhere(app, (f) => f.includes(text), timeoutMs);
+  return frameWhere(app, (f) => f.includes(text), timeoutMs, `a frame with ${JSON.stringify(text)}`);
 }
 
 /** Gives a component tree the console's input routing (one useInput, the router), for component tests. */

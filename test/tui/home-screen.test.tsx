@@ -9,6 +9,7 @@ import { fakeServices, frameWith, renderConsole } from './helpers.js';
 
 /** The console's now in these tests: the fixtures' last day. */
 const NOW = '2024-11-14T12:15:00Z';
+// eslint-disable-next-line react-hooks/rules-of-hooks -- useClock is a vitest helper (beforeEach/afterEach), not a React hook
 useClock(NOW);
 
 function days(counts: number[]): DeletionDay[] {

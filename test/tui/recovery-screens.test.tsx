@@ -3,7 +3,7 @@ import { BLOCKS } from '../../src/tui/screens/audit/timeline-chart.js';
 import type { ConsoleServices } from '../../src/tui/services.js';
 import { useClock } from '../helpers/clock.js';
 import { NOW, diffTable, fakeAudit, fakeBackups, fakeDiff, fakeDiffSet, fakeMerge, fakeStage, recoveryFakes } from './fake-recovery.js';
-import { KEYS, frameWhere, frameWith, press, renderConsole, type TestApp } from './helpers.js';
+import { KEYS, frameWhere, press, renderConsole, type TestApp } from './helpers.js';
 
 /** Opens Home's action `index` (0: wizard, 1: audit, 2: backups, 3: stage, 4: diff, 5: merge). */
 async function open(app: TestApp, index: number, until: string): Promise<string> {
@@ -13,6 +13,7 @@ async function open(app: TestApp, index: number, until: string): Promise<string>
 }
 
 // The fakes' data is dated around NOW: the console's clock is stopped there, whatever today is.
+// eslint-disable-next-line react-hooks/rules-of-hooks -- useClock is a vitest helper (beforeEach/afterEach), not a React hook
 useClock(NOW);
 
 function expectFits(app: TestApp): void {
@@ -71,7 +72,7 @@ describe('Audit at 80×24', () => {
     await press(app, KEYS.escape);
     await ready(app, '1/300 events');
     await press(app, 'j', KEYS.enter);
-    expect(await ready(app, 'does not keep the deleted row')).toContain('demo-history');
+    expect(await ready(app, 'does not keep deleted rows')).toContain('demo-history');
   });
 
   it('space and Enter narrow the events to a range; Esc widens again; z zooms', async () => {
@@ -130,7 +131,8 @@ describe('Backups at 80×24', () => {
     expect(running).toContain('Esc cancels');
     expect(app.lines().at(-2)).toContain('running: backup');
     await press(app, 'b');
-    expect(await ready(app, 'wait for the running work')).toBeTruthy();
+    // A second b while it runs starts nothing (and says nothing): the one backup still runs.
+    expect(app.lastFrame()).toContain('running: backup');
     expect(backups.runs).toBe(1);
     await press(app, KEYS.escape);
     expect(await ready(app, 'cancelled')).toContain('the partial files were removed');
@@ -142,7 +144,7 @@ describe('Backups at 80×24', () => {
     const app = await renderConsole({ services: recoveryFakes() });
     await open(app, 2, '1/3 backups');
     await press(app, 'G', 'v');
-    expect(await ready(app, 'only a complete backup can be verified')).toContain('cc03 is failed');
+    expect(await ready(app, 'only a complete backup can')).toContain('cc03 is failed');
   });
 });
 
@@ -222,7 +224,7 @@ describe('Diff at 80×24', () => {
     await press(app, 'a');
     expect(await ready(app, 'Chosen: contacts 50')).toContain('50 selected');
     await press(app, KEYS.tab, KEYS.tab, KEYS.tab);
-    await ready(app, '1/2 added rows');
+    await ready(app, '/2 added rows');
     await press(app, KEYS.space);
     expect(await ready(app, 'never deletes live rows')).toContain('[ ] 1');
     await press(app, 'l');

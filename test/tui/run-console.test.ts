@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assertInteractiveTerminal } from '../../src/console-entry.js';
@@ -12,24 +13,43 @@ interface ChildRun {
   stderr: string;
 }
 
-/** Runs the fixture; `drive` gets the child once it drew its first frame. */
+/** How long the fixture may take to end: generous, a loaded machine starts node slowly. */
+const CHILD_DEADLINE_MS = 90_000;
+
+/**
+ * Runs the fixture; `drive` gets the child once it drew its first frame and listens to its
+ * stdin (it says "input" on fd 3). Fails, saying how far the child got, when it does not end.
+ */
 function runChild(mode: string, drive: (child: ReturnType<typeof spawn>) => void): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     // Not in CI mode: Ink would then draw only the last frame.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI' && k !== 'CONTINUOUS_INTEGRATION'));
-    const child = spawn(process.execPath, [CHILD, mode], { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const child = spawn(process.execPath, [CHILD, mode], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: { ...env, RUN_CONSOLE_MARKER_FD: '3' } });
     let stdout = '';
     let stderr = '';
+    let markers = '';
     let driven = false;
-    child.stdout!.on('data', (d) => {
+    const drawn = () => stdout.includes('Actions');
+    const takesInput = () => markers.split('\n').includes('input');
+    const driveWhenReady = () => {
+      if (driven || !drawn() || !takesInput()) return;
+      driven = true;
+      drive(child);
+    };
+    child.stdout.on('data', (d) => {
       stdout += d;
-      if (!driven && stdout.includes('Actions')) {
-        driven = true;
-        setTimeout(() => drive(child), 100);
-      }
+      driveWhenReady();
     });
-    child.stderr!.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    (child.stdio[3] as Readable).on('data', (d) => {
+      markers += d;
+      driveWhenReady();
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      const stage = driven ? 'driven, it did not end' : `first frame drawn: ${drawn()}, listening to stdin: ${takesInput()}`;
+      reject(new Error(`the console fixture (${mode}) did not end within ${CHILD_DEADLINE_MS / 1000} s (${stage}); stderr: ${stderr}`));
+    }, CHILD_DEADLINE_MS);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -66,7 +86,7 @@ describe('runConsole: the terminal is always restored', () => {
   });
 
   it('on an uncaught exception: exit 1 and the error on one line', async () => {
-    const r = await runChild('crash', () => undefined);
+    const r = await runChild('crash', (c) => c.kill('SIGUSR2'));
     expect(r.code).toBe(1);
     expectScreenRestored(r.stdout);
     expect(r.stderr).toBe('crm-rescue: internal error: boom (run again with --debug for details)\n');

@@ -13,6 +13,7 @@ import { runTool, startTool } from '../../src/exec/run-tool.js';
 import { ToolError } from '../../src/exec/tool-error.js';
 import { parseToolVersion } from '../../src/exec/tool-version.js';
 import { describeError } from '../../src/errors.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SECRET = 'pa ss"w#rd\\x';
 const pgTarget: Target = { engine: 'postgres', host: 'db', port: 5432, user: 'crm', password: SECRET, database: 'crm', source: 'test' };
@@ -95,25 +96,32 @@ describe('tool wrapper', () => {
 
   it('fails when its input stream breaks, even if the child would exit 0 on the half it got', async () => {
     const cat = join(dir, 'cat-tool');
-    await writeFile(cat, '#!/bin/sh\ncat > /dev/null\nexit 0\n');
+    const got = join(dir, 'cat-tool-got-first-part');
+    // Says (with a file that appears whole) when it has read the first part, then reads on.
+    await writeFile(cat, '#!/bin/sh\nread line\necho "$line" > "$GOT.tmp" && mv "$GOT.tmp" "$GOT"\ncat > /dev/null\nexit 0\n');
     await chmod(cat, 0o755);
     async function* broken() {
       yield Buffer.from('first part\n');
-      await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => existsSync(got), { what: 'the tool to read the first part of its input' });
       throw new Error('unexpected end of file');
     }
-    const e = (await runTool({ tool: cat, args: [], stdin: Readable.from(broken()), what: 'the restore' }).catch((x) => x)) as ToolError;
+    const e = (await runTool({ tool: cat, args: [], env: { GOT: got }, stdin: Readable.from(broken()), what: 'the restore' }).catch((x) => x)) as ToolError;
     expect(e).toBeInstanceOf(ToolError);
     expect(e.message).toBe('the restore failed: its input could not be read: unexpected end of file');
   });
 
   it('ignores stdin and stops the child on abort', async () => {
     const script = join(dir, 'sleeper');
-    await writeFile(script, '#!/bin/sh\nread x\necho "stdin:$x"\nsleep 30\n');
+    const started = join(dir, 'sleeper-started');
+    // Reads its stdin (at once at its end when ignored), says what it got (in a file that appears
+    // whole), then runs until stopped.
+    await writeFile(script, '#!/bin/sh\nread x\necho "stdin:$x" > "$STARTED.tmp" && mv "$STARTED.tmp" "$STARTED"\nexec sleep infinity\n');
     await chmod(script, 0o755);
     const ac = new AbortController();
-    const p = await startTool({ tool: script, args: [], signal: ac.signal, stdout: 'collect' });
-    setTimeout(() => ac.abort(), 200);
+    const p = await startTool({ tool: script, args: [], env: { STARTED: started }, signal: ac.signal, stdout: 'collect' });
+    await waitFor(() => existsSync(started), { what: 'the child to read its stdin and run' });
+    expect(await readFile(started, 'utf8')).toBe('stdin:\n');
+    ac.abort();
     const e = (await p.done.catch((x) => x)) as ToolError;
     expect(e.signal).toBe('SIGTERM');
     expect(e.childExitCode).toBe(143);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MysqldumpSplitter, parseCommentIdent, parseMarker, type SplitPiece } from '../../src/backup/mysqldump-splitter.js';
+import { INCOMPLETE, MysqldumpSplitter, parseCommentIdent, parseMarker, type SplitPiece } from '../../src/backup/mysqldump-splitter.js';
 
 /** A mysqldump-shaped text: header, tables with odd names, views, routines, footer. */
 function dump(tables: { name: string; rows?: string[] }[], withFooter = true): string {
@@ -126,13 +126,15 @@ describe('marker parsing', () => {
   it('reads quoted names with doubled backticks and continued lines', () => {
     expect(parseCommentIdent('`a``b`\n', 0)).toBe('a`b');
     expect(parseCommentIdent('`line\n-- break`\n', 0)).toBe('line\nbreak');
-    expect(parseCommentIdent('`line\n', 0)).toBe('incomplete');
+    expect(parseCommentIdent('`line\n', 0)).toBe(INCOMPLETE);
+    expect(parseCommentIdent('`incomplete`\n', 0)).toBe('incomplete');
     expect(parseCommentIdent('`line\nINSERT', 0)).toBe(null);
     expect(parseCommentIdent('`a` trailing\n', 0)).toBe(null);
   });
   it('knows the marker kinds', () => {
     expect(parseMarker('-- Table structure for table `t`\n')).toEqual({ type: 'table-structure', name: 't' });
     expect(parseMarker('-- Dumping data for table `t`\n')).toEqual({ type: 'table-data', name: 't' });
+    expect(parseMarker('-- Table structure for table `incomplete`\n')).toEqual({ type: 'table-structure', name: 'incomplete' });
     expect(parseMarker("-- Dumping routines for database 'crm'\n")).toEqual({ type: 'schema', what: 'routines' });
     expect(parseMarker('-- Temporary view structure for view `v`\n')).toEqual({ type: 'schema', what: 'view' });
     expect(parseMarker('-- Dump completed on 2026\n')).toEqual({ type: 'completed' });

@@ -177,7 +177,7 @@ describe('row generators', () => {
     expect(rows.some((r) => r[5] === '')).toBe(true); // phone_work '' …
     expect(rows.some((r) => r[5] === null)).toBe(true); // … and NULL
     expect(rows.some((r) => Buffer.isBuffer(r[10]))).toBe(true);
-    expect(rows.some((r) => typeof r[8] === 'string' && (r[8] as string).length > 1000)).toBe(true);
+    expect(rows.some((r) => typeof r[8] === 'string' && r[8].length > 1000)).toBe(true);
     const emails = rows.map((r) => r[4]).filter((e) => e !== null);
     expect(new Set(emails).size).toBe(emails.length);
   });

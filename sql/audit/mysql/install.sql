@@ -8,6 +8,9 @@
 -- One secondary index only, (logged_at, id) for pages and incident windows: every index is one
 -- more insert per logged row. An older install's (table_name, logged_at, id) index is dropped on
 -- upgrade (src/audit/trigger/mysql.ts); --table filters walk the time index backwards.
+-- old_row is the row's exact image (old_row_layout 2): a JSON object of column → the value's
+-- text (src/audit/sql-expr.ts mysqlExactText), JSON null for SQL NULL. A log of an older
+-- crm-rescue holds typed JSON_OBJECT images (old_row_layout NULL, the column added on upgrade).
 
 CREATE DATABASE IF NOT EXISTS {{ns}} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 
@@ -19,6 +22,7 @@ CREATE TABLE IF NOT EXISTS {{ns}}.audit_log (
   operation varchar(8) NOT NULL,
   row_key longtext,
   old_row longtext NOT NULL,
+  old_row_layout smallint,
   db_user varchar(400),
   app_user varchar(255),
   txid varchar(64),

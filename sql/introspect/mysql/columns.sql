@@ -1,4 +1,4 @@
--- Columns of base tables in the current database.
+-- Columns of base tables (system-versioned ones too) in the current database.
 SELECT c.TABLE_SCHEMA AS `schema`,
        c.TABLE_NAME AS table_name,
        c.COLUMN_NAME AS name,
@@ -11,5 +11,5 @@ SELECT c.TABLE_SCHEMA AS `schema`,
 FROM information_schema.COLUMNS c
 JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
 WHERE c.TABLE_SCHEMA = COALESCE(?, DATABASE())
-  AND t.TABLE_TYPE = 'BASE TABLE'
+  AND t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')
 ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION;

@@ -1,5 +1,4 @@
 import { defineSource } from '../define-source.js';
-import type { AuditContext } from '../source.js';
 import type { EventStream } from '../stream.js';
 import { LOG_TABLE } from '../trigger/state.js';
 

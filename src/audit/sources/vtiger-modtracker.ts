@@ -50,7 +50,7 @@ export const vtigerModtrackerSource = defineSource({
         rowKey: { columns: ['crmid'], exprs: [r('crmid')] },
         actor: r('whodid'),
         actorName: users.name,
-        kind: ceJoin ? { expr: `CASE WHEN ce.${d.quoteIdent(column(crmentity!, 'crmid')!.name)} IS NULL THEN 'hard' ELSE 'soft' END` } : 'soft',
+        kind: ceJoin ? { expr: `CASE WHEN ce.${d.quoteIdent(column(crmentity, 'crmid')!.name)} IS NULL THEN 'hard' ELSE 'soft' END` } : 'soft',
         image: null,
         details: d.textCast(r('module')),
         index: {

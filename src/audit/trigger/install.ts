@@ -1,5 +1,6 @@
 import type { Db } from '../../connect/open.js';
 import { UsageError, UserError } from '../../errors.js';
+import { parseQuotedName } from '../../util/table-ref.js';
 import { installMysql, uninstallMysql } from './mysql.js';
 import { resolveTables, type InstallOptions, type InstallResult, type UninstallOptions, type UninstallResult } from './model.js';
 import { installPostgres, uninstallPostgres } from './postgres.js';
@@ -39,6 +40,8 @@ export async function uninstallTriggerAudit(db: Db, options: UninstallOptions = 
         const [t] = resolveTables(snapshot.tables, [name]);
         return { schema: t.schema, name: t.name };
       } catch (err) {
+        const quoted = parseQuotedName(name);
+        if (quoted?.schema) return { schema: quoted.schema, name: quoted.name };
         const dot = name.indexOf('.');
         if (dot > 0) return { schema: name.slice(0, dot), name: name.slice(dot + 1) };
         throw err;

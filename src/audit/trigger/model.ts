@@ -1,5 +1,6 @@
 import type { TableInfo } from '../../dialect/model.js';
 import { UsageError, UserError } from '../../errors.js';
+import { matchQuoted } from '../../util/table-ref.js';
 
 /** What `audit install` is asked to do. */
 export interface InstallOptions {
@@ -68,6 +69,8 @@ export function resolveTables(tables: TableInfo[], names: string[]): TableInfo[]
     const name = raw.trim();
     if (!name) continue;
     let hits = tables.filter((t) => t.name === name || `${t.schema}.${t.name}` === name);
+    // As SQL writes it ("schema"."name", `db`.`name`), before the case-insensitive guess.
+    if (hits.length === 0) hits = matchQuoted(tables, name);
     if (hits.length === 0) hits = tables.filter((t) => t.name.toLowerCase() === name.toLowerCase());
     if (hits.length === 0) throw new UserError(`table ${name} not found`, 'Check the name with crm-rescue inspect; use schema.table when names repeat');
     if (hits.length > 1) {

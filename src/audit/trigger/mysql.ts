@@ -4,7 +4,7 @@ import type { TableInfo } from '../../dialect/model.js';
 import { UserError } from '../../errors.js';
 import { loadSql } from '../../util/sql-file.js';
 import { keyColumns } from '../sources/helpers.js';
-import { mysqlJsonValue } from '../sql-expr.js';
+import { mysqlExactText, mysqlJsonValue } from '../sql-expr.js';
 import type { InstalledTable, InstallResult, TriggerRef, UninstallResult } from './model.js';
 import { renderSql, splitStatements } from './sql-template.js';
 import { LOG_TABLE, namespaceOf, REGISTRY_TABLE, TRIGGER_PREFIX } from './state.js';
@@ -20,19 +20,21 @@ export function mysqlTriggerName(table: { schema: string; name: string }, op: 'D
 
 /**
  * The trigger's statement: one INSERT into the log with the full old row as JSON_OBJECT of every
- * column (from introspection; keys are string literals, so any column name works), the key
- * columns, the session user, @crm_rescue_app_user and the connection id.
+ * column's exact text (from introspection; keys are string literals, so any column name works;
+ * old_row_layout 2), the key columns (typed, as `audit deletions` shows keys), the session user,
+ * @crm_rescue_app_user and the connection id.
  */
 export function mysqlTriggerStatement(db: Db, namespace: string, table: TableInfo, keys: string[], op: 'DELETE' | 'UPDATE'): string {
   const d = db.dialect;
-  const obj = (cols: { name: string; dataType: string }[]) => `JSON_OBJECT(${cols.map((c) => `${d.quoteLiteral(c.name)}, ${mysqlJsonValue(`OLD.${d.quoteIdent(c.name)}`, c.dataType)}`).join(', ')})`;
+  const obj = (cols: { name: string; dataType: string }[], value: (ref: string, dataType: string) => string) =>
+    `JSON_OBJECT(${cols.map((c) => `${d.quoteLiteral(c.name)}, ${value(`OLD.${d.quoteIdent(c.name)}`, c.dataType)}`).join(', ')})`;
   const keyCols = keys.map((k) => table.columns.find((c) => c.name === k)!);
   const name = d.quoteQualified(table.schema, mysqlTriggerName(table, op));
   return (
     `CREATE TRIGGER ${name} AFTER ${op} ON ${d.quoteQualified(table.schema, table.name)} FOR EACH ROW ` +
-    `INSERT INTO ${d.quoteQualified(namespace, LOG_TABLE)} (logged_at, table_schema, table_name, operation, row_key, old_row, db_user, app_user, txid) ` +
-    `VALUES (UTC_TIMESTAMP(6), ${d.quoteLiteral(table.schema)}, ${d.quoteLiteral(table.name)}, '${op}', ${keyCols.length ? obj(keyCols) : 'NULL'}, ` +
-    `${obj(table.columns)}, USER(), @crm_rescue_app_user, CONNECTION_ID())`
+    `INSERT INTO ${d.quoteQualified(namespace, LOG_TABLE)} (logged_at, table_schema, table_name, operation, row_key, old_row, old_row_layout, db_user, app_user, txid) ` +
+    `VALUES (UTC_TIMESTAMP(6), ${d.quoteLiteral(table.schema)}, ${d.quoteLiteral(table.name)}, '${op}', ${keyCols.length ? obj(keyCols, mysqlJsonValue) : 'NULL'}, ` +
+    `${obj(table.columns, mysqlExactText)}, 2, USER(), @crm_rescue_app_user, CONNECTION_ID())`
   );
 }
 
@@ -117,6 +119,7 @@ export async function installMysql(db: Db, tables: TableInfo[], updates: boolean
   try {
     for (const stmt of splitStatements(renderSql(loadSql('audit/mysql/install'), { ns: d.quoteIdent(namespace) }))) await db.query(stmt);
     await dropRetiredIndexes(db, namespace);
+    await addLayoutColumn(db, namespace);
     for (const table of tables) {
       const keys = keyColumns(table) ?? [];
       const ops: ('DELETE' | 'UPDATE')[] = updates ? ['DELETE', 'UPDATE'] : ['DELETE'];
@@ -154,6 +157,18 @@ async function dropRetiredIndexes(db: Db, namespace: string): Promise<void> {
     [namespace, LOG_TABLE, ...RETIRED_INDEXES],
   );
   for (const r of rows) await db.query(`ALTER TABLE ${db.dialect.quoteQualified(namespace, LOG_TABLE)} DROP INDEX ${db.dialect.quoteIdent(r.name)}`);
+}
+
+/**
+ * Upgrade of a log made before old_row_layout existed (in place, instant on MariaDB 10.3+ and
+ * MySQL 8): its rows keep NULL, the older layout, and are read as such.
+ */
+async function addLayoutColumn(db: Db, namespace: string): Promise<void> {
+  const [row] = await db.query<{ n: unknown }>(
+    `SELECT COUNT(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = 'old_row_layout'`,
+    [namespace, LOG_TABLE],
+  );
+  if (Number(row.n) === 0) await db.query(`ALTER TABLE ${db.dialect.quoteQualified(namespace, LOG_TABLE)} ADD COLUMN old_row_layout smallint AFTER old_row`);
 }
 
 async function undoInstall(db: Db, namespace: string, before: { exists: boolean; log: boolean; registry: boolean }, created: TriggerRef[]): Promise<void> {

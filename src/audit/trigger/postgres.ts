@@ -1,5 +1,5 @@
-import { CompiledQuery, type Kysely } from 'kysely';
-import type { Db } from '../../connect/open.js';
+import { CompiledQuery } from 'kysely';
+import type { Db, UntypedKysely } from '../../connect/open.js';
 import type { TableInfo } from '../../dialect/model.js';
 import { UserError } from '../../errors.js';
 import { loadSql } from '../../util/sql-file.js';
@@ -11,7 +11,7 @@ import { LOG_TABLE, namespaceOf, PG_FUNCTION, REGISTRY_TABLE, TRIGGER_PREFIX } f
 /** PostgreSQL trigger names are per table: one per operation. */
 const triggerName = (op: 'DELETE' | 'UPDATE') => `${TRIGGER_PREFIX}${op.toLowerCase()}`;
 
-async function exec(k: Kysely<any>, sqlText: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+async function exec(k: UntypedKysely, sqlText: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
   const res = await k.executeQuery(CompiledQuery.raw(sqlText, params));
   return res.rows as Record<string, unknown>[];
 }
@@ -99,7 +99,7 @@ export async function installPostgres(db: Db, tables: TableInfo[], updates: bool
 }
 
 /** The triggers that call our functions, whether or not the registry lists them. */
-async function ourTriggers(k: Kysely<any>, namespace: string): Promise<TriggerRef[]> {
+async function ourTriggers(k: UntypedKysely, namespace: string): Promise<TriggerRef[]> {
   const q = `SELECT n.nspname AS schema, c.relname AS "table", t.tgname AS trigger
     FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace

@@ -10,8 +10,8 @@ export interface ConfirmDialogProps {
   title: string;
   /** What will happen, one line per item. */
   lines: string[];
-  onConfirm(): void;
-  onCancel(): void;
+  onConfirm: () => void;
+  onCancel: () => void;
   width: number;
   /** Destructive: drawn with the error tone and marker. */
   danger?: boolean;

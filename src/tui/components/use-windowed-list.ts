@@ -33,12 +33,12 @@ export interface WindowedListState<Row> {
   filter: string;
   /** The cursor is in the filter field. */
   editingFilter: boolean;
-  move(move: ListMove): void;
+  move: (move: ListMove) => void;
   /** Selects or unselects the row under the cursor. */
   toggle(): void;
-  setSelected(keys: Iterable<string>): void;
+  setSelected: (keys: Iterable<string>) => void;
   startFilter(): void;
-  setFilter(text: string): void;
+  setFilter: (text: string) => void;
   /** Leaves the filter field; `keep` false clears the filter. */
   endFilter(keep: boolean): void;
   /** Handles a list command (moves, `/`, Esc clearing the filter, space); false when it is not one. */

@@ -18,6 +18,7 @@ export type LayerHandler = (command: Command | undefined, input: string, key: Ke
 export function useInputLayer(options: { priority: number; context: KeyContext; active?: boolean; handle: LayerHandler }): void {
   const router = useContext(InputRouterContext);
   const latest = useRef(options);
+  // eslint-disable-next-line react-hooks/refs -- the latest-handler ref: written while rendering, read by the router only after the commit
   latest.current = options;
   const active = options.active ?? true;
   useLayoutEffect(() => {

@@ -53,8 +53,8 @@ export interface Wizard {
   cyclePolicy(): void;
   setFormField(field: keyof LossForm, value: string): void;
   nextField(): void;
-  confirm(): void;
-  closeConfirm(): void;
+  confirm: () => void;
+  closeConfirm: () => void;
   finish(): void;
   say(kind: MessageKind, text: string): void;
 }
@@ -351,7 +351,7 @@ export function recountLines(before: DiffTable[] | null, after: DiffTable[] | nu
 }
 
 function messageOf(step: WizardStep, stage: Task<StageOutcome>, diff: Task<DiffSet>, plan: Task<MergePlan>, apply: Task<MergeOutcome>): { kind: MessageKind; text: string } | null {
-  const of = (t: Task<unknown>, what: string): { kind: MessageKind; text: string } | null => {
+  const of = (t: Pick<Task<unknown>, 'state' | 'error'>, what: string): { kind: MessageKind; text: string } | null => {
     if (t.state === 'cancelled') return { kind: 'info', text: `${what} cancelled: nothing in live changed. Enter starts again (finished tables are kept).` };
     if (t.state === 'failed') return { kind: 'error', text: t.error ?? `${what} failed` };
     return null;
