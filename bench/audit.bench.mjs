@@ -30,7 +30,8 @@ const BURSTS = 30;
 const BURST_ROWS = 1500;
 const DB = 'crt_bench_audit';
 
-const psql = (db, sql) => execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-U', 'root', '-d', db, '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
+const psql = (db, sql) =>
+  execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-U', 'root', '-d', db, '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
 const mysqlc = (db, sql) => execFileSync('mysql', ['-h127.0.0.1', '-uroot', ...(db ? [db] : []), '-e', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
 
 const median = (xs) => {
@@ -175,7 +176,9 @@ async function firstPages(engine, { audit, openDb, parseTargetUrl }, log) {
     const hours = await repeat(() => audit.timeline(db, ctx, sources, audit.defaultTimelineRange('hour'), 'hour'));
     // What a user at a terminal waits for: the CLI prints each incident as soon as it is final.
     const cliIncident = await repeat(() => untilOutput(join(root, 'bin', 'crm-rescue'), ['audit', 'incidents', '--url', url], /^inc_/m));
-    const cli = await repeat(async () => execFileSync(join(root, 'bin', 'crm-rescue'), ['audit', 'deletions', '--url', url, '--limit', '50', '--json'], { stdio: ['ignore', 'ignore', 'ignore'] }));
+    const cli = await repeat(async () =>
+      execFileSync(join(root, 'bin', 'crm-rescue'), ['audit', 'deletions', '--url', url, '--limit', '50', '--json'], { stdio: ['ignore', 'ignore', 'ignore'] }),
+    );
     const strip = ({ out, ...rest }) => rest;
     return {
       rows: ROWS,
@@ -185,7 +188,11 @@ async function firstPages(engine, { audit, openDb, parseTargetUrl }, log) {
       deletionsSecondPage: { ...strip(second), events: second.out.events.length },
       deletionsFirstPageTable: { ...strip(byTable), events: byTable.out.events.length },
       deletionsFirstPageRareUser: { ...strip(byUser), events: byUser.out.events.length },
-      incidentsNewest1: { ...strip(incident1), incidents: incident1.out.length, newest: incident1.out[0] && { window: incident1.out[0].window, rows: incident1.out[0].rows.total } },
+      incidentsNewest1: {
+        ...strip(incident1),
+        incidents: incident1.out.length,
+        newest: incident1.out[0] && { window: incident1.out[0].window, rows: incident1.out[0].rows.total },
+      },
       incidentsNewest5: { ...strip(incident5), incidents: incident5.out.length },
       incidentsNewest20: { ...strip(incident20), incidents: incident20.out.length },
       timelineWeekByHour: { ...strip(hours), buckets: hours.out.length },
@@ -229,9 +236,13 @@ async function overhead(engine, { audit, openDb, parseTargetUrl }, log) {
       for (const mode of run % 2 ? ['with', 'without'] : ['without', 'with']) {
         fillVictims(engine);
         if (mode === 'with') await audit.installTriggerAudit(db, { tables: ['victims'] });
-        single[mode].push((await timeIt(async () => {
-          for (let i = 1; i <= 1000; i++) await db.query(`DELETE FROM victims WHERE id = ${i}`);
-        })).ms);
+        single[mode].push(
+          (
+            await timeIt(async () => {
+              for (let i = 1; i <= 1000; i++) await db.query(`DELETE FROM victims WHERE id = ${i}`);
+            })
+          ).ms,
+        );
         bulk[mode].push((await timeIt(() => db.query('DELETE FROM victims'))).ms);
         if (mode === 'with') await audit.uninstallTriggerAudit(db, { tables: ['victims'] });
         log(`${engine}: overhead run ${run + 1} ${mode} triggers: bulk ${Math.round(bulk[mode].at(-1))} ms`);
@@ -275,7 +286,9 @@ function summary(data, load) {
     row('`audit incidents`, newest 20 (38 days back, 1 run)', (d) => t(d.pages.incidentsNewest20)),
     row('timeline, 7 days by hour', (d) => t(d.pages.timelineWeekByHour)),
     row('CLI `audit deletions --limit 50 --json`, wall', (d) => t(d.pages.cliDeletionsWall)),
-    row('CLI `audit incidents`, wall until the first incident is printed', (d) => (d.pages.cliFirstIncidentWall ? t(d.pages.cliFirstIncidentWall) : 'not measured')),
+    row('CLI `audit incidents`, wall until the first incident is printed', (d) =>
+      d.pages.cliFirstIncidentWall ? t(d.pages.cliFirstIncidentWall) : 'not measured',
+    ),
     row(`DELETE of ${(DELETE_ROWS - 1000).toLocaleString('en-US')} rows, no triggers`, (d) => `${d.overhead.bulkWithoutMs} ms`),
     row('same, with the trigger audit', (d) => `${d.overhead.bulkWithMs} ms (${d.overhead.bulkRatio}x)`),
     row('1,000 single-row DELETEs, no triggers', (d) => `${d.overhead.singleWithoutMs} ms`),

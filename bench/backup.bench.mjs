@@ -18,9 +18,11 @@ const SIZES = (process.env.BENCH_BACKUP_SIZES ?? '1000000,3000000').split(',').m
 const RUNS = Number(process.env.BENCH_BACKUP_RUNS ?? 3);
 const JOBS = availableParallelism();
 /** The same mysqldump options crm-rescue uses, so the comparison is about the pipeline only. */
-const MYSQLDUMP_OPTS = '--single-transaction --quick --skip-lock-tables --routines --triggers --hex-blob --default-character-set=utf8mb4 --no-tablespaces --add-drop-table';
+const MYSQLDUMP_OPTS =
+  '--single-transaction --quick --skip-lock-tables --routines --triggers --hex-blob --default-character-set=utf8mb4 --no-tablespaces --add-drop-table';
 
-const psql = (db, sql) => execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-U', 'root', '-d', db, '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
+const psql = (db, sql) =>
+  execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-U', 'root', '-d', db, '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
 const mysqlc = (db, sql) => execFileSync('mysql', ['-h127.0.0.1', '-uroot', ...(db ? [db] : []), '-e', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
 
 /** Table shares of the total rows: a CRM-like mix of narrow and wide tables. */
@@ -96,7 +98,12 @@ export default async function run(ctx) {
             outputBytes.tool = Number(execFileSync('du', ['-sb', dir]).toString().split('\t')[0]);
             tool.push(m);
           } else {
-            m = await ctx.measure('bash', ['-o', 'pipefail', '-c', `mysqldump -h127.0.0.1 -uroot ${MYSQLDUMP_OPTS} ${name} | gzip > ${join(dir, 'dump.sql.gz')}`]);
+            m = await ctx.measure('bash', [
+              '-o',
+              'pipefail',
+              '-c',
+              `mysqldump -h127.0.0.1 -uroot ${MYSQLDUMP_OPTS} ${name} | gzip > ${join(dir, 'dump.sql.gz')}`,
+            ]);
             outputBytes.tool = Number(execFileSync('du', ['-sb', dir]).toString().split('\t')[0]);
             tool.push(m);
           }
@@ -137,7 +144,10 @@ export default async function run(ctx) {
     '',
     '| engine | rows | crm-rescue wall (s) | baseline | baseline wall (s) | wall ratio | target | CPU (s) ours / baseline | CPU ratio | crm-rescue peak RSS (MB) | baseline peak RSS (MB) | output MB (ours / baseline) |',
     '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.engine} | ${r.rows.toLocaleString('en-US')} | ${r.oursMedianSeconds} | \`${baseline[r.engine]}\` | ${r.toolMedianSeconds} | ${r.ratio} | ≤ ${target[r.engine].toFixed(2)} ${r.ratio <= target[r.engine] ? '✓' : '✗'} | ${r.oursMedianCpuSeconds} / ${r.toolMedianCpuSeconds} | ${r.cpuRatio} | ${r.oursPeakTreeRssMB} | ${r.toolPeakTreeRssMB} | ${Math.round(r.oursBytes / 1e5) / 10} / ${Math.round(r.toolBytes / 1e5) / 10} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.engine} | ${r.rows.toLocaleString('en-US')} | ${r.oursMedianSeconds} | \`${baseline[r.engine]}\` | ${r.toolMedianSeconds} | ${r.ratio} | ≤ ${target[r.engine].toFixed(2)} ${r.ratio <= target[r.engine] ? '✓' : '✗'} | ${r.oursMedianCpuSeconds} / ${r.toolMedianCpuSeconds} | ${r.cpuRatio} | ${r.oursPeakTreeRssMB} | ${r.toolPeakTreeRssMB} | ${Math.round(r.oursBytes / 1e5) / 10} / ${Math.round(r.toolBytes / 1e5) / 10} |`,
+    ),
     '',
   ];
   for (const engine of ['postgres', 'mysql']) {
@@ -145,7 +155,9 @@ export default async function run(ctx) {
     if (rs.length >= 2) {
       const a = rs[0];
       const b = rs[rs.length - 1];
-      lines.push(`- ${engine}: crm-rescue peak tree RSS ${a.oursPeakTreeRssMB} MB at ${a.rows.toLocaleString('en-US')} rows vs ${b.oursPeakTreeRssMB} MB at ${b.rows.toLocaleString('en-US')} rows (×${r2(b.oursPeakTreeRssMB / a.oursPeakTreeRssMB)}; largest single process ${a.oursPeakProcessMB} → ${b.oursPeakProcessMB} MB).`);
+      lines.push(
+        `- ${engine}: crm-rescue peak tree RSS ${a.oursPeakTreeRssMB} MB at ${a.rows.toLocaleString('en-US')} rows vs ${b.oursPeakTreeRssMB} MB at ${b.rows.toLocaleString('en-US')} rows (×${r2(b.oursPeakTreeRssMB / a.oursPeakTreeRssMB)}; largest single process ${a.oursPeakProcessMB} → ${b.oursPeakProcessMB} MB).`,
+      );
     }
   }
   return { data: { rows, jobs: JOBS, runs: RUNS }, summaryMarkdown: lines.join('\n') };

@@ -25,7 +25,8 @@ const RUNS = Number(process.env.BENCH_CONSOLE_RUNS ?? 5);
 const STEPS = Number(process.env.BENCH_CONSOLE_STEPS ?? 40);
 const DB = 'crm_rescue_bench_console';
 
-const psql = (db, sql) => execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-U', 'root', '-d', db, '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
+const psql = (db, sql) =>
+  execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-U', 'root', '-d', db, '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -174,9 +175,12 @@ export default async function run(ctx) {
     let t0 = Date.now();
     psql('postgres', `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
     psql('postgres', `CREATE DATABASE ${DB}`);
-    psql(DB, `CREATE TABLE contacts (id bigint PRIMARY KEY, first_name text, last_name text, email text, deleted int NOT NULL DEFAULT 0);
+    psql(
+      DB,
+      `CREATE TABLE contacts (id bigint PRIMARY KEY, first_name text, last_name text, email text, deleted int NOT NULL DEFAULT 0);
       INSERT INTO contacts SELECT i, 'First' || (i % 997), 'Last' || (i % 1009), 'user' || i || '@example.com', 0 FROM generate_series(1, ${ROWS}) i;
-      ANALYZE contacts;`);
+      ANALYZE contacts;`,
+    );
     const createSeconds = (Date.now() - t0) / 1000;
     t0 = Date.now();
     const backup = JSON.parse(cli('backup', '--url', url, '--json')).id;
@@ -222,7 +226,10 @@ export default async function run(ctx) {
       '',
       `RSS with ${ROWS.toLocaleString('en-US')} vs 10,000 differences after scrolling: ${many.memoryScrolled.rssMB} vs ${few.memoryScrolled.rssMB} MB (×${r1(many.memoryScrolled.rssMB / few.memoryScrolled.rssMB)}).`,
     ];
-    return { data: { rows: ROWS, runs: RUNS, steps: STEPS, setup: { createSeconds, backupSeconds, stageSeconds }, startup: start, small: few, large: many }, summaryMarkdown: lines.join('\n') };
+    return {
+      data: { rows: ROWS, runs: RUNS, steps: STEPS, setup: { createSeconds, backupSeconds, stageSeconds }, startup: start, small: few, large: many },
+      summaryMarkdown: lines.join('\n'),
+    };
   } finally {
     t.kill();
     try {

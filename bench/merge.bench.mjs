@@ -71,7 +71,12 @@ async function readerMain({ engine, url, keys, intervalMs }) {
   } else {
     const { default: mysql } = await import('mysql2/promise');
     const u = new URL(url);
-    const c = await mysql.createConnection({ host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username || 'root'), database: u.pathname.slice(1) });
+    const c = await mysql.createConnection({
+      host: u.hostname,
+      port: Number(u.port || 3306),
+      user: decodeURIComponent(u.username || 'root'),
+      database: u.pathname.slice(1),
+    });
     query = (k) => c.query('SELECT * FROM contacts WHERE id = ?', [k]);
     close = () => c.end();
   }
@@ -100,7 +105,9 @@ if (!isMainThread && workerData?.role === 'merge-reader') await readerMain(worke
 
 /** Starts the reader; `stop()` resolves to its latency statistics (ms). */
 async function startReader(engine, db, keys) {
-  const w = new Worker(new URL(import.meta.url), { workerData: { role: 'merge-reader', engine, url: urlOf(engine, db), keys, intervalMs: READER_INTERVAL_MS } });
+  const w = new Worker(new URL(import.meta.url), {
+    workerData: { role: 'merge-reader', engine, url: urlOf(engine, db), keys, intervalMs: READER_INTERVAL_MS },
+  });
   const ready = new Promise((resolve, reject) => {
     w.on('error', reject);
     w.on('message', (m) => m.type === 'ready' && resolve());
@@ -160,7 +167,9 @@ async function engineRun(ctx, engine) {
     log(`backup ${manifest.id}, staged in ${Math.round((Date.now() - t0) / 1000)} s`);
     ns = stagingNamespaceOf(ctx, engine, db, manifest.id);
     const S = engine === 'postgres' ? `${ns}.contacts` : `\`${ns}\`.contacts`;
-    const keys = sqlRun(engine, db, `SELECT id FROM ${S} ORDER BY ${engine === 'postgres' ? 'random()' : 'RAND()'} LIMIT 20000`).trim().split('\n');
+    const keys = sqlRun(engine, db, `SELECT id FROM ${S} ORDER BY ${engine === 'postgres' ? 'random()' : 'RAND()'} LIMIT 20000`)
+      .trim()
+      .split('\n');
 
     let reader = await startReader(engine, db, keys);
     await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
@@ -171,7 +180,10 @@ async function engineRun(ctx, engine) {
       engine === 'postgres'
         ? `INSERT INTO public.contacts SELECT s.* FROM ${S} s WHERE NOT EXISTS (SELECT 1 FROM public.contacts l WHERE l.id = s.id)`
         : `INSERT INTO \`${db}\`.contacts SELECT s.* FROM ${S} s LEFT JOIN \`${db}\`.contacts l ON l.id = s.id WHERE l.id IS NULL`;
-    const handCmd = engine === 'postgres' ? ['psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', new URL(PG_ADMIN).hostname, '-U', 'root', '-d', db, '-c', handSql]] : ['mysql', [`-h${new URL(MY_ADMIN).hostname}`, '-uroot', db, '-e', handSql]];
+    const handCmd =
+      engine === 'postgres'
+        ? ['psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', new URL(PG_ADMIN).hostname, '-U', 'root', '-d', db, '-c', handSql]]
+        : ['mysql', [`-h${new URL(MY_ADMIN).hostname}`, '-uroot', db, '-e', handSql]];
 
     for (const k of COUNTS) {
       const where = bucketWhere(engine, 0, Math.round((k / ROWS) * 10000));
@@ -185,13 +197,29 @@ async function engineRun(ctx, engine) {
           reader = await startReader(engine, db, keys);
           const m =
             who === 'ours'
-              ? await ctx.measure(ctx.binary, ['merge', '--url', url, '--backup', manifest.id, '--table', 'contacts', '--deleted', '--apply', '--yes', '--dir', dir, '--json'])
+              ? await ctx.measure(ctx.binary, [
+                  'merge',
+                  '--url',
+                  url,
+                  '--backup',
+                  manifest.id,
+                  '--table',
+                  'contacts',
+                  '--deleted',
+                  '--apply',
+                  '--yes',
+                  '--dir',
+                  dir,
+                  '--json',
+                ])
               : await ctx.measure(handCmd[0], handCmd[1]);
           const rs = await reader.stop();
           if (m.exitCode !== 0) throw new Error(`${engine} merge ${who} ${k} failed (exit ${m.exitCode}): ${m.stderrTail}`);
           const back = count(engine, db);
           if (back !== ROWS) throw new Error(`${engine} merge ${who} ${k}: live has ${back} rows after the apply, expected ${ROWS}`);
-          log(`${k} ${who} run ${i + 1}: ${missing} rows in ${r2(m.wallSeconds)} s, tree RSS ${m.peakTreeRssMB} MB; reader max ${rs.maxMs} ms p99 ${rs.p99Ms} ms (${rs.queries} queries, ${rs.errors} errors)`);
+          log(
+            `${k} ${who} run ${i + 1}: ${missing} rows in ${r2(m.wallSeconds)} s, tree RSS ${m.peakTreeRssMB} MB; reader max ${rs.maxMs} ms p99 ${rs.p99Ms} ms (${rs.queries} queries, ${rs.errors} errors)`,
+          );
           entry[who].push(m);
           entry[who === 'ours' ? 'readerOurs' : 'readerHand'].push(rs);
         }
@@ -268,5 +296,8 @@ export default async function run(ctx) {
     }
   }
   lines.push('', `"Available": no reader query failed and the longest wait stayed under ${READER_MAX_WAIT_MS} ms.`);
-  return { data: { code: codeVersion(ctx.root), rows: ROWS, runs: RUNS, readerIntervalMs: READER_INTERVAL_MS, targets: TARGETS, results }, summaryMarkdown: lines.join('\n') };
+  return {
+    data: { code: codeVersion(ctx.root), rows: ROWS, runs: RUNS, readerIntervalMs: READER_INTERVAL_MS, targets: TARGETS, results },
+    summaryMarkdown: lines.join('\n'),
+  };
 }

@@ -92,7 +92,14 @@ export function measure(cmd, args, { env = {}, cwd = root } = {}) {
           /* no report */
         }
       }
-      resolve({ exitCode: code, wallSeconds, cpuSeconds, peakTreeRssMB: Math.round(peakTree / 102.4) / 10, peakProcessHwmMB: Math.round(peakProc / 102.4) / 10, stderrTail: stderr });
+      resolve({
+        exitCode: code,
+        wallSeconds,
+        cpuSeconds,
+        peakTreeRssMB: Math.round(peakTree / 102.4) / 10,
+        peakProcessHwmMB: Math.round(peakProc / 102.4) / 10,
+        stderrTail: stderr,
+      });
     });
   });
 }
@@ -121,7 +128,9 @@ function machine() {
 }
 
 function writeReadme() {
-  const files = readdirSync(resultsDir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(resultsDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const sections = files.map((f) => {
     const r = JSON.parse(readFileSync(join(resultsDir, f), 'utf8'));
     const m = r.machine ?? {};
@@ -150,7 +159,9 @@ function writeReadme() {
 
 async function main() {
   const wanted = process.argv.slice(2);
-  const all = readdirSync(benchDir).filter((f) => f.endsWith('.bench.mjs')).sort();
+  const all = readdirSync(benchDir)
+    .filter((f) => f.endsWith('.bench.mjs'))
+    .sort();
   const chosen = wanted.length ? all.filter((f) => wanted.includes(basename(f, '.bench.mjs'))) : all;
   if (wanted.length && chosen.length !== wanted.length) throw new Error(`unknown benchmark(s); known: ${all.map((f) => basename(f, '.bench.mjs')).join(', ')}`);
   build();
@@ -161,7 +172,13 @@ async function main() {
     const startedAt = new Date();
     log(`${name}: start`);
     try {
-      const ctx = { root, binary: join(root, 'bin', 'crm-rescue'), log: (m) => log(`${name}: ${m}`), tmpdir: () => mkdtempSync(join(tmpdir(), `crm-rescue-bench-${name}-`)), measure };
+      const ctx = {
+        root,
+        binary: join(root, 'bin', 'crm-rescue'),
+        log: (m) => log(`${name}: ${m}`),
+        tmpdir: () => mkdtempSync(join(tmpdir(), `crm-rescue-bench-${name}-`)),
+        measure,
+      };
       const { data, summaryMarkdown } = await mod.default(ctx);
       const finishedAt = new Date();
       const result = {

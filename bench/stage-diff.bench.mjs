@@ -95,9 +95,26 @@ const myUuid = (expr) => `INSERT(INSERT(INSERT(INSERT(MD5(${expr}),9,0,'-'),14,0
 
 /** The contacts columns other than the key, in table order. */
 export const CONTACT_COLUMNS = [
-  'salutation', 'first_name', 'last_name', 'title', 'department', 'email', 'phone_work', 'phone_mobile', 'primary_address_street',
-  'primary_address_city', 'primary_address_postalcode', 'account_id', 'assigned_user_id', 'description', 'lead_source', 'birthdate',
-  'do_not_call', 'date_entered', 'date_modified', 'deleted',
+  'salutation',
+  'first_name',
+  'last_name',
+  'title',
+  'department',
+  'email',
+  'phone_work',
+  'phone_mobile',
+  'primary_address_street',
+  'primary_address_city',
+  'primary_address_postalcode',
+  'account_id',
+  'assigned_user_id',
+  'description',
+  'lead_source',
+  'birthdate',
+  'do_not_call',
+  'date_entered',
+  'date_modified',
+  'deleted',
 ];
 
 /**
@@ -108,7 +125,10 @@ export function createContactsDb(engine, db, n) {
   createDb(engine, db);
   const na = Math.max(1, Math.round(n / 100));
   if (engine === 'postgres') {
-    sqlRun(engine, db, `
+    sqlRun(
+      engine,
+      db,
+      `
       CREATE TABLE accounts (id char(36) PRIMARY KEY, name varchar(150), industry varchar(50), billing_address_city varchar(100), date_entered timestamp, deleted smallint NOT NULL DEFAULT 0);
       INSERT INTO accounts SELECT md5('a'||i)::uuid::text, 'Account '||i, (ARRAY['retail','software','health','energy'])[1+i%4], 'City '||(i%500), timestamp '2024-01-01' + i*interval '1 minute', 0 FROM generate_series(1, ${na}) i;
       CREATE TABLE contacts (id char(36) PRIMARY KEY, salutation varchar(255), first_name varchar(100), last_name varchar(100), title varchar(100), department varchar(255),
@@ -120,9 +140,13 @@ export function createContactsDb(engine, db, n) {
         md5('a'||(1+i%${na}))::uuid::text, md5('u'||(i%10))::uuid::text, CASE WHEN i%5=0 THEN repeat('note '||i||' ', 8) END, (ARRAY['Web','Cold Call','Email','Partner'])[1+i%4], date '1960-01-01' + (i%15000), i%17=0,
         timestamp '2020-01-01' + i*interval '1 minute', timestamp '2024-01-01' + i*interval '1 second', 0
         FROM generate_series(1, ${n}) i;
-      VACUUM ANALYZE;`);
+      VACUUM ANALYZE;`,
+    );
   } else {
-    sqlRun(engine, db, `
+    sqlRun(
+      engine,
+      db,
+      `
       CREATE TABLE accounts (id char(36) PRIMARY KEY, name varchar(150), industry varchar(50), billing_address_city varchar(100), date_entered datetime, deleted tinyint(1) NOT NULL DEFAULT 0);
       INSERT INTO accounts SELECT ${myUuid("CONCAT('a',seq)")}, CONCAT('Account ',seq), ELT(1+seq%4,'retail','software','health','energy'), CONCAT('City ',seq%500), TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq MINUTE, 0 FROM seq_1_to_${na};
       CREATE TABLE contacts (id char(36) PRIMARY KEY, salutation varchar(255), first_name varchar(100), last_name varchar(100), title varchar(100), department varchar(255),
@@ -134,7 +158,8 @@ export function createContactsDb(engine, db, n) {
         ${myUuid(`CONCAT('a',1+seq%${na})`)}, ${myUuid("CONCAT('u',seq%10)")}, IF(seq%5=0, REPEAT(CONCAT('note ',seq,' '),8), NULL), ELT(1+seq%4,'Web','Cold Call','Email','Partner'), DATE'1960-01-01' + INTERVAL seq%15000 DAY, seq%17=0,
         TIMESTAMP'2020-01-01 00:00:00' + INTERVAL seq MINUTE, TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq SECOND, 0 FROM seq_1_to_${n}
         ORDER BY 1; -- in key order: InnoDB clusters by the key anyway, and random inserts are slow to build
-      ANALYZE TABLE accounts, contacts;`);
+      ANALYZE TABLE accounts, contacts;`,
+    );
   }
 }
 
@@ -143,23 +168,33 @@ export function createContactsDb(engine, db, n) {
  * (hashtext on PostgreSQL, CRC32 on MySQL), so 100 buckets are 1% of the rows.
  */
 export const bucketWhere = (engine, lo, hi, col = 'id') =>
-  engine === 'postgres' ? `(abs(hashtext(${col})) % 10000) >= ${lo} AND (abs(hashtext(${col})) % 10000) < ${hi}` : `(CRC32(${col}) % 10000) >= ${lo} AND (CRC32(${col}) % 10000) < ${hi}`;
+  engine === 'postgres'
+    ? `(abs(hashtext(${col})) % 10000) >= ${lo} AND (abs(hashtext(${col})) % 10000) < ${hi}`
+    : `(CRC32(${col}) % 10000) >= ${lo} AND (CRC32(${col}) % 10000) < ${hi}`;
 
 /** Live changes since the backup: 1% deleted, 1% changed (title, date_modified), 0.5% added. */
 function mutate(engine, db, n) {
   const added = Math.round(n / 200);
   if (engine === 'postgres') {
-    sqlRun(engine, db, `
+    sqlRun(
+      engine,
+      db,
+      `
       DELETE FROM contacts WHERE ${bucketWhere(engine, 0, 100)};
       UPDATE contacts SET title = title || ' (changed)', date_modified = date_modified + interval '1 day' WHERE ${bucketWhere(engine, 100, 200)};
       INSERT INTO contacts (id, first_name, last_name, email, date_entered, date_modified) SELECT md5(i::text)::uuid::text, 'New'||i, 'Added', 'new'||i||'@example.com', timestamp '2025-01-01', timestamp '2025-01-01' FROM generate_series(${n + 1}, ${n + added}) i;
-      VACUUM ANALYZE contacts;`);
+      VACUUM ANALYZE contacts;`,
+    );
   } else {
-    sqlRun(engine, db, `
+    sqlRun(
+      engine,
+      db,
+      `
       DELETE FROM contacts WHERE ${bucketWhere(engine, 0, 100)};
       UPDATE contacts SET title = CONCAT(title, ' (changed)'), date_modified = date_modified + INTERVAL 1 DAY WHERE ${bucketWhere(engine, 100, 200)};
       INSERT INTO contacts (id, first_name, last_name, email, date_entered, date_modified) SELECT ${myUuid('seq')}, CONCAT('New',seq), 'Added', CONCAT('new',seq,'@example.com'), TIMESTAMP'2025-01-01 00:00:00', TIMESTAMP'2025-01-01 00:00:00' FROM seq_${n + 1}_to_${n + added};
-      ANALYZE TABLE contacts;`);
+      ANALYZE TABLE contacts;`,
+    );
   }
 }
 
@@ -200,8 +235,12 @@ export function stagingNamespaceOf(ctx, engine, db, backupId) {
 export function codeVersion(root) {
   if (process.env.CRM_RESCUE_BENCH_CODE) return process.env.CRM_RESCUE_BENCH_CODE;
   try {
-    const head = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['-C', root, 'status', '--porcelain', '--', 'src', 'commands', 'sql'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const head = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+    const dirty = execFileSync('git', ['-C', root, 'status', '--porcelain', '--', 'src', 'commands', 'sql'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
     return `${head}${dirty ? ' + uncommitted changes in src/, commands/ or sql/' : ''}`;
   } catch {
     return null;
@@ -286,7 +325,12 @@ function handCommand(engine, db, file, out) {
     : `mysql ${myHostArgs().join(' ')} -B -N ${db} < ${sh(file)} > ${sh(out)}`;
 }
 
-const lineCount = (file) => Number(execFileSync('bash', ['-c', `wc -l < ${sh(file)}`]).toString().trim());
+const lineCount = (file) =>
+  Number(
+    execFileSync('bash', ['-c', `wc -l < ${sh(file)}`])
+      .toString()
+      .trim(),
+  );
 
 // ---------------------------------------------------------------------------------------------
 // One engine, one size
@@ -313,7 +357,13 @@ async function scenario(ctx, engine, n, { full }) {
     const contactsEntry = manifest.tables.find((t) => t.name === 'contacts');
     const accountsEntry = manifest.tables.find((t) => t.name === 'accounts');
     const totalBytes = manifest.tables.reduce((s, t) => s + t.bytes, 0);
-    res.backup = { id: manifest.id, contactsBytes: contactsEntry.bytes, accountsBytes: accountsEntry.bytes, totalBytes, accountsShare: r3(accountsEntry.bytes / totalBytes) };
+    res.backup = {
+      id: manifest.id,
+      contactsBytes: contactsEntry.bytes,
+      accountsBytes: accountsEntry.bytes,
+      totalBytes,
+      accountsShare: r3(accountsEntry.bytes / totalBytes),
+    };
 
     const stageArgs = (table) => ['stage', '--url', url, '--backup', manifest.id, '--table', table, '--dir', dir, '--json'];
     const dumpDir = join(manifest.path, 'dump');
@@ -364,11 +414,16 @@ async function scenario(ctx, engine, n, { full }) {
       Object.assign(
         diffRuns,
         await alternate(ctx, `${engine} ${n} diff`, 1, {
-          handCountsAndRows: () => ctx.measure('bash', ['-o', 'pipefail', '-c', handCommand(engine, db, handFiles.countsAndRows, join(work, 'hand-countsAndRows.out'))]),
+          handCountsAndRows: () =>
+            ctx.measure('bash', ['-o', 'pipefail', '-c', handCommand(engine, db, handFiles.countsAndRows, join(work, 'hand-countsAndRows.out'))]),
         }),
       );
     }
-    const first = JSON.parse(readFileSync(ourOut, 'utf8').slice(0, 1 << 16).split('\n')[0]);
+    const first = JSON.parse(
+      readFileSync(ourOut, 'utf8')
+        .slice(0, 1 << 16)
+        .split('\n')[0],
+    );
     res.diff = { ours: { ...summary(diffRuns.ours), counts: first.counts, rowLines: lineCount(ourOut) - 1 } };
     if (full) {
       const onePassLines = lineCount(join(work, 'hand-onePass.out'));
@@ -417,7 +472,12 @@ async function scenario(ctx, engine, n, { full }) {
           try {
             setup?.();
           } catch (err) {
-            res.peers[name] = { ran: false, error: String(err.stderr ?? err.message).trim().slice(0, 500) };
+            res.peers[name] = {
+              ran: false,
+              error: String(err.stderr ?? err.message)
+                .trim()
+                .slice(0, 500),
+            };
             return;
           }
           const cap = PEER_TIMEOUT ?? Math.ceil(TARGETS.peerSpeedup * res.diff.ours.medianSeconds * 1.02) + 5;
@@ -425,7 +485,15 @@ async function scenario(ctx, engine, n, { full }) {
           const lines = lineCount(out);
           const timedOut = m.exitCode === 124;
           const ok = !timedOut && (m.exitCode === 0 || (name === 'pt-table-sync' && m.exitCode === 2)) && lines > 0;
-          const entry = { command: cmd, exitCode: m.exitCode, wallSeconds: r2(m.wallSeconds), timeoutSeconds: cap, outputLines: lines, peakTreeRssMB: m.peakTreeRssMB, timedOut };
+          const entry = {
+            command: cmd,
+            exitCode: m.exitCode,
+            wallSeconds: r2(m.wallSeconds),
+            timeoutSeconds: cap,
+            outputLines: lines,
+            peakTreeRssMB: m.peakTreeRssMB,
+            timedOut,
+          };
           if (ok || timedOut) {
             // A timed-out peer is at least this slow: the ratio is then a lower bound.
             entry.speedupOfOurs = r2(m.wallSeconds / res.diff.ours.medianSeconds);
@@ -434,11 +502,20 @@ async function scenario(ctx, engine, n, { full }) {
             entry.met = entry.speedupOfOurs >= TARGETS.peerSpeedup;
           } else {
             entry.ran = false;
-            entry.error = m.stderrTail.split('\n').filter((l) => l && !/uninitialized value/.test(l)).slice(0, 4).join(' | ').slice(0, 600);
+            entry.error = m.stderrTail
+              .split('\n')
+              .filter((l) => l && !/uninitialized value/.test(l))
+              .slice(0, 4)
+              .join(' | ')
+              .slice(0, 600);
           }
           if (name === 'pt-table-sync' && lines) {
             // --print repeats statements for rows found by several chunk passes: count keys once.
-            entry.distinctStatements = Number(execFileSync('bash', ['-c', `sed 's| /\\*percona.*||' ${sh(out)} | sort -u | wc -l`]).toString().trim());
+            entry.distinctStatements = Number(
+              execFileSync('bash', ['-c', `sed 's| /\\*percona.*||' ${sh(out)} | sort -u | wc -l`])
+                .toString()
+                .trim(),
+            );
           }
           ctx.log(`${engine} ${n} peer ${name}: ${JSON.stringify(entry)}`);
           res.peers[name] = entry;
@@ -446,18 +523,32 @@ async function scenario(ctx, engine, n, { full }) {
         if (engine === 'postgres') {
           const u = new URL(PG_ADMIN);
           const base = `pgsql://${u.username || 'root'}@${u.hostname}:${u.port || 5432}/${db}`;
-          await peer('pg_comparator', `pg_comparator ${sh(`${base}/${stageNs}.contacts?id`)} ${sh(`${base}/public.contacts?id`)}`, () => sqlRun(engine, db, 'CREATE EXTENSION IF NOT EXISTS pgcmp'));
+          await peer('pg_comparator', `pg_comparator ${sh(`${base}/${stageNs}.contacts?id`)} ${sh(`${base}/public.contacts?id`)}`, () =>
+            sqlRun(engine, db, 'CREATE EXTENSION IF NOT EXISTS pgcmp'),
+          );
         } else {
           const u = new URL(MY_ADMIN);
           const auth = `${u.username || 'root'}@${u.hostname}:${u.port || 3306}`;
-          await peer('pg_comparator', `pg_comparator --no-asynchronous ${sh(`mysql://${auth}/${stageNs}/contacts?id`)} ${sh(`mysql://${auth}/${db}/contacts?id`)}`);
+          await peer(
+            'pg_comparator',
+            `pg_comparator --no-asynchronous ${sh(`mysql://${auth}/${stageNs}/contacts?id`)} ${sh(`mysql://${auth}/${db}/contacts?id`)}`,
+          );
           if (res.peers.pg_comparator.ran === false) {
             // The MySQL side needs the checksum / cast UDFs (mysql_checksum.so, mysql_casts.so)
             // built from the upstream sources; Debian's postgresql-comparator ships only the
             // PostgreSQL extension. Record the md5 variant's error too.
-            const m = await ctx.measure('bash', ['-c', `timeout 60 pg_comparator --no-asynchronous --cf=md5 ${sh(`mysql://${auth}/${stageNs}/contacts?id`)} ${sh(`mysql://${auth}/${db}/contacts?id`)} > /dev/null`]);
-            res.peers.pg_comparator.errorWithMd5Checksum = m.stderrTail.split('\n').filter((l) => l && !/uninitialized value/.test(l)).slice(0, 2).join(' | ').slice(0, 400);
-            res.peers.pg_comparator.why = "Debian's postgresql-comparator ships only the PostgreSQL extension (pgcmp); the MySQL checksum and cast UDFs (mysql_checksum.so, mysql_casts.so) must be built from the upstream sources and installed into the server's plugin directory, which this benchmark does not do on a shared server.";
+            const m = await ctx.measure('bash', [
+              '-c',
+              `timeout 60 pg_comparator --no-asynchronous --cf=md5 ${sh(`mysql://${auth}/${stageNs}/contacts?id`)} ${sh(`mysql://${auth}/${db}/contacts?id`)} > /dev/null`,
+            ]);
+            res.peers.pg_comparator.errorWithMd5Checksum = m.stderrTail
+              .split('\n')
+              .filter((l) => l && !/uninitialized value/.test(l))
+              .slice(0, 2)
+              .join(' | ')
+              .slice(0, 400);
+            res.peers.pg_comparator.why =
+              "Debian's postgresql-comparator ships only the PostgreSQL extension (pgcmp); the MySQL checksum and cast UDFs (mysql_checksum.so, mysql_casts.so) must be built from the upstream sources and installed into the server's plugin directory, which this benchmark does not do on a shared server.";
           }
           const h = `h=${u.hostname},P=${u.port || 3306},u=${u.username || 'root'}`;
           await peer('pt-table-sync', `pt-table-sync --print ${h},D=${stageNs},t=contacts ${h},D=${db},t=contacts`);
@@ -541,17 +632,37 @@ export function summarize(data) {
   ];
   for (const r of results) {
     const plainName = r.engine === 'postgres' ? '`pg_restore -t contacts -d` + primary key' : '`zcat contacts file \\| mysql`';
-    lines.push(`| ${r.engine} | stage contacts | ${r.stage.ours.medianSeconds} | ${plainName} | ${r.stage.plain.medianSeconds} | ${r.stage.ratio} | ≤ ${T.stageVsPlain} ${yes(r.stage.met)} |`);
+    lines.push(
+      `| ${r.engine} | stage contacts | ${r.stage.ours.medianSeconds} | ${plainName} | ${r.stage.plain.medianSeconds} | ${r.stage.ratio} | ≤ ${T.stageVsPlain} ${yes(r.stage.met)} |`,
+    );
     const onePassIsBest = r.diff.bestHandSeconds === r.diff.handOnePass.medianSeconds;
     const diffTarget = `≤ ${T.diffVsHand} ${yes(r.diff.met)}`;
-    lines.push(`| ${r.engine} | diff → ndjson | ${r.diff.ours.medianSeconds} | hand SQL, counts + rows | ${r.diff.handCountsAndRows.medianSeconds} | ${r.diff.ratioVsCountsAndRows} | ${onePassIsBest ? '' : diffTarget} |`);
-    lines.push(`| ${r.engine} | diff → ndjson | ${r.diff.ours.medianSeconds} | hand SQL, one pass | ${r.diff.handOnePass.medianSeconds} | ${r2(r.diff.ours.medianSeconds / r.diff.handOnePass.medianSeconds)} | ${onePassIsBest ? `${diffTarget} (vs the best)` : ''} |`);
+    lines.push(
+      `| ${r.engine} | diff → ndjson | ${r.diff.ours.medianSeconds} | hand SQL, counts + rows | ${r.diff.handCountsAndRows.medianSeconds} | ${r.diff.ratioVsCountsAndRows} | ${onePassIsBest ? '' : diffTarget} |`,
+    );
+    lines.push(
+      `| ${r.engine} | diff → ndjson | ${r.diff.ours.medianSeconds} | hand SQL, one pass | ${r.diff.handOnePass.medianSeconds} | ${r2(r.diff.ours.medianSeconds / r.diff.handOnePass.medianSeconds)} | ${onePassIsBest ? `${diffTarget} (vs the best)` : ''} |`,
+    );
     const wholeName = r.engine === 'postgres' ? '`pg_restore -j2 -d` (whole backup)' : 'every split file `\\| mysql` (whole backup)';
-    lines.push(`| ${r.engine} | stage accounts (${r2(r.smallStage.share * 100)}% of backup bytes) | ${r.smallStage.ours.medianSeconds} | ${wholeName} | ${r.smallStage.whole.medianSeconds} | ${r.smallStage.ratio} | ≤ ${T.smallStageVsWhole} ${yes(r.smallStage.met)} |`);
+    lines.push(
+      `| ${r.engine} | stage accounts (${r2(r.smallStage.share * 100)}% of backup bytes) | ${r.smallStage.ours.medianSeconds} | ${wholeName} | ${r.smallStage.whole.medianSeconds} | ${r.smallStage.ratio} | ≤ ${T.smallStageVsWhole} ${yes(r.smallStage.met)} |`,
+    );
     for (const [name, p] of Object.entries(r.peers ?? {})) {
       const label = `\`${name}${name === 'pt-table-sync' ? ' --print' : ''}\``;
-      if (p.ran === false) lines.push(`| ${r.engine} | diff vs peer | ${r.diff.ours.medianSeconds} | ${label} | did not run | – | peer ≥ ${T.peerSpeedup}× ours: not measured (${(p.error ?? '').split(' | ')[0].replace(/\|/g, '/').replace(/ at \/usr\S+ line \d+\.?/, '').slice(0, 120)}) |`);
-      else lines.push(`| ${r.engine} | diff vs peer | ${r.diff.ours.medianSeconds} | ${label} | ${p.timedOut ? `> ${p.wallSeconds} (stopped)` : p.wallSeconds} | peer / ours = ${p.timedOut ? '≥ ' : ''}${p.speedupOfOurs} | ≥ ${T.peerSpeedup} ${yes(p.met)} |`);
+      if (p.ran === false)
+        lines.push(
+          `| ${r.engine} | diff vs peer | ${r.diff.ours.medianSeconds} | ${label} | did not run | – | peer ≥ ${T.peerSpeedup}× ours: not measured (${(
+            p.error ?? ''
+          )
+            .split(' | ')[0]
+            .replace(/\|/g, '/')
+            .replace(/ at \/usr\S+ line \d+\.?/, '')
+            .slice(0, 120)}) |`,
+        );
+      else
+        lines.push(
+          `| ${r.engine} | diff vs peer | ${r.diff.ours.medianSeconds} | ${label} | ${p.timedOut ? `> ${p.wallSeconds} (stopped)` : p.wallSeconds} | peer / ours = ${p.timedOut ? '≥ ' : ''}${p.speedupOfOurs} | ≥ ${T.peerSpeedup} ${yes(p.met)} |`,
+        );
     }
   }
   lines.push(
@@ -570,14 +681,26 @@ export function summarize(data) {
   lines.push('');
   for (const r of results) {
     const c = r.diff.ours.counts;
-    lines.push(`- ${r.engine}: diff found deleted ${c.deleted}, changed ${c.changed}, added ${c.added}, soft-deleted ${c.softDeleted}; the one-pass hand SQL returned ${r.diff.handOnePass.rowLines} rows (${r.diff.sameRows ? 'the same number' : 'a DIFFERENT number'}).`);
+    lines.push(
+      `- ${r.engine}: diff found deleted ${c.deleted}, changed ${c.changed}, added ${c.added}, soft-deleted ${c.softDeleted}; the one-pass hand SQL returned ${r.diff.handOnePass.rowLines} rows (${r.diff.sameRows ? 'the same number' : 'a DIFFERENT number'}).`,
+    );
     for (const [name, p] of Object.entries(r.peers ?? {})) {
-      if (p.distinctStatements) lines.push(`- ${r.engine}: \`${name} --print\` printed ${p.outputLines} statements, ${p.distinctStatements} distinct (it repeats rows found by several chunk passes); it reports statements, not the rows' before/after values.`);
-      if (name === 'pg_comparator' && p.ran !== false) lines.push(`- ${r.engine}: pg_comparator printed ${p.outputLines} keys (INSERT/UPDATE/DELETE + key only, no row values), with the pgcmp extension's default checksum.`);
-      if (p.ran === false && p.why) lines.push(`- ${r.engine}: ${name} did not run: \`${(p.error ?? '').split(' | ')[0]}\`; with \`--cf=md5\`: \`${(p.errorWithMd5Checksum ?? '').split(' | ')[0]}\`. ${p.why}`);
+      if (p.distinctStatements)
+        lines.push(
+          `- ${r.engine}: \`${name} --print\` printed ${p.outputLines} statements, ${p.distinctStatements} distinct (it repeats rows found by several chunk passes); it reports statements, not the rows' before/after values.`,
+        );
+      if (name === 'pg_comparator' && p.ran !== false)
+        lines.push(
+          `- ${r.engine}: pg_comparator printed ${p.outputLines} keys (INSERT/UPDATE/DELETE + key only, no row values), with the pgcmp extension's default checksum.`,
+        );
+      if (p.ran === false && p.why)
+        lines.push(
+          `- ${r.engine}: ${name} did not run: \`${(p.error ?? '').split(' | ')[0]}\`; with \`--cf=md5\`: \`${(p.errorWithMd5Checksum ?? '').split(' | ')[0]}\`. ${p.why}`,
+        );
     }
   }
   const sizes = [...new Set(rss.flatMap((e) => e.points.map((p) => p.rows)))].sort((a, b) => a - b);
-  if (!sizes.some((s) => s > ROWS)) lines.push(`- RSS flatness is measured between ${sizes.map((s) => s.toLocaleString('en')).join(' and ')} rows, not 1M → 3M (BENCH_SD_RSS_SIZES).`);
+  if (!sizes.some((s) => s > ROWS))
+    lines.push(`- RSS flatness is measured between ${sizes.map((s) => s.toLocaleString('en')).join(' and ')} rows, not 1M → 3M (BENCH_SD_RSS_SIZES).`);
   return lines.join('\n');
 }

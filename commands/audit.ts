@@ -35,7 +35,10 @@ const width = () => Math.max(60, process.stdout.columns || 80);
 
 /** `--source a,b --source c` → [a, b, c]. */
 function listArg(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+  return (values ?? [])
+    .flatMap((v) => String(v).split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /** `--tables a,"b,c" --tables d` → [a, "b,c", d]: commas inside quoted names do not split. */
@@ -52,7 +55,8 @@ async function filterFrom(args: AuditArgs): Promise<EventFilter> {
     table: args.table,
     user: args.user,
   };
-  if (filter.since && filter.until && filter.since >= filter.until) throw new UsageError('--since must be before --until', 'Times are ISO 8601 UTC or relative (2h, 7d)');
+  if (filter.since && filter.until && filter.since >= filter.until)
+    throw new UsageError('--since must be before --until', 'Times are ISO 8601 UTC or relative (2h, 7d)');
   return filter;
 }
 
@@ -89,7 +93,11 @@ const deletions: CommandModule<GlobalArgs, AuditArgs> = {
     filterOptions(y)
       .option('limit', { type: 'number', default: 100, describe: 'Events to print (0: all, page by page)' })
       .option('cursor', { type: 'string', describe: 'Continue after this event (its cursor, from --json output)' })
-      .option('suggest-index', { type: 'boolean', default: false, describe: 'Print the CREATE INDEX statements that would make the first page instant, and stop' })
+      .option('suggest-index', {
+        type: 'boolean',
+        default: false,
+        describe: 'Print the CREATE INDEX statements that would make the first page instant, and stop',
+      })
       .option('images', { type: 'boolean', default: true, describe: 'Include row images in --json output (--no-images: smaller)' })
       .example('$0 audit deletions --since 2h', 'What was deleted in the last two hours')
       .example('$0 audit deletions --table contacts --user jdoe --json', 'NDJSON, one event per line') as never,
@@ -168,8 +176,7 @@ const incidents: CommandModule<GlobalArgs, AuditArgs> = {
 const timelineCmd: CommandModule<GlobalArgs, AuditArgs> = {
   command: 'timeline',
   describe: 'Deletions per minute, hour or day (hard and soft), counted in the database',
-  builder: (y) =>
-    filterOptions(y).option('bucket', { type: 'string', default: 'hour', choices: ['minute', 'hour', 'day'], describe: 'Bucket size' }) as never,
+  builder: (y) => filterOptions(y).option('bucket', { type: 'string', default: 'hour', choices: ['minute', 'hour', 'day'], describe: 'Bucket size' }) as never,
   handler: async (argv) => {
     const args = argv as AuditArgs;
     const filter = await filterFrom(args);
@@ -186,7 +193,12 @@ const timelineCmd: CommandModule<GlobalArgs, AuditArgs> = {
         const rows = buckets.filter((b) => b.hard + b.soft > 0);
         printText(
           rows.length
-            ? rows.map((b) => `${b.start.slice(0, 16).replace('T', ' ')}  ${String(b.hard).padStart(7)} ${String(b.soft).padStart(7)}  ${'#'.repeat(Math.max(1, Math.round(((b.hard + b.soft) / max) * bar)))}`).join('\n')
+            ? rows
+                .map(
+                  (b) =>
+                    `${b.start.slice(0, 16).replace('T', ' ')}  ${String(b.hard).padStart(7)} ${String(b.soft).padStart(7)}  ${'#'.repeat(Math.max(1, Math.round(((b.hard + b.soft) / max) * bar)))}`,
+                )
+                .join('\n')
             : 'No deletions in the range.',
         );
       }
@@ -207,7 +219,12 @@ const sourcesCmd: CommandModule<GlobalArgs, AuditArgs> = {
         printJson({
           database: ctx.snapshot.database,
           flavour: ctx.knowledge.flavour,
-          sources: ALL_SOURCES.map((s) => ({ id: s.id, description: s.describe(), available: available.includes(s), caveat: available.includes(s) ? (s.caveat?.(ctx) ?? null) : null })),
+          sources: ALL_SOURCES.map((s) => ({
+            id: s.id,
+            description: s.describe(),
+            available: available.includes(s),
+            caveat: available.includes(s) ? (s.caveat?.(ctx) ?? null) : null,
+          })),
         });
       } else printText(formatSources(ctx, ALL_SOURCES, available, width()));
     });

@@ -70,7 +70,7 @@ const show: CommandModule<GlobalArgs, BackupsArgs> = {
 
 const verify: CommandModule<GlobalArgs, BackupsArgs> = {
   command: 'verify <id>',
-  describe: 'Recompute every sha256 and read the dump\'s table of contents; --restore-test restores it into a scratch database',
+  describe: "Recompute every sha256 and read the dump's table of contents; --restore-test restores it into a scratch database",
   builder: (y) =>
     dirOption(y)
       .positional('id', { type: 'string', demandOption: true })
@@ -138,7 +138,8 @@ const prune: CommandModule<GlobalArgs, BackupsArgs> = {
     }
     for (const k of ['keepLast', 'keepDaily', 'keepWeekly', 'keepMonthly'] as const) {
       const v = args[k];
-      if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be a whole number ≥ 0`);
+      if (v !== undefined && (!Number.isInteger(v) || v < 0))
+        throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be a whole number ≥ 0`);
     }
     const result = await pruneBackups({
       catalog: catalogDir(args.dir),

@@ -39,7 +39,12 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
       .example('$0 demo --url postgres://me@db:5432 --db sandbox --json', 'On another server, machine-readable') as never,
   handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
-    const [{ describeProgress, formatDemoSummary, openConsoleOnDemo, runDemo }, { runBackup }, { openDb }, { dropCompanionNamespaces }] = await Promise.all([import('../src/demo/index.js'), import('../src/backup/run-backup.js'), import('../src/connect/open.js'), import('../src/stage/namespace.js')]);
+    const [{ describeProgress, formatDemoSummary, openConsoleOnDemo, runDemo }, { runBackup }, { openDb }, { dropCompanionNamespaces }] = await Promise.all([
+      import('../src/demo/index.js'),
+      import('../src/backup/run-backup.js'),
+      import('../src/connect/open.js'),
+      import('../src/stage/namespace.js'),
+    ]);
     const json = args.json || !process.stdout.isTTY;
     const report = await runDemo({
       engine: args.mysql ? 'mysql' : undefined,

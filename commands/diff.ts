@@ -18,7 +18,11 @@ interface DiffArgs extends GlobalArgs {
   backupOfOtherDatabase: boolean;
 }
 
-const list = (v?: string) => v?.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v?: string) =>
+  v
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** `crm-rescue diff`: staging (the backup) against live, by key. */
 export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
@@ -27,25 +31,56 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
   builder: (y) =>
     y
       .option('table', { type: 'string', demandOption: true, describe: 'The table (name or schema.name)' })
-      .option('backup', { type: 'string', demandOption: true, describe: 'Backup id (or a unique prefix, or latest: the target\'s newest); the table is staged first when it is not yet' })
-      .option('backup-of-other-database', { type: 'boolean', default: false, describe: 'Accept a backup taken from another database than the target (named by id); said in the output' })
+      .option('backup', {
+        type: 'string',
+        demandOption: true,
+        describe: "Backup id (or a unique prefix, or latest: the target's newest); the table is staged first when it is not yet",
+      })
+      .option('backup-of-other-database', {
+        type: 'boolean',
+        default: false,
+        describe: 'Accept a backup taken from another database than the target (named by id); said in the output',
+      })
       .option('columns', { type: 'string', describe: 'Compare only these columns (comma-separated)' })
       .option('key', { type: 'string', describe: 'Columns that identify a row, when the table has no primary or unique key' })
-      .option('where', { type: 'string', describe: 'SQL condition over the table\'s columns, applied to both sides' })
-      .option('format', { choices: ['table', 'json', 'ndjson'] as const, describe: 'Output: table (default), json (one document), ndjson (summary line, then one line per row)' })
+      .option('where', { type: 'string', describe: "SQL condition over the table's columns, applied to both sides" })
+      .option('format', {
+        choices: ['table', 'json', 'ndjson'] as const,
+        describe: 'Output: table (default), json (one document), ndjson (summary line, then one line per row)',
+      })
       .option('class', { type: 'string', array: true, choices: [...DIFF_CLASSES], describe: 'Only rows of these classes' })
       .option('limit', { type: 'number', describe: 'At most this many rows per class (0: the summary only); the counts still cover every row' })
       .option('exit-code', { type: 'boolean', default: false, describe: 'Exit 3 when there are differences' })
       .option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' }) as never,
   handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
-    const [{ openFromArgs }, { formatDiffRow, formatDiffSummary }, { diffPlanFor, prepareTables }, { runDiff }, { createProgressReporter }, { checkKeyIdentifies }] = await Promise.all([import('../src/cli/target-flags.js'), import('../src/diff/format.js'), import('../src/diff/prepare.js'), import('../src/diff/run.js'), import('../src/progress/reporter.js'), import('../src/diff/key-check.js')]);
+    const [
+      { openFromArgs },
+      { formatDiffRow, formatDiffSummary },
+      { diffPlanFor, prepareTables },
+      { runDiff },
+      { createProgressReporter },
+      { checkKeyIdentifies },
+    ] = await Promise.all([
+      import('../src/cli/target-flags.js'),
+      import('../src/diff/format.js'),
+      import('../src/diff/prepare.js'),
+      import('../src/diff/run.js'),
+      import('../src/progress/reporter.js'),
+      import('../src/diff/key-check.js'),
+    ]);
     const format = args.format ?? (args.json ? 'json' : 'table');
     if (args.limit !== undefined && (!Number.isInteger(args.limit) || args.limit < 0)) throw new UsageError('--limit must be a whole number ≥ 0');
     const db = await openFromArgs(args);
     const reporter = createProgressReporter({ json: args.json || format !== 'table' });
     try {
-      const prepared = await prepareTables(db, { backup: args.backup, tables: [args.table], dir: args.dir, onProgress: reporter.listener, allowOtherDatabase: args.backupOfOtherDatabase });
+      const prepared = await prepareTables(db, {
+        backup: args.backup,
+        tables: [args.table],
+        dir: args.dir,
+        onProgress: reporter.listener,
+        allowOtherDatabase: args.backupOfOtherDatabase,
+      });
       reporter.end();
       if (prepared.stagedNow.length) note(`staged ${prepared.stagedNow.join(', ')} from backup ${prepared.backupId} first`);
       const plan = diffPlanFor(prepared, 0, { key: list(args.key), columns: list(args.columns), where: args.where });

@@ -25,7 +25,10 @@ export const erasuresCommand: CommandModule<GlobalArgs, ErasuresArgs> = {
     if (args.action === 'list') {
       const list = await readErasures();
       if (args.json) printJson({ file: erasuresPath(), entries: list });
-      else printText(`${list.length} erased identifier(s) in ${erasuresPath()}${list.length ? `\n${list.map((e) => `  ${e.hash} ${e.addedAt}`).join('\n')}` : ''}`);
+      else
+        printText(
+          `${list.length} erased identifier(s) in ${erasuresPath()}${list.length ? `\n${list.map((e) => `  ${e.hash} ${e.addedAt}`).join('\n')}` : ''}`,
+        );
       return;
     }
     let values = (args.values ?? []).map(String);

@@ -12,4 +12,17 @@ import { stagingCommand } from './staging.js';
 import { undoCommand } from './undo.js';
 
 /** Every verb, in the order `--help` lists them. Add a module here to add a verb. */
-export const commands = [demoCommand, inspectCommand, backupCommand, backupsCommand, auditCommand, stageCommand, stagingCommand, diffCommand, mergeCommand, undoCommand, mergesCommand, erasuresCommand];
+export const commands = [
+  demoCommand,
+  inspectCommand,
+  backupCommand,
+  backupsCommand,
+  auditCommand,
+  stageCommand,
+  stagingCommand,
+  diffCommand,
+  mergeCommand,
+  undoCommand,
+  mergesCommand,
+  erasuresCommand,
+];

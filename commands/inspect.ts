@@ -8,7 +8,11 @@ export const inspectCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   describe: 'Show the target: server, CRM flavour and evidence, tables with keys, relations, rows and sizes',
   handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
-    const [{ openFromArgs }, { formatInspectReport, INSPECT_LEGEND }, { buildInspectReport }] = await Promise.all([import('../src/cli/target-flags.js'), import('../src/inspect/format.js'), import('../src/inspect/report.js')]);
+    const [{ openFromArgs }, { formatInspectReport, INSPECT_LEGEND }, { buildInspectReport }] = await Promise.all([
+      import('../src/cli/target-flags.js'),
+      import('../src/inspect/format.js'),
+      import('../src/inspect/report.js'),
+    ]);
     const db = await openFromArgs(args);
     try {
       const { report } = await buildInspectReport(db);

@@ -28,7 +28,11 @@ interface MergeArgs extends GlobalArgs {
   backupOfOtherDatabase: boolean;
 }
 
-const list = (v?: string) => v?.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v?: string) =>
+  v
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** `crm-rescue merge`: plan (a real dry run), then with --apply one transaction with a journal. */
 export const mergeCommand: CommandModule<GlobalArgs, MergeArgs> = {
@@ -36,8 +40,12 @@ export const mergeCommand: CommandModule<GlobalArgs, MergeArgs> = {
   describe: 'Put rows of a backup back into live, or --undelete soft-deleted rows: a dry run unless --apply; one transaction with an undo journal',
   builder: (y) =>
     y
-      .option('backup', { type: 'string', describe: 'Backup id (or a unique prefix, or latest: the target\'s newest); required unless --undelete' })
-      .option('backup-of-other-database', { type: 'boolean', default: false, describe: 'Accept a backup taken from another database than the target (named by id); said in the preview' })
+      .option('backup', { type: 'string', describe: "Backup id (or a unique prefix, or latest: the target's newest); required unless --undelete" })
+      .option('backup-of-other-database', {
+        type: 'boolean',
+        default: false,
+        describe: 'Accept a backup taken from another database than the target (named by id); said in the preview',
+      })
       .option('table', { type: 'string', demandOption: true, describe: 'The table whose rows to bring back' })
       .option('deleted', { type: 'boolean', default: false, describe: 'Rows gone from live (inserted back)' })
       .option('soft-deleted', { type: 'boolean', default: false, describe: 'Rows live only flagged as deleted (flag and touched columns restored)' })
@@ -45,40 +53,90 @@ export const mergeCommand: CommandModule<GlobalArgs, MergeArgs> = {
         type: 'boolean',
         default: false,
         describe:
-          'No backup: clear the CRM\'s soft-delete mark (deleted=1, Odoo active, Twenty deletedAt, vtiger crmentity) of live rows chosen by --keys/--keys-from/--where; only the mark is written, date_modified/modified_by keep what the delete wrote. --with-related also clears related rows marked in the same deletion (deletion times within 60 s)',
+          "No backup: clear the CRM's soft-delete mark (deleted=1, Odoo active, Twenty deletedAt, vtiger crmentity) of live rows chosen by --keys/--keys-from/--where; only the mark is written, date_modified/modified_by keep what the delete wrote. --with-related also clears related rows marked in the same deletion (deletion times within 60 s)",
       })
-      .option('changed', { type: 'boolean', default: false, describe: 'Rows that differ (reverted to the backup\'s values; see --columns)' })
+      .option('changed', { type: 'boolean', default: false, describe: "Rows that differ (reverted to the backup's values; see --columns)" })
       .option('columns', { type: 'string', describe: 'With --changed: only these columns' })
       .option('keys', { type: 'string', describe: 'These keys (comma-separated, single-column keys)' })
-      .option('keys-from', { type: 'string', describe: 'Keys from a file (one per line, JSON objects, or NDJSON from crm-rescue diff or audit deletions --json); - for stdin' })
-      .option('where', { type: 'string', describe: 'SQL condition on the backup\'s rows (with --undelete: on the live rows)' })
-      .option('key', { type: 'string', describe: 'Columns identifying a row, when the table has no usable key (refused when a row has NULL in them or their values repeat)' })
-      .option('map', { type: 'string', array: true, describe: 'BACKUP_COLUMN=LIVE_COLUMN: a column renamed since the backup is written to its new name (repeatable; [table.]name=new_name for a related table)' })
+      .option('keys-from', {
+        type: 'string',
+        describe: 'Keys from a file (one per line, JSON objects, or NDJSON from crm-rescue diff or audit deletions --json); - for stdin',
+      })
+      .option('where', { type: 'string', describe: "SQL condition on the backup's rows (with --undelete: on the live rows)" })
+      .option('key', {
+        type: 'string',
+        describe: 'Columns identifying a row, when the table has no usable key (refused when a row has NULL in them or their values repeat)',
+      })
+      .option('map', {
+        type: 'string',
+        array: true,
+        describe:
+          'BACKUP_COLUMN=LIVE_COLUMN: a column renamed since the backup is written to its new name (repeatable; [table.]name=new_name for a related table)',
+      })
       .option('leave-new-columns-empty', {
         type: 'boolean',
         default: false,
-        describe: 'Write the rows although the backup has columns live lacks and live has columns the backup lacks (not mapped): inserted rows get their defaults (NULL) there, as the preview says',
+        describe:
+          'Write the rows although the backup has columns live lacks and live has columns the backup lacks (not mapped): inserted rows get their defaults (NULL) there, as the preview says',
       })
-      .option('with-related', { type: 'boolean', default: false, describe: 'Bring related rows along (relation rows, notes; parents first), staging related tables as needed; with --undelete: related rows marked by the same deletion' })
+      .option('with-related', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Bring related rows along (relation rows, notes; parents first), staging related tables as needed; with --undelete: related rows marked by the same deletion',
+      })
       .option('on-conflict', { choices: ['skip', 'overwrite', 'abort'] as const, default: 'abort' as const, describe: 'What to do with conflicting rows' })
       .option('without-triggers', {
         type: 'boolean',
         default: false,
-        describe: "Skip the live tables' triggers for this transaction (PostgreSQL session_replication_role = replica: a superuser, or a role granted SET on it; MySQL/MariaDB cannot); shown in the preview, recorded in the journal, and undo skips them too",
+        describe:
+          "Skip the live tables' triggers for this transaction (PostgreSQL session_replication_role = replica: a superuser, or a role granted SET on it; MySQL/MariaDB cannot); shown in the preview, recorded in the journal, and undo skips them too",
       })
-      .option('lock-timeout', { type: 'number', default: 5, describe: 'Seconds to wait for a lock another session holds (a row, a table, another merge of the same table) before giving up, naming that session' })
+      .option('lock-timeout', {
+        type: 'number',
+        default: 5,
+        describe: 'Seconds to wait for a lock another session holds (a row, a table, another merge of the same table) before giving up, naming that session',
+      })
       .option('apply', { type: 'boolean', default: false, describe: 'Write to live (asks to type the database name unless --yes)' })
       .option('sql', { type: 'boolean', default: false, describe: 'Print every statement that writes live' })
       .option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' }) as never,
   handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
     const { UsageError } = await import('../src/errors.js');
-    if (args.undelete && args.backup !== undefined) throw new UsageError('--undelete reads no backup: it clears the soft-delete mark of live rows', 'Drop --backup, or use --soft-deleted to restore rows from the backup');
-    if (args.undelete && args.backupOfOtherDatabase) throw new UsageError('--backup-of-other-database is about a backup, and --undelete reads none', 'Drop --backup-of-other-database');
-    if (args.undelete && (args.map?.length || args.leaveNewColumnsEmpty)) throw new UsageError('--map and --leave-new-columns-empty are about the backup\'s columns, and --undelete reads no backup', 'Drop them');
-    if (!(args.lockTimeout > 0 && args.lockTimeout <= 3600)) throw new UsageError(`--lock-timeout must be a number of seconds between 1 and 3600, not ${String(args.lockTimeout)}`, 'The default is 5');
-    if (!args.undelete && args.backup === undefined) throw new UsageError('merge needs --backup ID (or --undelete to clear soft-delete marks of live rows)', 'crm-rescue backups lists the backups');
-    const [{ confirmTyped }, { openFromArgs }, { prepareTables }, { prepareMerge }, { readErasures }, { formatMergeResult, formatOutcome }, { buildMergeRequest, buildUndeleteRequest }, { createProgressReporter }, { internalNamespace }] = await Promise.all([import('../src/cli/confirm.js'), import('../src/cli/target-flags.js'), import('../src/diff/prepare.js'), import('../src/merge/engine.js'), import('../src/merge/erasures.js'), import('../src/merge/format.js'), import('../src/merge/prepare.js'), import('../src/progress/reporter.js'), import('../src/dialect/namespaces.js')]);
+    if (args.undelete && args.backup !== undefined)
+      throw new UsageError(
+        '--undelete reads no backup: it clears the soft-delete mark of live rows',
+        'Drop --backup, or use --soft-deleted to restore rows from the backup',
+      );
+    if (args.undelete && args.backupOfOtherDatabase)
+      throw new UsageError('--backup-of-other-database is about a backup, and --undelete reads none', 'Drop --backup-of-other-database');
+    if (args.undelete && (args.map?.length || args.leaveNewColumnsEmpty))
+      throw new UsageError("--map and --leave-new-columns-empty are about the backup's columns, and --undelete reads no backup", 'Drop them');
+    if (!(args.lockTimeout > 0 && args.lockTimeout <= 3600))
+      throw new UsageError(`--lock-timeout must be a number of seconds between 1 and 3600, not ${String(args.lockTimeout)}`, 'The default is 5');
+    if (!args.undelete && args.backup === undefined)
+      throw new UsageError('merge needs --backup ID (or --undelete to clear soft-delete marks of live rows)', 'crm-rescue backups lists the backups');
+    const [
+      { confirmTyped },
+      { openFromArgs },
+      { prepareTables },
+      { prepareMerge },
+      { readErasures },
+      { formatMergeResult, formatOutcome },
+      { buildMergeRequest, buildUndeleteRequest },
+      { createProgressReporter },
+      { internalNamespace },
+    ] = await Promise.all([
+      import('../src/cli/confirm.js'),
+      import('../src/cli/target-flags.js'),
+      import('../src/diff/prepare.js'),
+      import('../src/merge/engine.js'),
+      import('../src/merge/erasures.js'),
+      import('../src/merge/format.js'),
+      import('../src/merge/prepare.js'),
+      import('../src/progress/reporter.js'),
+      import('../src/dialect/namespaces.js'),
+    ]);
     const db = await openFromArgs(args, { readOnly: false, lockTimeoutSeconds: args.lockTimeout });
     const reporter = createProgressReporter({ json: args.json });
     let session: Awaited<ReturnType<typeof prepareMerge>> | undefined;
@@ -106,7 +164,14 @@ export const mergeCommand: CommandModule<GlobalArgs, MergeArgs> = {
         const request = await buildUndeleteRequest(db, args.table, flags, erasures);
         session = await prepareMerge(db, { ...request, ...safety }, { stagingNs: internalNamespace(db.dialect.engine, db.target.database) });
       } else {
-        const prepared = await prepareTables(db, { backup: args.backup!, tables: [args.table], dir: args.dir, withRelated: args.withRelated, onProgress: reporter.listener, allowOtherDatabase: args.backupOfOtherDatabase });
+        const prepared = await prepareTables(db, {
+          backup: args.backup!,
+          tables: [args.table],
+          dir: args.dir,
+          withRelated: args.withRelated,
+          onProgress: reporter.listener,
+          allowOtherDatabase: args.backupOfOtherDatabase,
+        });
         reporter.end();
         backupOrigin = prepared.backupOrigin;
         if (prepared.stagedNow.length) note(`staged ${prepared.stagedNow.join(', ')} from backup ${prepared.backupId} first`);
@@ -123,7 +188,8 @@ export const mergeCommand: CommandModule<GlobalArgs, MergeArgs> = {
       };
       const preview = await session.execute(false, args.apply ? (o) => (o.outcome === 'skipped' && skipped.length < 50 ? skipped.push(o) : 0) : emit);
       if (!args.apply) {
-        if (args.json) printNdjson({ type: 'plan', database: db.target.database, ...origin, ...preview, ...(args.sql ? {} : { sql: preview.sql.slice(0, 3) }) });
+        if (args.json)
+          printNdjson({ type: 'plan', database: db.target.database, ...origin, ...preview, ...(args.sql ? {} : { sql: preview.sql.slice(0, 3) }) });
         else {
           printText(formatMergeResult(preview, db.target.database, width));
           if (originLine) printText(originLine);
@@ -146,7 +212,9 @@ export const mergeCommand: CommandModule<GlobalArgs, MergeArgs> = {
       const result = await session.execute(true, args.json ? emit : undefined);
       if (args.json) printNdjson({ type: 'result', database: db.target.database, ...origin, ...result, ...(args.sql ? {} : { sql: result.sql.slice(0, 3) }) });
       else {
-        printText(`\n${formatMergeResult(result, db.target.database, width)}${originLine ? `\n${originLine}` : ''}\nUndo with: crm-rescue undo ${result.mergeId}`);
+        printText(
+          `\n${formatMergeResult(result, db.target.database, width)}${originLine ? `\n${originLine}` : ''}\nUndo with: crm-rescue undo ${result.mergeId}`,
+        );
       }
       if (result.verify && result.verify.mismatched > 0) process.exitCode = 1;
     } finally {

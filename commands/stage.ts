@@ -19,27 +19,44 @@ export const stageCommand: CommandModule<GlobalArgs, StageArgs> = {
   describe: 'Restore tables of a backup into its staging namespace on the live server (live tables are never written)',
   builder: (y) =>
     y
-      .option('backup', { type: 'string', demandOption: true, describe: 'Backup id (or a unique prefix, or latest: the target\'s newest)' })
-      .option('backup-of-other-database', { type: 'boolean', default: false, describe: 'Accept a backup taken from another database than the target (named by id); said in the output' })
+      .option('backup', { type: 'string', demandOption: true, describe: "Backup id (or a unique prefix, or latest: the target's newest)" })
+      .option('backup-of-other-database', {
+        type: 'boolean',
+        default: false,
+        describe: 'Accept a backup taken from another database than the target (named by id); said in the output',
+      })
       .option('table', { type: 'string', array: true, demandOption: true, describe: 'Table to stage (name or schema.name); repeat for several' })
       .option('with-related', { type: 'boolean', default: false, describe: 'Also stage the tables related to them (foreign keys and CRM-implied relations)' })
       .option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' }) as never,
   handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
-    const [{ openFromArgs }, { createProgressReporter }, { stageTables }] = await Promise.all([import('../src/cli/target-flags.js'), import('../src/progress/reporter.js'), import('../src/stage/stage.js')]);
+    const [{ openFromArgs }, { createProgressReporter }, { stageTables }] = await Promise.all([
+      import('../src/cli/target-flags.js'),
+      import('../src/progress/reporter.js'),
+      import('../src/stage/stage.js'),
+    ]);
     const db = await openFromArgs(args, { readOnly: false, kysely: false });
     const reporter = createProgressReporter({ json: args.json });
     try {
       // Commas separate tables, except inside a quoted name ("a,b").
       const tables = args.table.flatMap((t) => splitTableList(String(t)));
-      const result = await stageTables(db, { backup: args.backup, tables, withRelated: args.withRelated, dir: args.dir, onProgress: reporter.listener, allowOtherDatabase: args.backupOfOtherDatabase });
+      const result = await stageTables(db, {
+        backup: args.backup,
+        tables,
+        withRelated: args.withRelated,
+        dir: args.dir,
+        onProgress: reporter.listener,
+        allowOtherDatabase: args.backupOfOtherDatabase,
+      });
       reporter.end();
       if (args.json) printJson(result);
       else {
         printText(`staged from backup ${result.backupId} into ${result.namespace}:`);
         if (result.backupOrigin.note) printText(`  note: ${result.backupOrigin.note}`);
         for (const t of result.tables) {
-          printText(`  ${t.schema}.${t.name}${t.related ? ' (related)' : ''}: ${formatCount(t.rows)} rows, ${formatBytes(t.bytes ?? 0)} read, ${t.seconds.toFixed(1)} s`);
+          printText(
+            `  ${t.schema}.${t.name}${t.related ? ' (related)' : ''}: ${formatCount(t.rows)} rows, ${formatBytes(t.bytes ?? 0)} read, ${t.seconds.toFixed(1)} s`,
+          );
         }
       }
     } finally {

@@ -21,7 +21,11 @@ export const stagingCommand: CommandModule<GlobalArgs, StagingArgs> = {
       .option('all', { type: 'boolean', default: false, describe: 'With drop: every staging namespace of this database' }) as never,
   handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
-    const [{ openFromArgs }, { stagingNamespace }, { dropStaging, listStagings }] = await Promise.all([import('../src/cli/target-flags.js'), import('../src/dialect/namespaces.js'), import('../src/stage/namespace.js')]);
+    const [{ openFromArgs }, { stagingNamespace }, { dropStaging, listStagings }] = await Promise.all([
+      import('../src/cli/target-flags.js'),
+      import('../src/dialect/namespaces.js'),
+      import('../src/stage/namespace.js'),
+    ]);
     const db = await openFromArgs(args, { readOnly: args.action === 'list' });
     try {
       const stagings = await listStagings(db);
@@ -39,7 +43,13 @@ export const stagingCommand: CommandModule<GlobalArgs, StagingArgs> = {
       if (!args.all && !args.id) throw new UsageError('staging drop needs a backup id or --all', 'crm-rescue staging list shows them');
       const victims = args.all
         ? stagings
-        : stagings.filter((s) => s.backupId === args.id || s.backupId.startsWith(args.id!) || s.namespace === args.id || s.namespace === stagingNamespace(db.target.database, args.id!));
+        : stagings.filter(
+            (s) =>
+              s.backupId === args.id ||
+              s.backupId.startsWith(args.id!) ||
+              s.namespace === args.id ||
+              s.namespace === stagingNamespace(db.target.database, args.id!),
+          );
       if (!victims.length) throw new UserError(`nothing is staged for "${args.id}"`, 'crm-rescue staging list shows what is staged');
       if (victims.length > 1 && !args.all) throw new UserError(`"${args.id}" matches ${victims.length} stagings`, 'Give more of the backup id');
       for (const v of victims) await dropStaging(db, v.namespace);

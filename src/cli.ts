@@ -14,7 +14,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     let parser: Argv = yargs(joinStdinValues(argv))
       .scriptName('crm-rescue')
-      .usage('$0 [verb] [options]\n\nGets a self-hosted CRM\'s lost rows back: localize, back up, stage, diff, merge, undo.\nWith no verb, opens the console.')
+      .usage("$0 [verb] [options]\n\nGets a self-hosted CRM's lost rows back: localize, back up, stage, diff, merge, undo.\nWith no verb, opens the console.")
       .option('url', { type: 'string', describe: 'Target database URL: postgres://user@host:5432/db or mysql://user@host:3306/db', global: true })
       .option('profile', { type: 'string', describe: 'Named profile from $XDG_CONFIG_HOME/crm-rescue/profiles.ini', global: true })
       .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output on stdout; messages on stderr', global: true })
@@ -49,7 +49,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`crm-rescue: ${redactUrlString(describeError(err))}\n`);
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${redactUrlString(err.stack)}\n`);
     // What the child tool said, whole (the line above keeps only its error line).
-    if (debug && err instanceof ExternalError && err.stderrTail.trim()) process.stderr.write(`${redactUrlString(err.command)} said:\n${redactUrlString(err.stderrTail)}\n`);
+    if (debug && err instanceof ExternalError && err.stderrTail.trim())
+      process.stderr.write(`${redactUrlString(err.command)} said:\n${redactUrlString(err.stderrTail)}\n`);
     if (debug && err instanceof Error && err.cause instanceof Error && err.cause.stack) {
       process.stderr.write(`caused by: ${redactUrlString(err.cause.stack)}\n`);
     }

@@ -89,6 +89,10 @@ export function errorToJson(err: unknown): Record<string, unknown> {
  * PostgreSQL prints after it; else the last line.
  */
 function lastLine(text: string): string {
-  const lines = text.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.findLast((l) => /\b(?:ERROR|FATAL|PANIC)\b|^[\w.-]+: error: /.test(l)) ?? lines[lines.length - 1] ?? '';
 }

@@ -56,7 +56,9 @@ export async function deletionEvents(db: Db, ctx: AuditContext, sources: AuditSo
     if (rows.length >= limit) maybeMore = true;
     rows.forEach((row, index) => merged.push({ time: toMicroIso(String(row.ev_time)), stream, index, row }));
   }
-  merged.sort((a, b) => (a.time !== b.time ? (a.time < b.time ? 1 : -1) : a.stream.id !== b.stream.id ? (a.stream.id < b.stream.id ? -1 : 1) : a.index - b.index));
+  merged.sort((a, b) =>
+    a.time !== b.time ? (a.time < b.time ? 1 : -1) : a.stream.id !== b.stream.id ? (a.stream.id < b.stream.id ? -1 : 1) : a.index - b.index,
+  );
   const taken = merged.slice(0, limit);
   if (merged.length > limit) maybeMore = true;
   const events = taken.map((m) => toEvent(m.stream, m.row, m.time));

@@ -78,7 +78,10 @@ export function scansWholeTable(sql: AuditSql, explainRows: Record<string, unkno
 export function indexDdl(sql: AuditSql, stream: EventStream): string {
   const index = stream.index!;
   const d = sql.dialect;
-  const hash = createHash('sha256').update(`${index.table.schema}\0${index.table.name}\0${index.columns.join('\0')}`).digest('hex').slice(0, 8);
+  const hash = createHash('sha256')
+    .update(`${index.table.schema}\0${index.table.name}\0${index.columns.join('\0')}`)
+    .digest('hex')
+    .slice(0, 8);
   const stem = index.table.name.replace(/[^A-Za-z0-9_]/g, '').slice(0, 30);
   const name = `crm_rescue_${stem}_${hash}`;
   const cols = index.columns.map((c) => d.quoteIdent(c)).join(', ');

@@ -22,7 +22,8 @@ function eventColumns(width: number, showSource: boolean): EventColumns {
   // time 19, kind 4 and the separators are fixed; the rest is shared.
   const fixed = 19 + 1 + 4 + 1 + (showSource ? 4 : 3);
   const rest = Math.max(30, width - fixed);
-  if (!showSource) return { table: Math.floor(rest * 0.3), key: Math.floor(rest * 0.4), actor: rest - Math.floor(rest * 0.3) - Math.floor(rest * 0.4), source: 0 };
+  if (!showSource)
+    return { table: Math.floor(rest * 0.3), key: Math.floor(rest * 0.4), actor: rest - Math.floor(rest * 0.3) - Math.floor(rest * 0.4), source: 0 };
   const table = Math.floor(rest * 0.27);
   const key = Math.floor(rest * 0.3);
   const actor = Math.floor(rest * 0.2);
@@ -86,7 +87,10 @@ export function formatSources(ctx: AuditContext, all: readonly AuditSource[], av
 /** The index advice, as a note for stderr. */
 export function formatIndexAdvice(advice: IndexAdvice[]): string {
   return advice
-    .map((a) => `note: the first page reads all ~${formatCount(a.rowEstimate)} rows of ${a.table.schema}.${a.table.name} (no usable index); an index on (${a.columns.join(', ')}) would make it instant: crm-rescue audit deletions --suggest-index prints its DDL`)
+    .map(
+      (a) =>
+        `note: the first page reads all ~${formatCount(a.rowEstimate)} rows of ${a.table.schema}.${a.table.name} (no usable index); an index on (${a.columns.join(', ')}) would make it instant: crm-rescue audit deletions --suggest-index prints its DDL`,
+    )
     .join('\n');
 }
 
@@ -94,8 +98,11 @@ export function formatIndexAdvice(advice: IndexAdvice[]): string {
 export function formatInstall(r: InstallResult): string {
   const levels = [...new Set(r.tables.map((t) => t.level))].join('/');
   const ops = r.tables.some((t) => t.triggers.some((x) => x.operation === 'UPDATE')) ? 'DELETE and UPDATE' : 'DELETE';
-  const lines = [`Installed the trigger audit in ${r.namespace}${r.createdNamespace ? ' (created)' : ''}: ${ops} triggers (${levels}-level) on ${r.tables.length} table${r.tables.length === 1 ? '' : 's'}.`];
-  for (const t of r.tables.slice(0, 20)) lines.push(`  ${t.schema}.${t.name}${t.keyColumns.length ? ` (key ${t.keyColumns.join(', ')})` : ' (no key: row_key stays empty)'}`);
+  const lines = [
+    `Installed the trigger audit in ${r.namespace}${r.createdNamespace ? ' (created)' : ''}: ${ops} triggers (${levels}-level) on ${r.tables.length} table${r.tables.length === 1 ? '' : 's'}.`,
+  ];
+  for (const t of r.tables.slice(0, 20))
+    lines.push(`  ${t.schema}.${t.name}${t.keyColumns.length ? ` (key ${t.keyColumns.join(', ')})` : ' (no key: row_key stays empty)'}`);
   if (r.tables.length > 20) lines.push(`  … and ${r.tables.length - 20} more`);
   lines.push('Deleted rows are logged in full from now on: crm-rescue audit deletions --source trigger-audit');
   return lines.join('\n');
@@ -108,7 +115,8 @@ export function formatUninstall(r: UninstallResult): string {
     lines.push(`${r.alreadyGone.length} trigger${r.alreadyGone.length === 1 ? ' was' : 's were'} already removed by hand (registry entries cleared):`);
     for (const t of r.alreadyGone.slice(0, 10)) lines.push(`  ${t.schema}.${t.table}: ${t.trigger}`);
   }
-  if (r.log === 'kept') lines.push(`Kept the log ${r.namespace}.audit_log (${formatCount(r.logRows)} rows, possibly the only copy of deleted rows): --drop-log removes it.`);
+  if (r.log === 'kept')
+    lines.push(`Kept the log ${r.namespace}.audit_log (${formatCount(r.logRows)} rows, possibly the only copy of deleted rows): --drop-log removes it.`);
   if (r.log === 'in use') lines.push(`The log ${r.namespace}.audit_log stays: other tables still have audit triggers.`);
   if (r.log === 'dropped') lines.push(`Dropped the log${r.logRows ? ` (${formatCount(r.logRows)} rows)` : ''}.`);
   if (r.namespaceDropped) lines.push(`Dropped ${r.namespace} (nothing else was in it).`);

@@ -106,7 +106,14 @@ const isoOf = (row: Record<string, unknown>): string => {
  * last position, so no row is read twice; pages grow while the caller keeps asking.
  */
 async function* leanEventBatches(db: Db, ctx: AuditContext, streams: EventStream[], filter: EventFilter): AsyncGenerator<EventBatch> {
-  const states = streams.map((stream) => ({ stream, buf: [] as Record<string, unknown>[], i: 0, pos: null as StreamPosition | null, done: false, size: FIRST_PAGE }));
+  const states = streams.map((stream) => ({
+    stream,
+    buf: [] as Record<string, unknown>[],
+    i: 0,
+    pos: null as StreamPosition | null,
+    done: false,
+    size: FIRST_PAGE,
+  }));
   const fill = async (st: (typeof states)[number]) => {
     const q = pageQuery(ctx.sql, st.stream, filter, st.pos ? { position: st.pos, rank: 0 } : null, st.size, true);
     st.buf = await db.query<Record<string, unknown>>(q.sql, q.params);
@@ -210,7 +217,19 @@ async function* scanNewestFirst(
     if (b.count < minRows) return;
     incidents++;
     for (const g of b.more ? [b.first, ...b.more] : [b.first]) {
-      closed.push({ actor: b.actor, actor_name: b.name, burst: b.id, sch: g.sch, tbl: g.tbl, src: g.src, hard: g.hard, soft: g.soft, total: b.count, bs: b.oldest, be: b.newest });
+      closed.push({
+        actor: b.actor,
+        actor_name: b.name,
+        burst: b.id,
+        sch: g.sch,
+        tbl: g.tbl,
+        src: g.src,
+        hard: g.hard,
+        soft: g.soft,
+        total: b.count,
+        bs: b.oldest,
+        be: b.newest,
+      });
     }
   };
   const micros = microsCache();
@@ -312,5 +331,8 @@ function assemble(rows: BurstRow[]): Incident[] {
 
 /** `inc_` + 12 hex of sha256(actor, start): the same burst gets the same id on every run. */
 export function incidentId(actor: string | null, startIso: string): string {
-  return `inc_${createHash('sha256').update(`${actor ?? ''}\0${toMicroIso(startIso)}`).digest('hex').slice(0, 12)}`;
+  return `inc_${createHash('sha256')
+    .update(`${actor ?? ''}\0${toMicroIso(startIso)}`)
+    .digest('hex')
+    .slice(0, 12)}`;
 }

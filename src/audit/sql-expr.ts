@@ -71,7 +71,8 @@ const postgresAuditSql: AuditSql = {
 };
 
 /** MySQL column types whose values are bytes: JSON carries them as base64. */
-export const MYSQL_BINARY = /^(binary|varbinary|tinyblob|blob|mediumblob|longblob|geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection)\b/i;
+export const MYSQL_BINARY =
+  /^(binary|varbinary|tinyblob|blob|mediumblob|longblob|geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection)\b/i;
 
 /** The JSON path of a top-level key: `$."name"` with `"` and `\` escaped. */
 export function mysqlJsonPath(key: string): string {

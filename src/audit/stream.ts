@@ -117,9 +117,10 @@ export function streamConditions(sql: AuditSql, stream: EventStream, filter: Str
   }
   if (filter.user !== undefined) {
     const d = sql.dialect;
-    const parts = [stream.actor && `${d.textCast(stream.actor)} = ${p.add(filter.user)}`, stream.actorName && `${d.textCast(stream.actorName)} = ${p.add(filter.user)}`].filter(
-      (x): x is string => Boolean(x),
-    );
+    const parts = [
+      stream.actor && `${d.textCast(stream.actor)} = ${p.add(filter.user)}`,
+      stream.actorName && `${d.textCast(stream.actorName)} = ${p.add(filter.user)}`,
+    ].filter((x): x is string => Boolean(x));
     conds.push(parts.length ? `(${parts.join(' OR ')})` : '1 = 0');
   }
   return conds;

@@ -47,12 +47,22 @@ export function matchBackup(m: BackupManifest, target: Target, server: ServerIde
     const same = m.identity?.server && server.value && m.identity.server === server.value;
     return { match: 'other-database', why: `taken through ${there.where}, not ${here.where}${same ? ` (the same server ${server.source})` : ''}` };
   }
-  if (!m.identity) return { match: 'target-unverified', why: 'identity not recorded (a backup made before crm-rescue recorded it): matched by engine, address and database only' };
+  if (!m.identity)
+    return {
+      match: 'target-unverified',
+      why: 'identity not recorded (a backup made before crm-rescue recorded it): matched by engine, address and database only',
+    };
   if (m.identity.server === null || server.value === null) {
-    return { match: 'target-unverified', why: `the server's ${server.source} could not be read ${m.identity.server === null ? 'when it was taken' : 'now'}: matched by engine, address and database only` };
+    return {
+      match: 'target-unverified',
+      why: `the server's ${server.source} could not be read ${m.identity.server === null ? 'when it was taken' : 'now'}: matched by engine, address and database only`,
+    };
   }
   if (m.identity.server !== server.value) {
-    return { match: 'other-database', why: `taken from another server at the same address (${server.source} ${m.identity.server}; the target's is ${server.value})` };
+    return {
+      match: 'other-database',
+      why: `taken from another server at the same address (${server.source} ${m.identity.server}; the target's is ${server.value})`,
+    };
   }
   return { match: 'target', why: null };
 }
@@ -110,11 +120,17 @@ export async function resolveTargetBackup(
     entry = await findBackup(catalog, ref);
   }
   if (!entry.usable || !entry.manifest) {
-    throw new UserError(`backup ${entry.id} is ${entry.status}${entry.error ? `: ${entry.error}` : ''}`, 'Pick a backup whose status is ok (crm-rescue backups list)');
+    throw new UserError(
+      `backup ${entry.id} is ${entry.status}${entry.error ? `: ${entry.error}` : ''}`,
+      'Pick a backup whose status is ok (crm-rescue backups list)',
+    );
   }
   const manifest = entry.manifest;
   if (manifest.engine !== target.engine) {
-    throw new UserError(`backup ${manifest.id} is a ${manifest.engine} backup; the target is ${target.engine}`, 'Pick a backup of this target (crm-rescue backups list)');
+    throw new UserError(
+      `backup ${manifest.id} is a ${manifest.engine} backup; the target is ${target.engine}`,
+      'Pick a backup of this target (crm-rescue backups list)',
+    );
   }
   const { match, why } = matchBackup(manifest, target, server);
   if (match === 'other-database' && !options.allowOtherDatabase) {

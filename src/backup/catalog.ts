@@ -140,16 +140,29 @@ export async function findBackup(catalog: string, ref: string, filter: { targetK
   const matches = all.filter((e) => e.id.startsWith(ref));
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) {
-    throw new UserError(`"${ref}" matches ${matches.length} backups (${matches.slice(0, 3).map((m) => m.id).join(', ')}…)`, 'Give more of the id');
+    throw new UserError(
+      `"${ref}" matches ${matches.length} backups (${matches
+        .slice(0, 3)
+        .map((m) => m.id)
+        .join(', ')}…)`,
+      'Give more of the id',
+    );
   }
   throw new UserError(`no backup "${ref}" in ${catalog}`, 'crm-rescue backups list shows the ids');
 }
 
 /** Loads a usable backup's manifest, refusing failed, incomplete and damaged ones. */
-export async function loadUsableBackup(catalog: string, ref: string, filter: { targetKey?: string; database?: string } = {}): Promise<{ entry: BackupEntry; manifest: BackupManifest }> {
+export async function loadUsableBackup(
+  catalog: string,
+  ref: string,
+  filter: { targetKey?: string; database?: string } = {},
+): Promise<{ entry: BackupEntry; manifest: BackupManifest }> {
   const entry = await findBackup(catalog, ref, filter);
   if (!entry.usable || !entry.manifest) {
-    throw new UserError(`backup ${entry.id} is ${entry.status}${entry.error ? `: ${entry.error}` : ''}`, 'Pick a backup whose status is ok (crm-rescue backups list)');
+    throw new UserError(
+      `backup ${entry.id} is ${entry.status}${entry.error ? `: ${entry.error}` : ''}`,
+      'Pick a backup whose status is ok (crm-rescue backups list)',
+    );
   }
   return { entry, manifest: entry.manifest };
 }

@@ -11,7 +11,11 @@ export function fsWriteError(err: unknown, path: string): Error {
   switch (code) {
     case 'ENOSPC':
     case 'EDQUOT':
-      return new UserError(`no space left on device while writing ${path}`, "Free space in the catalog's file system or pass --dir on a larger disk; the partial backup was removed", opts);
+      return new UserError(
+        `no space left on device while writing ${path}`,
+        "Free space in the catalog's file system or pass --dir on a larger disk; the partial backup was removed",
+        opts,
+      );
     case 'EROFS':
       return new UserError(`cannot write ${path}: read-only file system`, 'Pass --dir (or set CRM_RESCUE_HOME) to a writable folder', opts);
     case 'EACCES':

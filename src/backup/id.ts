@@ -17,7 +17,10 @@ export interface BackupIdParts {
 
 /** A new backup id for a backup starting at `at`. */
 export function newBackupId(engine: Engine, database: string, at: Date = nowDate(), random = randomBytes(2).toString('hex')): string {
-  const stamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  const stamp = at
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
   return `${stamp}-${engine}-${safeName(database, 40)}-${random}`;
 }
 
@@ -41,6 +44,9 @@ export function isBackupId(id: string): boolean {
  * other characters become `_`. Used in ids and per-table file names.
  */
 export function safeName(name: string, max: number): string {
-  const cleaned = [...name].map((c) => (/[A-Za-z0-9_.-]/.test(c) ? c : '_')).join('').replace(/^[.-]+/, '_');
+  const cleaned = [...name]
+    .map((c) => (/[A-Za-z0-9_.-]/.test(c) ? c : '_'))
+    .join('')
+    .replace(/^[.-]+/, '_');
   return (cleaned || '_').slice(0, max);
 }

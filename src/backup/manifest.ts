@@ -156,7 +156,8 @@ export function manifestProblem(doc: unknown): string | null {
   if (m.status !== 'ok' && m.status !== 'failed') return `unknown status "${String(m.status)}"`;
   if (m.identity !== undefined) {
     const id = m.identity as Record<string, unknown> | null;
-    if (!id || typeof id !== 'object' || typeof id.database !== 'string' || (id.server !== null && typeof id.server !== 'string')) return '"identity" is incomplete';
+    if (!id || typeof id !== 'object' || typeof id.database !== 'string' || (id.server !== null && typeof id.server !== 'string'))
+      return '"identity" is incomplete';
   }
   if (!Array.isArray(m.tables)) return '"tables" is missing';
   if (!Array.isArray(m.files)) return '"files" is missing';

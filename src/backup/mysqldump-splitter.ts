@@ -21,11 +21,7 @@ export type SplitPiece =
   /** Bytes of the current section. */
   | { kind: 'data'; data: Buffer };
 
-type Marker =
-  | { type: 'table-structure'; name: string }
-  | { type: 'table-data'; name: string }
-  | { type: 'schema'; what: string }
-  | { type: 'completed' };
+type Marker = { type: 'table-structure'; name: string } | { type: 'table-data'; name: string } | { type: 'schema'; what: string } | { type: 'completed' };
 
 const TABLE_PREFIXES: [string, 'table-structure' | 'table-data'][] = [
   ['-- Table structure for table ', 'table-structure'],

@@ -40,9 +40,15 @@ export interface TocTableData {
  */
 export async function dumpPostgres(ctx: DumpContext): Promise<DumpOutcome> {
   const archive = join(ctx.workDir, PG_ARCHIVE_DIR);
-  const rows = await ctx.db.query<{ oid: number | string; schema: string; name: string; parent_schema: string | null; parent_name: string | null; row_estimate: number | string | null; bytes: number | string }>(
-    loadSql('backup/postgres-dump-tables'),
-  );
+  const rows = await ctx.db.query<{
+    oid: number | string;
+    schema: string;
+    name: string;
+    parent_schema: string | null;
+    parent_name: string | null;
+    row_estimate: number | string | null;
+    bytes: number | string;
+  }>(loadSql('backup/postgres-dump-tables'));
   const all: DumpTable[] = rows.map((r) => ({
     oid: Number(r.oid),
     schema: r.schema,
@@ -138,7 +144,10 @@ export async function dumpPostgres(ctx: DumpContext): Promise<DumpOutcome> {
     counting = countRows(session, wanted, () => stopCounting);
     counting.catch(() => undefined);
     poll = setInterval(() => {
-      dirBytes(archive).then((b) => tracker.setBytes(b), () => undefined);
+      dirBytes(archive).then(
+        (b) => tracker.setBytes(b),
+        () => undefined,
+      );
     }, 500);
     try {
       await proc.done;

@@ -56,7 +56,10 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
     groups.set(key, [...(groups.get(key) ?? []), e]);
   }
   for (const group of groups.values()) {
-    const decisions = selectRetention(group.map((e) => ({ id: e.id, startedAt: e.startedAt })), options.policy);
+    const decisions = selectRetention(
+      group.map((e) => ({ id: e.id, startedAt: e.startedAt })),
+      options.policy,
+    );
     for (const d of decisions) {
       const e = group.find((x) => x.id === d.id)!;
       if (d.keep) kept.push(item(e, d.reasons));
@@ -68,7 +71,9 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
     if ((e.status === 'failed' || e.status === 'incomplete') && age > LEFTOVER_AGE_MS) {
       removed.push(item(e, [`${e.status} leftover older than an hour`]));
     } else {
-      kept.push(item(e, [e.status === 'running' ? 'running' : e.status === 'damaged' ? 'damaged: left for you to inspect' : `${e.status}, younger than an hour`]));
+      kept.push(
+        item(e, [e.status === 'running' ? 'running' : e.status === 'damaged' ? 'damaged: left for you to inspect' : `${e.status}, younger than an hour`]),
+      );
     }
   }
   if (!options.dryRun) {

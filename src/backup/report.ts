@@ -84,7 +84,9 @@ export function formatManifest(m: BackupManifest, path: string): string {
     lines.push('', `${pad('TABLE', 40)} ${pad('ROWS', 12, 'right')} ${pad('SIZE', 9, 'right')}  FILE`);
     for (const t of m.tables) {
       const name = printable(m.engine === 'postgres' ? `${t.schema}.${t.name}` : t.name);
-      lines.push(`${pad(name, 40)} ${pad(`${t.rowsEstimated ? '~' : ''}${formatCount(t.rows)}`, 12, 'right')} ${pad(formatBytes(t.bytes), 9, 'right')}  ${t.file}`);
+      lines.push(
+        `${pad(name, 40)} ${pad(`${t.rowsEstimated ? '~' : ''}${formatCount(t.rows)}`, 12, 'right')} ${pad(formatBytes(t.bytes), 9, 'right')}  ${t.file}`,
+      );
     }
   }
   return lines.join('\n');
@@ -96,7 +98,9 @@ export function formatVerify(r: VerifyResult): string {
   for (const p of r.problems) lines.push(`  ${p.file}: ${p.problem}`);
   if (r.restoreTest) {
     const t = r.restoreTest;
-    lines.push(`  restore test ${t.ok ? 'ok' : 'FAILED'}: ${t.tablesChecked} tables restored and counted in ${t.durationSeconds} s${t.error ? `: ${t.error}` : ''}`);
+    lines.push(
+      `  restore test ${t.ok ? 'ok' : 'FAILED'}: ${t.tablesChecked} tables restored and counted in ${t.durationSeconds} s${t.error ? `: ${t.error}` : ''}`,
+    );
     for (const m of t.mismatches) lines.push(`    ${m.schema}.${m.name}: ${m.actual} rows restored, manifest says ${m.expected}`);
   }
   return lines.join('\n');

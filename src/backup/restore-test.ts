@@ -43,7 +43,11 @@ export async function runRestoreTest(
   try {
     tracker.phase('restore');
     const started = performance.now();
-    await admin.query(manifest.engine === 'postgres' ? `CREATE DATABASE ${dialect.quoteIdent(scratch)} TEMPLATE template0` : `CREATE DATABASE ${dialect.quoteIdent(scratch)} CHARACTER SET utf8mb4`);
+    await admin.query(
+      manifest.engine === 'postgres'
+        ? `CREATE DATABASE ${dialect.quoteIdent(scratch)} TEMPLATE template0`
+        : `CREATE DATABASE ${dialect.quoteIdent(scratch)} CHARACTER SET utf8mb4`,
+    );
     created = true;
     const scratchTarget: Target = { ...target, database: scratch };
     if (manifest.engine === 'postgres') await restorePostgres(backupDir, manifest, scratchTarget, options);
@@ -70,7 +74,10 @@ export async function runRestoreTest(
     record.error = err instanceof Error ? err.message : String(err);
   } finally {
     if (created) {
-      const drop = manifest.engine === 'postgres' ? `DROP DATABASE IF EXISTS ${dialect.quoteIdent(scratch)} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${dialect.quoteIdent(scratch)}`;
+      const drop =
+        manifest.engine === 'postgres'
+          ? `DROP DATABASE IF EXISTS ${dialect.quoteIdent(scratch)} WITH (FORCE)`
+          : `DROP DATABASE IF EXISTS ${dialect.quoteIdent(scratch)}`;
       await admin.query(drop).catch(async () => {
         if (manifest.engine === 'postgres') await admin.query(`DROP DATABASE IF EXISTS ${dialect.quoteIdent(scratch)}`).catch(() => undefined);
       });
@@ -98,7 +105,14 @@ async function restorePostgres(backupDir: string, manifest: BackupManifest, targ
   const tool = await findPgTool('pg_restore', manifest.serverVersion);
   const proc = await startTool({
     tool: tool.path,
-    args: [`--jobs=${Math.max(1, options.jobs ?? 2)}`, '--no-owner', '--no-privileges', '--exit-on-error', `--dbname=${target.database}`, join(backupDir, PG_ARCHIVE_DIR)],
+    args: [
+      `--jobs=${Math.max(1, options.jobs ?? 2)}`,
+      '--no-owner',
+      '--no-privileges',
+      '--exit-on-error',
+      `--dbname=${target.database}`,
+      join(backupDir, PG_ARCHIVE_DIR),
+    ],
     target,
     stdout: 'ignore',
     signal: options.signal,

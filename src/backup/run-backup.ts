@@ -122,7 +122,12 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       client: { tool: tool.path.split('/').pop() ?? tool.path, version: tool.version, banner: tool.banner },
       command: '',
       layout: target.engine === 'postgres' ? 'pg-directory' : 'mysql-split',
-      options: { tables: subset ? subset.map((t) => (target.engine === 'postgres' ? `${t.schema}.${t.name}` : t.name)) : null, compress, compressLevel: level, jobs },
+      options: {
+        tables: subset ? subset.map((t) => (target.engine === 'postgres' ? `${t.schema}.${t.name}` : t.name)) : null,
+        compress,
+        compressLevel: level,
+        jobs,
+      },
       startedAt: startedAt.toISOString(),
       finishedAt: null,
       durationSeconds: null,

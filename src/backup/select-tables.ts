@@ -27,7 +27,10 @@ export function selectTables(all: TableInfo[], requested: readonly string[] | un
     else if (!chosen.includes(match[0])) chosen.push(match[0]);
   }
   if (missing.length) {
-    const known = all.slice(0, 8).map((t) => t.name).join(', ');
+    const known = all
+      .slice(0, 8)
+      .map((t) => t.name)
+      .join(', ');
     throw new UserError(
       `${missing.length === 1 ? 'table' : 'tables'} ${missing.map((m) => `"${m}"`).join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist in ${database}`,
       all.length ? `Known tables include: ${known}${all.length > 8 ? ', …' : ''} (crm-rescue inspect lists them all)` : 'The database has no tables',

@@ -6,7 +6,8 @@ import { toolVersion, type ToolVersion } from '../exec/tool-version.js';
 export const INSTALL_HINTS = {
   pg: (major: number | string) =>
     `Install the PostgreSQL ${major} client tools (Debian/Ubuntu: apt install postgresql-client-${major}; RHEL/Fedora: dnf install postgresql${major}) and put them first on PATH, or set CRM_RESCUE_PG_BINDIR=/usr/lib/postgresql/${major}/bin`,
-  mysql: 'Install the MariaDB or MySQL client tools (Debian/Ubuntu: apt install mariadb-client; RHEL/Fedora: dnf install mariadb), or set CRM_RESCUE_MYSQL_BINDIR',
+  mysql:
+    'Install the MariaDB or MySQL client tools (Debian/Ubuntu: apt install mariadb-client; RHEL/Fedora: dnf install mariadb), or set CRM_RESCUE_MYSQL_BINDIR',
 };
 
 /** The major version of a PostgreSQL server version string: `15.20` → 15, `9.6.24` → 9.6. */

@@ -78,7 +78,8 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
       bytesChecked += h.bytes;
       tracker.addBytes(h.bytes);
       if (st.size !== f.bytes) problems.push({ file: f.path, problem: `size ${st.size} bytes, manifest says ${f.bytes}` });
-      else if (h.sha256 !== f.sha256) problems.push({ file: f.path, problem: `sha256 mismatch (manifest ${f.sha256.slice(0, 12)}…, file ${h.sha256.slice(0, 12)}…)` });
+      else if (h.sha256 !== f.sha256)
+        problems.push({ file: f.path, problem: `sha256 mismatch (manifest ${f.sha256.slice(0, 12)}…, file ${h.sha256.slice(0, 12)}…)` });
       else hashedOk.add(f.path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -108,7 +109,7 @@ async function checkPgArchive(entry: BackupEntry, manifest: BackupManifest, prob
     toc = await readToc(join(entry.path, PG_ARCHIVE_DIR), manifest.serverVersion, signal);
   } catch (err) {
     if (err instanceof UserError) throw err;
-    const tail = err instanceof ExternalError ? err.stderrTail.trim().split('\n').pop() ?? '' : (err as Error).message;
+    const tail = err instanceof ExternalError ? (err.stderrTail.trim().split('\n').pop() ?? '') : (err as Error).message;
     problems.push({ file: `${PG_ARCHIVE_DIR}/toc.dat`, problem: `pg_restore cannot read the table of contents${tail ? `: ${tail}` : ''}` });
     return;
   }
@@ -120,7 +121,14 @@ async function checkPgArchive(entry: BackupEntry, manifest: BackupManifest, prob
   }
 }
 
-async function checkMysqlFiles(entry: BackupEntry, manifest: BackupManifest, hashedOk: Set<string>, problems: VerifyProblem[], jobs: number, signal?: AbortSignal): Promise<void> {
+async function checkMysqlFiles(
+  entry: BackupEntry,
+  manifest: BackupManifest,
+  hashedOk: Set<string>,
+  problems: VerifyProblem[],
+  jobs: number,
+  signal?: AbortSignal,
+): Promise<void> {
   const tableByFile = new Map(manifest.tables.map((t) => [t.file, t]));
   const all = [...manifest.tables.map((t) => t.file), ...manifest.files.map((f) => f.path)].filter((f) => hashedOk.has(f));
   await mapLimit(all, jobs, async (file) => {

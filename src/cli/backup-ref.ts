@@ -7,7 +7,11 @@ import type { Db } from '../connect/open.js';
  * of the target's own database; another database's backup only with `allowOtherDatabase`
  * (`--backup-of-other-database`), reported in `origin`.
  */
-export async function resolveBackup(db: Db, ref: string, options: { dir?: string; allowOtherDatabase?: boolean } = {}): Promise<{ manifest: BackupManifest; origin: BackupOrigin }> {
+export async function resolveBackup(
+  db: Db,
+  ref: string,
+  options: { dir?: string; allowOtherDatabase?: boolean } = {},
+): Promise<{ manifest: BackupManifest; origin: BackupOrigin }> {
   const { manifest, origin } = await resolveTargetBackup(db, ref, options);
   return { manifest, origin };
 }

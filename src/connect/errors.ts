@@ -22,7 +22,11 @@ export function connectError(err: unknown, target: Target): UserError {
   switch (e.code) {
     case 'ECONNREFUSED':
     case 'ENOENT':
-      return new UserError(`cannot reach ${engineName} at ${where}: connection refused`, 'Is the server running? Check host and port (or the socket path)', opts);
+      return new UserError(
+        `cannot reach ${engineName} at ${where}: connection refused`,
+        'Is the server running? Check host and port (or the socket path)',
+        opts,
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new UserError(`cannot resolve host "${target.host}"`, 'Check the host name in the URL', opts);
@@ -34,7 +38,7 @@ export function connectError(err: unknown, target: Target): UserError {
     case '28P01':
       return new UserError(`password authentication failed for user "${user}" on ${where}`, 'Check the password (URL, profile, PGPASSWORD or ~/.pgpass)', opts);
     case '28000':
-      return new UserError(`${engineName} refused user "${user}": ${msg}`, 'Check the user name and the server\'s pg_hba.conf', opts);
+      return new UserError(`${engineName} refused user "${user}": ${msg}`, "Check the user name and the server's pg_hba.conf", opts);
     case '3D000':
       return new UserError(`database "${target.database}" does not exist on ${where}`, 'Check the database name (psql -l lists them)', opts);
     case 'ER_ACCESS_DENIED_ERROR':
@@ -53,7 +57,11 @@ export function connectError(err: unknown, target: Target): UserError {
     return new UserError(`${where} does not accept TLS connections`, 'Use sslmode=disable or prefer, or enable TLS on the server', opts);
   }
   if (isPasswordMissing(err, target)) {
-    return new UserError(`the server asks for a password for user "${user}" and none was given`, 'Put it in the URL, the profile, PGPASSWORD / ~/.pgpass (PostgreSQL) or MYSQL_PWD / ~/.my.cnf (MySQL)', opts);
+    return new UserError(
+      `the server asks for a password for user "${user}" and none was given`,
+      'Put it in the URL, the profile, PGPASSWORD / ~/.pgpass (PostgreSQL) or MYSQL_PWD / ~/.my.cnf (MySQL)',
+      opts,
+    );
   }
   if (/timeout/i.test(msg)) {
     return new UserError(`timed out connecting to ${engineName} at ${where}`, 'Check the host and port; is the server overloaded?', opts);

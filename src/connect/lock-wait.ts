@@ -15,7 +15,11 @@ export function sessionLockTimeoutSeconds(env: NodeJS.ProcessEnv = process.env):
   const text = env.CRM_RESCUE_LOCK_TIMEOUT?.trim();
   if (!text) return DEFAULT_LOCK_TIMEOUT_SECONDS;
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new UserError(`CRM_RESCUE_LOCK_TIMEOUT "${text}" is not a number of seconds`, 'Set it to a positive number, e.g. CRM_RESCUE_LOCK_TIMEOUT=30, or unset it for 5 s');
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UserError(
+      `CRM_RESCUE_LOCK_TIMEOUT "${text}" is not a number of seconds`,
+      'Set it to a positive number, e.g. CRM_RESCUE_LOCK_TIMEOUT=30, or unset it for 5 s',
+    );
   return n;
 }
 

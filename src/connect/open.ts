@@ -122,7 +122,10 @@ interface RawPool {
 
 async function createDb(target: Target, readOnly: boolean, poolSize: number, kyselyModule: KyselyModule | null, lockSeconds: number): Promise<Db> {
   const dialect = dialectFor(target.engine);
-  const raw = target.engine === 'postgres' ? await pgPool(target, readOnly, poolSize, lockSeconds) : await mysqlPool(target, readOnly, poolSize, dialect.sessionLockTimeouts(lockSeconds));
+  const raw =
+    target.engine === 'postgres'
+      ? await pgPool(target, readOnly, poolSize, lockSeconds)
+      : await mysqlPool(target, readOnly, poolSize, dialect.sessionLockTimeouts(lockSeconds));
   // A lock wait that timed out names the table and the session holding the lock (looked up on
   // another connection of the pool: the waiting one may be in an aborted transaction).
   const lockError = (err: unknown, sqlText: string) =>

@@ -37,13 +37,8 @@ export function parsePgpass(text: string): PgpassEntry[] {
  * Finds the password for a connection, as libpq does: the first matching line wins.
  * A socket connection matches host `localhost`.
  */
-export function lookupPgpass(
-  entries: PgpassEntry[],
-  want: { host?: string; port: number; database: string; user: string },
-): string | undefined {
+export function lookupPgpass(entries: PgpassEntry[], want: { host?: string; port: number; database: string; user: string }): string | undefined {
   const host = want.host && !want.host.startsWith('/') ? want.host : 'localhost';
   const match = (pattern: string, value: string) => pattern === '*' || pattern === value;
-  return entries.find(
-    (e) => match(e.host, host) && match(e.port, String(want.port)) && match(e.database, want.database) && match(e.user, want.user),
-  )?.password;
+  return entries.find((e) => match(e.host, host) && match(e.port, String(want.port)) && match(e.database, want.database) && match(e.user, want.user))?.password;
 }

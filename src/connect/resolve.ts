@@ -25,10 +25,7 @@ export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv = proce
   else if (env.CRM_RESCUE_URL) target = parseTargetUrl(env.CRM_RESCUE_URL, 'CRM_RESCUE_URL');
   else if (env.CRM_RESCUE_PROFILE) target = targetFromProfile(env.CRM_RESCUE_PROFILE, env);
   else {
-    throw new UsageError(
-      'no target database given',
-      'Pass --url postgres://user@host/db (or mysql://…), --profile NAME, or set CRM_RESCUE_URL',
-    );
+    throw new UsageError('no target database given', 'Pass --url postgres://user@host/db (or mysql://…), --profile NAME, or set CRM_RESCUE_URL');
   }
   return completeTarget(target, env);
 }
@@ -69,7 +66,7 @@ export function completeTarget(target: Target, env: NodeJS.ProcessEnv = process.
       if (cnf.socket && !cnf.host) t.socket = cnf.socket;
       else t.host = env.MYSQL_HOST || cnf.host || '127.0.0.1';
     }
-    t.port ??= env.MYSQL_TCP_PORT ? Number(env.MYSQL_TCP_PORT) : cnf.port ?? defaultPort('mysql');
+    t.port ??= env.MYSQL_TCP_PORT ? Number(env.MYSQL_TCP_PORT) : (cnf.port ?? defaultPort('mysql'));
     t.user ??= cnf.user || osUser();
     t.database ||= cnf.database || '';
     if (t.password === undefined && env.MYSQL_PWD !== undefined) t.password = env.MYSQL_PWD;

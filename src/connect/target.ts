@@ -47,18 +47,12 @@ const SSL_MODES = new Set(['disable', 'allow', 'prefer', 'require', 'verify-ca',
 export function parseTargetUrl(url: string, source = '--url'): Target {
   const schemeMatch = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(url);
   if (!schemeMatch) {
-    throw new UsageError(
-      `${source} is not a connection URL`,
-      'Use postgres://user@host:5432/db or mysql://user@host:3306/db',
-    );
+    throw new UsageError(`${source} is not a connection URL`, 'Use postgres://user@host:5432/db or mysql://user@host:3306/db');
   }
   const scheme = schemeMatch[1].toLowerCase();
   const engine = SCHEMES[scheme];
   if (!engine) {
-    throw new UsageError(
-      `${source}: unsupported scheme "${scheme}://"`,
-      'Supported: postgres://, postgresql://, mysql://, mariadb://',
-    );
+    throw new UsageError(`${source}: unsupported scheme "${scheme}://"`, 'Supported: postgres://, postgresql://, mysql://, mariadb://');
   }
   const rest = url.slice(schemeMatch[0].length);
   // The authority ends at the first "/" after the last "@" (so an unencoded "/" in a password

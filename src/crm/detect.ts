@@ -30,9 +30,7 @@ export function flavourById(id: FlavourId): Flavour {
 
 /** Every flavour's score for a snapshot, best first: why one flavour won over another. */
 export function scoreFlavours(snapshot: SchemaSnapshot): { id: FlavourId; name: string; score: number; evidence: string[] }[] {
-  return flavours
-    .map((f) => ({ id: f.id, name: f.name, ...f.detect(snapshot) }))
-    .sort((a, b) => b.score - a.score);
+  return flavours.map((f) => ({ id: f.id, name: f.name, ...f.detect(snapshot) })).sort((a, b) => b.score - a.score);
 }
 
 /** Detects the CRM flavour of a snapshot; falls back to generic when nothing scores. */
@@ -43,6 +41,8 @@ export function detectCrm(snapshot: SchemaSnapshot): CrmKnowledge {
     if (detection.score > 0 && (!best || detection.score > best.detection.score)) best = { flavour, detection };
   }
   if (best && best.detection.score >= DETECTION_THRESHOLD) return best.flavour.knowledge(snapshot, best.detection);
-  const evidence = best ? [`best guess ${best.flavour.name} scored only ${best.detection.score}: ${best.detection.evidence.join('; ')}`] : ['no known CRM tables found'];
+  const evidence = best
+    ? [`best guess ${best.flavour.name} scored only ${best.detection.score}: ${best.detection.evidence.join('; ')}`]
+    : ['no known CRM tables found'];
   return genericFlavour.knowledge(snapshot, { score: 0, evidence });
 }

@@ -22,10 +22,7 @@ export function scoreSignals(signals: Signal[]): Detection {
   const found = signals.filter((s) => s.ok);
   const raw = found.reduce((sum, s) => sum + s.weight, 0);
   const score = Math.round(Math.min(1, Math.max(0, raw)) * 100) / 100;
-  const evidence = [
-    ...found.filter((s) => s.weight >= 0).map((s) => s.evidence),
-    ...found.filter((s) => s.weight < 0).map((s) => `but: ${s.evidence}`),
-  ];
+  const evidence = [...found.filter((s) => s.weight >= 0).map((s) => s.evidence), ...found.filter((s) => s.weight < 0).map((s) => `but: ${s.evidence}`)];
   return { score: found.some((s) => s.weight > 0) ? score : 0, evidence };
 }
 

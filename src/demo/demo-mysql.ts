@@ -73,5 +73,4 @@ export const mysqlDemo: DemoEngine = {
   async analyze(q, tables) {
     await q.query(`ANALYZE TABLE ${tables.map((t) => d.quoteIdent(t)).join(', ')}`);
   },
-
 };

@@ -53,7 +53,10 @@ export const postgresDemo: DemoEngine = {
 
   // Tables are loaded bare; keys and indexes are built once at the end (keys.sql).
   steps: {
-    beforeLoad: [{ file: 'schema', describe: 'created the tables' }, { file: 'history-seed', describe: 'staged the change log' }],
+    beforeLoad: [
+      { file: 'schema', describe: 'created the tables' },
+      { file: 'history-seed', describe: 'staged the change log' },
+    ],
     afterLoad: [],
     afterHistory: [{ file: 'keys', describe: 'added keys, foreign keys and indexes' }],
   },
@@ -76,7 +79,6 @@ export const postgresDemo: DemoEngine = {
   async analyze(q, tables) {
     await q.query(`ANALYZE ${tables.map((t) => d.quoteIdent(t)).join(', ')}`);
   },
-
 };
 
 async function refuseUnlessEmpty(admin: Target, database: string): Promise<void> {

@@ -4,17 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Rng, saltOf } from './prng.js';
-import {
-  contactLinks,
-  demoSizes,
-  INCIDENT_ACTOR,
-  INCIDENT_SELECT_SALT,
-  keyAccounts,
-  noteParent,
-  relationId,
-  rowId,
-  seedSoftDeleted,
-} from './world.js';
+import { contactLinks, demoSizes, INCIDENT_ACTOR, INCIDENT_SELECT_SALT, keyAccounts, noteParent, relationId, rowId, seedSoftDeleted } from './world.js';
 
 /** One DELETE transaction of the incident: the contacts of a few selected accounts. */
 export interface IncidentBatch {
@@ -133,5 +123,7 @@ export function planIncident(scale: number): IncidentPlan {
 
 /** sha256 (hex) of keys sorted ascending and joined by "\n" (the JSON's deletedContactKeysSha256). */
 export function keysSha256(keys: readonly string[]): string {
-  return createHash('sha256').update([...keys].sort().join('\n')).digest('hex');
+  return createHash('sha256')
+    .update([...keys].sort().join('\n'))
+    .digest('hex');
 }

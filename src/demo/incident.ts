@@ -84,7 +84,12 @@ export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan
       query: async <R>(sqlText: string, params: readonly unknown[] = []) => (await k.executeQuery<R>(CompiledQuery.raw(sqlText, [...params]))).rows,
     };
     for (const part of chunks(rows, engine.batchRows)) {
-      await engine.insertRows(q, 'history', HISTORY_COLUMNS, part.map(([table, id, at, changes]) => [table, id, 'delete', actor, at, changes]));
+      await engine.insertRows(
+        q,
+        'history',
+        HISTORY_COLUMNS,
+        part.map(([table, id, at, changes]) => [table, id, 'delete', actor, at, changes]),
+      );
     }
   };
   let first = Infinity;
@@ -113,7 +118,10 @@ export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan
           }
           const at = now();
           seen(at);
-          await writeHistory(trx, part.map((id): [string, string, number, null] => [table, id, at, null]));
+          await writeHistory(
+            trx,
+            part.map((id): [string, string, number, null] => [table, id, at, null]),
+          );
         }
       }
       await forget(trx);
@@ -132,7 +140,10 @@ export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan
           throw new BugError(`incident: soft-deleting ${part.length} accounts affected ${n}; the demo database changed underneath`);
         }
         seen(at);
-        await writeHistory(trx, part.map((id) => ['accounts', id, at, '{"deleted": [0, 1]}']));
+        await writeHistory(
+          trx,
+          part.map((id) => ['accounts', id, at, '{"deleted": [0, 1]}']),
+        );
       }
       await forget(trx);
     });

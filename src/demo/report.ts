@@ -32,12 +32,12 @@ export interface DemoReport {
 export function formatDemoSummary(r: DemoReport): string {
   const counts = DEMO_TABLES.map((t) => `${t} ${r.rowCounts[t]}`).join(' · ');
   const engineName = r.engine === 'postgres' ? 'PostgreSQL' : 'MySQL/MariaDB';
-  const lines = [
-    `Demo CRM ready: ${r.target} (${engineName} ${r.serverVersion}), scale ${r.scale}, ${(r.elapsedMs / 1000).toFixed(1)}s`,
-    `  ${counts}`,
-  ];
+  const lines = [`Demo CRM ready: ${r.target} (${engineName} ${r.serverVersion}), scale ${r.scale}, ${(r.elapsedMs / 1000).toFixed(1)}s`, `  ${counts}`];
   if (r.backup) lines.push(`Backup before the incident: ${r.backup}`);
-  if (r.auditTrigger) lines.push(`Trigger audit installed on ${r.auditTrigger.tables.length} tables (log in ${r.auditTrigger.namespace}); the CRM's own history records nothing of the incident.`);
+  if (r.auditTrigger)
+    lines.push(
+      `Trigger audit installed on ${r.auditTrigger.tables.length} tables (log in ${r.auditTrigger.namespace}); the CRM's own history records nothing of the incident.`,
+    );
   const i = r.incident;
   if (i) {
     const at = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;

@@ -187,7 +187,7 @@ function usersGenerator(ctx: SeedContext): TableGenerator {
     units: ctx.sizes.users,
     generate(i, rows) {
       const u = USERS[i];
-      const entered = ctx.reference - 1_500 * DAY + i * 7 * DAY + (i * 3_637_000) % DAY;
+      const entered = ctx.reference - 1_500 * DAY + i * 7 * DAY + ((i * 3_637_000) % DAY);
       rows.push([u.id, u.userName, u.firstName, u.lastName, u.status, entered, 0]);
     },
   };
@@ -209,8 +209,19 @@ function accountsGenerator(ctx: SeedContext): TableGenerator {
       const city = place ? (r.chance(0.02) ? '' : place[0]) : null;
       const life = lifecycle(ctx, 'accounts', i, entered, creator);
       const row: Row = [
-        id, companyName(r), industry, revenue, city, place ? place[1] : null, description(r, 0.005),
-        entered, life.modifiedAt, creator, life.modifiedBy, r.chance(0.05) ? null : r.pick(USERS).id, life.deleted,
+        id,
+        companyName(r),
+        industry,
+        revenue,
+        city,
+        place ? place[1] : null,
+        description(r, 0.005),
+        entered,
+        life.modifiedAt,
+        creator,
+        life.modifiedBy,
+        r.chance(0.05) ? null : r.pick(USERS).id,
+        life.deleted,
       ];
       rows.push(row);
       pushHistory(history, 'accounts', row, life, entered, r);
@@ -256,9 +267,23 @@ function contactsGenerator(ctx: SeedContext): TableGenerator {
       const life = lifecycle(ctx, 'contacts', i, entered, creator);
       const salutation = r.chance(0.15) ? null : r.pick(SALUTATIONS);
       const row: Row = [
-        id, salutation, first, maybeTrailingSpace(r, last, 0.02), email, phoneWork, title, birthdate,
-        description(r, 0.005), prefs, photo, entered, life.modifiedAt, creator, life.modifiedBy,
-        r.chance(0.05) ? null : r.pick(USERS).id, life.deleted,
+        id,
+        salutation,
+        first,
+        maybeTrailingSpace(r, last, 0.02),
+        email,
+        phoneWork,
+        title,
+        birthdate,
+        description(r, 0.005),
+        prefs,
+        photo,
+        entered,
+        life.modifiedAt,
+        creator,
+        life.modifiedBy,
+        r.chance(0.05) ? null : r.pick(USERS).id,
+        life.deleted,
       ];
       rows.push(row);
       pushHistory(history, 'contacts', row, life, entered, r);
@@ -300,8 +325,18 @@ function opportunitiesGenerator(ctx: SeedContext): TableGenerator {
       const account = r.chance(0.05) ? null : rowId('accounts', r.int(ctx.sizes.accounts));
       const life = lifecycle(ctx, 'opportunities', i, entered, creator);
       const row: Row = [
-        id, name, amount, r.pick(SALES_STAGES), closeDate, account, entered, life.modifiedAt, creator, life.modifiedBy,
-        r.chance(0.05) ? null : r.pick(USERS).id, life.deleted,
+        id,
+        name,
+        amount,
+        r.pick(SALES_STAGES),
+        closeDate,
+        account,
+        entered,
+        life.modifiedAt,
+        creator,
+        life.modifiedBy,
+        r.chance(0.05) ? null : r.pick(USERS).id,
+        life.deleted,
       ];
       rows.push(row);
       pushHistory(history, 'opportunities', row, life, entered, r);
@@ -310,7 +345,11 @@ function opportunitiesGenerator(ctx: SeedContext): TableGenerator {
 }
 
 function parentOf(r: Rng, sizes: DemoSizes): [ParentType, string] {
-  const type = r.weighted<ParentType>([['Accounts', 40], ['Contacts', 40], ['Opportunities', 20]]);
+  const type = r.weighted<ParentType>([
+    ['Accounts', 40],
+    ['Contacts', 40],
+    ['Opportunities', 20],
+  ]);
   const count = type === 'Accounts' ? sizes.accounts : type === 'Contacts' ? sizes.contacts : sizes.opportunities;
   return [type, parentId(type, r.int(count))];
 }
@@ -328,8 +367,18 @@ function callsGenerator(ctx: SeedContext): TableGenerator {
       const start = entered + Math.floor((r.float() * 35 - 5) * DAY);
       const life = lifecycle(ctx, 'calls', i, entered, creator);
       const row: Row = [
-        id, r.pick(CALL_SUBJECTS), r.pick(CALL_STATUSES), start, r.chance(0.05) ? null : r.pick(DURATIONS),
-        parentType, parent, entered, life.modifiedAt, creator, life.modifiedBy, life.deleted,
+        id,
+        r.pick(CALL_SUBJECTS),
+        r.pick(CALL_STATUSES),
+        start,
+        r.chance(0.05) ? null : r.pick(DURATIONS),
+        parentType,
+        parent,
+        entered,
+        life.modifiedAt,
+        creator,
+        life.modifiedBy,
+        life.deleted,
       ];
       rows.push(row);
       pushHistory(history, 'calls', row, life, entered, r);
@@ -351,8 +400,16 @@ function notesGenerator(ctx: SeedContext): TableGenerator {
       const text = x < 0.3 ? null : x < 0.33 ? '' : x < 0.36 ? longText(r, 800, 4_000) : sentence(r, 5, 40);
       const life = lifecycle(ctx, 'notes', i, entered, creator);
       const row: Row = [
-        id, maybeTrailingSpace(r, r.pick(NOTE_SUBJECTS), 0.02), text, np.parentType, parentId(np.parentType, np.parentIndex),
-        np.contactIndex === null ? null : rowId('contacts', np.contactIndex), entered, life.modifiedAt, creator, life.modifiedBy,
+        id,
+        maybeTrailingSpace(r, r.pick(NOTE_SUBJECTS), 0.02),
+        text,
+        np.parentType,
+        parentId(np.parentType, np.parentIndex),
+        np.contactIndex === null ? null : rowId('contacts', np.contactIndex),
+        entered,
+        life.modifiedAt,
+        creator,
+        life.modifiedBy,
         life.deleted,
       ];
       rows.push(row);

@@ -115,7 +115,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     if (plan) {
       const t0 = performance.now();
       incident = await runIncident(db, engine, plan, { now: options.now, history: !options.auditTrigger });
-      progress({ phase: 'incident', deletedContacts: incident.deletedContacts, softDeletedAccounts: incident.softDeletedAccounts, elapsedMs: performance.now() - t0 });
+      progress({
+        phase: 'incident',
+        deletedContacts: incident.deletedContacts,
+        softDeletedAccounts: incident.softDeletedAccounts,
+        elapsedMs: performance.now() - t0,
+      });
       await analyze(db, engine, progress, options.auditTrigger ? DEMO_TABLES.filter((t) => t !== 'history') : DEMO_TABLES);
     }
     const counts = await rowCounts(db);
@@ -170,7 +175,10 @@ function checkCounts(before: DemoRowCounts, after: DemoRowCounts, plan: Incident
   };
   for (const [table, n] of Object.entries(expected)) {
     if (after[table as keyof DemoRowCounts] !== n) {
-      throw new UserError(`after the incident ${table} has ${after[table as keyof DemoRowCounts]} rows, expected ${n}`, 'Was the demo database changed while it was built? Run demo again');
+      throw new UserError(
+        `after the incident ${table} has ${after[table as keyof DemoRowCounts]} rows, expected ${n}`,
+        'Was the demo database changed while it was built? Run demo again',
+      );
     }
   }
 }

@@ -149,7 +149,11 @@ export interface NoteParent {
 /** Which record note `index` belongs to (drawn from its own stream so plans need no text). */
 export function noteParent(index: number, sizes: DemoSizes): NoteParent {
   const r = Rng.for(SALTS.noteParent, index);
-  const parentType = r.weighted<ParentType>([['Accounts', 35], ['Contacts', 45], ['Opportunities', 20]]);
+  const parentType = r.weighted<ParentType>([
+    ['Accounts', 35],
+    ['Contacts', 45],
+    ['Opportunities', 20],
+  ]);
   if (parentType === 'Contacts') {
     const parentIndex = r.int(sizes.contacts);
     return { parentType, parentIndex, contactIndex: r.chance(0.7) ? parentIndex : null };

@@ -193,7 +193,7 @@ export const mysqlDialect: Dialect = {
     const has = new Set(rows.map((r) => r.privilege.toUpperCase()));
     const all = has.has('ALL PRIVILEGES');
     const can = (...ps: string[]) => all || ps.every((p) => has.has(p));
-    const superuser = rows.some((r) => r.level === 'global' && (r.privilege === 'SUPER' || r.privilege === 'ALL PRIVILEGES')) || (has.has('SUPER'));
+    const superuser = rows.some((r) => r.level === 'global' && (r.privilege === 'SUPER' || r.privilege === 'ALL PRIVILEGES')) || has.has('SUPER');
     const missing = (...ps: string[]) => ps.filter((p) => !can(p)).join(', ');
     return {
       user,
@@ -209,9 +209,7 @@ export const mysqlDialect: Dialect = {
           ? { allowed: true }
           : { allowed: false, reason: `missing ${missing('CREATE', 'DROP', 'INSERT')} (staging needs its own database)` },
         merge: can('SELECT', 'INSERT', 'UPDATE') ? { allowed: true } : { allowed: false, reason: `missing ${missing('SELECT', 'INSERT', 'UPDATE')}` },
-        auditInstall: can('TRIGGER', 'CREATE')
-          ? { allowed: true }
-          : { allowed: false, reason: `missing ${missing('TRIGGER', 'CREATE')}` },
+        auditInstall: can('TRIGGER', 'CREATE') ? { allowed: true } : { allowed: false, reason: `missing ${missing('TRIGGER', 'CREATE')}` },
       },
     };
   },

@@ -142,7 +142,9 @@ export const postgresLive = {
     if (Number(r.v) >= 150000) {
       const [p] = await db.query<{ ok: boolean }>("SELECT has_parameter_privilege('session_replication_role', 'SET') AS ok");
       if (p.ok) return { statement };
-      return { refused: `user ${r.u} may not set session_replication_role (a superuser may, or a role granted it: GRANT SET ON PARAMETER session_replication_role TO ${r.u})` };
+      return {
+        refused: `user ${r.u} may not set session_replication_role (a superuser may, or a role granted it: GRANT SET ON PARAMETER session_replication_role TO ${r.u})`,
+      };
     }
     return { refused: `user ${r.u} may not set session_replication_role (before PostgreSQL 15 only a superuser may)` };
   },

@@ -117,7 +117,10 @@ export const postgresDialect: Dialect = {
     const all = (await db.query<{ schema: string }>(loadSql('introspect/postgres/schemas'))).map((r) => r.schema);
     const schemas = options.schemas ?? all.filter((s) => options.includeInternal || !isInternalNamespace(s));
     const [tables, columns, keys, fks, serverVersion] = await Promise.all([
-      db.query<{ schema: string; name: string; row_estimate: string | null; bytes: string; has_children: boolean }>(loadSql('introspect/postgres/tables'), [schemas, options.includePartitions ?? false]),
+      db.query<{ schema: string; name: string; row_estimate: string | null; bytes: string; has_children: boolean }>(loadSql('introspect/postgres/tables'), [
+        schemas,
+        options.includePartitions ?? false,
+      ]),
       db.query<PgColumnRow>(loadSql('introspect/postgres/columns'), [schemas]),
       db.query<PgKeyRow>(loadSql('introspect/postgres/keys'), [schemas]),
       db.query<PgFkRow>(loadSql('introspect/postgres/foreign-keys'), [schemas]),

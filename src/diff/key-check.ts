@@ -32,17 +32,23 @@ export async function checkKeyIdentifies(q: Queryable, d: Dialect, key: string[]
   const andWhere = (s: KeySide, cond: string) => (s.where ? ` AND (${cond})` : ` WHERE ${cond}`);
   for (const s of sides) {
     const missing = key.find((k) => !s.table.columns.some((c) => c.name === k));
-    if (missing) throw new UserError(`${keyText}: column "${missing}" is not in ${s.label}'s copy`, `Its columns: ${s.table.columns.map((c) => c.name).join(', ')}`);
+    if (missing)
+      throw new UserError(`${keyText}: column "${missing}" is not in ${s.label}'s copy`, `Its columns: ${s.table.columns.map((c) => c.name).join(', ')}`);
   }
   const nulls: string[] = [];
   for (const s of sides) {
     const nullable = key.filter((k) => s.table.columns.find((c) => c.name === k)!.nullable);
     if (!nullable.length) continue;
-    const [{ n }] = await q.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${source(s)}${andWhere(s, nullable.map((k) => `t.${d.quoteIdent(k)} IS NULL`).join(' OR '))}`);
+    const [{ n }] = await q.query<{ n: number | string }>(
+      `SELECT count(*) AS n FROM ${source(s)}${andWhere(s, nullable.map((k) => `t.${d.quoteIdent(k)} IS NULL`).join(' OR '))}`,
+    );
     if (Number(n)) nulls.push(`${Number(n)} row(s) of ${s.label}`);
   }
   if (nulls.length) {
-    throw new UserError(`${keyText} is NULL in ${nulls.join(' and ')}, and a NULL key matches no row`, 'Pass --key with columns that are never NULL (the primary key, or a unique key of NOT NULL columns)');
+    throw new UserError(
+      `${keyText} is NULL in ${nulls.join(' and ')}, and a NULL key matches no row`,
+      'Pass --key with columns that are never NULL (the primary key, or a unique key of NOT NULL columns)',
+    );
   }
   const repeats: string[] = [];
   for (const s of sides) {
@@ -59,7 +65,10 @@ export async function checkKeyIdentifies(q: Queryable, d: Dialect, key: string[]
     repeats.push(`in ${s.label} (${values.join(', ')}${rows.length === SHOWN ? ', …' : ''})`);
   }
   if (repeats.length) {
-    throw new UserError(`${keyText} does not identify one row: values repeat ${repeats.join(' and ')}`, 'Pass --key with columns whose values are unique (the primary key, or a unique key)');
+    throw new UserError(
+      `${keyText} does not identify one row: values repeat ${repeats.join(' and ')}`,
+      'Pass --key with columns whose values are unique (the primary key, or a unique key)',
+    );
   }
 }
 

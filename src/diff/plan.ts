@@ -31,7 +31,11 @@ export function planDiff(req: DiffRequest): DiffPlan {
   let keySource: DiffPlan['keySource'];
   if (req.key?.length) {
     for (const k of req.key) {
-      if (!both(k)) throw new UserError(`--key column "${k}" is not in both the backup's and the live ${display}`, `Columns in both: ${[...liveCols.keys()].filter(both).join(', ')}`);
+      if (!both(k))
+        throw new UserError(
+          `--key column "${k}" is not in both the backup's and the live ${display}`,
+          `Columns in both: ${[...liveCols.keys()].filter(both).join(', ')}`,
+        );
     }
     key = req.key;
     keySource = 'flag';
@@ -52,10 +56,17 @@ export function planDiff(req: DiffRequest): DiffPlan {
 
   // A column live computes itself (generated; a system-versioned table's row start and end) is
   // not compared: merge never writes it, so a difference there is nothing to bring back.
-  let names = live.columns.filter((c) => !c.generated).map((c) => c.name).filter((n) => both(n) && !key.includes(n));
+  let names = live.columns
+    .filter((c) => !c.generated)
+    .map((c) => c.name)
+    .filter((n) => both(n) && !key.includes(n));
   if (req.columns?.length) {
     for (const c of req.columns) {
-      if (!both(c)) throw new UserError(`--columns: "${c}" is not a column of both the backup's and the live ${display}`, `Columns in both: ${[...liveCols.keys()].filter(both).join(', ')}`);
+      if (!both(c))
+        throw new UserError(
+          `--columns: "${c}" is not a column of both the backup's and the live ${display}`,
+          `Columns in both: ${[...liveCols.keys()].filter(both).join(', ')}`,
+        );
     }
     names = req.columns.filter((c) => !key.includes(c));
   }

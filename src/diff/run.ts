@@ -148,7 +148,7 @@ async function orderedRun(snap: Snapshot, statement: string, stagedCount: string
     summary: summaryOf(plan, counts),
     async *rows() {
       try {
-        for (let batch = head; ; ) {
+        for (let batch = head; ;) {
           for (const raw of batch) {
             const row = decodeRow(plan, raw);
             if (asked.has(row.class)) yield row;

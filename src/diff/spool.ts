@@ -89,7 +89,7 @@ export class Spool {
 function flush(f: ClassFile): void {
   if (!f.size) return;
   const all = Buffer.concat(f.chunks, f.size);
-  for (let at = 0; at < all.length; ) at += writeSync(f.fd, all, at);
+  for (let at = 0; at < all.length;) at += writeSync(f.fd, all, at);
   f.chunks = [];
   f.size = 0;
 }

@@ -44,12 +44,14 @@ export function describeExit(tool: string, code: number | null, signal: NodeJS.S
 export function hintFromStderr(stderrTail: string): string | undefined {
   if (/no space left on device/i.test(stderrTail)) return "The catalog's file system is full: free space or pass --dir on a larger disk";
   if (/read-only file system/i.test(stderrTail)) return 'The catalog is on a read-only file system: pass --dir somewhere writable';
-  if (/permission denied/i.test(stderrTail) && !/for (table|schema|relation|sequence)/i.test(stderrTail)) return 'Check the permissions of the catalog folder (--dir)';
+  if (/permission denied/i.test(stderrTail) && !/for (table|schema|relation|sequence)/i.test(stderrTail))
+    return 'Check the permissions of the catalog folder (--dir)';
   if (/terminating connection|server closed the connection|lost connection|gone away|connection reset/i.test(stderrTail)) {
     return 'The database connection dropped during the dump: check the server log, then run the backup again';
   }
   if (/server version mismatch/i.test(stderrTail)) return 'Install client tools at least as new as the server';
-  if (/password authentication failed|access denied/i.test(stderrTail)) return 'Check the password (URL, profile, PGPASSWORD / ~/.pgpass, MYSQL_PWD / ~/.my.cnf)';
+  if (/password authentication failed|access denied/i.test(stderrTail))
+    return 'Check the password (URL, profile, PGPASSWORD / ~/.pgpass, MYSQL_PWD / ~/.my.cnf)';
   return undefined;
 }
 
@@ -62,7 +64,10 @@ const CONSEQUENCE = /worker process died unexpectedly|terminated by user|abortin
  * the last line already says it.
  */
 export function causeLine(stderrTail: string): string | null {
-  const lines = stderrTail.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderrTail
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const last = lines[lines.length - 1];
   if (!last || !CONSEQUENCE.test(last)) return null;
   return lines.find((l) => /error|fatal|could not/i.test(l) && !CONSEQUENCE.test(l)) ?? null;

@@ -75,20 +75,10 @@ export async function startTool(spec: ToolSpec): Promise<ToolProcess> {
   const args = [...(isPg && !spec.args.includes('-w') && !spec.args.includes('--no-password') ? ['--no-password'] : []), ...spec.args];
   if (!path) {
     const shown = renderCommand(spec.tool, args);
-    throw new ToolError(
-      `${spec.tool} not found on PATH`,
-      shown,
-      127,
-      '',
-      spec.installHint,
-      name,
-      null,
-    );
+    throw new ToolError(`${spec.tool} not found on PATH`, shown, 127, '', spec.installHint, name, null);
   }
   const creds: ToolCredentials | null = spec.target ? await credentialsFor(spec.target, name) : null;
-  const command = redactUrlString(
-    renderCommand(name, [...(creds?.leadingArgsShown ?? []), ...args], { ...(creds?.publicEnv ?? {}), ...(spec.env ?? {}) }),
-  );
+  const command = redactUrlString(renderCommand(name, [...(creds?.leadingArgsShown ?? []), ...args], { ...(creds?.publicEnv ?? {}), ...(spec.env ?? {}) }));
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (spec.target) for (const k of overriddenVariables(spec.target)) delete env[k];
   Object.assign(env, creds?.env ?? {}, spec.env ?? {});

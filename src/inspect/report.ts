@@ -45,7 +45,7 @@ export async function buildInspectReport(db: Db): Promise<{ report: InspectRepor
   const knowledge = detectCrm(snapshot);
   const relations = relationsOf(snapshot, knowledge);
   const multiSchema = new Set(snapshot.tables.map((t) => t.schema)).size > 1;
-  const display = (schema: string, name: string) => (multiSchema || snapshot.engine === 'postgres' && schema !== 'public' ? `${schema}.${name}` : name);
+  const display = (schema: string, name: string) => (multiSchema || (snapshot.engine === 'postgres' && schema !== 'public') ? `${schema}.${name}` : name);
   const entity = new Set(knowledge.entityTables.map((t) => `${t.schema}\0${t.name}`));
   const tables = snapshot.tables
     .map((t): InspectTable => ({

@@ -38,8 +38,15 @@ export async function checkConflicts(
     }
     // Lock the live rows about to be updated, then compare them with what the diff saw.
     await conn.query(`SELECT 1 FROM ${t.live} l JOIN ${t.sel} x ON ${keyJoin(d, 'l', 'x', t.key)} WHERE x.crm_rescue_op = 'update' ${d.forUpdateOf('l')}`);
-    const hash = d.rowHash('l', t.writable.map((c) => ({ name: c.name, dataType: c.dataType })));
-    await mark(t, 'changed-since-diff', `x.crm_rescue_op = 'update' AND NOT EXISTS (SELECT 1 FROM ${t.live} l WHERE ${keyJoin(d, 'l', 'x', t.key)} AND ${hash} = x.crm_rescue_live_hash)`);
+    const hash = d.rowHash(
+      'l',
+      t.writable.map((c) => ({ name: c.name, dataType: c.dataType })),
+    );
+    await mark(
+      t,
+      'changed-since-diff',
+      `x.crm_rescue_op = 'update' AND NOT EXISTS (SELECT 1 FROM ${t.live} l WHERE ${keyJoin(d, 'l', 'x', t.key)} AND ${hash} = x.crm_rescue_live_hash)`,
+    );
     await mark(t, 'key-exists', `x.crm_rescue_op = 'insert' AND ${inLive}`);
     if (policy === 'overwrite') {
       // An undelete row edited since the preview still only gets its mark cleared.
@@ -86,7 +93,9 @@ export async function checkConflicts(
   const conflicts: { table: string; key: Record<string, unknown>; reason: string }[] = [];
   let total = 0;
   for (const t of tables) {
-    const [{ n }] = await conn.query<{ n: number }>(`SELECT count(*) AS n FROM ${t.sel} x WHERE x.crm_rescue_reason IS NOT NULL AND x.crm_rescue_reason <> 'erasure'`);
+    const [{ n }] = await conn.query<{ n: number }>(
+      `SELECT count(*) AS n FROM ${t.sel} x WHERE x.crm_rescue_reason IS NOT NULL AND x.crm_rescue_reason <> 'erasure'`,
+    );
     total += Number(n);
     if (Number(n) && conflicts.length < 20) {
       const rows = await conn.query<Record<string, unknown>>(

@@ -47,7 +47,9 @@ export async function columnDrift(conn: Queryable, d: Dialect, tables: TableCtx[
         if (filled === null) {
           throw new UserError(
             `${t.display}: live column ${c.name} is NOT NULL without a default and is not in the backup, so its ${inserts} row(s) cannot be inserted`,
-            backupOnly.length ? `Map a backup column to it: --map ${backupOnly[0]}=${c.name}` : `Give ${c.name} a default, or map a backup column to it with --map COLUMN=${c.name}`,
+            backupOnly.length
+              ? `Map a backup column to it: --map ${backupOnly[0]}=${c.name}`
+              : `Give ${c.name} a default, or map a backup column to it with --map COLUMN=${c.name}`,
           );
         }
         const flag = req.leaveNewColumnsEmpty && backupOnly.length ? ' (--leave-new-columns-empty)' : '';

@@ -49,7 +49,10 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
   const internalNs = internalNamespace(d.engine, db.target.database);
   const serverVersion = await d.serverVersion(db);
   const inPlan = [{ table: req.root, via: 'selection' }, ...(req.withRelated ? req.related.map((t) => ({ table: t, via: 'related' })) : [])];
-  const ordered = parentsFirst(inPlan.map((p) => ({ ...p, schema: p.table.live.schema, name: p.table.live.name })), req.relations);
+  const ordered = parentsFirst(
+    inPlan.map((p) => ({ ...p, schema: p.table.live.schema, name: p.table.live.name })),
+    req.relations,
+  );
   let tables = tableContexts(d, ordered, { mergeId, stagingNs: opts.stagingNs, internalNs });
   const root = tables.find((t) => t.table === req.root)!;
   const erasures = req.erasureHashes.length ? d.quoteQualified(opts.stagingNs, `_erasures_${mergeId}`) : null;
@@ -82,7 +85,10 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
     }
     bypass = await d.triggerBypass(conn);
     if (req.withoutTriggers && 'refused' in bypass) {
-      throw new UserError(`--without-triggers cannot be honoured: ${bypass.refused}`, 'Merge without it (the preview lists the triggers that fire), or disable the triggers while merging');
+      throw new UserError(
+        `--without-triggers cannot be honoured: ${bypass.refused}`,
+        'Merge without it (the preview lists the triggers that fire), or disable the triggers while merging',
+      );
     }
     await ensureJournal(conn, d, internalNs);
     await sweepOrphans(conn, db, internalNs, opts.stagingNs);
@@ -108,7 +114,11 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
     await cleanup();
     release();
     if (err instanceof UserError && !(err instanceof LockWaitError)) throw err;
-    throw new UserError(`preparing the merge failed, live data is unchanged: ${(err as Error).message.split('\n')[0]}`, err instanceof LockWaitError ? err.hint : undefined, { cause: err });
+    throw new UserError(
+      `preparing the merge failed, live data is unchanged: ${(err as Error).message.split('\n')[0]}`,
+      err instanceof LockWaitError ? err.hint : undefined,
+      { cause: err },
+    );
   }
   let selected: MergeSession['selected'] = [];
   for (const t of tables) {
@@ -126,7 +136,8 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
   if (selected.every((s) => s.rows === 0)) {
     await cleanup();
     release();
-    if (isUndelete(req)) throw new UserError(`no soft-deleted row of ${root.display} matches the selection`, 'crm-rescue audit deletions lists deleted rows and their keys');
+    if (isUndelete(req))
+      throw new UserError(`no soft-deleted row of ${root.display} matches the selection`, 'crm-rescue audit deletions lists deleted rows and their keys');
     throw new UserError(`the selection matches no rows of ${root.display}`, 'crm-rescue diff shows what differs between the backup and live');
   }
   if (isUndelete(req)) notes.unshift(...undeleteNotes(tables, selected));
@@ -136,7 +147,8 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
   return {
     mergeId,
     selected,
-    execute: (apply, onOutcome) => executeMerge(conn, db, { req, tables, mergeId, internalNs, serverVersion, erasures, apply, onOutcome, notes, triggers, bypass, lockSeconds }),
+    execute: (apply, onOutcome) =>
+      executeMerge(conn, db, { req, tables, mergeId, internalNs, serverVersion, erasures, apply, onOutcome, notes, triggers, bypass, lockSeconds }),
     async close() {
       if (closed) return;
       closed = true;
@@ -194,7 +206,11 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
     for (const t of tables) {
       if (create) {
         for (const s of d.createShadowTable(t.before, t.live, t.key, [])) await conn.query(s);
-        for (const s of d.createShadowTable(t.after, t.live, t.key, [['crm_rescue_op', 'varchar(10)'], ['crm_rescue_kind', 'varchar(10)']])) await conn.query(s);
+        for (const s of d.createShadowTable(t.after, t.live, t.key, [
+          ['crm_rescue_op', 'varchar(10)'],
+          ['crm_rescue_kind', 'varchar(10)'],
+        ]))
+          await conn.query(s);
       } else {
         await conn.query(`DROP TABLE IF EXISTS ${t.before}`).catch(() => undefined);
         await conn.query(`DROP TABLE IF EXISTS ${t.after}`).catch(() => undefined);
@@ -214,7 +230,10 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
     inTx = true;
     for (const s of d.transactionTimeouts(a.lockSeconds, req.statementTimeoutSeconds ?? 900, a.serverVersion)) await conn.query(s);
     // One merge (or undo) per live table at a time: what live holds is read under the lock.
-    await locks.take(tables.map((t) => t.table.live), a.lockSeconds);
+    await locks.take(
+      tables.map((t) => t.table.live),
+      a.lockSeconds,
+    );
     if (skipping && 'statement' in a.bypass) await conn.query(a.bypass.statement);
     if (d.capabilities.transactionalDdl) await shadows(true);
     const uses = new Map<string, TriggerUse[]>();
@@ -234,7 +253,9 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
     const planned: PlannedTable[] = [];
     for (const [i, t] of tables.entries()) {
       const counts = await writeTable(conn, d, t, { batchSize: req.batchSize ?? 5000, changedColumns: changedCols?.columns, log: (s) => sql.push(s) });
-      const reasons = await conn.query<{ reason: string; n: number }>(`SELECT crm_rescue_reason AS reason, count(*) AS n FROM ${t.sel} WHERE crm_rescue_reason IS NOT NULL GROUP BY crm_rescue_reason`);
+      const reasons = await conn.query<{ reason: string; n: number }>(
+        `SELECT crm_rescue_reason AS reason, count(*) AS n FROM ${t.sel} WHERE crm_rescue_reason IS NOT NULL GROUP BY crm_rescue_reason`,
+      );
       const conflicts: PlannedTable['conflicts'] = {};
       for (const r of reasons) conflicts[r.reason as SkipReason] = Number(r.n);
       const events = [...(counts.inserted ? (['INSERT'] as const) : []), ...(counts.updated ? (['UPDATE'] as const) : [])];
@@ -292,7 +313,11 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
     if (err instanceof UserError && !(err instanceof LockWaitError)) throw err;
     throw new UserError(
       `${phase} failed and was rolled back, live data is unchanged: ${(err as Error).message.split('\n')[0]}`,
-      err instanceof LockWaitError ? err.hint : a.apply ? 'Fix the cause and run the merge again; crm-rescue merge without --apply shows the plan' : 'The plan cannot be applied as it is',
+      err instanceof LockWaitError
+        ? err.hint
+        : a.apply
+          ? 'Fix the cause and run the merge again; crm-rescue merge without --apply shows the plan'
+          : 'The plan cannot be applied as it is',
       { cause: err },
     );
   } finally {
@@ -303,7 +328,17 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
 }
 
 function emptyPlanned(t: TableCtx, i: number): PlannedTable {
-  return { schema: t.table.live.schema, name: t.table.live.name, order: i + 1, inserts: 0, updates: 0, skipped: 0, conflicts: {}, columns: t.writable.map((c) => c.name), via: t.via };
+  return {
+    schema: t.table.live.schema,
+    name: t.table.live.name,
+    order: i + 1,
+    inserts: 0,
+    updates: 0,
+    skipped: 0,
+    conflicts: {},
+    columns: t.writable.map((c) => c.name),
+    via: t.via,
+  };
 }
 
 /** Keeps every row's outcome with the journal, in the same transaction. */
@@ -335,8 +370,12 @@ async function streamOutcomes(conn: Queryable, db: Db, tables: TableCtx[], appli
         const outcome: RowOutcome['outcome'] = r.crm_rescue_reason
           ? 'skipped'
           : r.crm_rescue_op === 'insert'
-            ? applied ? 'inserted' : 'would-insert'
-            : applied ? 'updated' : 'would-update';
+            ? applied
+              ? 'inserted'
+              : 'would-insert'
+            : applied
+              ? 'updated'
+              : 'would-update';
         onOutcome({ table: t.display, key, outcome, ...(r.crm_rescue_reason ? { reason: String(r.crm_rescue_reason) } : {}) });
       }
       if (rows.length < 2000) break;

@@ -61,7 +61,14 @@ export async function insertHeader(
 }
 
 /** Completes the header inside the same transaction. */
-export async function finishHeader(conn: Queryable, d: Dialect, internalNs: string, id: string, tables: MergeRecord['tables'], totals: MergeResult['totals']): Promise<void> {
+export async function finishHeader(
+  conn: Queryable,
+  d: Dialect,
+  internalNs: string,
+  id: string,
+  tables: MergeRecord['tables'],
+  totals: MergeResult['totals'],
+): Promise<void> {
   const p = (i: number) => d.placeholder(i);
   await conn.query(
     `UPDATE ${d.quoteQualified(internalNs, 'merges')} SET finished_at = ${d.engine === 'postgres' ? 'now()' : 'CURRENT_TIMESTAMP(6)'}, tables_json = ${p(1)}, totals_json = ${p(2)} WHERE id = ${p(3)}`,

@@ -26,7 +26,9 @@ export function tableLocks(conn: Queryable, d: Dialect, database: string): Table
   const held: string[] = [];
   return {
     async take(tables, seconds) {
-      const wanted = [...new Map(tables.map((t) => [tableLockName(database, t), `${t.schema}.${t.name}`])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const wanted = [...new Map(tables.map((t) => [tableLockName(database, t), `${t.schema}.${t.name}`])).entries()].sort(([a], [b]) =>
+        a < b ? -1 : a > b ? 1 : 0,
+      );
       for (const [name, display] of wanted) {
         if (held.includes(name)) continue;
         if (await d.takeNamedLock(conn, name, seconds)) {

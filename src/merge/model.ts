@@ -79,12 +79,7 @@ export interface MergeRequest {
 }
 
 /** Why a row is not written. */
-export type SkipReason =
-  | 'key-exists'
-  | 'unique-collision'
-  | 'missing-parent'
-  | 'changed-since-diff'
-  | 'erasure';
+export type SkipReason = 'key-exists' | 'unique-collision' | 'missing-parent' | 'changed-since-diff' | 'erasure';
 
 /** One row's outcome, as the report lists it. */
 export interface RowOutcome {

@@ -68,7 +68,11 @@ export async function buildMergeRequest(db: Db, p: PreparedDiff, flags: MergeFla
     }
   }
   const unused = maps.find((m) => !m.used);
-  if (unused) throw new UsageError(`--map ${unused.text}: table ${unused.table} is not part of this merge`, 'Name the table as --table does (with --with-related: a related table), or leave the table out for --table itself');
+  if (unused)
+    throw new UsageError(
+      `--map ${unused.text}: table ${unused.table} is not part of this merge`,
+      'Name the table as --table does (with --with-related: a related table), or leave the table out for --table itself',
+    );
   // Rows are matched by key: it must identify one row in both copies (checked in the database
   // where the schema does not declare it). --where narrows the backup's rows, as the merge does.
   if (flags.where !== undefined) planDiff({ staged: rootTable.staged, live: rootTable.live, key: rootTable.key, where: flags.where });
@@ -78,7 +82,12 @@ export async function buildMergeRequest(db: Db, p: PreparedDiff, flags: MergeFla
       db.dialect,
       t.key,
       [
-        { label: 'the backup', table: t.staged, from: stagedSource(db.dialect, t), ...(t === rootTable && flags.where !== undefined && { where: flags.where }) },
+        {
+          label: 'the backup',
+          table: t.staged,
+          from: stagedSource(db.dialect, t),
+          ...(t === rootTable && flags.where !== undefined && { where: flags.where }),
+        },
         { label: 'live', table: t.live },
       ],
       `${t.live.schema}.${t.live.name}`,
@@ -111,7 +120,11 @@ interface ColumnMapFlag {
 function parseMaps(flags: string[] | undefined): ColumnMapFlag[] {
   return (flags ?? []).map((text) => {
     const m = /^(?:(.+)\.)?([^.=]+)=([^=]+)$/.exec(text.trim());
-    if (!m) throw new UsageError(`--map ${text}: expected BACKUP_COLUMN=LIVE_COLUMN`, 'e.g. --map name=full_name (a column renamed since the backup), or --map contacts.name=full_name');
+    if (!m)
+      throw new UsageError(
+        `--map ${text}: expected BACKUP_COLUMN=LIVE_COLUMN`,
+        'e.g. --map name=full_name (a column renamed since the backup), or --map contacts.name=full_name',
+      );
     return { text, table: m[1] ?? null, from: m[2].trim(), to: m[3].trim(), used: false };
   });
 }
@@ -130,8 +143,10 @@ function mapColumns(t: MergeTable, maps: ColumnMapFlag[], isRoot: boolean): Merg
     if (!t.staged.columns.some((c) => c.name === m.from)) {
       throw new UserError(`--map ${m.text}: the backup's ${display} has no column ${m.from}`, `Its columns: ${t.staged.columns.map((c) => c.name).join(', ')}`);
     }
-    if (!t.live.columns.some((c) => c.name === m.to)) throw new UserError(`--map ${m.text}: live ${display} has no column ${m.to}`, `Its columns: ${t.live.columns.map((c) => c.name).join(', ')}`);
-    if (rename.has(m.from) || [...rename.values()].includes(m.to)) throw new UsageError(`--map ${m.text}: ${m.from} or ${m.to} is mapped twice`, 'Map each column once');
+    if (!t.live.columns.some((c) => c.name === m.to))
+      throw new UserError(`--map ${m.text}: live ${display} has no column ${m.to}`, `Its columns: ${t.live.columns.map((c) => c.name).join(', ')}`);
+    if (rename.has(m.from) || [...rename.values()].includes(m.to))
+      throw new UsageError(`--map ${m.text}: ${m.from} or ${m.to} is mapped twice`, 'Map each column once');
     rename.set(m.from, m.to);
   }
   for (const to of rename.values()) {
@@ -157,7 +172,10 @@ function mapColumns(t: MergeTable, maps: ColumnMapFlag[], isRoot: boolean): Merg
  */
 export async function buildUndeleteRequest(db: Db, table: string, flags: MergeFlags, erasureHashes: string[]): Promise<MergeRequest> {
   if (flags.deleted || flags.softDeleted || flags.changed) {
-    throw new UsageError('--undelete clears the soft-delete mark of live rows and does not combine with --deleted, --soft-deleted or --changed', 'Run those as a separate merge from a backup');
+    throw new UsageError(
+      '--undelete clears the soft-delete mark of live rows and does not combine with --deleted, --soft-deleted or --changed',
+      'Run those as a separate merge from a backup',
+    );
   }
   const snapshot = await db.dialect.introspect(db);
   const knowledge = detectCrm(snapshot);
@@ -187,7 +205,10 @@ export async function buildUndeleteRequest(db: Db, table: string, flags: MergeFl
     const holderMark = holder && knowledge.softDelete({ schema: holder.schema, name: holder.name });
     const sameKey = holderKey && sameCols(mark.via.columns, key) && sameCols(mark.via.refColumns, holderKey);
     if (!holder || !holderKey || !holderMark || holderMark.via || (keys.length && !sameKey)) {
-      throw new UserError(`the rows of ${display} are soft-deleted through ${mark.via.table.name}, and crm-rescue cannot map them`, `Undelete the ${mark.via.table.name} rows: --table ${mark.via.table.name}`);
+      throw new UserError(
+        `the rows of ${display} are soft-deleted through ${mark.via.table.name}, and crm-rescue cannot map them`,
+        `Undelete the ${mark.via.table.name} rows: --table ${mark.via.table.name}`,
+      );
     }
     keys = keys.map((k) => Object.fromEntries(holderKey.map((c, i) => [c, k[key[i]]])));
     via = { table: live, columns: mark.via.columns, refColumns: mark.via.refColumns };
@@ -242,7 +263,8 @@ function parseKey(text: string, key: string[]): Record<string, unknown> {
     const obj = parseJsonExact(t) as Record<string, unknown>;
     return (obj.key as Record<string, unknown>) ?? obj;
   }
-  if (key.length !== 1) throw new UsageError(`the key of this table has ${key.length} columns (${key.join(', ')})`, 'Give keys as JSON objects, e.g. --keys-from keys.ndjson');
+  if (key.length !== 1)
+    throw new UsageError(`the key of this table has ${key.length} columns (${key.join(', ')})`, 'Give keys as JSON objects, e.g. --keys-from keys.ndjson');
   return { [key[0]]: t };
 }
 
@@ -264,7 +286,14 @@ async function readKeys(path: string, key: string[], table?: TableInfo): Promise
       // Keys above 2^53 stay exact: a JS number would round them to another row's key.
       const parsed = line.trim().startsWith('{') ? (parseJsonExact(line) as Record<string, unknown>) : null;
       if (parsed && parsed.type === 'summary') continue;
-      if (parsed && table && typeof parsed.table === 'string' && typeof parsed.key === 'object' && (parsed.table !== table.name || (typeof parsed.schema === 'string' && parsed.schema !== table.schema))) continue;
+      if (
+        parsed &&
+        table &&
+        typeof parsed.table === 'string' &&
+        typeof parsed.key === 'object' &&
+        (parsed.table !== table.name || (typeof parsed.schema === 'string' && parsed.schema !== table.schema))
+      )
+        continue;
       out.push(parsed ? ((parsed.key as Record<string, unknown>) ?? parsed) : parseKey(line, key));
     } catch (err) {
       throw new UserError(`--keys-from ${path} line ${i + 1} is not a key: ${(err as Error).message}`);

@@ -37,32 +37,60 @@ export async function selectRoot(conn: Queryable, d: Dialect, root: TableCtx, re
   const cond = diffConditions(d, plan);
   const notYet = `NOT EXISTS (SELECT 1 FROM ${root.sel} x WHERE ${keyJoin(d, 'x', 's', root.key)})`;
   const extra = req.where ? ` AND (${req.where})` : '';
-  const hash = d.rowHash('l', root.writable.map((c) => ({ name: c.name, dataType: c.dataType })));
+  const hash = d.rowHash(
+    'l',
+    root.writable.map((c) => ({ name: c.name, dataType: c.dataType })),
+  );
   const ins = (select: string) => `INSERT INTO ${root.sel} (${colList(d, null, root.key)}, crm_rescue_op, crm_rescue_kind, crm_rescue_live_hash) ${select}`;
   const keysOf = colList(d, 's', root.key);
   const S = `(SELECT * FROM ${root.staged} s0${req.where ? ` WHERE (${req.where})` : ''})`;
   for (const sel of req.selections) {
     switch (sel.kind) {
       case 'deleted':
-        await conn.query(ins(`SELECT ${keysOf}, 'insert', 'full', NULL FROM ${S} s WHERE NOT EXISTS (SELECT 1 FROM ${root.live} l WHERE ${cond.on}) AND ${notYet} ORDER BY ${keysOf}`));
+        await conn.query(
+          ins(
+            `SELECT ${keysOf}, 'insert', 'full', NULL FROM ${S} s WHERE NOT EXISTS (SELECT 1 FROM ${root.live} l WHERE ${cond.on}) AND ${notYet} ORDER BY ${keysOf}`,
+          ),
+        );
         break;
       case 'soft-deleted':
         if (!plan.softDelete) {
-          throw new UserError(`table ${root.display} has no soft-delete column that crm-rescue knows`, 'Use --changed (optionally --columns) to revert the columns instead');
+          throw new UserError(
+            `table ${root.display} has no soft-delete column that crm-rescue knows`,
+            'Use --changed (optionally --columns) to revert the columns instead',
+          );
         }
-        await conn.query(ins(`SELECT ${keysOf}, 'update', 'soft', ${hash} FROM ${S} s JOIN ${root.live} l ON ${cond.on} WHERE ${cond.soft} AND ${notYet} ORDER BY ${keysOf}`));
+        await conn.query(
+          ins(`SELECT ${keysOf}, 'update', 'soft', ${hash} FROM ${S} s JOIN ${root.live} l ON ${cond.on} WHERE ${cond.soft} AND ${notYet} ORDER BY ${keysOf}`),
+        );
         break;
       case 'changed': {
-        const cplan = planDiff({ staged, live, key: root.key, softDelete: root.table.softDelete ?? null, ...(sel.columns?.length && { columns: sel.columns }) });
+        const cplan = planDiff({
+          staged,
+          live,
+          key: root.key,
+          softDelete: root.table.softDelete ?? null,
+          ...(sel.columns?.length && { columns: sel.columns }),
+        });
         const c = diffConditions(d, cplan);
-        await conn.query(ins(`SELECT ${keysOf}, 'update', 'changed', ${hash} FROM ${S} s JOIN ${root.live} l ON ${c.on} WHERE ${c.changed} AND NOT ${c.soft} AND ${notYet} ORDER BY ${keysOf}`));
+        await conn.query(
+          ins(
+            `SELECT ${keysOf}, 'update', 'changed', ${hash} FROM ${S} s JOIN ${root.live} l ON ${c.on} WHERE ${c.changed} AND NOT ${c.soft} AND ${notYet} ORDER BY ${keysOf}`,
+          ),
+        );
         break;
       }
       case 'where':
         await conn.query(ins(`SELECT ${keysOf}, 'insert', 'full', NULL FROM ${root.staged} s WHERE (${sel.where})${extra} AND ${notYet} ORDER BY ${keysOf}`));
         break;
       case 'keys':
-        await loadKeys(conn, d, root, sel.keys, { op: 'insert', kind: 'full', source: root.staged, where: `backup's ${root.display}`, hint: 'Check the keys (crm-rescue diff lists the deleted ones)' });
+        await loadKeys(conn, d, root, sel.keys, {
+          op: 'insert',
+          kind: 'full',
+          source: root.staged,
+          where: `backup's ${root.display}`,
+          hint: 'Check the keys (crm-rescue diff lists the deleted ones)',
+        });
         break;
       case 'undelete':
         throw new Error('an undelete selects live rows: selectUndelete');
@@ -85,11 +113,16 @@ export async function loadKeys(
   for (let i = 0; i < keys.length; i += batch) {
     const part = keys.slice(i, i + batch);
     const params: unknown[] = [];
-    const rows = part.map((k) => `(${root.key.map((c) => {
-      if (!(c in k)) throw new UserError(`key ${JSON.stringify(k)} has no value for "${c}"`, `Keys of ${root.display} are (${root.key.join(', ')})`);
-      params.push(k[c]);
-      return d.placeholder(params.length);
-    }).join(', ')}, '${as.op}', '${as.kind}')`);
+    const rows = part.map(
+      (k) =>
+        `(${root.key
+          .map((c) => {
+            if (!(c in k)) throw new UserError(`key ${JSON.stringify(k)} has no value for "${c}"`, `Keys of ${root.display} are (${root.key.join(', ')})`);
+            params.push(k[c]);
+            return d.placeholder(params.length);
+          })
+          .join(', ')}, '${as.op}', '${as.kind}')`,
+    );
     await conn.query(`INSERT INTO ${root.sel} (${colList(d, null, root.key)}, crm_rescue_op, crm_rescue_kind) VALUES ${rows.join(', ')}`, params);
   }
   // Duplicates given twice are harmless but would be written twice: keep the first.
@@ -188,5 +221,12 @@ function softChildren(d: Dialect, t: TableCtx): { on: string; cond: string; hash
   const plan = planDiff({ staged: t.table.staged, live: t.table.live, key: t.key, softDelete: mark });
   if (!plan.softDelete) return null;
   const c = diffConditions(d, plan);
-  return { on: c.on, cond: c.soft, hash: d.rowHash('l', t.writable.map((x) => ({ name: x.name, dataType: x.dataType }))) };
+  return {
+    on: c.on,
+    cond: c.soft,
+    hash: d.rowHash(
+      'l',
+      t.writable.map((x) => ({ name: x.name, dataType: x.dataType })),
+    ),
+  };
 }

@@ -29,14 +29,22 @@ export interface RootMerge {
  * it, in the same transaction. Single rows become `keys` (deleted) or a key filter (soft-deleted,
  * changed). Rows added since the backup cannot be merged: a merge never deletes live rows.
  */
-export function splitSelections(selections: TableSelection[], relations: Relation[], d: Pick<Dialect, 'quoteIdent' | 'quoteLiteral'>, keyOf: (t: TableRef) => string[]): RootMerge[] {
+export function splitSelections(
+  selections: TableSelection[],
+  relations: Relation[],
+  d: Pick<Dialect, 'quoteIdent' | 'quoteLiteral'>,
+  keyOf: (t: TableRef) => string[],
+): RootMerge[] {
   const id = (t: TableRef) => `${t.schema}\0${t.name}`;
   const chosen = selections.filter((s) => s.classes.length || s.keys.length);
   if (!chosen.length) throw new UserError('no rows selected', 'Select rows in the diff (space for one row, a for a whole class)');
   if (chosen.some((s) => s.classes.includes('added') || s.keys.some((k) => k.class === 'added'))) {
     throw new UserError('rows added since the backup cannot be merged', 'A merge never deletes live rows; unselect the added rows');
   }
-  const ordered = parentsFirst(chosen.map((s) => ({ ...s.table, s })), relations);
+  const ordered = parentsFirst(
+    chosen.map((s) => ({ ...s.table, s })),
+    relations,
+  );
   const wholeDeleted = new Set(chosen.filter((s) => s.classes.includes('deleted')).map((s) => id(s.table)));
   const rootOf = new Map<string, string>();
   const brings = new Map<string, TableRef[]>();
@@ -67,7 +75,8 @@ export function splitSelections(selections: TableSelection[], relations: Relatio
       ...(deletedKeys.length && !covered && { keys: deletedKeys.map((k) => JSON.stringify(k)) }),
       withRelated: whole.has('deleted') && !covered && brings.has(me),
     };
-    if (main.deleted || main.softDeleted || main.changed || main.keys?.length) out.push({ table: s.table, flags: main, brings: main.withRelated ? brings.get(me)! : [] });
+    if (main.deleted || main.softDeleted || main.changed || main.keys?.length)
+      out.push({ table: s.table, flags: main, brings: main.withRelated ? brings.get(me)! : [] });
     const key = keyOf(s.table);
     const soft = keysOf('soft-deleted');
     if (soft.length) out.push({ table: s.table, flags: { softDeleted: true, where: keyFilter(d, key, soft) }, brings: [] });

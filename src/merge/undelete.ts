@@ -60,9 +60,16 @@ function deletedAtSql(d: Dialect, alias: string, t: TableCtx, mark: SoftDeleteMa
  */
 export async function selectUndelete(conn: Queryable, d: Dialect, root: TableCtx, sel: Extract<Selection, { kind: 'undelete' }>): Promise<void> {
   const mark = ownMark(root);
-  if (!mark) throw new UserError(`table ${root.display} has no soft-delete column that crm-rescue knows`, 'Deleted rows of this table come back from a backup: crm-rescue merge --backup ID --deleted');
+  if (!mark)
+    throw new UserError(
+      `table ${root.display} has no soft-delete column that crm-rescue knows`,
+      'Deleted rows of this table come back from a backup: crm-rescue merge --backup ID --deleted',
+    );
   const marked = markedSql(d, 'l', root, mark);
-  const hash = d.rowHash('l', root.writable.map((c) => ({ name: c.name, dataType: c.dataType })));
+  const hash = d.rowHash(
+    'l',
+    root.writable.map((c) => ({ name: c.name, dataType: c.dataType })),
+  );
   // --where is about the table asked for: the root itself, or the table whose mark the root keeps.
   const where = sel.where
     ? sel.via
@@ -70,7 +77,13 @@ export async function selectUndelete(conn: Queryable, d: Dialect, root: TableCtx
       : `(${sel.where})`
     : null;
   if (sel.keys?.length) {
-    await loadKeys(conn, d, root, sel.keys, { op: 'update', kind: 'undelete', source: root.live, where: `live ${root.display}`, hint: 'Check the keys (crm-rescue audit deletions lists deleted rows and their keys)' });
+    await loadKeys(conn, d, root, sel.keys, {
+      op: 'update',
+      kind: 'undelete',
+      source: root.live,
+      where: `live ${root.display}`,
+      hint: 'Check the keys (crm-rescue audit deletions lists deleted rows and their keys)',
+    });
     const unmarked = await conn.query<Record<string, unknown>>(
       `SELECT ${colList(d, 'x', root.key)} FROM ${root.sel} x JOIN ${root.live} l ON ${keyJoin(d, 'l', 'x', root.key)} WHERE NOT ${marked} ORDER BY x.crm_rescue_seq LIMIT 5`,
     );
@@ -80,11 +93,13 @@ export async function selectUndelete(conn: Queryable, d: Dialect, root: TableCtx
         'crm-rescue audit deletions lists deleted rows and their keys',
       );
     }
-    if (where) await conn.query(`DELETE FROM ${root.sel} WHERE NOT EXISTS (SELECT 1 FROM ${root.live} l WHERE ${keyJoin(d, 'l', root.sel, root.key)} AND ${where})`);
+    if (where)
+      await conn.query(`DELETE FROM ${root.sel} WHERE NOT EXISTS (SELECT 1 FROM ${root.live} l WHERE ${keyJoin(d, 'l', root.sel, root.key)} AND ${where})`);
     await conn.query(`UPDATE ${root.sel} SET crm_rescue_live_hash = (SELECT ${hash} FROM ${root.live} l WHERE ${keyJoin(d, 'l', root.sel, root.key)})`);
     return;
   }
-  if (!where) throw new UserError('--undelete needs to know which rows: --keys, --keys-from or --where', 'crm-rescue audit deletions lists deleted rows and their keys');
+  if (!where)
+    throw new UserError('--undelete needs to know which rows: --keys, --keys-from or --where', 'crm-rescue audit deletions lists deleted rows and their keys');
   await conn.query(
     `INSERT INTO ${root.sel} (${colList(d, null, root.key)}, crm_rescue_op, crm_rescue_kind, crm_rescue_live_hash)
      SELECT ${colList(d, 'l', root.key)}, 'update', 'undelete', ${hash} FROM ${root.live} l WHERE ${marked} AND ${where} ORDER BY ${colList(d, 'l', root.key)}`,
@@ -124,7 +139,10 @@ export async function expandUndelete(conn: Queryable, d: Dialect, tables: TableC
     let grew = false;
     for (const l of links.filter((x) => x.same && size.get(x.parent))) {
       const notYet = `NOT EXISTS (SELECT 1 FROM ${l.child.sel} x WHERE ${keyJoin(d, 'x', 'c', l.child.key)})`;
-      const hash = d.rowHash('c', l.child.writable.map((c) => ({ name: c.name, dataType: c.dataType })));
+      const hash = d.rowHash(
+        'c',
+        l.child.writable.map((c) => ({ name: c.name, dataType: c.dataType })),
+      );
       await conn.query(
         `INSERT INTO ${l.child.sel} (${colList(d, null, l.child.key)}, crm_rescue_op, crm_rescue_kind, crm_rescue_live_hash)
          SELECT ${colList(d, 'c', l.child.key)}, 'update', 'undelete', ${hash} FROM ${l.child.live} c
@@ -146,7 +164,9 @@ export async function expandUndelete(conn: Queryable, d: Dialect, tables: TableC
          AND NOT EXISTS (SELECT 1 FROM ${child.sel} x WHERE ${keyJoin(d, 'x', 'c', child.key)}) AND (${ors.join(' OR ')})`,
     );
     if (Number(n)) {
-      notes.push(`${n} row(s) of ${child.display} point at undeleted rows and are marked deleted, but hold no deletion time to tell whether they went with the same deletion: left as they are (undelete them with --table ${child.table.live.name} --undelete --keys …)`);
+      notes.push(
+        `${n} row(s) of ${child.display} point at undeleted rows and are marked deleted, but hold no deletion time to tell whether they went with the same deletion: left as they are (undelete them with --table ${child.table.live.name} --undelete --keys …)`,
+      );
     }
   }
   return notes;

@@ -33,7 +33,11 @@ export interface UndoResult {
  * skips the triggers when the merge did, and checks before COMMIT that every row it wrote holds
  * the journal's values (a mismatch rolls back).
  */
-export async function undoMerge(db: Db, mergeId: string, opts: { skipChanged?: boolean; lockTimeoutSeconds?: number; withoutTriggers?: boolean } = {}): Promise<UndoResult> {
+export async function undoMerge(
+  db: Db,
+  mergeId: string,
+  opts: { skipChanged?: boolean; lockTimeoutSeconds?: number; withoutTriggers?: boolean } = {},
+): Promise<UndoResult> {
   const d = db.dialect;
   const ns = internalNamespace(d.engine, db.target.database);
   const serverVersion = await d.serverVersion(db);
@@ -41,7 +45,10 @@ export async function undoMerge(db: Db, mergeId: string, opts: { skipChanged?: b
   return db.withConnection(async (conn) => {
     const rec = await loadMerge(conn, d, ns, mergeId);
     if (rec.state !== 'applied') {
-      throw new UserError(`merge ${mergeId} was already undone${rec.undoneAt ? ` at ${rec.undoneAt}` : ''}`, 'crm-rescue merges shows every merge and its state');
+      throw new UserError(
+        `merge ${mergeId} was already undone${rec.undoneAt ? ` at ${rec.undoneAt}` : ''}`,
+        'crm-rescue merges shows every merge and its state',
+      );
     }
     const mergeSkipped = rec.tables.some((t) => t.withoutTriggers);
     const skipping = mergeSkipped || Boolean(opts.withoutTriggers);
@@ -60,7 +67,8 @@ export async function undoMerge(db: Db, mergeId: string, opts: { skipChanged?: b
     const notes: string[] = [];
     for (const t of rec.tables) {
       const fired = (t.triggers ?? []).filter((u) => u.fired);
-      if (fired.length) notes.push(`trigger(s) ${fired.map(describeUse).join(', ')} on ${t.schema}.${t.name} fired during the merge: what they wrote elsewhere is not undone`);
+      if (fired.length)
+        notes.push(`trigger(s) ${fired.map(describeUse).join(', ')} on ${t.schema}.${t.name} fired during the merge: what they wrote elsewhere is not undone`);
     }
     const locks = tableLocks(conn, d, db.target.database);
     const uses = new Map<string, TriggerUse[]>();
@@ -73,7 +81,14 @@ export async function undoMerge(db: Db, mergeId: string, opts: { skipChanged?: b
       await conn.query(`SELECT m.id FROM ${d.quoteQualified(ns, 'merges')} m WHERE m.id = ${d.placeholder(1)} ${d.forUpdateOf('m')}`, [mergeId]);
       const again = await loadMerge(conn, d, ns, mergeId);
       if (again.state !== 'applied') throw new UserError(`merge ${mergeId} was undone meanwhile`, 'crm-rescue merges shows its state');
-      const checks: { t: MergeRecord['tables'][number]; info: TableInfo; cols: ColumnInfo[]; restored: number; equalBefore: number; restoredAlreadyEqual: number }[] = [];
+      const checks: {
+        t: MergeRecord['tables'][number];
+        info: TableInfo;
+        cols: ColumnInfo[];
+        restored: number;
+        equalBefore: number;
+        restoredAlreadyEqual: number;
+      }[] = [];
       // Children first: deleting a parent before its restored children would break their keys.
       for (const t of [...rec.tables].sort((a, b) => b.order - a.order)) {
         const info = snap.tables.find((x) => x.schema === t.schema && x.name === t.name);
@@ -108,12 +123,21 @@ export async function undoMerge(db: Db, mergeId: string, opts: { skipChanged?: b
         // expects exactly the restored ones to join them.
         const [{ n: equalBefore }] = await conn.query<{ n: number }>(`SELECT count(*) AS n ${updated} AND ${hashL} = ${hashB}`);
         const [{ n: restoredAlreadyEqual }] = await conn.query<{ n: number }>(`SELECT count(*) AS n ${updated} AND ${unchanged} AND ${hashA} = ${hashB}`);
-        const [{ n: del }] = await conn.query<{ n: number }>(`SELECT count(*) AS n FROM ${after} a JOIN ${live} l ON ${keyJoin(d, 'l', 'a', t.key)} WHERE a.crm_rescue_op = 'insert' AND ${unchanged}`);
+        const [{ n: del }] = await conn.query<{ n: number }>(
+          `SELECT count(*) AS n FROM ${after} a JOIN ${live} l ON ${keyJoin(d, 'l', 'a', t.key)} WHERE a.crm_rescue_op = 'insert' AND ${unchanged}`,
+        );
         await conn.query(
-          d.deleteJoin({ target: live, alias: 'l', sources: [{ table: after, alias: 'a', on: keyJoin(d, 'a', 'l', t.key) }], where: `a.crm_rescue_op = 'insert' AND ${unchanged}` }),
+          d.deleteJoin({
+            target: live,
+            alias: 'l',
+            sources: [{ table: after, alias: 'a', on: keyJoin(d, 'a', 'l', t.key) }],
+            where: `a.crm_rescue_op = 'insert' AND ${unchanged}`,
+          }),
         );
         const nonKey = cols.map((c) => c.name).filter((c) => !t.key.includes(c));
-        const [{ n: upd }] = await conn.query<{ n: number }>(`SELECT count(*) AS n FROM ${after} a JOIN ${live} l ON ${keyJoin(d, 'l', 'a', t.key)} WHERE a.crm_rescue_op = 'update' AND ${unchanged}`);
+        const [{ n: upd }] = await conn.query<{ n: number }>(
+          `SELECT count(*) AS n FROM ${after} a JOIN ${live} l ON ${keyJoin(d, 'l', 'a', t.key)} WHERE a.crm_rescue_op = 'update' AND ${unchanged}`,
+        );
         if (nonKey.length && Number(upd)) {
           await conn.query(
             d.updateJoin({
@@ -130,7 +154,14 @@ export async function undoMerge(db: Db, mergeId: string, opts: { skipChanged?: b
         }
         const events = [...(Number(del) ? (['DELETE'] as const) : []), ...(Number(upd) ? (['UPDATE'] as const) : [])];
         uses.set(`${t.schema}.${t.name}`, triggerUses(await d.tableTriggers(conn, t), events, skipping));
-        checks.push({ t, info, cols, restored: nonKey.length ? Number(upd) : 0, equalBefore: Number(equalBefore), restoredAlreadyEqual: Number(restoredAlreadyEqual) });
+        checks.push({
+          t,
+          info,
+          cols,
+          restored: nonKey.length ? Number(upd) : 0,
+          equalBefore: Number(equalBefore),
+          restoredAlreadyEqual: Number(restoredAlreadyEqual),
+        });
         result.tables.push({ table: `${t.schema}.${t.name}`, deleted: Number(del), restored: Number(upd), refused: Number(refusedCount) });
       }
       // Before COMMIT: deferred checks and triggers run, then every row written must hold the
@@ -151,8 +182,14 @@ export async function undoMerge(db: Db, mergeId: string, opts: { skipChanged?: b
         const missing = c.equalBefore + c.restored - c.restoredAlreadyEqual - Number(equalNow);
         if (missing > 0) {
           const differs = cols.map((col) => d.distinct(`l.${d.quoteIdent(col.name)}`, `b.${d.quoteIdent(col.name)}`, col.dataType, col.dataType));
-          const [per] = await conn.query<Record<string, unknown>>(`SELECT ${differs.map((e, i) => `SUM(CASE WHEN ${e} THEN 1 ELSE 0 END) AS m_${i}`).join(', ')} ${updated}`);
-          const columns = cols.map((col, i) => ({ name: col.name, n: Number(per[`m_${i}`] ?? 0) })).filter((x) => x.n > 0).sort((x, y) => y.n - x.n).map((x) => x.name);
+          const [per] = await conn.query<Record<string, unknown>>(
+            `SELECT ${differs.map((e, i) => `SUM(CASE WHEN ${e} THEN 1 ELSE 0 END) AS m_${i}`).join(', ')} ${updated}`,
+          );
+          const columns = cols
+            .map((col, i) => ({ name: col.name, n: Number(per[`m_${i}`] ?? 0) }))
+            .filter((x) => x.n > 0)
+            .sort((x, y) => y.n - x.n)
+            .map((x) => x.name);
           details.push({ table: `${t.schema}.${t.name}`, rows: missing, columns: columns.length ? columns : ['?'], first: null });
         }
       }
@@ -161,12 +198,22 @@ export async function undoMerge(db: Db, mergeId: string, opts: { skipChanged?: b
         throw mismatchError('undo', { checked: 0, mismatched, details }, uses, bypass, skipping, 'journal');
       }
       // With triggers skipped the server checks no foreign key: no row may be left pointing at a deleted one.
-      if (skipping) await checkInboundForeignKeys(conn, db, snap.tables, checks.map((c) => c.t), ns);
+      if (skipping)
+        await checkInboundForeignKeys(
+          conn,
+          db,
+          snap.tables,
+          checks.map((c) => c.t),
+          ns,
+        );
       for (const [table, u] of uses) {
         const fired = u.filter((x) => x.fired);
         if (fired.length) notes.push(`trigger(s) ${fired.map(describeUse).join(', ')} on ${table} fired on this undo`);
         const skipped = u.filter((x) => !x.fired);
-        if (skipped.length) notes.push(`trigger(s) ${skipped.map(describeUse).join(', ')} on ${table} skipped${mergeSkipped ? ', as the merge skipped its triggers' : ' (--without-triggers)'}`);
+        if (skipped.length)
+          notes.push(
+            `trigger(s) ${skipped.map(describeUse).join(', ')} on ${table} skipped${mergeSkipped ? ', as the merge skipped its triggers' : ' (--without-triggers)'}`,
+          );
       }
       if (notes.length) result.notes = notes;
       result.state = result.tables.some((t) => t.refused) ? 'partially-undone' : 'undone';
@@ -179,7 +226,11 @@ export async function undoMerge(db: Db, mergeId: string, opts: { skipChanged?: b
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => undefined);
       if (err instanceof UserError && !(err instanceof LockWaitError)) throw err;
-      throw new UserError(`undo failed and was rolled back, live data is unchanged: ${(err as Error).message.split('\n')[0]}`, err instanceof LockWaitError ? err.hint : undefined, { cause: err });
+      throw new UserError(
+        `undo failed and was rolled back, live data is unchanged: ${(err as Error).message.split('\n')[0]}`,
+        err instanceof LockWaitError ? err.hint : undefined,
+        { cause: err },
+      );
     } finally {
       await locks.release();
     }

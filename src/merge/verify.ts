@@ -44,13 +44,17 @@ export async function verifyWrites(conn: Queryable, d: Dialect, tables: TableCtx
       const names = kind === 'full' ? t.writable.map((c) => c.name) : updateColumns(t, kind, changedColumns);
       const cols = t.writable.filter((c) => names.includes(c.name));
       const stagedType = new Map(t.table.staged.columns.map((c) => [c.name, c.dataType]));
-      const differs = cols.map((c) => d.distinctValue(`s.${d.quoteIdent(c.name)}`, `l.${d.quoteIdent(c.name)}`, stagedType.get(c.name) ?? c.dataType, c.dataType));
+      const differs = cols.map((c) =>
+        d.distinctValue(`s.${d.quoteIdent(c.name)}`, `l.${d.quoteIdent(c.name)}`, stagedType.get(c.name) ?? c.dataType, c.dataType),
+      );
       const missing = `l.${d.quoteIdent(t.key[0])} IS NULL`;
       const bad = `(${[missing, ...differs].join(' OR ')})`;
       const from = `FROM ${t.sel} x JOIN ${t.staged} s ON ${keyJoin(d, 's', 'x', t.key)} LEFT JOIN ${t.live} l ON ${keyJoin(d, 'l', 'x', t.key)}
         WHERE x.crm_rescue_reason IS NULL AND x.crm_rescue_kind = '${kind}'`;
       // A key may match several live rows (a table without a primary key): rows are counted once.
-      const [r] = await conn.query<{ n: number; bad: number }>(`SELECT count(DISTINCT x.crm_rescue_seq) AS n, count(DISTINCT CASE WHEN ${bad} THEN x.crm_rescue_seq END) AS bad ${from}`);
+      const [r] = await conn.query<{ n: number; bad: number }>(
+        `SELECT count(DISTINCT x.crm_rescue_seq) AS n, count(DISTINCT CASE WHEN ${bad} THEN x.crm_rescue_seq END) AS bad ${from}`,
+      );
       out.checked += Number(r.n);
       if (!Number(r.bad)) continue;
       out.mismatched += Number(r.bad);
@@ -85,7 +89,13 @@ export function triggerUses(triggers: TriggerInfo[], events: ('INSERT' | 'UPDATE
 
 /** `t_norm (BEFORE INSERT)`, for a trigger use. */
 export function describeUse(u: TriggerUse): string {
-  return describeTrigger({ name: u.name, timing: u.timing as TriggerInfo['timing'], events: u.events as TriggerInfo['events'], level: 'row', firing: 'normally' });
+  return describeTrigger({
+    name: u.name,
+    timing: u.timing as TriggerInfo['timing'],
+    events: u.events as TriggerInfo['events'],
+    level: 'row',
+    firing: 'normally',
+  });
 }
 
 /**
@@ -112,10 +122,13 @@ export function mismatchError(
   const message = `${phase} rolled back, live data is unchanged: ${what}; ${cause}`;
   let hint: string;
   if (!unique.length) {
-    hint = source === 'backup' ? 'crm-rescue diff shows how the backup and live differ; fix the column (or leave these rows out) and run again' : "Check the table's rules and column types; nothing was undone";
-  }
-  else if (skipping) hint = 'These triggers fire even with --without-triggers (ENABLE ALWAYS); disable them while merging, or leave these rows out';
-  else if ('statement' in bypass) hint = 'Re-run with --without-triggers to write the exact values with the tables\' triggers skipped for this transaction (recorded in the journal)';
+    hint =
+      source === 'backup'
+        ? 'crm-rescue diff shows how the backup and live differ; fix the column (or leave these rows out) and run again'
+        : "Check the table's rules and column types; nothing was undone";
+  } else if (skipping) hint = 'These triggers fire even with --without-triggers (ENABLE ALWAYS); disable them while merging, or leave these rows out';
+  else if ('statement' in bypass)
+    hint = "Re-run with --without-triggers to write the exact values with the tables' triggers skipped for this transaction (recorded in the journal)";
   else hint = `--without-triggers would skip them, but ${bypass.refused}: disable the trigger(s) while merging, or leave these rows out`;
   return new UserError(message, hint);
 }

@@ -41,7 +41,9 @@ export async function writeTable(
   const journaled = t.journaled.map((c) => c.name);
   const kinds = (['full', 'changed', 'soft'] as const).map((k) => ({ kind: k, cols: updateColumns(t, k, opts.changedColumns) }));
   // Rows per op and kind: a statement with nothing to write is neither run nor shown.
-  const groups = await conn.query<{ op: string; kind: string; n: number }>(`SELECT crm_rescue_op AS op, crm_rescue_kind AS kind, count(*) AS n FROM ${t.sel} WHERE crm_rescue_reason IS NULL GROUP BY crm_rescue_op, crm_rescue_kind`);
+  const groups = await conn.query<{ op: string; kind: string; n: number }>(
+    `SELECT crm_rescue_op AS op, crm_rescue_kind AS kind, count(*) AS n FROM ${t.sel} WHERE crm_rescue_reason IS NULL GROUP BY crm_rescue_op, crm_rescue_kind`,
+  );
   const rows = (op: string, kind?: string) => groups.filter((g) => g.op === op && (kind === undefined || g.kind === kind)).reduce((s, g) => s + Number(g.n), 0);
   counts.inserted = rows('insert');
   counts.updated = rows('update');

@@ -41,7 +41,14 @@ export async function stageFromAuditLog(db: Db, tables: TableInfo[], onlyMissing
         : `RENAME TABLE ${d.quoteQualified(ns, tmp)} TO ${d.quoteQualified(ns, stagedAs)}`,
     );
     const [{ n }] = await db.query<{ n: number }>(`SELECT count(*) AS n FROM ${d.quoteQualified(ns, stagedAs)}`);
-    await recordStaged(db, d, ns, AUDIT_LOG_SOURCE, db.target.database, { schema: t.schema, name: t.name, stagedAs, rows: Number(n), bytes: null, stagedAt: '' });
+    await recordStaged(db, d, ns, AUDIT_LOG_SOURCE, db.target.database, {
+      schema: t.schema,
+      name: t.name,
+      stagedAs,
+      rows: Number(n),
+      bytes: null,
+      stagedAt: '',
+    });
     done.push(`${t.schema}.${t.name}${leftOut(t, rebuilt.refused)}`);
   }
   return done;
@@ -53,7 +60,11 @@ function leftOut(t: TableInfo, refused: RebuildResult['refused']): string {
   const first = refused.rows
     .slice(0, 3)
     .map((r) => {
-      const key = r.key ? Object.entries(r.key).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(',') : 'a row without key';
+      const key = r.key
+        ? Object.entries(r.key)
+            .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+            .join(',')
+        : 'a row without key';
       return `${key}: ${r.column ? `${r.column}: ` : ''}${r.reason}`;
     })
     .join('; ');

@@ -76,7 +76,11 @@ const SESSION_VARS: Record<string, (v: Tok) => boolean> = {
   character_set_connection: (v) => SAFE_CHARSETS.has(literal(v).toLowerCase()),
   collation_connection: (v) => SAFE_COLLATION.test(literal(v)),
   time_zone: (v) => v.t === 'str' && /^(?:[+-]\d{1,2}:\d{2}|SYSTEM|[A-Za-z][A-Za-z0-9_/+-]*)$/.test(literal(v)),
-  sql_mode: (v) => (v.t === 'str' || v.t === 'word') && literal(v).split(',').every((m) => SAFE_MODES.has(m.trim().toUpperCase())),
+  sql_mode: (v) =>
+    (v.t === 'str' || v.t === 'word') &&
+    literal(v)
+      .split(',')
+      .every((m) => SAFE_MODES.has(m.trim().toUpperCase())),
   unique_checks: (v) => /^(?:0|1|ON|OFF)$/i.test(literal(v)),
   foreign_key_checks: (v) => /^(?:0|1|ON|OFF)$/i.test(literal(v)),
   sql_notes: (v) => /^(?:0|1|ON|OFF)$/i.test(literal(v)),
@@ -201,7 +205,8 @@ export class MysqlTableFilter extends Transform {
         continue;
       }
       if (eof && this.len > 0) {
-        if (this.q === BLOCK_COMMENT || this.q === SQ || this.q === DQ || this.q === BT) throw refuse(this.opts.table, 'its file ends inside a quoted string or comment');
+        if (this.q === BLOCK_COMMENT || this.q === SQ || this.q === DQ || this.q === BT)
+          throw refuse(this.opts.table, 'its file ends inside a quoted string or comment');
         const tail = this.buf.toString('latin1', 0, this.len);
         this.consume(this.len);
         // The mysql client would run a last statement without a delimiter too.
@@ -219,7 +224,8 @@ export class MysqlTableFilter extends Transform {
   private append(data: Buffer): void {
     if (!data.length) return;
     if (this.len + data.length > this.buf.length) {
-      if (this.len + data.length > MAX_STATEMENT + 65536) throw refuse(this.opts.table, `its file holds a statement over ${MAX_STATEMENT >> 20} MiB that is not an INSERT`);
+      if (this.len + data.length > MAX_STATEMENT + 65536)
+        throw refuse(this.opts.table, `its file holds a statement over ${MAX_STATEMENT >> 20} MiB that is not an INSERT`);
       const next = Buffer.alloc(Math.max(this.buf.length * 2, this.len + data.length));
       this.buf.copy(next, 0, 0, this.len);
       this.buf = next;
@@ -395,7 +401,17 @@ export class MysqlTableFilter extends Transform {
         if (toks[1]?.v === 'TABLES' || toks[1]?.v === 'TABLE') return this.leaveOut(`${kind} TABLES`);
         break;
       case 'ALTER':
-        if (toks[1]?.v === 'TABLE' && this.namesTable(toks, 2, 2) && /^(?:DISABLE|ENABLE) KEYS$/.test(toks.slice(-2).map((t) => t.v).join(' '))) return this.leaveOut('ALTER TABLE … KEYS');
+        if (
+          toks[1]?.v === 'TABLE' &&
+          this.namesTable(toks, 2, 2) &&
+          /^(?:DISABLE|ENABLE) KEYS$/.test(
+            toks
+              .slice(-2)
+              .map((t) => t.v)
+              .join(' '),
+          )
+        )
+          return this.leaveOut('ALTER TABLE … KEYS');
         if (toks[1]?.v === 'DATABASE') return this.leaveOut('ALTER DATABASE');
         break;
       case 'USE':
@@ -430,7 +446,8 @@ export class MysqlTableFilter extends Transform {
     if (toks[1]?.v === 'NAMES') {
       const cs = toks[2];
       const collate = toks[3]?.v === 'COLLATE' ? toks[4] : null;
-      const ok = cs && SAFE_CHARSETS.has(literal(cs).toLowerCase()) && (toks.length === 3 || (collate && toks.length === 5 && SAFE_COLLATION.test(literal(collate))));
+      const ok =
+        cs && SAFE_CHARSETS.has(literal(cs).toLowerCase()) && (toks.length === 3 || (collate && toks.length === 5 && SAFE_COLLATION.test(literal(collate))));
       if (!ok) throw refuse(this.opts.table, `its file sets a client character set staging does not read (${preview(toks)})`);
       this.out(`SET NAMES ${join(toks.slice(2))};\n`);
       return;
@@ -442,7 +459,8 @@ export class MysqlTableFilter extends Transform {
       const target = part[k];
       const eq = part[k + 1];
       const value = part.slice(k + 2);
-      if (!target || !eq || (eq.text !== '=' && eq.text !== ':=') || value.length !== 1) throw refuse(this.opts.table, `its file holds a SET staging does not run (${preview(toks)})`);
+      if (!target || !eq || (eq.text !== '=' && eq.text !== ':=') || value.length !== 1)
+        throw refuse(this.opts.table, `its file holds a SET staging does not run (${preview(toks)})`);
       const v = value[0];
       if (target.t === 'var') {
         // A user variable only ever holds a saved session setting, restored later.
@@ -536,7 +554,7 @@ export class MysqlTableFilter extends Transform {
   /** Table options: how the table stores its own rows; partitioning and versioning left out. */
   private tableOptions(toks: Tok[]): string {
     const out: Tok[] = [];
-    for (let k = 0; k < toks.length; ) {
+    for (let k = 0; k < toks.length;) {
       const tk = toks[k];
       if (tk.text === ',') {
         k++;
@@ -558,13 +576,18 @@ export class MysqlTableFilter extends Transform {
         nameLen++;
         name = 'CHARSET';
       }
-      if (!name || !TABLE_OPTIONS.has(name)) throw refuse(this.opts.table, `its CREATE TABLE has a table option staging does not use (${preview(toks.slice(k))})`);
+      if (!name || !TABLE_OPTIONS.has(name))
+        throw refuse(this.opts.table, `its CREATE TABLE has a table option staging does not use (${preview(toks.slice(k))})`);
       let v = k + nameLen;
       if (toks[v]?.text === '=') v++;
       const value = toks[v];
-      if (!value || !['word', 'num', 'str', 'ident'].includes(value.t)) throw refuse(this.opts.table, `its CREATE TABLE has a table option without a value (${name})`);
+      if (!value || !['word', 'num', 'str', 'ident'].includes(value.t))
+        throw refuse(this.opts.table, `its CREATE TABLE has a table option without a value (${name})`);
       if (name === 'ENGINE' && !ENGINES.has(literal(value).toUpperCase())) {
-        throw refuse(this.opts.table, `it is a table of engine ${literal(value)}, whose rows are not in the table itself; staging loads InnoDB, MyISAM, Aria and MEMORY tables`);
+        throw refuse(
+          this.opts.table,
+          `it is a table of engine ${literal(value)}, whose rows are not in the table itself; staging loads InnoDB, MyISAM, Aria and MEMORY tables`,
+        );
       }
       out.push(...toks.slice(k, v + 1));
       k = v + 1;
@@ -586,7 +609,8 @@ export class MysqlTableFilter extends Transform {
     if (toks[k]?.text === '(') {
       const close = matching(toks, k);
       const list = toks.slice(k + 1, close);
-      if (close < 0 || list.some((x, j) => (j % 2 === 0 ? x.t !== 'ident' && x.t !== 'word' : x.text !== ','))) throw refuse(t, `its INSERT names columns staging cannot read (${preview(toks)})`);
+      if (close < 0 || list.some((x, j) => (j % 2 === 0 ? x.t !== 'ident' && x.t !== 'word' : x.text !== ',')))
+        throw refuse(t, `its INSERT names columns staging cannot read (${preview(toks)})`);
       cols = ` (${join(list)})`;
       k = close + 1;
     }
@@ -634,7 +658,12 @@ export class MysqlTableFilter extends Transform {
         }
         const w = this.word.toUpperCase();
         this.word = null;
-        const ok = w === 'NULL' || w === 'TRUE' || w === 'FALSE' || /^_(?:BINARY|UTF8MB4|UTF8MB3|UTF8|LATIN1|ASCII)$/.test(w) || ((w === 'X' || w === 'B' || w === 'N') && c === SQ);
+        const ok =
+          w === 'NULL' ||
+          w === 'TRUE' ||
+          w === 'FALSE' ||
+          /^_(?:BINARY|UTF8MB4|UTF8MB3|UTF8|LATIN1|ASCII)$/.test(w) ||
+          ((w === 'X' || w === 'B' || w === 'N') && c === SQ);
         if (!ok) bad(`"${w.slice(0, 20)}"`);
       }
       const dash = c === 0x2d;
@@ -719,7 +748,10 @@ function isWordByte(c: number): boolean {
 }
 
 function refuse(table: string, why: string): UserError {
-  return new UserError(`refusing to stage ${table} from this backup: ${why}; nothing was staged`, 'Staging runs only the table definition and its rows; check where the backup came from');
+  return new UserError(
+    `refusing to stage ${table} from this backup: ${why}; nothing was staged`,
+    'Staging runs only the table definition and its rows; check where the backup came from',
+  );
 }
 
 /** Tokens of one statement; comments dropped, MySQL's `/*!…` version comments read as code. */
@@ -825,7 +857,9 @@ function join(toks: Tok[]): string {
 /** The start of a statement for a message: printable ASCII, at most 60 characters. */
 function preview(toks: Tok[]): string {
   const text = join(toks).replace(/\s+/g, ' ');
-  const clean = Buffer.from(text, 'latin1').toString('utf8').replace(/[^\x20-\x7e\u00a0-\uffff]/g, '?');
+  const clean = Buffer.from(text, 'latin1')
+    .toString('utf8')
+    .replace(/[^\x20-\x7e\u00a0-\uffff]/g, '?');
   return clean.length > 60 ? `${clean.slice(0, 60)}…` : clean;
 }
 
@@ -833,7 +867,10 @@ function preview(toks: Tok[]): string {
 function literal(t: Tok): string {
   if (t.t !== 'str') return t.t === 'ident' ? t.v : t.text;
   const q = t.text[0];
-  return t.text.slice(1, -1).replace(q === "'" ? /''/g : /""/g, q).replace(/\\(.)/g, '$1');
+  return t.text
+    .slice(1, -1)
+    .replace(q === "'" ? /''/g : /""/g, q)
+    .replace(/\\(.)/g, '$1');
 }
 
 /** `name` or `db.name` at `i`: the last part and the index after it. */

@@ -17,7 +17,13 @@ type MySource = Extract<TableSource, { layout: 'mysql-split' }>;
  * server) into the mysql client, so nothing else of the backup is read. The caller moves the
  * table into place with one RENAME.
  */
-export async function loadMysqlTable(db: Db, src: MySource, scratch: string, onBytes?: (bytes: number) => void, signal?: AbortSignal): Promise<LoadResult & { table: string }> {
+export async function loadMysqlTable(
+  db: Db,
+  src: MySource,
+  scratch: string,
+  onBytes?: (bytes: number) => void,
+  signal?: AbortSignal,
+): Promise<LoadResult & { table: string }> {
   const d = db.dialect;
   const mysql = await findMysqlTool('client');
   await db.query(d.createNamespace(scratch));

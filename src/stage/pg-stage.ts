@@ -40,7 +40,10 @@ export interface PgArchive {
 export function openPgArchive(db: Db, archiveDir: string, env: NodeJS.ProcessEnv = process.env): PgArchive {
   const serverVersion = db.dialect.serverVersion(db);
   serverVersion.catch(() => undefined);
-  const tools = Promise.all([findPgTool('pg_restore', serverVersion, env), findPgTool('psql', serverVersion, env)]).then(([pgRestore, psql]) => ({ pgRestore, psql }));
+  const tools = Promise.all([findPgTool('pg_restore', serverVersion, env), findPgTool('psql', serverVersion, env)]).then(([pgRestore, psql]) => ({
+    pgRestore,
+    psql,
+  }));
   tools.catch(() => undefined);
   const pgRestorePath = findFirstTool(['pg_restore'], { binDir: env.CRM_RESCUE_PG_BINDIR, env });
   let postData: Promise<string> | null = null;
@@ -125,15 +128,23 @@ export async function stagedShape(db: Db, ns: string, def: PgTableDefinition, di
       try {
         await conn.query(`CREATE TABLE ${probe} ${def.create.body}`);
       } catch (err) {
-        throw new UserError(`the backup's definition of ${display} cannot be read on this server: ${(err as Error).message}`, 'The objects it names (types, functions, sequences) may be gone from live; crm-rescue backups show ID lists the tables', { cause: err });
+        throw new UserError(
+          `the backup's definition of ${display} cannot be read on this server: ${(err as Error).message}`,
+          'The objects it names (types, functions, sequences) may be gone from live; crm-rescue backups show ID lists the tables',
+          { cause: err },
+        );
       }
       const cols = await conn.query<{ name: string; type: string; not_null: boolean; collation: string | null }>(STAGED_COLUMNS_SQL, [probe]);
-      if (!cols.length) throw new UserError(`the backup's definition of ${display} has no columns staging can load`, 'crm-rescue backups show ID lists its tables');
+      if (!cols.length)
+        throw new UserError(`the backup's definition of ${display} has no columns staging can load`, 'crm-rescue backups show ID lists its tables');
       const ddl = `(${cols.map((c) => `${d.quoteIdent(c.name)} ${c.type}${c.collation ? ` COLLATE ${c.collation}` : ''}${c.not_null ? ' NOT NULL' : ''}`).join(', ')})`;
       await conn.query(`CREATE TABLE ${check} ${ddl}`);
       const refs = await conn.query<{ what: string }>(LIVE_REFERENCES_SQL, [check, ns]);
       if (refs.length) {
-        throw new UserError(`staging ${display} would make the staged copy depend on ${refs.map((r) => r.what).join(', ')} of the live database; nothing was staged`, 'Report this with crm-rescue --debug');
+        throw new UserError(
+          `staging ${display} would make the staged copy depend on ${refs.map((r) => r.what).join(', ')} of the live database; nothing was staged`,
+          'Report this with crm-rescue --debug',
+        );
       }
       return { ddl, dataColumns: cols.map((c) => c.name) };
     } finally {
@@ -216,7 +227,10 @@ export async function loadPgTable(
     const cols = p.def === def ? shape.dataColumns : (await stagedShape(db, ns, p.def, `${p.src.table.schema}.${p.src.table.name}`)).dataColumns;
     copies.push(`COPY ${target} (${cols.map((c) => d.quoteIdent(c)).join(', ')}) FROM STDIN WITH (FREEZE)`);
   }
-  const data = openDataFiles(parts.map((p) => p.src.dataFile), onBytes);
+  const data = openDataFiles(
+    parts.map((p) => p.src.dataFile),
+    onBytes,
+  );
   const statements = [
     // An explicit transaction (rather than --single-transaction, whose meaning for -c varies
     // between psql versions); ON_ERROR_STOP ends psql, and with it the transaction, at any error.
@@ -249,7 +263,8 @@ export async function loadPgTable(
     throw new ToolError(err.message, err.command, err.childExitCode, err.stderrTail, hint, err.tool, err.signal);
   });
   const copied = [...load.stdout.matchAll(/^COPY (\d+)$/gm)];
-  if (copied.length !== parts.length) throw new UserError(`loading ${display} reported ${copied.length} COPY of ${parts.length}`, 'Run with --debug and report it');
+  if (copied.length !== parts.length)
+    throw new UserError(`loading ${display} reported ${copied.length} COPY of ${parts.length}`, 'Run with --debug and report it');
   return { rows: copied.reduce((n, m) => n + Number(m[1]), 0), bytes: data.bytes() };
 }
 

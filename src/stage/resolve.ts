@@ -20,7 +20,8 @@ export function findLiveTable(snapshot: SchemaSnapshot, ref: string): TableInfo 
   // As SQL writes it: "schema"."name", `db`.`name`.
   if (!byName.length) byName = matchQuoted(snapshot.tables, ref);
   if (byName.length === 1) return byName[0];
-  if (byName.length > 1) throw new UserError(`table "${ref}" is in several schemas`, `Name it as schema.table: ${byName.map((t) => `${t.schema}.${t.name}`).join(', ')}`);
+  if (byName.length > 1)
+    throw new UserError(`table "${ref}" is in several schemas`, `Name it as schema.table: ${byName.map((t) => `${t.schema}.${t.name}`).join(', ')}`);
   throw new UserError(`table "${ref}" does not exist in ${snapshot.database}`, 'crm-rescue inspect lists the tables');
 }
 

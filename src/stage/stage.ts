@@ -59,7 +59,10 @@ export async function stageTables(db: Db, req: StageRequest): Promise<StageResul
     wanted = resolveTables(manifest.tables, req.tables, manifest.id);
   } catch (err) {
     // A partitioned parent holds no rows of its own and so has no file: its partitions do.
-    const parents = manifest.layout === 'pg-directory' && manifest.tables.some((t) => t.partitionOf) ? await partitionedParents(openPgArchive(db, join(entry.path, 'dump')), manifest.tables) : [];
+    const parents =
+      manifest.layout === 'pg-directory' && manifest.tables.some((t) => t.partitionOf)
+        ? await partitionedParents(openPgArchive(db, join(entry.path, 'dump')), manifest.tables)
+        : [];
     if (!parents.length) throw err;
     wanted = resolveTables([...manifest.tables, ...parents], req.tables, manifest.id);
   }
@@ -104,7 +107,16 @@ export async function stageTables(db: Db, req: StageRequest): Promise<StageResul
       const sofar = doneBytes + bytes;
       const secs = (now - started) / 1000;
       const rate = secs > 0 ? sofar / secs : 0;
-      req.onProgress?.({ operation: 'stage', phase: 'load', table: `${t.schema}.${t.name}`, done: i, total: all.length, bytes: sofar, rate, etaSeconds: rate > 0 ? Math.max(0, (total - sofar) / rate) : null });
+      req.onProgress?.({
+        operation: 'stage',
+        phase: 'load',
+        table: `${t.schema}.${t.name}`,
+        done: i,
+        total: all.length,
+        bytes: sofar,
+        rate,
+        etaSeconds: rate > 0 ? Math.max(0, (total - sofar) / rate) : null,
+      });
     };
     emit(0);
     const src = tableSource(entry.path, manifest, t);
@@ -129,10 +141,16 @@ export async function stageTables(db: Db, req: StageRequest): Promise<StageResul
       r = await loadPgTable(db, archive, def, partSources ? parts : [{ src, def }], ns, tmp, `${t.schema}.${t.name}`, emit, req.signal);
       const rows = r.rows;
       try {
-        await swap(db, ns, async (conn) => {
-          await conn.query(`DROP TABLE IF EXISTS ${d.quoteQualified(ns, stagedAs)}`);
-          await conn.query(`ALTER TABLE ${d.quoteQualified(ns, tmp)} RENAME TO ${d.quoteIdent(stagedAs)}`);
-        }, manifest.id, { ...live, rows, bytes: r.bytes, stagedAt: '' });
+        await swap(
+          db,
+          ns,
+          async (conn) => {
+            await conn.query(`DROP TABLE IF EXISTS ${d.quoteQualified(ns, stagedAs)}`);
+            await conn.query(`ALTER TABLE ${d.quoteQualified(ns, tmp)} RENAME TO ${d.quoteIdent(stagedAs)}`);
+          },
+          manifest.id,
+          { ...live, rows, bytes: r.bytes, stagedAt: '' },
+        );
       } catch (err) {
         // The swap rolled back (the earlier copy stays staged): the new copy is not needed.
         await db.query(`DROP TABLE IF EXISTS ${d.quoteQualified(ns, tmp)}`).catch(() => undefined);
@@ -159,7 +177,16 @@ export async function stageTables(db: Db, req: StageRequest): Promise<StageResul
     const staged: StagedTable = { ...live, rows: r.rows, bytes: r.bytes, stagedAt: nowIso() };
     doneBytes += r.bytes;
     out.push({ ...staged, seconds: (performance.now() - t0) / 1000, related: related.has(t) });
-    req.onProgress?.({ operation: 'stage', phase: 'done', table: `${t.schema}.${t.name}`, done: i + 1, total: all.length, bytes: doneBytes, rate: 0, etaSeconds: 0 });
+    req.onProgress?.({
+      operation: 'stage',
+      phase: 'done',
+      table: `${t.schema}.${t.name}`,
+      done: i + 1,
+      total: all.length,
+      bytes: doneBytes,
+      rate: 0,
+      etaSeconds: 0,
+    });
   }
   return { backupId: manifest.id, backupOrigin: origin, namespace: ns, tables: out };
 }
@@ -198,8 +225,15 @@ function resolveTables(tables: ManifestTable[], wanted: string[], backupId: stri
     // As SQL writes it: "schema"."name", `db`.`name`.
     if (!found.length) found = matchQuoted(tables, w);
     if (found.length === 1) return found[0];
-    if (found.length > 1) throw new UserError(`table "${w}" is in several schemas of backup ${backupId}`, `Name it as schema.table: ${found.map((t) => `${t.schema}.${t.name}`).join(', ')}`);
+    if (found.length > 1)
+      throw new UserError(
+        `table "${w}" is in several schemas of backup ${backupId}`,
+        `Name it as schema.table: ${found.map((t) => `${t.schema}.${t.name}`).join(', ')}`,
+      );
     const names = tables.map((t) => t.name);
-    throw new UserError(`table "${w}" is not in backup ${backupId}`, `It has ${names.length} tables: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}`);
+    throw new UserError(
+      `table "${w}" is not in backup ${backupId}`,
+      `It has ${names.length} tables: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}`,
+    );
   });
 }

@@ -19,10 +19,17 @@ export async function verifyTableFiles(backupDir: string, manifest: BackupManife
     try {
       actual = (await hashFile(full)).sha256;
     } catch (err) {
-      throw new UserError(`backup ${manifest.id}: ${full} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'The backup is damaged; pick another (crm-rescue backups list)', { cause: err });
+      throw new UserError(
+        `backup ${manifest.id}: ${full} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        'The backup is damaged; pick another (crm-rescue backups list)',
+        { cause: err },
+      );
     }
     if (actual !== w.sha256) {
-      throw new UserError(`backup ${manifest.id}: ${full} does not match its sha256 in the manifest; refusing to load it`, 'The backup is damaged; crm-rescue backups verify names every bad file; pick another backup');
+      throw new UserError(
+        `backup ${manifest.id}: ${full} does not match its sha256 in the manifest; refusing to load it`,
+        'The backup is damaged; crm-rescue backups verify names every bad file; pick another backup',
+      );
     }
   }
 }

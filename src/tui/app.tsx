@@ -118,17 +118,23 @@ function Shell({ services, onQuit }: { services: ConsoleServices; onQuit?: () =>
                   const Screen = SCREENS[entry.id].component as ScreenDefinition['component'];
                   return (
                     <Box key={entry.key} display={visible ? 'flex' : 'none'} flexDirection="column" height={layout.bodyHeight}>
-                      <ScreenContext.Provider value={{ id: entry.id, keyContext: SCREENS[entry.id].keyContext ?? entry.id, active: entry === top && overlay === null }}>
+                      <ScreenContext.Provider
+                        value={{ id: entry.id, keyContext: SCREENS[entry.id].keyContext ?? entry.id, active: entry === top && overlay === null }}
+                      >
                         <Screen params={entry.params} />
                       </ScreenContext.Provider>
                     </Box>
                   );
                 })}
-                {!layout.fits ? (
-                  <Text>{`Terminal too small: ${layout.columns}×${layout.rows}; the console needs ${MIN_COLUMNS}×${MIN_ROWS}.`}</Text>
-                ) : null}
+                {!layout.fits ? <Text>{`Terminal too small: ${layout.columns}×${layout.rows}; the console needs ${MIN_COLUMNS}×${MIN_ROWS}.`}</Text> : null}
                 {overlay === 'help' ? (
-                  <HelpOverlay contexts={helpContexts} title={titleOf(top)} width={layout.columns} height={layout.bodyHeight} onClose={() => setOverlay(null)} />
+                  <HelpOverlay
+                    contexts={helpContexts}
+                    title={titleOf(top)}
+                    width={layout.columns}
+                    height={layout.bodyHeight}
+                    onClose={() => setOverlay(null)}
+                  />
                 ) : null}
                 {overlay === 'quit' ? (
                   <ConfirmDialog

@@ -74,47 +74,234 @@ export interface Binding {
   footer?: { text: string; keys?: string; priority: number; except?: readonly KeyContext[] };
 }
 
-
 /** The keymap. Order is the order of the help overlay and docs/keys.md. */
 export const KEYMAP: readonly Binding[] = [
-  { command: 'up', keys: [{ name: 'up' }, { char: 'k' }], description: 'Move up', category: 'Move', contexts: [...SCREEN_IDS, 'help'], footer: { keys: '↑↓/jk', text: 'move', priority: 3 } },
+  {
+    command: 'up',
+    keys: [{ name: 'up' }, { char: 'k' }],
+    description: 'Move up',
+    category: 'Move',
+    contexts: [...SCREEN_IDS, 'help'],
+    footer: { keys: '↑↓/jk', text: 'move', priority: 3 },
+  },
   { command: 'down', keys: [{ name: 'down' }, { char: 'j' }], description: 'Move down', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
   { command: 'pageUp', keys: [{ name: 'pageUp' }], description: 'One page up', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
   { command: 'pageDown', keys: [{ name: 'pageDown' }], description: 'One page down', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
   { command: 'first', keys: [{ name: 'home' }, { char: 'g' }], description: 'Go to the first row', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
   { command: 'last', keys: [{ name: 'end' }, { char: 'G' }], description: 'Go to the last row', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
-  { command: 'left', keys: [{ name: 'left' }, { char: 'h' }], description: 'Timeline: the bucket before (scrolls back in time at the edge)', category: 'Move', contexts: ['audit'], footer: { keys: '←→', text: 'bucket', priority: 5 } },
+  {
+    command: 'left',
+    keys: [{ name: 'left' }, { char: 'h' }],
+    description: 'Timeline: the bucket before (scrolls back in time at the edge)',
+    category: 'Move',
+    contexts: ['audit'],
+    footer: { keys: '←→', text: 'bucket', priority: 5 },
+  },
   { command: 'right', keys: [{ name: 'right' }, { char: 'l' }], description: 'Timeline: the bucket after', category: 'Move', contexts: ['audit'] },
-  { command: 'left', keys: [{ name: 'left' }, { char: 'h' }], description: 'The previous table of the diff', category: 'Move', contexts: ['diff'], footer: { keys: '←→', text: 'table', priority: 5 } },
+  {
+    command: 'left',
+    keys: [{ name: 'left' }, { char: 'h' }],
+    description: 'The previous table of the diff',
+    category: 'Move',
+    contexts: ['diff'],
+    footer: { keys: '←→', text: 'table', priority: 5 },
+  },
   { command: 'right', keys: [{ name: 'right' }, { char: 'l' }], description: 'The next table of the diff', category: 'Move', contexts: ['diff'] },
-  { command: 'left', keys: [{ name: 'left' }, { char: 'h' }], description: 'Back to the previous step (what later steps found is kept)', category: 'Move', contexts: ['wizard'], footer: { keys: '←', text: 'step back', priority: 5 } },
-  { command: 'nextPane', keys: [{ name: 'tab' }], description: 'Switch pane (the diff: the next class of rows; a form: the next field)', category: 'Move', contexts: ['table', 'audit', 'diff', 'merge', 'wizard'], footer: { text: 'pane', priority: 6, except: ['diff', 'wizard'] } },
-  { command: 'nextPane', keys: [{ name: 'tab' }], description: 'The next class of rows (deleted, soft-deleted, changed, added)', category: 'Move', contexts: ['diff'], footer: { text: 'class', priority: 5 } },
-  { command: 'open', keys: [{ name: 'return' }], description: 'Open the item under the cursor', category: 'Act', contexts: ['home', 'tables', 'audit', 'backups', 'stage', 'diff'], footer: { text: 'open', priority: 2 } },
-  { command: 'next', keys: [{ name: 'return' }], description: 'Go on to the next step (says first what it will do)', category: 'Act', contexts: ['wizard'], footer: { text: 'next', priority: 2 } },
-  { command: 'apply', keys: [{ name: 'return' }], description: 'Apply the plan (you type the database name first)', category: 'Act', contexts: ['merge'], footer: { text: 'apply', priority: 2 } },
-  { command: 'back', keys: [{ name: 'escape' }], description: 'Go back (clears the filter first; cancels running work that can be cancelled; the wizard remembers where it was)', category: 'Act', contexts: [...SCREEN_IDS], footer: { text: 'back', priority: 4, except: ['home'] } },
-  { command: 'filter', keys: [{ char: '/' }], description: 'Filter the list', category: 'Act', contexts: LIST_SCREENS, footer: { text: 'filter', priority: 4 } },
-  { command: 'zoom', keys: [{ char: 'z' }], description: 'Timeline: finer buckets (day → hour → minute → day)', category: 'Act', contexts: ['audit'], footer: { text: 'zoom', priority: 7 } },
-  { command: 'recover', keys: [{ char: 'r' }], description: 'Recover the incident under the cursor with the wizard', category: 'Act', contexts: ['audit'], footer: { text: 'recover', priority: 5 } },
-  { command: 'run', keys: [{ char: 'b' }], description: 'Back up the target now (Esc cancels and removes the partial files)', category: 'Act', contexts: ['backups'], footer: { text: 'backup', priority: 5 } },
-  { command: 'verify', keys: [{ char: 'v' }], description: 'Verify the backup under the cursor against its manifest', category: 'Act', contexts: ['backups'], footer: { text: 'verify', priority: 5 } },
-  { command: 'related', keys: [{ char: 'r' }], description: 'Select the related tables the backup holds too', category: 'Act', contexts: ['stage'], footer: { text: 'related', priority: 6 } },
-  { command: 'merge', keys: [{ char: 'm' }], description: 'Merge the selected rows: plan first (a dry run), then apply', category: 'Act', contexts: ['diff'], footer: { text: 'merge', priority: 5 } },
-  { command: 'details', keys: [{ char: 'd' }], description: 'Open the rows of the diff (the Diff screen)', category: 'Act', contexts: ['wizard'], footer: { text: 'rows', priority: 7 } },
-  { command: 'sql', keys: [{ char: 's' }], description: 'Show or hide the SQL of the plan', category: 'Act', contexts: ['merge', 'wizard'], footer: { text: 'sql', priority: 6 } },
-  { command: 'policy', keys: [{ char: 'p' }], description: 'Conflict policy: abort → skip → overwrite (plans again)', category: 'Act', contexts: ['merge', 'wizard'], footer: { text: 'policy', priority: 6 } },
-  { command: 'undo', keys: [{ char: 'u' }], description: 'Undo the merge under the cursor (you type the database name first)', category: 'Act', contexts: ['merge'], footer: { text: 'undo', priority: 5 } },
-  { command: 'toggle', keys: [{ name: 'space' }], description: 'Select or unselect the row under the cursor', category: 'Select', contexts: ['stage', 'diff', 'wizard'], footer: { text: 'select', priority: 4 } },
-  { command: 'toggle', keys: [{ name: 'space' }], description: 'Timeline: start a range at the bucket under the cursor (again: clear it)', category: 'Select', contexts: ['audit'], footer: { text: 'range', priority: 6 } },
-  { command: 'selectClass', keys: [{ char: 'a' }], description: 'Select every row of the class under the cursor (deleted, changed or added)', category: 'Select', contexts: ['diff'], footer: { text: 'select class', priority: 6 } },
-  { command: 'help', keys: [{ char: '?' }], description: 'Show the keys of this screen; again to close', category: 'General', contexts: [...SCREEN_IDS, 'help'], footer: { text: 'help', priority: 0 } },
-  { command: 'quit', keys: [{ char: 'q' }, { char: 'c', ctrl: true }], description: 'Quit (asks first while work is running)', category: 'General', contexts: [...SCREEN_IDS, 'help'], footer: { keys: 'q', text: 'quit', priority: 1 } },
+  {
+    command: 'left',
+    keys: [{ name: 'left' }, { char: 'h' }],
+    description: 'Back to the previous step (what later steps found is kept)',
+    category: 'Move',
+    contexts: ['wizard'],
+    footer: { keys: '←', text: 'step back', priority: 5 },
+  },
+  {
+    command: 'nextPane',
+    keys: [{ name: 'tab' }],
+    description: 'Switch pane (the diff: the next class of rows; a form: the next field)',
+    category: 'Move',
+    contexts: ['table', 'audit', 'diff', 'merge', 'wizard'],
+    footer: { text: 'pane', priority: 6, except: ['diff', 'wizard'] },
+  },
+  {
+    command: 'nextPane',
+    keys: [{ name: 'tab' }],
+    description: 'The next class of rows (deleted, soft-deleted, changed, added)',
+    category: 'Move',
+    contexts: ['diff'],
+    footer: { text: 'class', priority: 5 },
+  },
+  {
+    command: 'open',
+    keys: [{ name: 'return' }],
+    description: 'Open the item under the cursor',
+    category: 'Act',
+    contexts: ['home', 'tables', 'audit', 'backups', 'stage', 'diff'],
+    footer: { text: 'open', priority: 2 },
+  },
+  {
+    command: 'next',
+    keys: [{ name: 'return' }],
+    description: 'Go on to the next step (says first what it will do)',
+    category: 'Act',
+    contexts: ['wizard'],
+    footer: { text: 'next', priority: 2 },
+  },
+  {
+    command: 'apply',
+    keys: [{ name: 'return' }],
+    description: 'Apply the plan (you type the database name first)',
+    category: 'Act',
+    contexts: ['merge'],
+    footer: { text: 'apply', priority: 2 },
+  },
+  {
+    command: 'back',
+    keys: [{ name: 'escape' }],
+    description: 'Go back (clears the filter first; cancels running work that can be cancelled; the wizard remembers where it was)',
+    category: 'Act',
+    contexts: [...SCREEN_IDS],
+    footer: { text: 'back', priority: 4, except: ['home'] },
+  },
+  {
+    command: 'filter',
+    keys: [{ char: '/' }],
+    description: 'Filter the list',
+    category: 'Act',
+    contexts: LIST_SCREENS,
+    footer: { text: 'filter', priority: 4 },
+  },
+  {
+    command: 'zoom',
+    keys: [{ char: 'z' }],
+    description: 'Timeline: finer buckets (day → hour → minute → day)',
+    category: 'Act',
+    contexts: ['audit'],
+    footer: { text: 'zoom', priority: 7 },
+  },
+  {
+    command: 'recover',
+    keys: [{ char: 'r' }],
+    description: 'Recover the incident under the cursor with the wizard',
+    category: 'Act',
+    contexts: ['audit'],
+    footer: { text: 'recover', priority: 5 },
+  },
+  {
+    command: 'run',
+    keys: [{ char: 'b' }],
+    description: 'Back up the target now (Esc cancels and removes the partial files)',
+    category: 'Act',
+    contexts: ['backups'],
+    footer: { text: 'backup', priority: 5 },
+  },
+  {
+    command: 'verify',
+    keys: [{ char: 'v' }],
+    description: 'Verify the backup under the cursor against its manifest',
+    category: 'Act',
+    contexts: ['backups'],
+    footer: { text: 'verify', priority: 5 },
+  },
+  {
+    command: 'related',
+    keys: [{ char: 'r' }],
+    description: 'Select the related tables the backup holds too',
+    category: 'Act',
+    contexts: ['stage'],
+    footer: { text: 'related', priority: 6 },
+  },
+  {
+    command: 'merge',
+    keys: [{ char: 'm' }],
+    description: 'Merge the selected rows: plan first (a dry run), then apply',
+    category: 'Act',
+    contexts: ['diff'],
+    footer: { text: 'merge', priority: 5 },
+  },
+  {
+    command: 'details',
+    keys: [{ char: 'd' }],
+    description: 'Open the rows of the diff (the Diff screen)',
+    category: 'Act',
+    contexts: ['wizard'],
+    footer: { text: 'rows', priority: 7 },
+  },
+  {
+    command: 'sql',
+    keys: [{ char: 's' }],
+    description: 'Show or hide the SQL of the plan',
+    category: 'Act',
+    contexts: ['merge', 'wizard'],
+    footer: { text: 'sql', priority: 6 },
+  },
+  {
+    command: 'policy',
+    keys: [{ char: 'p' }],
+    description: 'Conflict policy: abort → skip → overwrite (plans again)',
+    category: 'Act',
+    contexts: ['merge', 'wizard'],
+    footer: { text: 'policy', priority: 6 },
+  },
+  {
+    command: 'undo',
+    keys: [{ char: 'u' }],
+    description: 'Undo the merge under the cursor (you type the database name first)',
+    category: 'Act',
+    contexts: ['merge'],
+    footer: { text: 'undo', priority: 5 },
+  },
+  {
+    command: 'toggle',
+    keys: [{ name: 'space' }],
+    description: 'Select or unselect the row under the cursor',
+    category: 'Select',
+    contexts: ['stage', 'diff', 'wizard'],
+    footer: { text: 'select', priority: 4 },
+  },
+  {
+    command: 'toggle',
+    keys: [{ name: 'space' }],
+    description: 'Timeline: start a range at the bucket under the cursor (again: clear it)',
+    category: 'Select',
+    contexts: ['audit'],
+    footer: { text: 'range', priority: 6 },
+  },
+  {
+    command: 'selectClass',
+    keys: [{ char: 'a' }],
+    description: 'Select every row of the class under the cursor (deleted, changed or added)',
+    category: 'Select',
+    contexts: ['diff'],
+    footer: { text: 'select class', priority: 6 },
+  },
+  {
+    command: 'help',
+    keys: [{ char: '?' }],
+    description: 'Show the keys of this screen; again to close',
+    category: 'General',
+    contexts: [...SCREEN_IDS, 'help'],
+    footer: { text: 'help', priority: 0 },
+  },
+  {
+    command: 'quit',
+    keys: [{ char: 'q' }, { char: 'c', ctrl: true }],
+    description: 'Quit (asks first while work is running)',
+    category: 'General',
+    contexts: [...SCREEN_IDS, 'help'],
+    footer: { keys: 'q', text: 'quit', priority: 1 },
+  },
   { command: 'back', keys: [{ name: 'escape' }], description: 'Close the help', category: 'General', contexts: ['help'] },
   { command: 'confirm', keys: [{ char: 'y' }, { name: 'return' }], description: 'Confirm', category: 'Dialogs', contexts: ['dialog'] },
   { command: 'cancel', keys: [{ char: 'n' }, { name: 'escape' }], description: 'Cancel', category: 'Dialogs', contexts: ['dialog'] },
   { command: 'quit', keys: [{ char: 'c', ctrl: true }], description: 'Quit; in the quit dialog, quit at once', category: 'Dialogs', contexts: ['dialog'] },
-  { command: 'submit', keys: [{ name: 'return' }], description: 'Apply the text (filter) or confirm the typed name', category: 'Text fields', contexts: ['text'] },
+  {
+    command: 'submit',
+    keys: [{ name: 'return' }],
+    description: 'Apply the text (filter) or confirm the typed name',
+    category: 'Text fields',
+    contexts: ['text'],
+  },
   { command: 'cancel', keys: [{ name: 'escape' }], description: 'Leave the field; a filter is cleared', category: 'Text fields', contexts: ['text'] },
   { command: 'deleteBack', keys: [{ name: 'backspace' }], description: 'Delete the character before the cursor', category: 'Text fields', contexts: ['text'] },
   { command: 'clearLine', keys: [{ char: 'u', ctrl: true }], description: 'Clear the field', category: 'Text fields', contexts: ['text'] },
@@ -129,20 +316,33 @@ export function isActiveIn(binding: Binding, context: KeyContext): boolean {
 export function matches(spec: KeySpec, input: string, key: Key): boolean {
   if (spec.name !== undefined) {
     switch (spec.name) {
-      case 'up': return key.upArrow;
-      case 'down': return key.downArrow;
-      case 'left': return key.leftArrow;
-      case 'right': return key.rightArrow;
-      case 'pageUp': return key.pageUp;
-      case 'pageDown': return key.pageDown;
-      case 'home': return key.home;
-      case 'end': return key.end;
-      case 'return': return key.return;
-      case 'escape': return key.escape;
-      case 'tab': return key.tab && !key.shift;
+      case 'up':
+        return key.upArrow;
+      case 'down':
+        return key.downArrow;
+      case 'left':
+        return key.leftArrow;
+      case 'right':
+        return key.rightArrow;
+      case 'pageUp':
+        return key.pageUp;
+      case 'pageDown':
+        return key.pageDown;
+      case 'home':
+        return key.home;
+      case 'end':
+        return key.end;
+      case 'return':
+        return key.return;
+      case 'escape':
+        return key.escape;
+      case 'tab':
+        return key.tab && !key.shift;
       // Most terminals send DEL (0x7f) for Backspace, which Ink reports as `delete`.
-      case 'backspace': return key.backspace || key.delete;
-      case 'space': return input === ' ' && !key.ctrl;
+      case 'backspace':
+        return key.backspace || key.delete;
+      case 'space':
+        return input === ' ' && !key.ctrl;
     }
   }
   if (spec.ctrl) return key.ctrl && input === spec.char;
@@ -167,8 +367,19 @@ export function resolveCommand(input: string, key: Key, context: KeyContext): Co
 export function keyLabel(spec: KeySpec): string {
   if (spec.name !== undefined) {
     const names: Record<KeyName, string> = {
-      up: '↑', down: '↓', left: '←', right: '→', pageUp: 'PgUp', pageDown: 'PgDn', home: 'Home', end: 'End',
-      return: 'Enter', escape: 'Esc', tab: 'Tab', backspace: 'Backspace', space: 'Space',
+      up: '↑',
+      down: '↓',
+      left: '←',
+      right: '→',
+      pageUp: 'PgUp',
+      pageDown: 'PgDn',
+      home: 'Home',
+      end: 'End',
+      return: 'Enter',
+      escape: 'Esc',
+      tab: 'Tab',
+      backspace: 'Backspace',
+      space: 'Space',
     };
     return names[spec.name];
   }
@@ -226,7 +437,12 @@ export function footerWidth(items: FooterItem[]): number {
 
 /** The key list as Markdown, for README and docs/keys.md. Generated: edit KEYMAP instead. */
 export function keymapMarkdown(): string {
-  const lines: string[] = ['# Console keys', '', '<!-- Generated from src/tui/keymap.ts by test/tui/keymap-docs.test.ts (CRM_RESCUE_UPDATE_DOCS=1). Do not edit. -->', ''];
+  const lines: string[] = [
+    '# Console keys',
+    '',
+    '<!-- Generated from src/tui/keymap.ts by test/tui/keymap-docs.test.ts (CRM_RESCUE_UPDATE_DOCS=1). Do not edit. -->',
+    '',
+  ];
   const categories = [...new Set(KEYMAP.map((b) => b.category))];
   for (const category of categories) {
     lines.push(`## ${category}`, '', '| Keys | Does | Where |', '| --- | --- | --- |');

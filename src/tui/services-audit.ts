@@ -77,10 +77,18 @@ export function auditServices(db: Db, env: NodeJS.ProcessEnv = process.env): Aud
       if (busiest && busiest.deletions > 0) {
         const start = Date.parse(`${busiest.day}T00:00:00Z`);
         const { ctx, sources } = await load();
-        const incidents = await listIncidents(db, ctx, sources, { since: new Date(start).toISOString(), until: new Date(start + DAY_MS).toISOString(), minRows: 1, limit: 50 });
+        const incidents = await listIncidents(db, ctx, sources, {
+          since: new Date(start).toISOString(),
+          until: new Date(start + DAY_MS).toISOString(),
+          minRows: 1,
+          limit: 50,
+        });
         const perTable = new Map<string, number>();
         for (const i of incidents) for (const t of i.tables) perTable.set(t.table, (perTable.get(t.table) ?? 0) + t.hard + t.soft);
-        busiest.topTables = [...perTable.entries()].map(([table, count]) => ({ table, count })).sort((a, b) => b.count - a.count).slice(0, 3);
+        busiest.topTables = [...perTable.entries()]
+          .map(([table, count]) => ({ table, count }))
+          .sort((a, b) => b.count - a.count)
+          .slice(0, 3);
       }
       return out;
     },
@@ -92,7 +100,7 @@ function toSummary(i: Incident): IncidentSummary {
   return {
     id: i.id,
     window: i.window,
-    actor: actor ? actor.name ?? actor.id : null,
+    actor: actor ? (actor.name ?? actor.id) : null,
     tables: i.tables.map((t) => ({ schema: t.schema, table: t.table, hard: t.hard, soft: t.soft })),
     rows: i.rows,
     sources: i.sources,

@@ -64,6 +64,8 @@ function toDetail(e: BackupEntry): BackupDetail {
     compress: m ? (m.options.compress === 'gzip' ? `gzip level ${m.options.compressLevel}` : 'none') : null,
     durationSeconds: m?.durationSeconds ?? null,
     tableList: tables,
-    restoreTest: rt ? { at: rt.at, ok: rt.ok, durationSeconds: rt.durationSeconds, mismatches: rt.mismatches.length, ...(rt.error ? { error: rt.error } : {}) } : null,
+    restoreTest: rt
+      ? { at: rt.at, ok: rt.ok, durationSeconds: rt.durationSeconds, mismatches: rt.mismatches.length, ...(rt.error ? { error: rt.error } : {}) }
+      : null,
   };
 }

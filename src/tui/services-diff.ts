@@ -48,7 +48,12 @@ export function diffServices(db: Db, env: NodeJS.ProcessEnv = process.env): Diff
   };
 }
 
-async function diffSet(db: Db, prepared: PreparedDiff, stagedNow: string[], onProgress?: (e: { operation: string; phase: string; table?: string; done: number; total: number }) => void): Promise<DiffSet> {
+async function diffSet(
+  db: Db,
+  prepared: PreparedDiff,
+  stagedNow: string[],
+  onProgress?: (e: { operation: string; phase: string; table?: string; done: number; total: number }) => void,
+): Promise<DiffSet> {
   const plans = new Map<string, DiffPlan>();
   prepared.pairs.forEach((p, i) => plans.set(`${p.live.schema}.${p.live.name}`, diffPlanFor(prepared, i, {})));
   const multiSchema = new Set(prepared.pairs.map((p) => p.live.schema)).size > 1;

@@ -45,18 +45,38 @@ export function servicesFromDb(db: Db, extensions: ServiceExtensions = {}): Cons
       const pk = new Set(info.primaryKey?.columns ?? []);
       const uk = new Set(info.uniqueKeys.flatMap((k) => k.columns));
       const relations: RelationSummary[] = [
-        ...t.parents.map((p): RelationSummary => ({ direction: 'parent', table: p.table, columns: p.columns, otherColumns: p.parentColumns, source: p.source, note: p.note })),
+        ...t.parents.map((p): RelationSummary => ({
+          direction: 'parent',
+          table: p.table,
+          columns: p.columns,
+          otherColumns: p.parentColumns,
+          source: p.source,
+          note: p.note,
+        })),
         ...report.tables.flatMap((child) =>
           child.parents
             .filter((p) => p.table === me.display)
-            .map((p): RelationSummary => ({ direction: 'child', table: displayName(report, child), columns: p.parentColumns, otherColumns: p.columns, source: p.source, note: p.note })),
+            .map((p): RelationSummary => ({
+              direction: 'child',
+              table: displayName(report, child),
+              columns: p.parentColumns,
+              otherColumns: p.columns,
+              source: p.source,
+              note: p.note,
+            })),
         ),
       ];
       const detail: TableDetail = {
         table: me,
         columns: [...info.columns]
           .sort((a, b) => a.ordinal - b.ordinal)
-          .map((c) => ({ name: c.name, dataType: c.dataType, nullable: c.nullable, default: c.default, keyRole: pk.has(c.name) ? 'PK' : uk.has(c.name) ? 'UK' : '' })),
+          .map((c) => ({
+            name: c.name,
+            dataType: c.dataType,
+            nullable: c.nullable,
+            default: c.default,
+            keyRole: pk.has(c.name) ? 'PK' : uk.has(c.name) ? 'UK' : '',
+          })),
         primaryKey: identifyingKey(info)?.kind === 'primary' ? info.primaryKey!.columns : null,
         uniqueKeys: info.uniqueKeys.map((k) => ({ name: k.name, columns: k.columns, nullable: k.nullable })),
         relations,

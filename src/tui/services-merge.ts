@@ -47,9 +47,14 @@ export function mergeServices(db: Db, env: NodeJS.ProcessEnv = process.env): Mer
         for (const [i, root] of roots.entries()) {
           options.signal?.throwIfAborted();
           const id = `${root.table.schema}.${root.table.name}`;
-      const shown = tableDisplay(db.dialect.engine, root.table.schema, root.table.name);
+          const shown = tableDisplay(db.dialect.engine, root.table.schema, root.table.name);
           options.onProgress?.({ operation: 'merge', phase: 'plan', table: shown, done: i, total: roots.length });
-          const prepared = await prepareTables(rw, { backup: request.backupId, tables: [id], dir: catalogDir(undefined, env), withRelated: root.flags.withRelated });
+          const prepared = await prepareTables(rw, {
+            backup: request.backupId,
+            tables: [id],
+            dir: catalogDir(undefined, env),
+            withRelated: root.flags.withRelated,
+          });
           const req = await buildMergeRequest(rw, prepared, { ...root.flags, policy: request.policy }, erasures);
           let session: MergeSession;
           try {
@@ -87,7 +92,11 @@ export function mergeServices(db: Db, env: NodeJS.ProcessEnv = process.env): Mer
         async apply(onStep) {
           if (applied) throw new UserError('this plan was applied already', 'Plan again to merge more rows');
           const blocked = sessions.find((s) => s.step.blocked);
-          if (blocked) throw new UserError(`the plan has conflicts and the policy is abort: nothing was applied`, 'Choose another policy (skip or overwrite) and plan again');
+          if (blocked)
+            throw new UserError(
+              `the plan has conflicts and the policy is abort: nothing was applied`,
+              'Choose another policy (skip or overwrite) and plan again',
+            );
           applied = true;
           const merges: MergeOutcome['merges'] = [];
           let failed: MergeOutcome['failed'] = null;
@@ -105,7 +114,10 @@ export function mergeServices(db: Db, env: NodeJS.ProcessEnv = process.env): Mer
             merges,
             failed,
             totals: sum(merges.map((m) => m.totals)),
-            verify: merges.reduce((v, m) => ({ checked: v.checked + (m.verify?.checked ?? 0), mismatched: v.mismatched + (m.verify?.mismatched ?? 0) }), { checked: 0, mismatched: 0 }),
+            verify: merges.reduce((v, m) => ({ checked: v.checked + (m.verify?.checked ?? 0), mismatched: v.mismatched + (m.verify?.mismatched ?? 0) }), {
+              checked: 0,
+              mismatched: 0,
+            }),
           };
         },
         close: closeAll,
@@ -146,7 +158,14 @@ function toStep(r: MergeResult, root: string, engine: string): MergeStep {
     root,
     tables: r.tables
       .filter((t) => t.inserts + t.updates + t.skipped > 0)
-      .map((t) => ({ table: tableDisplay(engine, t.schema, t.name), inserts: t.inserts, updates: t.updates, skipped: t.skipped, conflicts: t.conflicts, via: t.via })),
+      .map((t) => ({
+        table: tableDisplay(engine, t.schema, t.name),
+        inserts: t.inserts,
+        updates: t.updates,
+        skipped: t.skipped,
+        conflicts: t.conflicts,
+        via: t.via,
+      })),
     totals: r.totals,
     sql: r.sql,
     blocked: null,
@@ -155,5 +174,9 @@ function toStep(r: MergeResult, root: string, engine: string): MergeStep {
 }
 
 function sum(totals: { inserted: number; updated: number; skipped: number }[]): { inserted: number; updated: number; skipped: number } {
-  return totals.reduce((a, t) => ({ inserted: a.inserted + t.inserted, updated: a.updated + t.updated, skipped: a.skipped + t.skipped }), { inserted: 0, updated: 0, skipped: 0 });
+  return totals.reduce((a, t) => ({ inserted: a.inserted + t.inserted, updated: a.updated + t.updated, skipped: a.skipped + t.skipped }), {
+    inserted: 0,
+    updated: 0,
+    skipped: 0,
+  });
 }

@@ -66,7 +66,11 @@ export function stageServices(db: Db, snapshot: () => Promise<SchemaSnapshot>, e
           signal: options.signal,
           onlyMissing: true,
         });
-        return { backupId: r.backupId, namespace: r.namespace, tables: r.tables.map((t) => ({ table: tableDisplay(db.dialect.engine, t.schema, t.name), rows: t.rows, seconds: t.seconds, related: t.related })) };
+        return {
+          backupId: r.backupId,
+          namespace: r.namespace,
+          tables: r.tables.map((t) => ({ table: tableDisplay(db.dialect.engine, t.schema, t.name), rows: t.rows, seconds: t.seconds, related: t.related })),
+        };
       } finally {
         await writer.close().catch(() => undefined);
       }

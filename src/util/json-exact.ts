@@ -9,7 +9,9 @@
 export function parseJsonExact(text: string): unknown {
   // Strings are matched first so that digits inside them are left alone; outside strings a
   // JSON text has only punctuation, true/false/null and numbers.
-  const quoted = text.replace(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g, (token) => (token.startsWith('"') || numberIsExact(token) ? token : `"${token}"`));
+  const quoted = text.replace(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g, (token) =>
+    token.startsWith('"') || numberIsExact(token) ? token : `"${token}"`,
+  );
   return JSON.parse(quoted);
 }
 

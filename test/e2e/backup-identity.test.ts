@@ -28,7 +28,10 @@ describe.each(engines)('%s: a backup belongs to its own database', (engine: Test
     prod = await createTempDb(engine, 'bkidprod');
     copy = await createTempDb(engine, 'bkidcopy');
     // A test copy with the same schema and other rows.
-    for (const [db, prefix, n] of [[prod, 'prod', 5], [copy, 'TEST COPY', 8]] as const) {
+    for (const [db, prefix, n] of [
+      [prod, 'prod', 5],
+      [copy, 'TEST COPY', 8],
+    ] as const) {
       await db.exec(`CREATE TABLE contacts (id int PRIMARY KEY, name varchar(40) NOT NULL)`);
       await db.exec(`INSERT INTO contacts VALUES ${rows(prefix, n)}`);
     }
@@ -81,10 +84,15 @@ describe.each(engines)('%s: a backup belongs to its own database', (engine: Test
     const before = await tableChecksum(prod, 'contacts');
     const text = await sb.run(['merge', '--url', prod.url, '--backup', copyId, '--backup-of-other-database', '--table', 'contacts', '--deleted']);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`note: backup ${copyId} is of another database \\(\\S+/${copy.name}; .*\\), used on purpose \\(--backup-of-other-database\\)`));
+    expect(text.stdout).toMatch(
+      new RegExp(`note: backup ${copyId} is of another database \\(\\S+/${copy.name}; .*\\), used on purpose \\(--backup-of-other-database\\)`),
+    );
     const json = await sb.run(['merge', '--url', prod.url, '--backup', copyId, '--backup-of-other-database', '--table', 'contacts', '--deleted', '--json']);
     expect(json.code, json.stderr).toBe(0);
-    const plan = ndjson(json.stdout).find((l) => l.type === 'plan') as { backupId: string; backupOrigin: { match: string; backupTarget: string; note: string } };
+    const plan = ndjson(json.stdout).find((l) => l.type === 'plan') as {
+      backupId: string;
+      backupOrigin: { match: string; backupTarget: string; note: string };
+    };
     expect(plan.backupId).toBe(copyId);
     expect(plan.backupOrigin).toMatchObject({ match: 'other-database', backupTarget: expect.stringContaining(`/${copy.name}`) });
     const diff = await sb.run(['diff', '--url', prod.url, '--backup', copyId, '--backup-of-other-database', '--table', 'contacts', '--format', 'ndjson']);
@@ -98,14 +106,22 @@ describe.each(engines)('%s: a backup belongs to its own database', (engine: Test
     const dir = editedCatalog('legacy', (m) => delete m.identity);
     const r = await sb.run(['merge', '--url', prod.url, '--dir', dir, '--backup', 'latest', '--table', 'contacts', '--deleted', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const plan = ndjson(r.stdout).find((l) => l.type === 'plan') as { backupId: string; totals: { inserted: number }; backupOrigin: { match: string; note: string } };
+    const plan = ndjson(r.stdout).find((l) => l.type === 'plan') as {
+      backupId: string;
+      totals: { inserted: number };
+      backupOrigin: { match: string; note: string };
+    };
     expect(plan.backupId).toBe(prodId);
     expect(plan.totals.inserted).toBe(2);
     expect(plan.backupOrigin).toMatchObject({ match: 'target-unverified', note: expect.stringMatching(/identity not recorded/) });
     const text = await sb.run(['merge', '--url', prod.url, '--dir', dir, '--backup', 'latest', '--table', 'contacts', '--deleted']);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/note: backup \S+: identity not recorded/);
-    expectOneLineError(await sb.run(['merge', '--url', prod.url, '--dir', dir, '--backup', copyId, '--table', 'contacts', '--deleted']), 1, /is not a backup of/);
+    expectOneLineError(
+      await sb.run(['merge', '--url', prod.url, '--dir', dir, '--backup', copyId, '--table', 'contacts', '--deleted']),
+      1,
+      /is not a backup of/,
+    );
   });
 
   it('the same address now leading to another server: the backup is refused, and latest finds none', async () => {
@@ -117,13 +133,22 @@ describe.each(engines)('%s: a backup belongs to its own database', (engine: Test
       1,
       /is not a backup of .*: taken from another server at the same address/,
     );
-    expectOneLineError(await sb.run(['stage', '--url', prod.url, '--dir', dir, '--backup', 'latest', '--table', 'contacts']), 1, /no usable backup of .* \(2 of other databases: latest never picks those\)/);
+    expectOneLineError(
+      await sb.run(['stage', '--url', prod.url, '--dir', dir, '--backup', 'latest', '--table', 'contacts']),
+      1,
+      /no usable backup of .* \(2 of other databases: latest never picks those\)/,
+    );
   });
 
   it("merge --backup latest --deleted --apply takes the target's own newest backup, not the catalog's newest", async () => {
     const r = await sb.run(['merge', '--url', prod.url, '--backup', 'latest', '--table', 'contacts', '--deleted', '--apply', '--yes', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const result = ndjson(r.stdout).find((l) => l.type === 'result') as { backupId: string; totals: { inserted: number }; verify: { mismatched: number }; backupOrigin: { match: string; note: string | null } };
+    const result = ndjson(r.stdout).find((l) => l.type === 'result') as {
+      backupId: string;
+      totals: { inserted: number };
+      verify: { mismatched: number };
+      backupOrigin: { match: string; note: string | null };
+    };
     expect(result.backupId).toBe(prodId);
     expect(result.totals.inserted).toBe(2);
     expect(result.verify.mismatched).toBe(0);

@@ -23,12 +23,20 @@ function expectOneLineError(r: CliResult, code: number, pattern: RegExp): void {
 
 describe('bad input through the built binary', () => {
   it('unreachable server: exit 1, says connection refused', async () => {
-    expectOneLineError(await runCli(['inspect', '--url', 'postgres://root@127.0.0.1:1/test'], { env }), 1, /cannot reach PostgreSQL at 127\.0\.0\.1:1: connection refused\. Is the server running/);
+    expectOneLineError(
+      await runCli(['inspect', '--url', 'postgres://root@127.0.0.1:1/test'], { env }),
+      1,
+      /cannot reach PostgreSQL at 127\.0\.0\.1:1: connection refused\. Is the server running/,
+    );
     expectOneLineError(await runCli(['inspect', '--url', 'mysql://root@127.0.0.1:1/test'], { env }), 1, /cannot reach MySQL\/MariaDB at 127\.0\.0\.1:1/);
   });
 
   it('unknown host', async () => {
-    expectOneLineError(await runCli(['inspect', '--url', 'postgres://root@no-such-host.invalid/test'], { env }), 1, /cannot resolve host "no-such-host\.invalid"/);
+    expectOneLineError(
+      await runCli(['inspect', '--url', 'postgres://root@no-such-host.invalid/test'], { env }),
+      1,
+      /cannot resolve host "no-such-host\.invalid"/,
+    );
   });
 
   it('database that does not exist', async () => {

@@ -33,9 +33,12 @@ describe.each(engines)('%s: the demo incident seen only by the trigger audit, me
 
   beforeAll(async () => {
     startedAt = Date.now();
-    const r = await sb.run(['demo', '--db', name, '--scale', String(scale), '--audit-trigger', '--no-backup', '--json', ...(engine === 'mysql' ? ['--mysql'] : [])], {
-      timeoutMs: 300_000,
-    });
+    const r = await sb.run(
+      ['demo', '--db', name, '--scale', String(scale), '--audit-trigger', '--no-backup', '--json', ...(engine === 'mysql' ? ['--mysql'] : [])],
+      {
+        timeoutMs: 300_000,
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     demo = JSON.parse(r.stdout) as DemoReport;
     live = attachTempDb(engine, name);
@@ -56,11 +59,13 @@ describe.each(engines)('%s: the demo incident seen only by the trigger audit, me
     expect(demo.auditTrigger?.tables).not.toContain('history');
     expect(demo.incident?.historyRows).toBe(0);
     expect(demo.rowCounts.history).toBe(0);
-    const tables = (await live.query<{ n: string | number }>(
-      engine === 'postgres'
-        ? `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'history'`
-        : `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'history'`,
-    ))[0];
+    const tables = (
+      await live.query<{ n: string | number }>(
+        engine === 'postgres'
+          ? `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'history'`
+          : `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'history'`,
+      )
+    )[0];
     expect(Number(tables.n)).toBe(0);
     const list = await sb.run(['backups', 'list', '--url', url, '--json']);
     expect(list.code, list.stderr).toBe(0);
@@ -119,9 +124,26 @@ describe.each(engines)('%s: the demo incident seen only by the trigger audit, me
   });
 
   it('merge --backup audit-log restores contacts, links and notes, --undelete the accounts; undo takes both back', async () => {
-    const m = await sb.run(['merge', '--url', url, '--backup', 'audit-log', '--table', 'contacts', '--deleted', '--with-related', '--apply', '--yes', '--json']);
+    const m = await sb.run([
+      'merge',
+      '--url',
+      url,
+      '--backup',
+      'audit-log',
+      '--table',
+      'contacts',
+      '--deleted',
+      '--with-related',
+      '--apply',
+      '--yes',
+      '--json',
+    ]);
     expect(m.code, m.stderr).toBe(0);
-    const result = ndjson(m.stdout).find((l) => l.type === 'result') as { mergeId: string; tables: { name: string; inserts: number }[]; verify: { mismatched: number } };
+    const result = ndjson(m.stdout).find((l) => l.type === 'result') as {
+      mergeId: string;
+      tables: { name: string; inserts: number }[];
+      verify: { mismatched: number };
+    };
     const i = demo.incident!;
     expect(Object.fromEntries(result.tables.map((t) => [t.name, t.inserts]))).toMatchObject({
       contacts: i.deletedContacts,
@@ -134,7 +156,21 @@ describe.each(engines)('%s: the demo incident seen only by the trigger audit, me
     expect((await checksums(live, ['accounts'])).accounts).toBe(postIncident.accounts);
 
     // The soft-deleted accounts, still in live with deleted = 1: keys from the audit, marks cleared.
-    const soft = await sb.run(['audit', 'deletions', '--url', url, '--source', 'soft-delete', '--table', 'accounts', '--user', i.actor.id, '--limit', '0', '--json']);
+    const soft = await sb.run([
+      'audit',
+      'deletions',
+      '--url',
+      url,
+      '--source',
+      'soft-delete',
+      '--table',
+      'accounts',
+      '--user',
+      i.actor.id,
+      '--limit',
+      '0',
+      '--json',
+    ]);
     expect(soft.code, soft.stderr).toBe(0);
     const keysFile = join(sb.home, 'accounts.ndjson');
     writeFileSync(keysFile, soft.stdout);
@@ -145,7 +181,9 @@ describe.each(engines)('%s: the demo incident seen only by the trigger audit, me
     expect(undeleted.totals.updated).toBe(i.softDeletedAccounts);
     expect(undeleted.verify.mismatched).toBe(0);
     const keys = (ndjson(soft.stdout) as { key: { id: string } }[]).map((e) => e.key.id);
-    const flags = await live.query<{ id: string; deleted: number | string | boolean }>(`SELECT id, deleted FROM accounts WHERE id IN (${keys.map((k) => `'${k}'`).join(', ')})`);
+    const flags = await live.query<{ id: string; deleted: number | string | boolean }>(
+      `SELECT id, deleted FROM accounts WHERE id IN (${keys.map((k) => `'${k}'`).join(', ')})`,
+    );
     expect(flags.map((f) => Number(f.deleted))).toEqual(keys.map(() => 0));
     // Only the marks: every other account, and every other column, is as the incident left it.
     const others = `SELECT * FROM accounts WHERE id NOT IN (${keys.map((k) => `'${k}'`).join(', ')}) ORDER BY id`;

@@ -54,7 +54,10 @@ describe.each(engines)('%s: BIGINT keys above 2^53 stay exact', (engine: TestEng
   });
 
   it('audit deletions --json | merge --keys-from=- restores exactly the deleted rows', async () => {
-    const r = await runCli(['merge', '--url', db.url, '--backup', 'audit-log', '--table', 'contacts', '--keys-from=-', '--apply', '--yes', '--json'], { env: sb.env, input: await deletions() });
+    const r = await runCli(['merge', '--url', db.url, '--backup', 'audit-log', '--table', 'contacts', '--keys-from=-', '--apply', '--yes', '--json'], {
+      env: sb.env,
+      input: await deletions(),
+    });
     expect(r.code, r.stderr).toBe(0);
     const result = ndjson(r.stdout).find((l) => l.type === 'result') as { totals: { inserted: number }; verify: { mismatched: number } };
     expect(result.totals.inserted).toBe(3);
@@ -72,7 +75,9 @@ describe.each(engines)('%s: BIGINT keys above 2^53 stay exact', (engine: TestEng
     const result = ndjson(r.stdout).find((l) => l.type === 'result') as { totals: { inserted: number; skipped: number }; verify: { mismatched: number } };
     expect(result.totals).toMatchObject({ inserted: 2, skipped: 0 });
     expect(result.verify.mismatched).toBe(0);
-    const ids = await db.query<{ id: unknown; name: string }>(`SELECT ${engine === 'postgres' ? 'id::text' : 'CAST(id AS CHAR)'} AS id, name FROM contacts ORDER BY id`);
+    const ids = await db.query<{ id: unknown; name: string }>(
+      `SELECT ${engine === 'postgres' ? 'id::text' : 'CAST(id AS CHAR)'} AS id, name FROM contacts ORDER BY id`,
+    );
     expect(ids.map((x) => [String(x.id), x.name])).toEqual([
       [LIVE, 'live 2^53'],
       [GONE[0], 'gone 2^53+1'],
@@ -82,7 +87,10 @@ describe.each(engines)('%s: BIGINT keys above 2^53 stay exact', (engine: TestEng
   });
 
   it('merge --keys-from - (a lone dash, the README pipeline) reads the keys from stdin', async () => {
-    const r = await runCli(['merge', '--url', db.url, '--backup', 'audit-log', '--table', 'contacts', '--keys-from', '-', '--json'], { env: sb.env, input: `${GONE[2]}\n` });
+    const r = await runCli(['merge', '--url', db.url, '--backup', 'audit-log', '--table', 'contacts', '--keys-from', '-', '--json'], {
+      env: sb.env,
+      input: `${GONE[2]}\n`,
+    });
     expect(r.code, r.stderr).toBe(0);
     const plan = ndjson(r.stdout).find((l) => l.type === 'plan') as { totals: { inserted: number } };
     expect(plan.totals.inserted).toBe(1);

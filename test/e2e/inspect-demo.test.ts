@@ -46,7 +46,9 @@ describe.each(engines)('%s: inspect of the demo CRM', (engine) => {
       ]),
     );
     expect(table('notes').parents).toEqual(
-      expect.arrayContaining([expect.objectContaining({ table: 'contacts', columns: ['parent_id'], source: 'implied', discriminator: { column: 'parent_type', value: 'Contacts' } })]),
+      expect.arrayContaining([
+        expect.objectContaining({ table: 'contacts', columns: ['parent_id'], source: 'implied', discriminator: { column: 'parent_type', value: 'Contacts' } }),
+      ]),
     );
     expect(table('contacts').rowEstimate).toBeGreaterThan(100);
     const human = await sb.run(['inspect', '--url', url], { env: { COLUMNS: '80' } });

@@ -39,7 +39,20 @@ describe.each(engines)('%s: merge back from the trigger-audit log alone', (engin
     const ev = await sb.run(['audit', 'deletions', '--url', url, '--source', 'trigger-audit', '--table', 'contacts', '--limit', '0', '--json']);
     expect(ev.code, ev.stderr).toBe(0);
     expect(ndjson(ev.stdout).filter((e) => e.table !== undefined || e.key !== undefined)).toHaveLength(9);
-    const m = await sb.run(['merge', '--url', url, '--backup', 'audit-log', '--table', 'contacts', '--deleted', '--with-related', '--apply', '--yes', '--json']);
+    const m = await sb.run([
+      'merge',
+      '--url',
+      url,
+      '--backup',
+      'audit-log',
+      '--table',
+      'contacts',
+      '--deleted',
+      '--with-related',
+      '--apply',
+      '--yes',
+      '--json',
+    ]);
     expect(m.code, m.stderr).toBe(0);
     const result = ndjson(m.stdout).find((l) => l.type === 'result') as { totals: { inserted: number }; verify: { mismatched: number } };
     expect(result.verify.mismatched).toBe(0);

@@ -74,7 +74,12 @@ function afterBackup(engine: TestEngine): string {
   `;
 }
 
-function result(r: CliResult): { totals: { inserted: number; updated: number }; verify: { checked: number; mismatched: number }; mergeId: string; notes?: string[] } {
+function result(r: CliResult): {
+  totals: { inserted: number; updated: number };
+  verify: { checked: number; mismatched: number };
+  mergeId: string;
+  notes?: string[];
+} {
   const line = ndjson(r.stdout).find((l) => l.type === 'result');
   expect(line, r.stdout + r.stderr).toBeDefined();
   return line as never;
@@ -102,7 +107,11 @@ describe.each(engines)('%s: merge and diff on hostile keys, schema drift and int
   it('#14.4 a nullable --key with NULLs in it: diff and merge refuse, naming how many rows, and write nothing', async () => {
     const live = await tableChecksum(db, 'nullkey');
     expectOneLineError(await diff('nullkey', '--key', 'code'), 1, /key \(code\) of .*nullkey.* NULL in 3 row\(s\) of the backup/);
-    expectOneLineError(await merge('nullkey', '--key', 'code', '--deleted', '--apply', '--yes'), 1, /key \(code\) of .*nullkey.* NULL in 3 row\(s\) of the backup/);
+    expectOneLineError(
+      await merge('nullkey', '--key', 'code', '--deleted', '--apply', '--yes'),
+      1,
+      /key \(code\) of .*nullkey.* NULL in 3 row\(s\) of the backup/,
+    );
     expect(await tableChecksum(db, 'nullkey')).toBe(live);
   });
 
@@ -128,7 +137,11 @@ describe.each(engines)('%s: merge and diff on hostile keys, schema drift and int
 
   it('#14.8 a column renamed after the backup: merge refuses naming both columns; --map writes the values, undo takes them back', async () => {
     const live = await tableChecksum(db, 'renamed');
-    expectOneLineError(await merge('renamed', '--deleted', '--apply', '--yes'), 1, /the backup has name that live lacks.*live has full_name that the backup lacks.*--map name=full_name.*--leave-new-columns-empty/);
+    expectOneLineError(
+      await merge('renamed', '--deleted', '--apply', '--yes'),
+      1,
+      /the backup has name that live lacks.*live has full_name that the backup lacks.*--map name=full_name.*--leave-new-columns-empty/,
+    );
     expect(await tableChecksum(db, 'renamed')).toBe(live);
 
     const preview = await merge('renamed', '--deleted', '--map', 'name=full_name');
@@ -175,7 +188,11 @@ describe.each(engines)('%s: merge and diff on hostile keys, schema drift and int
 
   it('#14.8 a column retyped numeric(10,2) → int after the backup: a value the new type rounds (20.5 → 21) is still caught, nothing written', async () => {
     const live = await tableChecksum(db, 'retyped_lossy');
-    expectOneLineError(await merge('retyped_lossy', '--deleted', '--apply', '--yes'), 1, /rolled back, live data is unchanged: .*1 row\(s\) of .*retyped_lossy differ from the backup in amount/);
+    expectOneLineError(
+      await merge('retyped_lossy', '--deleted', '--apply', '--yes'),
+      1,
+      /rolled back, live data is unchanged: .*1 row\(s\) of .*retyped_lossy differ from the backup in amount/,
+    );
     expect(await tableChecksum(db, 'retyped_lossy')).toBe(live);
   });
 

@@ -74,16 +74,24 @@ describe.each(engines)('%s merge and undo on a busy live server', (engine: TestE
     const full = await tableChecksum(db, 'contacts');
     await db.exec('DELETE FROM contacts WHERE id > 15');
     if (pg) {
-      await db.exec(`CREATE FUNCTION normalise() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.name := upper(NEW.name); NEW.stamp := 'trigger'; INSERT INTO audit_log (contact_id, note) VALUES (NEW.id, 'inserted'); RETURN NEW; END $$`);
+      await db.exec(
+        `CREATE FUNCTION normalise() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.name := upper(NEW.name); NEW.stamp := 'trigger'; INSERT INTO audit_log (contact_id, note) VALUES (NEW.id, 'inserted'); RETURN NEW; END $$`,
+      );
       await db.exec('CREATE TRIGGER t_norm BEFORE INSERT ON contacts FOR EACH ROW EXECUTE FUNCTION normalise()');
     } else {
-      await db.exec(`CREATE TRIGGER t_norm BEFORE INSERT ON contacts FOR EACH ROW BEGIN SET NEW.name = UPPER(NEW.name); SET NEW.stamp = 'trigger'; INSERT INTO audit_log (contact_id, note) VALUES (NEW.id, 'inserted'); END`);
+      await db.exec(
+        `CREATE TRIGGER t_norm BEFORE INSERT ON contacts FOR EACH ROW BEGIN SET NEW.name = UPPER(NEW.name); SET NEW.stamp = 'trigger'; INSERT INTO audit_log (contact_id, note) VALUES (NEW.id, 'inserted'); END`,
+      );
     }
     const before = { contacts: await tableChecksum(db, 'contacts'), log: await tableChecksum(db, 'audit_log'), journal: await journalRows(db) };
     const merge = (...extra: string[]) => sb.run(['merge', '--url', db.url, '--backup', id, '--table', 'contacts', '--deleted', ...extra]);
 
     const dry = await merge();
-    expectOneLineError(dry, 1, /^crm-rescue: dry run rolled back, live data is unchanged: .*5 row\(s\) of \S*contacts differ from the backup in (name, stamp|stamp, name).*t_norm \(BEFORE INSERT\)/);
+    expectOneLineError(
+      dry,
+      1,
+      /^crm-rescue: dry run rolled back, live data is unchanged: .*5 row\(s\) of \S*contacts differ from the backup in (name, stamp|stamp, name).*t_norm \(BEFORE INSERT\)/,
+    );
     expect(dry.stderr).toMatch(pg ? /--without-triggers/ : /MySQL and MariaDB have no way to skip triggers/);
     const applied = await merge('--apply', '--yes');
     expectOneLineError(applied, 1, /^crm-rescue: (dry run|apply) rolled back, live data is unchanged: .*name.*t_norm/);
@@ -91,7 +99,11 @@ describe.each(engines)('%s merge and undo on a busy live server', (engine: TestE
 
     if (!pg) {
       // MariaDB cannot skip a trigger for one session: a clear refusal, nothing written.
-      expectOneLineError(await merge('--without-triggers', '--apply', '--yes'), 1, /--without-triggers cannot be honoured: MySQL and MariaDB have no way to skip triggers/);
+      expectOneLineError(
+        await merge('--without-triggers', '--apply', '--yes'),
+        1,
+        /--without-triggers cannot be honoured: MySQL and MariaDB have no way to skip triggers/,
+      );
       expect({ contacts: await tableChecksum(db, 'contacts'), log: await tableChecksum(db, 'audit_log'), journal: await journalRows(db) }).toEqual(before);
       await db.exec('DROP TRIGGER t_norm');
       return;
@@ -100,7 +112,9 @@ describe.each(engines)('%s merge and undo on a busy live server', (engine: TestE
     const role = `crt_user_${randomBytes(3).toString('hex')}`;
     await db.exec(`CREATE ROLE ${role} LOGIN`);
     try {
-      await db.exec(`GRANT ALL ON SCHEMA public, crm_rescue TO ${role}; GRANT ALL ON ALL TABLES IN SCHEMA public, crm_rescue TO ${role}; GRANT ALL ON ALL SEQUENCES IN SCHEMA public, crm_rescue TO ${role}`);
+      await db.exec(
+        `GRANT ALL ON SCHEMA public, crm_rescue TO ${role}; GRANT ALL ON ALL TABLES IN SCHEMA public, crm_rescue TO ${role}; GRANT ALL ON ALL SEQUENCES IN SCHEMA public, crm_rescue TO ${role}`,
+      );
       const staging = await db.query<{ n: string }>("SELECT nspname AS n FROM pg_namespace WHERE nspname LIKE 'crm\\_rescue\\_stage\\_%'");
       for (const { n } of staging) await db.exec(`GRANT ALL ON SCHEMA "${n}" TO ${role}; GRANT ALL ON ALL TABLES IN SCHEMA "${n}" TO ${role}`);
       const asRole = `${PG_ADMIN_URL.replace(/\/\/[^@]*@/, `//${role}@`)}/${db.name}`;
@@ -117,7 +131,11 @@ describe.each(engines)('%s merge and undo on a busy live server', (engine: TestE
     expect(preview.stdout).toMatch(/triggers skipped \(--without-triggers.*contacts t_norm \(BEFORE INSERT\)/);
     const r = await merge('--without-triggers', '--apply', '--yes', '--json');
     expect(r.code, r.stderr).toBe(0);
-    const result = ndjson(r.stdout).find((l) => l.type === 'result') as { mergeId: string; withoutTriggers: boolean; verify: { checked: number; mismatched: number } };
+    const result = ndjson(r.stdout).find((l) => l.type === 'result') as {
+      mergeId: string;
+      withoutTriggers: boolean;
+      verify: { checked: number; mismatched: number };
+    };
     expect(result.withoutTriggers).toBe(true);
     expect(result.verify).toEqual({ checked: 5, mismatched: 0 });
     expect(await tableChecksum(db, 'contacts')).toBe(full);
@@ -134,7 +152,9 @@ describe.each(engines)('%s merge and undo on a busy live server', (engine: TestE
   it('a trigger that writes elsewhere: the preview lists it, and undo says what it cannot take back', async () => {
     await db.exec('DELETE FROM audit_log');
     if (pg) {
-      await db.exec(`CREATE FUNCTION log_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit_log (contact_id, note) VALUES (NEW.id, 'inserted'); RETURN NULL; END $$`);
+      await db.exec(
+        `CREATE FUNCTION log_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit_log (contact_id, note) VALUES (NEW.id, 'inserted'); RETURN NULL; END $$`,
+      );
       await db.exec('CREATE TRIGGER t_log AFTER INSERT ON contacts FOR EACH ROW EXECUTE FUNCTION log_insert()');
     } else {
       await db.exec(`CREATE TRIGGER t_log AFTER INSERT ON contacts FOR EACH ROW INSERT INTO audit_log (contact_id, note) VALUES (NEW.id, 'inserted')`);
@@ -169,23 +189,52 @@ describe.each(engines)('%s merge and undo on a busy live server', (engine: TestE
     }
     const before = { contacts: await tableChecksum(db, 'contacts'), journal: await journalRows(db) };
     const u = await sb.run(['undo', mergeId, '--url', db.url, '--yes']);
-    expectOneLineError(u, 1, /^crm-rescue: undo rolled back, live data is unchanged: .*3 row\(s\) of \S*contacts differ from the journal's values in stamp; .*t_stamp \(BEFORE UPDATE\)/);
+    expectOneLineError(
+      u,
+      1,
+      /^crm-rescue: undo rolled back, live data is unchanged: .*3 row\(s\) of \S*contacts differ from the journal's values in stamp; .*t_stamp \(BEFORE UPDATE\)/,
+    );
     expect({ contacts: await tableChecksum(db, 'contacts'), journal: await journalRows(db) }).toEqual(before);
     if (pg) {
       // Skipping the trigger for the undo writes the journal's values exactly.
       const again = await sb.run(['undo', mergeId, '--url', db.url, '--yes', '--without-triggers']);
       expect(again.code, again.stderr).toBe(0);
-      expect(await db.query('SELECT id, name, stamp FROM contacts WHERE id <= 3 ORDER BY id')).toEqual([1, 2, 3].map((i) => ({ id: i, name: 'changed', stamp: 'orig' })));
+      expect(await db.query('SELECT id, name, stamp FROM contacts WHERE id <= 3 ORDER BY id')).toEqual(
+        [1, 2, 3].map((i) => ({ id: i, name: 'changed', stamp: 'orig' })),
+      );
       await db.exec('DROP TRIGGER t_stamp ON contacts');
     } else {
-      expectOneLineError(await sb.run(['undo', mergeId, '--url', db.url, '--yes', '--without-triggers']), 1, /--without-triggers cannot be honoured: MySQL and MariaDB/);
+      expectOneLineError(
+        await sb.run(['undo', mergeId, '--url', db.url, '--yes', '--without-triggers']),
+        1,
+        /--without-triggers cannot be honoured: MySQL and MariaDB/,
+      );
       await db.exec('DROP TRIGGER t_stamp');
       expect((await sb.run(['undo', mergeId, '--url', db.url, '--yes'])).code).toBe(0);
     }
   });
 
   it('two merges of the same rows of a keyless table at once: one inserts, the other finds them and skips; undo counts are right', async () => {
-    const args = ['merge', '--url', db.url, '--backup', id, '--table', 'rel', '--key', 'crmid,relcrmid', '--where', 'crmid > 0', '--on-conflict', 'skip', '--apply', '--yes', '--json', '--lock-timeout', '60'];
+    const args = [
+      'merge',
+      '--url',
+      db.url,
+      '--backup',
+      id,
+      '--table',
+      'rel',
+      '--key',
+      'crmid,relcrmid',
+      '--where',
+      'crmid > 0',
+      '--on-conflict',
+      'skip',
+      '--apply',
+      '--yes',
+      '--json',
+      '--lock-timeout',
+      '60',
+    ];
     // Both merges meet a lock held here on inserting into rel (after they looked for the keys),
     // so they run side by side; it is released once both wait (for it, or for each other).
     const holder = await session(db, pg ? ['BEGIN', 'LOCK TABLE rel IN SHARE MODE'] : ['START TRANSACTION', 'SELECT * FROM rel FOR UPDATE']);
@@ -211,12 +260,21 @@ describe.each(engines)('%s merge and undo on a busy live server', (engine: TestE
     }
     const done = await Promise.all(runs);
     for (const r of done) expect(r.code, r.stderr).toBe(0);
-    const results = done.map((r) => ndjson(r.stdout).find((l) => l.type === 'result') as { mergeId: string; totals: { inserted: number; skipped: number }; tables: { conflicts: Record<string, number> }[] });
+    const results = done.map(
+      (r) =>
+        ndjson(r.stdout).find((l) => l.type === 'result') as {
+          mergeId: string;
+          totals: { inserted: number; skipped: number };
+          tables: { conflicts: Record<string, number> }[];
+        },
+    );
     const inserted = results.map((x) => x.totals.inserted).sort((a, b) => a - b);
     expect(inserted).toEqual([0, REL_ROWS]);
     const second = results.find((x) => x.totals.inserted === 0)!;
     expect(second.tables[0].conflicts).toEqual({ 'key-exists': REL_ROWS });
-    const [c] = await db.query<{ n: unknown; k: unknown }>(`SELECT count(*) AS n, count(DISTINCT ${pg ? '(crmid, relcrmid)' : 'crmid, relcrmid'}) AS k FROM rel`);
+    const [c] = await db.query<{ n: unknown; k: unknown }>(
+      `SELECT count(*) AS n, count(DISTINCT ${pg ? '(crmid, relcrmid)' : 'crmid, relcrmid'}) AS k FROM rel`,
+    );
     expect([Number(c.n), Number(c.k)]).toEqual([REL_ROWS, REL_ROWS]);
     // Undo of each: the one that inserted deletes exactly its rows, the other deletes none.
     const first = results.find((x) => x.totals.inserted === REL_ROWS)!;

@@ -46,7 +46,10 @@ describe.each(engines)('%s recovery of the demo incident', (engine) => {
   it('diff reports exactly the deleted contacts, relation rows and notes, and the soft-deleted accounts', async () => {
     const contacts = await diff('contacts');
     expect(contacts[0]).toMatchObject({ type: 'summary', counts: { deleted: demo.incident.deletedContacts, softDeleted: 0, changed: 0, added: 0 } });
-    const keys = contacts.filter((r) => r.class === 'deleted').map((r) => String((r.key as { id: string }).id)).sort();
+    const keys = contacts
+      .filter((r) => r.class === 'deleted')
+      .map((r) => String((r.key as { id: string }).id))
+      .sort();
     expect(createHash('sha256').update(keys.join('\n')).digest('hex')).toBe(demo.incident.deletedContactKeysSha256);
     const accounts = await diff('accounts');
     expect(accounts[0]).toMatchObject({ counts: { deleted: 0, softDeleted: demo.incident.softDeletedAccounts, changed: 0, added: 0 } });
@@ -57,7 +60,7 @@ describe.each(engines)('%s recovery of the demo incident', (engine) => {
     expect(await checksums(live, tables)).toEqual(postIncident);
   });
 
-  it('audit incidents finds the incident and names the demo\'s backup as the newest one before it', async () => {
+  it("audit incidents finds the incident and names the demo's backup as the newest one before it", async () => {
     const r = await sb.run(['audit', 'incidents', '--url', url, '--json', '--limit', '1']);
     expect(r.code, r.stderr).toBe(0);
     const [incident] = JSON.parse(r.stdout).incidents as { rows: { hard: number; soft: number }; backupBefore: { id: string } | null }[];
@@ -69,11 +72,32 @@ describe.each(engines)('%s recovery of the demo incident', (engine) => {
   });
 
   it('merge --deleted --with-related and --soft-deleted bring every table back to the backup', async () => {
-    const m1 = await sb.run(['merge', '--url', url, '--backup', demo.backup, '--table', 'contacts', '--deleted', '--with-related', '--apply', '--yes', '--json']);
+    const m1 = await sb.run([
+      'merge',
+      '--url',
+      url,
+      '--backup',
+      demo.backup,
+      '--table',
+      'contacts',
+      '--deleted',
+      '--with-related',
+      '--apply',
+      '--yes',
+      '--json',
+    ]);
     expect(m1.code, m1.stderr).toBe(0);
-    const r1 = ndjson(m1.stdout).find((l) => l.type === 'result') as { mergeId: string; tables: { name: string; inserts: number }[]; verify: { mismatched: number } };
+    const r1 = ndjson(m1.stdout).find((l) => l.type === 'result') as {
+      mergeId: string;
+      tables: { name: string; inserts: number }[];
+      verify: { mismatched: number };
+    };
     const inserted = Object.fromEntries(r1.tables.map((t) => [t.name, t.inserts]));
-    expect(inserted).toMatchObject({ contacts: demo.incident.deletedContacts, accounts_contacts: demo.incident.deletedRelationRows, notes: demo.incident.deletedNotes });
+    expect(inserted).toMatchObject({
+      contacts: demo.incident.deletedContacts,
+      accounts_contacts: demo.incident.deletedRelationRows,
+      notes: demo.incident.deletedNotes,
+    });
     expect(r1.verify.mismatched).toBe(0);
     merges.push(r1.mergeId);
     const m2 = await sb.run(['merge', '--url', url, '--backup', demo.backup, '--table', 'accounts', '--soft-deleted', '--apply', '--yes', '--json']);

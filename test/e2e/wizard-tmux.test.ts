@@ -60,7 +60,9 @@ describe.each(engines)('%s: the recovery wizard in tmux at 80×24', (engine) => 
     const step1 = await term.waitFor('mallory.b');
     save('wizard-1-incident', step1);
     expect(step1).toContain('Step 1/8');
-    expect(step1).toMatch(new RegExp(`mallory\\.b\\s+${incident.deletedContacts + incident.deletedRelationRows + incident.deletedNotes + incident.softDeletedAccounts}\\b`));
+    expect(step1).toMatch(
+      new RegExp(`mallory\\.b\\s+${incident.deletedContacts + incident.deletedRelationRows + incident.deletedNotes + incident.softDeletedAccounts}\\b`),
+    );
 
     term.keys('Enter');
     const step2 = await term.waitFor('◂ proposed');
@@ -69,7 +71,9 @@ describe.each(engines)('%s: the recovery wizard in tmux at 80×24', (engine) => 
     expect(step2).toMatch(new RegExp(`▸ ${demo.backup.slice(0, 30)}.*◂ proposed`));
     // The demo backs up just before its incident, whose history is dated over the two minutes
     // before it ends: the wizard proposes that backup and says it was taken during the deletions.
-    expect(step2).toMatch(/taken during the deletions \(\d\d:\d\d:\d\d UTC\): rows deleted before may be missing|Proposed: the newest backup taken before the loss began/);
+    expect(step2).toMatch(
+      /taken during the deletions \(\d\d:\d\d:\d\d UTC\): rows deleted before may be missing|Proposed: the newest backup taken before the loss began/,
+    );
 
     term.keys('Enter');
     const step3 = await term.waitFor('Step 3/8');
@@ -111,7 +115,11 @@ describe.each(engines)('%s: the recovery wizard in tmux at 80×24', (engine) => 
     const step6 = await term.waitFor((s) => s.includes('Step 6/8') && s.includes('Total:'), 180_000);
     save('wizard-6-plan', step6);
     expect(step6).toMatch(/contacts · merge mrg_\d{14}_[0-9a-f]{4} · brings 2 related table\(s\)/);
-    expect(step6).toMatch(new RegExp(`Total: ${incident.deletedContacts + incident.deletedRelationRows + incident.deletedNotes} to insert · ${incident.softDeletedAccounts} to update · 0 skipped`));
+    expect(step6).toMatch(
+      new RegExp(
+        `Total: ${incident.deletedContacts + incident.deletedRelationRows + incident.deletedNotes} to insert · ${incident.softDeletedAccounts} to update · 0 skipped`,
+      ),
+    );
     term.keys('s');
     const sql = await term.waitFor('-- SQL that writes live');
     save('wizard-6-sql', sql);

@@ -12,7 +12,13 @@ export async function tableChecksum(db: TempDb, table: string, schema?: string):
     db.engine === 'postgres'
       ? await db.query<{ r: string }>(`SELECT t::text AS r FROM ${from} t`)
       : await db.query<Record<string, unknown>>(`SELECT * FROM ${from}`);
-  const lines = rows.map((r) => (db.engine === 'postgres' ? String((r as { r: string }).r) : JSON.stringify(Object.values(r), (_k, v) => (v && v.type === 'Buffer' ? Buffer.from(v.data).toString('hex') : v)))).sort();
+  const lines = rows
+    .map((r) =>
+      db.engine === 'postgres'
+        ? String((r as { r: string }).r)
+        : JSON.stringify(Object.values(r), (_k, v) => (v && v.type === 'Buffer' ? Buffer.from(v.data).toString('hex') : v)),
+    )
+    .sort();
   return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
 

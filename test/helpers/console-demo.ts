@@ -22,7 +22,12 @@ export interface DemoWithBackup {
  * and incident), that is all. Otherwise the demo is run again without the incident, backed up
  * with `crm-rescue backup`, and the demo's own incident is run on it (same rows, same history).
  */
-export async function demoWithBackup(run: (args: string[], extra?: { timeoutMs?: number }) => Promise<CliResult>, engine: 'postgres' | 'mysql', name: string, scale: number): Promise<DemoWithBackup> {
+export async function demoWithBackup(
+  run: (args: string[], extra?: { timeoutMs?: number }) => Promise<CliResult>,
+  engine: 'postgres' | 'mysql',
+  name: string,
+  scale: number,
+): Promise<DemoWithBackup> {
   const args = ['demo', '--db', name, '--scale', String(scale), '--json', ...(engine === 'mysql' ? ['--mysql'] : [])];
   const first = await run(args, { timeoutMs: 300_000 });
   expect(first.code, first.stderr).toBe(0);

@@ -15,7 +15,9 @@ export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
  * Real CRM schemas and dumps: present only in the development workspace, as ../shared/crm-schemas
  * beside the checkout, or wherever CRM_RESCUE_CRM_SCHEMAS points (a clone elsewhere, CI).
  */
-export const SCHEMAS = process.env.CRM_RESCUE_CRM_SCHEMAS ? path.resolve(process.env.CRM_RESCUE_CRM_SCHEMAS) : path.resolve(repoRoot, '..', 'shared', 'crm-schemas');
+export const SCHEMAS = process.env.CRM_RESCUE_CRM_SCHEMAS
+  ? path.resolve(process.env.CRM_RESCUE_CRM_SCHEMAS)
+  : path.resolve(repoRoot, '..', 'shared', 'crm-schemas');
 export const haveSchemas = existsSync(SCHEMAS);
 /** A file of the shared folder. */
 export const shared = (...parts: string[]) => path.join(SCHEMAS, ...parts);
@@ -28,7 +30,12 @@ export function skipNotice(file: string): void {
 }
 
 /** Runs a client with the SQL on stdin (or via its own -f), the password in the environment. */
-export function runClient(command: string, args: string[], env: Record<string, string>, input?: string | Readable): Promise<{ code: number | null; stderr: string }> {
+export function runClient(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  input?: string | Readable,
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
@@ -73,7 +80,9 @@ export async function loadPostgres(temp: TempDb, file: string, options: { stopOn
  * files write `--comment` without the space MySQL requires).
  */
 export function dolibarrDdlFiles(dir: string): { file: string; sql: string }[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
   const ordered = [...files.filter((f) => !f.endsWith('.key.sql')), ...files.filter((f) => f.endsWith('.key.sql'))];
   return ordered.map((f) => ({ file: f, sql: readFileSync(path.join(dir, f), 'utf8').replace(/--.*$/gm, '') }));
 }

@@ -92,7 +92,11 @@ export function recoveryFlow(prefix: string, temp: () => TempDb) {
       const r = await ok(['audit', 'deletions', '--url', url(), '--json', '--limit', '0', ...extra]);
       return ndjson(r.stdout) as unknown as DeletionOut[];
     },
-    async stage(backup: string, tables: string[], withRelated = false): Promise<{ namespace: string; tables: { schema: string; name: string; rows: number; related: boolean }[] }> {
+    async stage(
+      backup: string,
+      tables: string[],
+      withRelated = false,
+    ): Promise<{ namespace: string; tables: { schema: string; name: string; rows: number; related: boolean }[] }> {
       const args = ['stage', '--url', url(), '--backup', backup, '--json', ...tables.flatMap((t) => ['--table', t])];
       if (withRelated) args.push('--with-related');
       return JSON.parse((await ok(args)).stdout);
@@ -156,7 +160,9 @@ export async function queryChecksum(db: TempDb, select: string): Promise<string>
   const rows =
     db.engine === 'postgres'
       ? (await db.query<{ r: string }>(`SELECT t::text AS r FROM (${select}) t`)).map((r) => r.r)
-      : (await db.query<Record<string, unknown>>(select)).map((r) => JSON.stringify(Object.values(r), (_k, v) => (v && v.type === 'Buffer' ? Buffer.from(v.data).toString('hex') : v)));
+      : (await db.query<Record<string, unknown>>(select)).map((r) =>
+          JSON.stringify(Object.values(r), (_k, v) => (v && v.type === 'Buffer' ? Buffer.from(v.data).toString('hex') : v)),
+        );
   return createHash('sha256').update(rows.sort().join('\n')).digest('hex');
 }
 

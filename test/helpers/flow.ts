@@ -12,7 +12,8 @@ export function makeSandbox(prefix: string) {
     home,
     env,
     dir: join(home, 'data', 'backups'),
-    run: (args: string[], extra: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) => runCli(args, { env: { ...env, ...extra.env }, timeoutMs: extra.timeoutMs }),
+    run: (args: string[], extra: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) =>
+      runCli(args, { env: { ...env, ...extra.env }, timeoutMs: extra.timeoutMs }),
     cleanup: () => rmSync(home, { recursive: true, force: true }),
   };
 }
@@ -27,7 +28,10 @@ export async function backupId(run: (a: string[]) => Promise<CliResult>, url: st
 /** One line on stderr, the given exit code, no stack trace. */
 export function expectOneLineError(r: CliResult, code: number, pattern: RegExp): void {
   expect(r.code, r.stderr).toBe(code);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('{"type":"progress"'));
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('{"type":"progress"'));
   expect(lines.at(-1)).toMatch(/^crm-rescue: /);
   expect(lines.at(-1)).toMatch(pattern);
   expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -35,5 +39,8 @@ export function expectOneLineError(r: CliResult, code: number, pattern: RegExp):
 
 /** Parses NDJSON output. */
 export function ndjson(text: string): Record<string, unknown>[] {
-  return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
 }

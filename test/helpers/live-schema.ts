@@ -36,14 +36,20 @@ export async function liveSchemaSnapshot(db: TempDb): Promise<Record<string, unk
     return { tables, defaults, triggers, rules, policies, routines, views, sequences, rows };
   }
   const q = (sql: string) => db.query(sql, [db.name]);
-  const tables = await q(`SELECT TABLE_NAME, TABLE_TYPE, ENGINE, CREATE_OPTIONS, TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1`);
-  const columns = await q(`SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY 1, ORDINAL_POSITION`);
+  const tables = await q(
+    `SELECT TABLE_NAME, TABLE_TYPE, ENGINE, CREATE_OPTIONS, TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1`,
+  );
+  const columns = await q(
+    `SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY 1, ORDINAL_POSITION`,
+  );
   const triggers = await db.query(
     `SELECT TRIGGER_SCHEMA, TRIGGER_NAME, EVENT_OBJECT_SCHEMA, EVENT_OBJECT_TABLE, ACTION_STATEMENT FROM information_schema.TRIGGERS
      WHERE TRIGGER_SCHEMA = ? OR EVENT_OBJECT_SCHEMA = ? ORDER BY 1, 2`,
     [db.name, db.name],
   );
-  const routines = await q(`SELECT ROUTINE_NAME, ROUTINE_TYPE, MD5(ROUTINE_DEFINITION) AS body FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? ORDER BY 1, 2`);
+  const routines = await q(
+    `SELECT ROUTINE_NAME, ROUTINE_TYPE, MD5(ROUTINE_DEFINITION) AS body FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? ORDER BY 1, 2`,
+  );
   const events = await q(`SELECT EVENT_NAME, STATUS, MD5(EVENT_DEFINITION) AS body FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY 1`);
   const views = await q(`SELECT TABLE_NAME, MD5(VIEW_DEFINITION) AS body FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY 1`);
   const sequences: Record<string, unknown> = {};

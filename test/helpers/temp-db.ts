@@ -18,7 +18,10 @@ export interface TempDb {
 
 /** A unique, lower-case database name for a test: `crt_<prefix>_<random>`. */
 export function uniqueName(prefix: string): string {
-  return `crt_${prefix.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+  return `crt_${prefix
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 20)}_${randomBytes(4).toString('hex')}`;
 }
 
 /** Creates a fresh database on the engine's test server. */
@@ -112,10 +115,7 @@ export async function dropMysqlCompanions(a: mysql.Connection, name: string): Pr
   await a.query(`DROP DATABASE IF EXISTS \`crm_rescue__${name}\``);
   const [rows] = await a.query(`SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'crm\\_rescue\\_stage\\_%'`);
   for (const { n } of rows as { n: string }[]) {
-    const [marker] = await a.query(
-      `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = '_crm_rescue_staging'`,
-      [n],
-    );
+    const [marker] = await a.query(`SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = '_crm_rescue_staging'`, [n]);
     if (!(marker as unknown[]).length) continue;
     const [owner] = await a.query(`SELECT database_name AS d FROM \`${n}\`._crm_rescue_staging WHERE kind = 'namespace'`);
     if ((owner as { d: string }[])[0]?.d === name) await a.query(`DROP DATABASE IF EXISTS \`${n}\``);

@@ -28,7 +28,9 @@ export class TmuxConsole {
 
   /** Starts `crm-rescue --url URL` in a detached session; the shell reports the exit code and stays. */
   start(url: string, env: Record<string, string>, size = { columns: 80, rows: 24 }): void {
-    const vars = Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(' ');
+    const vars = Object.entries(env)
+      .map(([k, v]) => `${k}='${v}'`)
+      .join(' ');
     const command = `env ${vars} node ${BIN} --url '${url}'; echo "[exit $?]"; sleep 600`;
     this.tmux('new-session', '-d', '-s', this.session, '-x', String(size.columns), '-y', String(size.rows), '-c', ROOT, command);
   }
@@ -79,5 +81,11 @@ export class TmuxConsole {
 export function saveScreen(name: string, screen: string): void {
   if (process.env.CRM_RESCUE_UPDATE_DOCS !== '1') return;
   mkdirSync(SCREENS_DIR, { recursive: true });
-  writeFileSync(join(SCREENS_DIR, `${name}.txt`), `${screen.split('\n').map((l) => l.trimEnd()).join('\n')}\n`);
+  writeFileSync(
+    join(SCREENS_DIR, `${name}.txt`),
+    `${screen
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .join('\n')}\n`,
+  );
 }

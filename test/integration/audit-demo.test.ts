@@ -67,7 +67,13 @@ describe.each(engines)('%s demo incident', (engine) => {
     });
     expect(first.sources).toEqual(['demo-history']);
     // The timeline of the window counts the same rows.
-    const buckets = await timeline(db, ctx, sources, { since: incident.window.start, until: new Date(Date.parse(incident.window.end) + 1).toISOString() }, 'minute');
+    const buckets = await timeline(
+      db,
+      ctx,
+      sources,
+      { since: incident.window.start, until: new Date(Date.parse(incident.window.end) + 1).toISOString() },
+      'minute',
+    );
     expect(buckets.reduce((n, b) => n + b.hard + b.soft, 0)).toBe(incident.historyRows);
     // The first page of events is the incident's end, by its actor.
     const page = await deletionEvents(db, ctx, sources, { limit: 5 });

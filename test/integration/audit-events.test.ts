@@ -54,7 +54,12 @@ function fixture(engine: TestEngine): string {
       ? `CREATE TABLE ${name} (id int PRIMARY KEY, deleted smallint NOT NULL DEFAULT 0, updated_at timestamptz);`
       : `CREATE TABLE ${name} (id int PRIMARY KEY, deleted tinyint NOT NULL DEFAULT 0, updated_at datetime(6));`;
   const values: string[] = [];
-  for (let i = 0; i < 12; i++) values.push(`(${i + 1}, 1, '${at(180 * MIN + Math.floor(i / 2) * MIN).replace('T', ' ').replace('Z', '')}')`);
+  for (let i = 0; i < 12; i++)
+    values.push(
+      `(${i + 1}, 1, '${at(180 * MIN + Math.floor(i / 2) * MIN)
+        .replace('T', ' ')
+        .replace('Z', '')}')`,
+    );
   values.push(`(100, 0, '${at(0).replace('T', ' ').replace('Z', '')}')`);
   return `${soft('alpha')} ${soft('beta')} CREATE TABLE contacts (id int PRIMARY KEY, name varchar(40));
     INSERT INTO alpha VALUES ${values.join(', ')}; INSERT INTO beta VALUES ${values.join(', ')};`;
@@ -90,7 +95,17 @@ describe.each(engines)('%s deletion events and incidents', (engine) => {
         await rw.query(
           `INSERT INTO ${log} (logged_at, table_schema, table_name, operation, row_key, old_row, db_user, app_user, txid)
            VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)})`,
-          [engine === 'postgres' ? r.t : r.t.replace('T', ' ').replace('Z', ''), schema, r.table, r.op ?? 'DELETE', `{"id": ${r.id}}`, `{"id": ${r.id}}`, 'crm', r.user, '1'],
+          [
+            engine === 'postgres' ? r.t : r.t.replace('T', ' ').replace('Z', ''),
+            schema,
+            r.table,
+            r.op ?? 'DELETE',
+            `{"id": ${r.id}}`,
+            `{"id": ${r.id}}`,
+            'crm',
+            r.user,
+            '1',
+          ],
         );
       }
     } finally {
@@ -121,7 +136,9 @@ describe.each(engines)('%s deletion events and incidents', (engine) => {
       seen.push(...page.events);
       cursor = page.next;
     } while (cursor);
-    expect(seen.map((e) => `${e.source}/${e.table}/${JSON.stringify(e.key)}`)).toEqual(all.events.map((e) => `${e.source}/${e.table}/${JSON.stringify(e.key)}`));
+    expect(seen.map((e) => `${e.source}/${e.table}/${JSON.stringify(e.key)}`)).toEqual(
+      all.events.map((e) => `${e.source}/${e.table}/${JSON.stringify(e.key)}`),
+    );
     const times = seen.map((e) => Date.parse(e.time));
     expect(times.every((t, i) => i === 0 || t <= times[i - 1])).toBe(true);
     // The newest: the soft deletes at 13:05, alpha before beta at equal times.
@@ -138,7 +155,10 @@ describe.each(engines)('%s deletion events and incidents', (engine) => {
   });
 
   it('filters by time, table and user', async () => {
-    const page = await deletionEvents(db, ctx, sources, { filter: { since: at(20 * MIN), until: at(121 * MIN), table: 'contacts', user: 'alice' }, limit: 100 });
+    const page = await deletionEvents(db, ctx, sources, {
+      filter: { since: at(20 * MIN), until: at(121 * MIN), table: 'contacts', user: 'alice' },
+      limit: 100,
+    });
     expect(page.events).toHaveLength(15);
     expect(page.events.every((e) => e.actor === 'alice' && e.table === 'contacts')).toBe(true);
     const alpha = await deletionEvents(db, ctx, sources, { filter: { table: 'alpha' }, limit: 100 });
@@ -147,15 +167,48 @@ describe.each(engines)('%s deletion events and incidents', (engine) => {
 
   it('groups bursts into incidents exactly', async () => {
     const expected = [
-      { start: '2026-03-01T13:00:00.000Z', end: '2026-03-01T13:05:00.000Z', actor: null, tables: [['alpha', 0, 12], ['beta', 0, 12]], total: 24 },
+      {
+        start: '2026-03-01T13:00:00.000Z',
+        end: '2026-03-01T13:05:00.000Z',
+        actor: null,
+        tables: [
+          ['alpha', 0, 12],
+          ['beta', 0, 12],
+        ],
+        total: 24,
+      },
       { start: '2026-03-01T12:00:00.000Z', end: '2026-03-01T12:00:39.000Z', actor: 'bob', tables: [['accounts', 40, 0]], total: 40 },
-      { start: '2026-03-01T10:20:00.000Z', end: '2026-03-01T10:28:00.000Z', actor: 'alice', tables: [['contacts', 15, 0], ['notes', 10, 0]], total: 25 },
+      {
+        start: '2026-03-01T10:20:00.000Z',
+        end: '2026-03-01T10:28:00.000Z',
+        actor: 'alice',
+        tables: [
+          ['contacts', 15, 0],
+          ['notes', 10, 0],
+        ],
+        total: 25,
+      },
       { start: '2026-03-01T10:00:00.000Z', end: '2026-03-01T10:04:50.000Z', actor: 'alice', tables: [['contacts', 30, 0]], total: 30 },
       { start: '2026-03-01T07:00:05.000Z', end: '2026-03-01T07:03:15.000Z', actor: 'dave', tables: [['z', 20, 0]], total: 20 },
-      { start: '2026-03-01T07:00:00.000Z', end: '2026-03-01T07:03:10.000Z', actor: 'carol', tables: [['x', 10, 0], ['y', 10, 0]], total: 20 },
+      {
+        start: '2026-03-01T07:00:00.000Z',
+        end: '2026-03-01T07:03:10.000Z',
+        actor: 'carol',
+        tables: [
+          ['x', 10, 0],
+          ['y', 10, 0],
+        ],
+        total: 20,
+      },
     ];
     const shape = (list: Awaited<ReturnType<typeof listIncidents>>) =>
-      list.map((i) => ({ start: i.window.start, end: i.window.end, actor: i.actors[0].id, tables: i.tables.map((t) => [t.table, t.hard, t.soft]), total: i.rows.total }));
+      list.map((i) => ({
+        start: i.window.start,
+        end: i.window.end,
+        actor: i.actors[0].id,
+        tables: i.tables.map((t) => [t.table, t.hard, t.soft]),
+        total: i.rows.total,
+      }));
     const found = await listIncidents(db, ctx, sources);
     expect(shape(found)).toEqual(expected);
     // The stream the CLI prints from yields the same incidents in the same order.
@@ -202,10 +255,27 @@ describe.each(engines)('%s deletion events and incidents', (engine) => {
     expect(lines.every((l) => [...l].length <= 80)).toBe(true);
     expect(lines[1]).toMatch(/^2026-03-01 13:05:00 soft alpha/);
     expect(human.stderr).toMatch(/more with --cursor /);
-    const json = await runCli(['audit', 'deletions', '--url', temp.url, '--json', '--limit', '5', '--since', '2026-03-01T12:00:00Z', '--until', '2026-03-01T12:00:05Z']);
+    const json = await runCli([
+      'audit',
+      'deletions',
+      '--url',
+      temp.url,
+      '--json',
+      '--limit',
+      '5',
+      '--since',
+      '2026-03-01T12:00:00Z',
+      '--until',
+      '2026-03-01T12:00:05Z',
+    ]);
     expect(json.code).toBe(0);
-    const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as DeletionEvent);
-    expect(events.map((e) => [e.time, e.actor, e.table, e.key])).toEqual([4, 3, 2, 1, 0].map((i) => [at(120 * MIN + i * S), 'bob', 'accounts', { id: String(4000 + i) }]));
+    const events = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as DeletionEvent);
+    expect(events.map((e) => [e.time, e.actor, e.table, e.key])).toEqual(
+      [4, 3, 2, 1, 0].map((i) => [at(120 * MIN + i * S), 'bob', 'accounts', { id: String(4000 + i) }]),
+    );
     const inc = await runCli(['audit', 'incidents', '--url', temp.url, '--json', '--gap', '5m', '--min-rows', '20']);
     expect(inc.code).toBe(0);
     expect((JSON.parse(inc.stdout) as { incidents: unknown[] }).incidents).toHaveLength(6);
@@ -282,9 +352,17 @@ describe.each(engines)('%s index advice', (engine) => {
       const { ctx, sources } = selectSources(await loadAuditContext(db));
       const advice = await adviseIndexes(db, ctx, sources);
       expect(advice).toHaveLength(1);
-      expect(advice[0]).toMatchObject({ source: 'soft-delete', table: { name: 'big' }, columns: engine === 'postgres' ? ['updated_at', 'id'] : ['deleted', 'updated_at', 'id'] });
+      expect(advice[0]).toMatchObject({
+        source: 'soft-delete',
+        table: { name: 'big' },
+        columns: engine === 'postgres' ? ['updated_at', 'id'] : ['deleted', 'updated_at', 'id'],
+      });
       expect(advice[0].rowEstimate).toBeGreaterThan(100_000);
-      expect(advice[0].ddl).toMatch(engine === 'postgres' ? /^CREATE INDEX CONCURRENTLY IF NOT EXISTS "crm_rescue_big_\w+" ON "public"\."big" \("updated_at", "id"\) WHERE / : /^ALTER TABLE `crt_audindex_\w+`\.`big` ADD INDEX `crm_rescue_big_\w+` \(`deleted`, `updated_at`, `id`\)/);
+      expect(advice[0].ddl).toMatch(
+        engine === 'postgres'
+          ? /^CREATE INDEX CONCURRENTLY IF NOT EXISTS "crm_rescue_big_\w+" ON "public"\."big" \("updated_at", "id"\) WHERE /
+          : /^ALTER TABLE `crt_audindex_\w+`\.`big` ADD INDEX `crm_rescue_big_\w+` \(`deleted`, `updated_at`, `id`\)/,
+      );
       const cli = await runCli(['audit', 'deletions', '--url', temp.url, '--suggest-index']);
       expect(cli.code).toBe(0);
       expect(cli.stdout.trim()).toBe(advice[0].ddl);

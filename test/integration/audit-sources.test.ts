@@ -31,7 +31,8 @@ async function setUp(engine: 'postgres' | 'mysql', flavour: FlavourId, sqlText: 
   return { db, ...selectSources(ctx) };
 }
 
-const brief = (events: DeletionEvent[]) => events.map((e) => ({ time: e.time, table: e.table, key: e.key, actor: e.actorName ?? e.actor, kind: e.kind, source: e.source }));
+const brief = (events: DeletionEvent[]) =>
+  events.map((e) => ({ time: e.time, table: e.table, key: e.key, actor: e.actorName ?? e.actor, kind: e.kind, source: e.source }));
 
 describe('vtiger modtracker (mysql)', () => {
   it('reads status 1 rows, maps modules to tables, and tells recycle bin from purge', async () => {
@@ -60,7 +61,9 @@ describe('vtiger modtracker (mysql)', () => {
     // Alone, the soft-delete source reads vtiger_crmentity.deleted.
     const soft = selectSources(ctx, ['soft-delete']);
     const marks = await deletionEvents(db, soft.ctx, soft.sources, {});
-    expect(brief(marks.events)).toEqual([{ time: '2026-03-01T10:00:00.000Z', table: 'vtiger_crmentity', key: { crmid: '10' }, actor: 'jdoe', kind: 'soft', source: 'soft-delete' }]);
+    expect(brief(marks.events)).toEqual([
+      { time: '2026-03-01T10:00:00.000Z', table: 'vtiger_crmentity', key: { crmid: '10' }, actor: 'jdoe', kind: 'soft', source: 'soft-delete' },
+    ]);
   });
 });
 
@@ -97,7 +100,7 @@ describe.each(['postgres', 'mysql'] as const)('EspoCRM action history (%s)', (en
 });
 
 describe.each(['postgres', 'mysql'] as const)('Dolibarr agenda and security events (%s)', (engine) => {
-  it("reads AC_<TRIGGER>_DELETE events and USER_DELETE, with the table prefix", async () => {
+  it('reads AC_<TRIGGER>_DELETE events and USER_DELETE, with the table prefix', async () => {
     const pg = engine === 'postgres';
     const id = pg ? 'serial PRIMARY KEY' : 'integer AUTO_INCREMENT PRIMARY KEY';
     const { ctx, sources, db } = await setUp(
@@ -192,21 +195,47 @@ describe('Twenty timeline (postgres)', () => {
     expect(sources.map((s) => s.id)).toEqual(['twenty-timeline', 'soft-delete']);
     const page = await deletionEvents(db, ctx, sources, {});
     expect(brief(page.events)).toEqual([
-      { time: '2026-03-01T10:00:01.000Z', table: 'person', key: { id: '40404040-0000-0000-0000-000000000001' }, actor: 'tim@apple.dev', kind: 'soft', source: 'twenty-timeline' },
-      { time: '2026-03-01T10:00:00.000Z', table: 'company', key: { id: '20202020-0000-0000-0000-000000000001' }, actor: 'tim@apple.dev', kind: 'soft', source: 'twenty-timeline' },
+      {
+        time: '2026-03-01T10:00:01.000Z',
+        table: 'person',
+        key: { id: '40404040-0000-0000-0000-000000000001' },
+        actor: 'tim@apple.dev',
+        kind: 'soft',
+        source: 'twenty-timeline',
+      },
+      {
+        time: '2026-03-01T10:00:00.000Z',
+        table: 'company',
+        key: { id: '20202020-0000-0000-0000-000000000001' },
+        actor: 'tim@apple.dev',
+        kind: 'soft',
+        source: 'twenty-timeline',
+      },
     ]);
     expect(page.events[1].image).toEqual({ id: '20202020-0000-0000-0000-000000000001', name: 'Acme' });
     expect(page.events.every((e) => e.schema === ws)).toBe(true);
     // The soft-delete source alone reads "deletedAt".
     const soft = selectSources(ctx, ['soft-delete']);
     const marks = await deletionEvents(db, soft.ctx, soft.sources, {});
-    expect(brief(marks.events)).toEqual([{ time: '2026-03-01T10:00:00.000Z', table: 'company', key: { id: '20202020-0000-0000-0000-000000000001' }, actor: null, kind: 'soft', source: 'soft-delete' }]);
+    expect(brief(marks.events)).toEqual([
+      {
+        time: '2026-03-01T10:00:00.000Z',
+        table: 'company',
+        key: { id: '20202020-0000-0000-0000-000000000001' },
+        actor: null,
+        kind: 'soft',
+        source: 'soft-delete',
+      },
+    ]);
   });
 });
 
 describe('SuiteCRM soft deletes (mysql)', () => {
   it('reads deleted=1 rows with date_modified and modified_user_id, and groups them into an incident', async () => {
-    const rows = Array.from({ length: 25 }, (_, i) => `('00000000-0000-0000-0000-${String(i).padStart(12, '0')}', 'Acc ${i}', 1, '2026-03-01 10:${String(i).padStart(2, '0')}:00', 'u1')`);
+    const rows = Array.from(
+      { length: 25 },
+      (_, i) => `('00000000-0000-0000-0000-${String(i).padStart(12, '0')}', 'Acc ${i}', 1, '2026-03-01 10:${String(i).padStart(2, '0')}:00', 'u1')`,
+    );
     const { ctx, sources, db } = await setUp(
       'mysql',
       'suitecrm',
@@ -221,17 +250,24 @@ describe('SuiteCRM soft deletes (mysql)', () => {
     expect(sources.map((s) => s.id)).toEqual(['soft-delete']);
     expect(sources[0].caveat?.(ctx)).toMatch(/SuiteCRM writes no audit row for a delete/);
     const page = await deletionEvents(db, ctx, sources, { limit: 3 });
-    expect(brief(page.events)).toEqual([24, 23, 22].map((i) => ({
-      time: `2026-03-01T10:${String(i).padStart(2, '0')}:00.000Z`,
-      table: 'accounts',
-      key: { id: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}` },
-      actor: 'sally',
-      kind: 'soft',
-      source: 'soft-delete',
-    })));
+    expect(brief(page.events)).toEqual(
+      [24, 23, 22].map((i) => ({
+        time: `2026-03-01T10:${String(i).padStart(2, '0')}:00.000Z`,
+        table: 'accounts',
+        key: { id: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}` },
+        actor: 'sally',
+        kind: 'soft',
+        source: 'soft-delete',
+      })),
+    );
     const incidents = await listIncidents(db, ctx, sources);
     expect(incidents.map((i) => ({ start: i.window.start, end: i.window.end, actors: i.actors, tables: i.tables }))).toEqual([
-      { start: '2026-03-01T10:00:00.000Z', end: '2026-03-01T10:24:00.000Z', actors: [{ id: 'u1', name: 'sally' }], tables: [{ schema: temp!.name, table: 'accounts', hard: 0, soft: 25 }] },
+      {
+        start: '2026-03-01T10:00:00.000Z',
+        end: '2026-03-01T10:24:00.000Z',
+        actors: [{ id: 'u1', name: 'sally' }],
+        tables: [{ schema: temp!.name, table: 'accounts', hard: 0, soft: 25 }],
+      },
     ]);
   });
 });

@@ -61,7 +61,10 @@ async function checksums(db: Db, schema: string, table: string): Promise<string[
     const rows = await db.query<{ h: string }>(`SELECT md5(t::text) AS h FROM ${name} t ORDER BY ${d.quoteIdent('id')}`);
     return rows.map((r) => r.h);
   }
-  const snap = await db.query<{ c: string }>('SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [schema, table]);
+  const snap = await db.query<{ c: string }>(
+    'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+    [schema, table],
+  );
   const parts = snap.map((c) => `IFNULL(HEX(CAST(${d.quoteIdent(c.c)} AS BINARY)), 'NULL')`).join(", '|', ");
   const rows = await db.query<{ h: string }>(`SELECT MD5(CONCAT(${parts})) AS h FROM ${name} ORDER BY ${d.quoteIdent('id')}`);
   return rows.map((r) => r.h);
@@ -207,7 +210,11 @@ describe.each(engines)('%s trigger audit', (engine) => {
       expect(some.rows).toBe(2);
       const pairRows = await rebuildFromLog(db, { table: 'pair', keys: [{ a: 2, b: 'y' }] }, { schema: staging, table: 'pair' });
       expect(pairRows.rows).toBe(1);
-      const none = await rebuildFromLog(db, { table: HOSTILE_TABLE, since: new Date(Date.now() + 3_600_000).toISOString() }, { schema: staging, table: 'none' });
+      const none = await rebuildFromLog(
+        db,
+        { table: HOSTILE_TABLE, since: new Date(Date.now() + 3_600_000).toISOString() },
+        { schema: staging, table: 'none' },
+      );
       expect(none.rows).toBe(0);
     } finally {
       if (engine === 'postgres') await temp.exec(`DROP SCHEMA ${staging} CASCADE`);

@@ -44,7 +44,11 @@ describe.each(engines)('backup faults (%s)', (engine) => {
     const empty = mkdtempSync(join(tmpdir(), 'crm-rescue-nopath-'));
     const r = await backup([], { PATH: empty });
     const tool = engine === 'postgres' ? 'pg_dump' : 'mysqldump';
-    expectOneLineError(r, 1, new RegExp(`${tool} not found on PATH\\. Install the ${engine === 'postgres' ? 'PostgreSQL 15 client' : 'MariaDB or MySQL client'}`));
+    expectOneLineError(
+      r,
+      1,
+      new RegExp(`${tool} not found on PATH\\. Install the ${engine === 'postgres' ? 'PostgreSQL 15 client' : 'MariaDB or MySQL client'}`),
+    );
     await expectNoUsableBackup(cat.dir, env);
     rmSync(empty, { recursive: true });
   });
@@ -55,12 +59,19 @@ describe.each(engines)('backup faults (%s)', (engine) => {
       writeFileSync(join(bin, 'pg_dump'), '#!/bin/sh\necho "pg_dump (PostgreSQL) 12.22"\n');
     } else {
       // An old client that does not know the options a consistent dump needs.
-      writeFileSync(join(bin, 'mysqldump'), '#!/bin/sh\ncase "$*" in *--version*) echo "mysqldump  Ver 10.13 Distrib 5.0.96, for linux (x86_64)";; *) echo "mysqldump: unknown option \'--no-tablespaces\'" >&2; exit 2;; esac\n');
+      writeFileSync(
+        join(bin, 'mysqldump'),
+        '#!/bin/sh\ncase "$*" in *--version*) echo "mysqldump  Ver 10.13 Distrib 5.0.96, for linux (x86_64)";; *) echo "mysqldump: unknown option \'--no-tablespaces\'" >&2; exit 2;; esac\n',
+      );
     }
     chmodSync(join(bin, engine === 'postgres' ? 'pg_dump' : 'mysqldump'), 0o755);
     const r = await backup([], { PATH: `${bin}:${process.env.PATH}` });
     if (engine === 'postgres') {
-      expectOneLineError(r, 1, /pg_dump 12\.22 \(.*\) cannot handle PostgreSQL 15\.\d+: the client tools must be at least as new as the server\. Install the PostgreSQL 15 client tools \(Debian\/Ubuntu: apt install postgresql-client-15/);
+      expectOneLineError(
+        r,
+        1,
+        /pg_dump 12\.22 \(.*\) cannot handle PostgreSQL 15\.\d+: the client tools must be at least as new as the server\. Install the PostgreSQL 15 client tools \(Debian\/Ubuntu: apt install postgresql-client-15/,
+      );
     } else {
       expectOneLineError(r, 1, /mysqldump of .* failed: mysqldump got an error from the server \(exit 2\): mysqldump: unknown option '--no-tablespaces'/);
     }
@@ -133,10 +144,20 @@ describe.each(engines)('backup faults (%s)', (engine) => {
   it('dump process killed midway (kill -9): one line, nothing usable', async () => {
     await seedBig(db, 400_000);
     const run = startCli(['backup', '--url', db.url, '--dir', cat.dir, '--jobs', '1'], env);
-    const pid = await waitFor(() => (bigTableStarted(cat.dir, engine) ? descendantsNamed(run.child.pid!, DUMP_TOOL[engine])[0] : undefined), 'the dump tool on the big table', run);
+    const pid = await waitFor(
+      () => (bigTableStarted(cat.dir, engine) ? descendantsNamed(run.child.pid!, DUMP_TOOL[engine])[0] : undefined),
+      'the dump tool on the big table',
+      run,
+    );
     process.kill(pid, 'SIGKILL');
     const r = await run.result;
-    expectOneLineError(r, 1, engine === 'postgres' ? /pg_dump of .* failed: pg_dump was killed \(SIGKILL, exit 137\)/ : /mysqldump of .* failed: mysqldump was killed \(SIGKILL, exit 137\)/);
+    expectOneLineError(
+      r,
+      1,
+      engine === 'postgres'
+        ? /pg_dump of .* failed: pg_dump was killed \(SIGKILL, exit 137\)/
+        : /mysqldump of .* failed: mysqldump was killed \(SIGKILL, exit 137\)/,
+    );
     const list = await listJson(cat.dir, env);
     expect(list.filter((b) => b.usable)).toEqual([]);
     expect(list[0]).toMatchObject({ status: 'failed' });
@@ -149,16 +170,25 @@ describe.each(engines)('backup faults (%s)', (engine) => {
     // The dump tool's session while it reads `big` (it streams for a while: waited for, not assumed).
     if (engine === 'postgres') {
       await waitFor(
-        async () => (await db.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'crm-rescue:pg_dump' AND query LIKE 'COPY public.big %'")).length > 0,
+        async () =>
+          (
+            await db.query(
+              "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'crm-rescue:pg_dump' AND query LIKE 'COPY public.big %'",
+            )
+          ).length > 0,
         "pg_dump's COPY of big",
         run,
       );
-      const killed = await db.query<{ ok: boolean }>("SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'crm-rescue:pg_dump'");
+      const killed = await db.query<{ ok: boolean }>(
+        "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'crm-rescue:pg_dump'",
+      );
       expect(killed.length).toBeGreaterThan(0);
     } else {
       const rows = await waitFor(
         async () => {
-          const r = await db.query<{ ID: number }>("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE 'SELECT /*!40001 SQL_NO_CACHE */ %FROM `big`%'");
+          const r = await db.query<{ ID: number }>(
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE 'SELECT /*!40001 SQL_NO_CACHE */ %FROM `big`%'",
+          );
           return r.length > 0 && r;
         },
         "mysqldump's SELECT of big",
@@ -167,7 +197,13 @@ describe.each(engines)('backup faults (%s)', (engine) => {
       for (const row of rows) await db.exec(`KILL CONNECTION ${row.ID}`);
     }
     const r = await run.result;
-    expectOneLineError(r, 1, engine === 'postgres' ? /pg_dump of .* failed: pg_dump exited with code 1: .*(terminat|closed|connection)/i : /mysqldump of .* failed: mysqldump (got an error from the server \(exit 2\)|failed while reading table data \(exit 3\)): .*(Lost connection|gone away|interrupted|killed)/i);
+    expectOneLineError(
+      r,
+      1,
+      engine === 'postgres'
+        ? /pg_dump of .* failed: pg_dump exited with code 1: .*(terminat|closed|connection)/i
+        : /mysqldump of .* failed: mysqldump (got an error from the server \(exit 2\)|failed while reading table data \(exit 3\)): .*(Lost connection|gone away|interrupted|killed)/i,
+    );
     await expectNoUsableBackup(cat.dir, env);
   });
 
@@ -218,7 +254,9 @@ describe.each(engines)('backup faults (%s)', (engine) => {
     if (engine === 'postgres') {
       // Rewrite toc.dat with garbage and fix its hash in the manifest: only the TOC check can catch it.
       writeFileSync(join(folder, 'dump', 'toc.dat'), 'garbage');
-      const sha = execFileSync('sha256sum', [join(folder, 'dump', 'toc.dat')]).toString().split(' ')[0];
+      const sha = execFileSync('sha256sum', [join(folder, 'dump', 'toc.dat')])
+        .toString()
+        .split(' ')[0];
       const toc = m.files.find((f) => f.path === 'dump/toc.dat')!;
       Object.assign(toc, { sha256: sha, bytes: 7 });
       writeFileSync(join(folder, 'manifest.json'), JSON.stringify(m));
@@ -227,7 +265,9 @@ describe.each(engines)('backup faults (%s)', (engine) => {
     } else {
       const t = m.tables.find((x) => x.name === 'contacts')!;
       const path = join(folder, t.file);
-      const text = spawnSync('zcat', [path]).stdout.toString().replace(/CREATE TABLE `contacts`/, 'CREATE TABLE `other`');
+      const text = spawnSync('zcat', [path])
+        .stdout.toString()
+        .replace(/CREATE TABLE `contacts`/, 'CREATE TABLE `other`');
       writeFileSync(path, spawnSync('gzip', ['-c'], { input: text }).stdout);
       const sha = execFileSync('sha256sum', [path]).toString().split(' ')[0];
       Object.assign(t, { sha256: sha, bytes: readFileSync(path).length });

@@ -12,7 +12,15 @@ import { type Truthy, WAIT_TIMEOUT_MS, waitFor as waitUntil } from '../helpers/w
 /** A clean HOME so the developer's profiles, ~/.pgpass and ~/.my.cnf stay out of the tests. */
 export function cleanEnv(): Record<string, string> {
   const home = mkdtempSync(join(tmpdir(), 'crm-rescue-backup-home-'));
-  return { HOME: home, XDG_CONFIG_HOME: join(home, 'cfg'), XDG_DATA_HOME: join(home, 'data'), CRM_RESCUE_URL: '', CRM_RESCUE_PROFILE: '', PGPASSWORD: '', MYSQL_PWD: '' };
+  return {
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, 'cfg'),
+    XDG_DATA_HOME: join(home, 'data'),
+    CRM_RESCUE_URL: '',
+    CRM_RESCUE_PROFILE: '',
+    PGPASSWORD: '',
+    MYSQL_PWD: '',
+  };
 }
 
 /** A fresh catalog folder under the OS temp dir; `cleanup` removes it. */
@@ -59,14 +67,21 @@ export const smallTableName = (engine: TestEngine, name: string) => (engine === 
 /** A table big enough that dumping it takes a noticeable while (hex text compresses poorly). */
 export async function seedBig(db: TempDb, rows: number): Promise<void> {
   if (db.engine === 'postgres') {
-    await db.exec(`CREATE TABLE big (id int PRIMARY KEY, payload text); INSERT INTO big SELECT i, md5(i::text) || md5((i * 7)::text) || md5((i * 13)::text) FROM generate_series(1, ${rows}) i; ANALYZE big;`);
+    await db.exec(
+      `CREATE TABLE big (id int PRIMARY KEY, payload text); INSERT INTO big SELECT i, md5(i::text) || md5((i * 7)::text) || md5((i * 13)::text) FROM generate_series(1, ${rows}) i; ANALYZE big;`,
+    );
   } else {
-    await db.exec(`CREATE TABLE big (id int PRIMARY KEY, payload text); INSERT INTO big SELECT seq, CONCAT(MD5(seq), MD5(seq * 7), MD5(seq * 13)) FROM seq_1_to_${rows}; ANALYZE TABLE big;`);
+    await db.exec(
+      `CREATE TABLE big (id int PRIMARY KEY, payload text); INSERT INTO big SELECT seq, CONCAT(MD5(seq), MD5(seq * 7), MD5(seq * 13)) FROM seq_1_to_${rows}; ANALYZE TABLE big;`,
+    );
   }
 }
 
 /** `crm-rescue backups list --json --dir DIR`, parsed. */
-export async function listJson(dir: string, env: Record<string, string>): Promise<{ id: string; status: string; usable: boolean; error: string | null; restoreTest: { ok: boolean } | null }[]> {
+export async function listJson(
+  dir: string,
+  env: Record<string, string>,
+): Promise<{ id: string; status: string; usable: boolean; error: string | null; restoreTest: { ok: boolean } | null }[]> {
   const r = await runCli(['backups', 'list', '--json', '--dir', dir], { env });
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout);
@@ -81,7 +96,10 @@ export async function expectNoUsableBackup(dir: string, env: Record<string, stri
 /** One line on stderr starting with `crm-rescue: `, the exit code, no stack trace. */
 export function expectOneLineError(r: CliResult, code: number, pattern: RegExp): void {
   expect(r.code, r.stderr).toBe(code);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('{"type":"progress"'));
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('{"type":"progress"'));
   expect(lines, r.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(/^crm-rescue: /);
   expect(lines[0]).toMatch(pattern);
@@ -144,7 +162,9 @@ export function cmdline(pid: number): string {
 
 /** Every process's argv on the machine. */
 export function allCmdlines(): string[] {
-  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map((n) => cmdline(Number(n)));
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map((n) => cmdline(Number(n)));
 }
 
 /** Polls until `fn` returns a truthy value; fails early when the watched CLI run has already ended. */

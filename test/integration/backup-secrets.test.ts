@@ -112,7 +112,11 @@ describe.each(engines)('secrets, locking and signals (%s)', (engine) => {
       await waitFor(() => descendantsNamed(first.child.pid!, DUMP_TOOL[engine])[0], 'the first dump', first);
       const second = startCli(['backup', '--url', db.url, '--dir', cat.dir], env);
       const r2 = await second.result;
-      expectOneLineError(r2, 1, new RegExp(`another backup of ${engine}://root@127\\.0\\.0\\.1:\\d+/${db.name} is running \\(pid ${first.child.pid} on .*\\)\\. Wait for it to finish`));
+      expectOneLineError(
+        r2,
+        1,
+        new RegExp(`another backup of ${engine}://root@127\\.0\\.0\\.1:\\d+/${db.name} is running \\(pid ${first.child.pid} on .*\\)\\. Wait for it to finish`),
+      );
       const during = await listJson(cat.dir, env);
       expect(during).toEqual([expect.objectContaining({ status: 'running', usable: false })]);
       await blocker.release();

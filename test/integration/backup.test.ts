@@ -44,10 +44,15 @@ describe.each(engines)('backup and catalog (%s)', (engine) => {
     expect(m.tables.every((t) => !t.rowsEstimated && /^[0-9a-f]{64}$/.test(t.sha256))).toBe(true);
     expect(m.totals.rows).toBe(250 + 1000 + 3);
     // Progress went to stderr as NDJSON; stdout is the one JSON document.
-    const progress = r.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const progress = r.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     expect(progress.length).toBeGreaterThan(0);
     expect(progress[0]).toMatchObject({ type: 'progress', operation: 'backup' });
-    expect(Object.keys(progress[progress.length - 1]).sort()).toEqual(['bytes', 'done', 'etaSeconds', 'operation', 'phase', 'rate', 'total', 'type', ...(progress[progress.length - 1].table ? ['table'] : [])].sort());
+    expect(Object.keys(progress[progress.length - 1]).sort()).toEqual(
+      ['bytes', 'done', 'etaSeconds', 'operation', 'phase', 'rate', 'total', 'type', ...(progress[progress.length - 1].table ? ['table'] : [])].sort(),
+    );
 
     const folder = join(cat.dir, m.id);
     expect(statSync(folder).mode & 0o777).toBe(0o700);
@@ -123,7 +128,10 @@ describe.each(engines)('backup and catalog (%s)', (engine) => {
       await waitFor(() => Date.now() >= nextSecond, { what: `the clock to pass the second of backup ${id}` });
     }
     // An interrupted leftover from two hours ago.
-    const old = `${new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}-${engine}-${db.name}-beef`;
+    const old = `${new Date(Date.now() - 2 * 3600_000)
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z')
+      .replace(/[-:]/g, '')}-${engine}-${db.name}-beef`;
     await mkdir(join(cat.dir, `.tmp-${old}`));
     await writeFile(join(cat.dir, `.tmp-${old}`, 'partial.dat'), 'x');
     const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);

@@ -20,7 +20,10 @@ if (haveSchemas && !allDumps) console.log('crm-detect: vtiger 7 and SuiteCRM 7.1
 // ---- loading dumps: the same loaders as the end-to-end tests (test/helpers/crm-dumps.ts) -------
 
 /** Dolibarr's DDL as one script, in the installer's order (the loader goes on past errors). */
-const dolibarrDdl = (dir: string): string => dolibarrDdlFiles(dir).map((f) => f.sql).join(';\n');
+const dolibarrDdl = (dir: string): string =>
+  dolibarrDdlFiles(dir)
+    .map((f) => f.sql)
+    .join(';\n');
 
 interface Loaded {
   temp: TempDb;
@@ -84,7 +87,11 @@ function useDatabase(engine: TestEngine, prefix: string, load: (temp: TempDb) =>
 
 const implied = (k: CrmKnowledge, child: string, column: string, parent: string, discriminator?: string): ImpliedRelation | undefined =>
   k.impliedRelations.find(
-    (r) => r.child.name === child && r.childColumns.includes(column) && r.parent.name === parent && (discriminator === undefined || r.discriminator?.value === discriminator),
+    (r) =>
+      r.child.name === child &&
+      r.childColumns.includes(column) &&
+      r.parent.name === parent &&
+      (discriminator === undefined || r.discriminator?.value === discriminator),
   );
 
 function expectImplied(k: CrmKnowledge, child: string, column: string, parent: string, discriminator?: string): void {
@@ -165,7 +172,11 @@ describe.skipIf(!haveSchemas)('SuiteCRM 7.12 demo data (MariaDB)', () => {
   it('knows the deleted flags and the audit tables', () => {
     const k = get().knowledge;
     expect(k.entityTables.slice(0, 4).map((t) => t.name)).toEqual(['accounts', 'contacts', 'leads', 'opportunities']);
-    expect(k.softDelete({ schema: get().temp.name, name: 'accounts' })).toMatchObject({ column: 'deleted', kind: 'flag', touches: ['date_modified', 'modified_user_id'] });
+    expect(k.softDelete({ schema: get().temp.name, name: 'accounts' })).toMatchObject({
+      column: 'deleted',
+      kind: 'flag',
+      touches: ['date_modified', 'modified_user_id'],
+    });
     expect(k.auditSources.map((a) => a.table.name)).toEqual(expect.arrayContaining(['accounts_audit', 'contacts_audit', 'opportunities_audit', 'cases_audit']));
     expect(k.auditSources.every((a) => a.kind === 'suitecrm-audit')).toBe(true);
   });
@@ -208,7 +219,11 @@ describe.each([
       const schema = get().temp.name;
       expect(k.entityTables[0].name).toBe('vtiger_crmentity');
       expect(k.softDelete({ schema, name: 'vtiger_crmentity' })).toMatchObject({ column: 'deleted', touches: ['modifiedtime', 'modifiedby'] });
-      expect(k.softDelete({ schema, name: 'vtiger_contactdetails' })?.via).toEqual({ table: { schema, name: 'vtiger_crmentity' }, columns: ['contactid'], refColumns: ['crmid'] });
+      expect(k.softDelete({ schema, name: 'vtiger_contactdetails' })?.via).toEqual({
+        table: { schema, name: 'vtiger_crmentity' },
+        columns: ['contactid'],
+        refColumns: ['crmid'],
+      });
       expect(k.softDelete({ schema, name: 'vtiger_contactscf' })?.via?.columns).toEqual(['contactid']);
       expect(k.auditSources.map((a) => [a.table.name, a.kind])).toEqual([
         ['vtiger_modtracker_basic', 'vtiger-modtracker'],
@@ -335,7 +350,9 @@ describe.skipIf(!haveSchemas)('Odoo 16 schema (PostgreSQL)', () => {
 // ---- our own schemas ----------------------------------------------------------------------------
 
 describe('Twenty workspace fixture (PostgreSQL)', () => {
-  const get = useDatabase('postgres', 'twenty', (t) => loadPostgres(t, path.join(repoRoot, 'test', 'fixtures', 'twenty', 'workspace.sql'), { stopOnError: true }));
+  const get = useDatabase('postgres', 'twenty', (t) =>
+    loadPostgres(t, path.join(repoRoot, 'test', 'fixtures', 'twenty', 'workspace.sql'), { stopOnError: true }),
+  );
   const ws = 'workspace_1wgvd1injqtife6y4rvfbu3h5';
 
   it('is detected as Twenty next to the public schema', () => {
@@ -357,7 +374,9 @@ describe('Twenty workspace fixture (PostgreSQL)', () => {
     const deleted = await db.query<{ name: string }>(`SELECT name FROM ${q(ws, 'company')} WHERE ${db.dialect.quoteIdent(mark.column)} IS NOT NULL`);
     expect(deleted.map((r) => r.name)).toEqual(['Globex']);
     const timeline = k.auditSources.find((a) => a.kind === 'twenty-timeline')!;
-    const events = await db.query<{ name: string }>(`SELECT name FROM ${q(timeline.table.schema, timeline.table.name)} WHERE name LIKE '%.deleted' ORDER BY "happensAt"`);
+    const events = await db.query<{ name: string }>(
+      `SELECT name FROM ${q(timeline.table.schema, timeline.table.name)} WHERE name LIKE '%.deleted' ORDER BY "happensAt"`,
+    );
     expect(events.map((e) => e.name)).toEqual(['company.deleted', 'person.deleted']);
   });
 });
@@ -410,7 +429,12 @@ describe.each(engines)('a schema with declared foreign keys only (%s)', (engine)
     const { knowledge: k, snapshot } = get();
     expect(k.flavour).toBe('generic');
     expect(k.impliedRelations).toEqual([]);
-    expect(relationsOf(snapshot, k).filter((r) => r.source === 'declared').map((r) => r.child.name).sort()).toEqual(['order_lines', 'orders']);
+    expect(
+      relationsOf(snapshot, k)
+        .filter((r) => r.source === 'declared')
+        .map((r) => r.child.name)
+        .sort(),
+    ).toEqual(['order_lines', 'orders']);
     const schema = snapshot.tables[0].schema;
     expect(k.softDelete({ schema, name: 'customers' })).toEqual({ column: 'deleted_at', kind: 'timestamp', touches: [] });
   });

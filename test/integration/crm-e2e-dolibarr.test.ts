@@ -38,7 +38,9 @@ describe.skipIf(!haveSchemas)('Dolibarr 6.0.0 demo database (MariaDB), end to en
     temp = await createTempDb('mysql', 'e2edoli6');
     await loadMysql(temp, { file: shared('dolibarr', 'demo-dump', 'mysqldump_dolibarr_6.0.0.sql') });
     await loadMysql(temp, { file: fixture('dolibarr', 'thirdparty-6.0.sql') });
-    tables = new Set((await temp.query<{ t: string }>('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()')).map((r) => r.t));
+    tables = new Set(
+      (await temp.query<{ t: string }>('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()')).map((r) => r.t),
+    );
     backup = await flow.backup();
   }, 900_000);
   afterAll(async () => {
@@ -67,9 +69,15 @@ describe.skipIf(!haveSchemas)('Dolibarr 6.0.0 demo database (MariaDB), end to en
     await flow.stage(backup, ['llx_societe', 'llx_socpeople'], true);
     const d = Object.fromEntries(
       await Promise.all(
-        ['llx_societe', 'llx_societe_extrafields', 'llx_socpeople', 'llx_societe_commerciaux', 'llx_actioncomm', 'llx_actioncomm_resources', 'llx_element_contact'].map(
-          async (t) => [t, await flow.diff(backup, t)] as const,
-        ),
+        [
+          'llx_societe',
+          'llx_societe_extrafields',
+          'llx_socpeople',
+          'llx_societe_commerciaux',
+          'llx_actioncomm',
+          'llx_actioncomm_resources',
+          'llx_element_contact',
+        ].map(async (t) => [t, await flow.diff(backup, t)] as const),
       ),
     );
     expect(d.llx_societe.summary.softDelete).toBeNull();

@@ -29,7 +29,10 @@ export function dolibarrToPostgres(statement: string): string {
   let s = statement.replace(/\s+/g, ' ').trim().replace(/;$/, '').trim();
   if (!s) return s;
   s = s.replace(/\)\s*(?:ENGINE|TYPE)\s*=\s*(?:MyISAM|innodb)\b.*$/i, ')');
-  s = s.replace(/(\w+)\s+(big)?int(?:eger)?\b[^,]*?\bAUTO_INCREMENT\b[^,]*/i, (_m, col: string, big?: string) => `${col} ${big ? 'BIGSERIAL' : 'SERIAL'} PRIMARY KEY`);
+  s = s.replace(
+    /(\w+)\s+(big)?int(?:eger)?\b[^,]*?\bAUTO_INCREMENT\b[^,]*/i,
+    (_m, col: string, big?: string) => `${col} ${big ? 'BIGSERIAL' : 'SERIAL'} PRIMARY KEY`,
+  );
   s = s.replace(/\btinyint\b(?:\s*\(\d+\))?/gi, 'smallint');
   s = s.replace(/\b(\w*int\w*)\s+unsigned\b/gi, '$1');
   s = s.replace(/\b\w*blob\b/gi, 'text');
@@ -133,14 +136,27 @@ describe.skipIf(!haveSchemas)('Dolibarr 22.0.4 DDL on PostgreSQL (converted as D
     expect(incidents[0].tables).toEqual([{ schema: 'public', table: 'llx_societe', hard: 1, soft: 0 }]);
     expect(incidents[0].backupBefore?.id).toBe(backup);
     const [event] = await flow.deletions(['--since', since]);
-    expect(event).toMatchObject({ table: 'llx_societe', key: { rowid: String(SOC) }, kind: 'hard', source: 'dolibarr-agenda', details: 'Third party Rescue Test SARL deleted' });
+    expect(event).toMatchObject({
+      table: 'llx_societe',
+      key: { rowid: String(SOC) },
+      kind: 'hard',
+      source: 'dolibarr-agenda',
+      details: 'Third party Rescue Test SARL deleted',
+    });
 
     await flow.stage(backup, ['llx_societe', 'llx_socpeople', 'llx_actioncomm'], true);
     const d = Object.fromEntries(
       await Promise.all(
-        ['llx_societe', 'llx_societe_extrafields', 'llx_socpeople', 'llx_societe_contacts', 'llx_societe_commerciaux', 'llx_actioncomm', 'llx_actioncomm_resources', 'llx_element_contact'].map(
-          async (t) => [t, await flow.diff(backup, t)] as const,
-        ),
+        [
+          'llx_societe',
+          'llx_societe_extrafields',
+          'llx_socpeople',
+          'llx_societe_contacts',
+          'llx_societe_commerciaux',
+          'llx_actioncomm',
+          'llx_actioncomm_resources',
+          'llx_element_contact',
+        ].map(async (t) => [t, await flow.diff(backup, t)] as const),
       ),
     );
     expect(keysOf(d.llx_societe.rows, 'deleted')).toEqual([String(SOC)]);
@@ -170,7 +186,9 @@ describe.skipIf(!haveSchemas)('Dolibarr 22.0.4 DDL on PostgreSQL (converted as D
     expect(order.indexOf('llx_socpeople')).toBeLessThan(order.indexOf('llx_societe_contacts'));
     expect(await sumsWithoutDeleteEvent()).toEqual(pre);
     // The sequences moved past the restored keys: Dolibarr's next contact gets a fresh rowid.
-    const [{ id }] = await temp.query<{ id: number }>(`INSERT INTO llx_socpeople (lastname, entity, statut, fk_user_creat) VALUES ('New', 1, 1, 1) RETURNING rowid AS id`);
+    const [{ id }] = await temp.query<{ id: number }>(
+      `INSERT INTO llx_socpeople (lastname, entity, statut, fk_user_creat) VALUES ('New', 1, 1, 1) RETURNING rowid AS id`,
+    );
     expect(Number(id)).toBe(4);
     await temp.exec(`DELETE FROM llx_socpeople WHERE rowid = ${id}`);
 

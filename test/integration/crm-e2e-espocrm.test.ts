@@ -46,7 +46,9 @@ const CONTACT_MIDDLE: [table: string, midKey: string, condition?: string][] = [
  */
 async function cleanupJob(temp: TempDb): Promise<string[]> {
   await temp.exec('DELETE FROM action_history_record WHERE DATE(created_at) < DATE(UTC_TIMESTAMP() - INTERVAL 15 DAY)');
-  const ids = (await temp.query<{ id: string }>(`SELECT id FROM contact WHERE deleted = 1 AND modified_at < UTC_TIMESTAMP() - INTERVAL 2 MONTH ORDER BY id`)).map((r) => r.id);
+  const ids = (
+    await temp.query<{ id: string }>(`SELECT id FROM contact WHERE deleted = 1 AND modified_at < UTC_TIMESTAMP() - INTERVAL 2 MONTH ORDER BY id`)
+  ).map((r) => r.id);
   if (!ids.length) return ids;
   const notes = (
     await temp.query<{ id: string }>(
@@ -106,13 +108,23 @@ describe.skipIf(!haveSchemas)('EspoCRM 9.2 (MariaDB), end to end', { timeout: 90
   });
 
   it('no backup holds them undeleted: merge --undelete --with-related clears their mark (nothing else), undo puts it back', async () => {
-    const tables = (await temp.query<{ t: string }>(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1`)).map((r) => r.t);
+    const tables = (await temp.query<{ t: string }>(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1`)).map(
+      (r) => r.t,
+    );
     const all = () => checksums(temp, tables);
     const before = await all();
-    const columns = (await temp.query<{ c: string }>(`SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'contact' AND COLUMN_NAME <> 'deleted' ORDER BY ORDINAL_POSITION`)).map((r) => `\`${r.c}\``);
+    const columns = (
+      await temp.query<{ c: string }>(
+        `SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'contact' AND COLUMN_NAME <> 'deleted' ORDER BY ORDINAL_POSITION`,
+      )
+    ).map((r) => `\`${r.c}\``);
     const contactButMark = () => queryChecksum(temp, `SELECT ${columns.join(', ')} FROM contact`);
     const contactBefore = await contactButMark();
-    const marks = async () => (await temp.query<{ id: string; deleted: number }>(`SELECT id, deleted FROM contact WHERE id IN (${list(DUMP_DELETED)}) ORDER BY id`)).map((r) => [r.id, Number(r.deleted)]);
+    const marks = async () =>
+      (await temp.query<{ id: string; deleted: number }>(`SELECT id, deleted FROM contact WHERE id IN (${list(DUMP_DELETED)}) ORDER BY id`)).map((r) => [
+        r.id,
+        Number(r.deleted),
+      ]);
     expect(await marks()).toEqual([...DUMP_DELETED].sort().map((id) => [id, 1]));
 
     // The keys come from the audit source that found the deletions (action_history_record).
@@ -169,7 +181,7 @@ describe.skipIf(!haveSchemas)('EspoCRM 9.2 (MariaDB), end to end', { timeout: 90
     expect(await sums()).toEqual(post);
   });
 
-  it("the Cleanup job removes them for good and purges the history: the backup diff finds them, merge --with-related brings back their relation rows, notes and history", async () => {
+  it('the Cleanup job removes them for good and purges the history: the backup diff finds them, merge --with-related brings back their relation rows, notes and history', async () => {
     const pre = await sums();
     const preHistory = await history(DUMP_DELETED);
     expect(await cleanupJob(temp)).toEqual([...DUMP_DELETED].sort());

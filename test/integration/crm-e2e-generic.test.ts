@@ -39,7 +39,11 @@ describe.each(engines)('generic schema with declared foreign keys only (%s), end
 
   beforeAll(async () => {
     temp = await createTempDb(engine, 'e2egeneric');
-    for (const s of schema(engine).split(';').map((x) => x.trim()).filter(Boolean)) await temp.exec(s);
+    for (const s of schema(engine)
+      .split(';')
+      .map((x) => x.trim())
+      .filter(Boolean))
+      await temp.exec(s);
     backup = await flow.backup();
   }, 900_000);
   afterAll(async () => {
@@ -81,7 +85,11 @@ describe.each(engines)('generic schema with declared foreign keys only (%s), end
 
   it('hard delete cascading through the foreign keys: the trigger audit localizes it, the backup brings every row back', async () => {
     const installed = await flow.ok(['audit', 'install', '--url', temp.url, '--all', '--json']);
-    expect(JSON.parse(installed.stdout).tables.map((t: { name: string }) => t.name).sort()).toEqual([...TABLES].sort());
+    expect(
+      JSON.parse(installed.stdout)
+        .tables.map((t: { name: string }) => t.name)
+        .sort(),
+    ).toEqual([...TABLES].sort());
     const pre = await sums();
     const since = isoSecondsAgo(5);
     await temp.exec('DELETE FROM customers WHERE id = 3');
@@ -102,7 +110,9 @@ describe.each(engines)('generic schema with declared foreign keys only (%s), end
     // two relations away from the customer; the products three, and nothing deleted them).
     const staged = await flow.stage(backup, ['customers', 'orders'], true);
     expect(staged.tables.map((t) => t.name).sort()).toEqual(['customer_tags', 'customers', 'order_lines', 'orders']);
-    const diffs = Object.fromEntries(await Promise.all(['customers', 'orders', 'order_lines', 'customer_tags'].map(async (t) => [t, (await flow.diff(backup, t)).rows] as const)));
+    const diffs = Object.fromEntries(
+      await Promise.all(['customers', 'orders', 'order_lines', 'customer_tags'].map(async (t) => [t, (await flow.diff(backup, t)).rows] as const)),
+    );
     expect(keysOf(diffs.customers, 'deleted')).toEqual(['3']);
     expect(keysOf(diffs.orders, 'deleted')).toEqual(['11', '12']);
     expect(keysOf(diffs.order_lines, 'deleted')).toEqual(['102', '103', '104']);

@@ -17,7 +17,16 @@ import { createTempDb, type TempDb } from '../helpers/temp-db.js';
 skipNotice('crm-e2e-odoo');
 const ARCHIVED = [13, 14];
 const UNLINKED = [10, 11, 12];
-const TABLES = ['res_partner', 'mail_message', 'mail_tracking_value', 'mail_followers', 'mail_activity', 'res_partner_res_partner_category_rel', 'res_users', 'res_company'];
+const TABLES = [
+  'res_partner',
+  'mail_message',
+  'mail_tracking_value',
+  'mail_followers',
+  'mail_activity',
+  'res_partner_res_partner_category_rel',
+  'res_users',
+  'res_company',
+];
 const utcNow = "(now() AT TIME ZONE 'UTC')";
 
 /** res.partner.unlink() as the ORM runs it, by the admin user. */
@@ -54,14 +63,26 @@ describe.skipIf(!haveSchemas)('Odoo 16 schema with partners (PostgreSQL), end to
     expect(report.crm.flavour).toBe('odoo');
     expect(report.crm.auditSources.map((a) => a.kind)).toEqual(['odoo-mail-message', 'odoo-mail-tracking']);
     const sources = JSON.parse((await flow.ok(['audit', 'sources', '--url', temp.url, '--json'])).stdout);
-    const available = Object.fromEntries(sources.sources.filter((s: { available: boolean }) => s.available).map((s: { id: string; caveat: string | null }) => [s.id, s.caveat]));
+    const available = Object.fromEntries(
+      sources.sources.filter((s: { available: boolean }) => s.available).map((s: { id: string; caveat: string | null }) => [s.id, s.caveat]),
+    );
     expect(Object.keys(available).sort()).toEqual(['odoo-mail-message', 'soft-delete']);
     expect(available['odoo-mail-message']).toMatch(/no trace unless the OCA auditlog module/);
   });
 
   it('partners unlinked with their chatter: Odoo keeps no trace, the trigger audit does; the backup brings back partners, messages, tracking values, followers, activity and tags', async () => {
     const installed = JSON.parse(
-      (await flow.ok(['audit', 'install', '--url', temp.url, '--json', '--tables', 'res_partner,mail_message,mail_tracking_value,mail_followers,mail_activity,res_partner_res_partner_category_rel'])).stdout,
+      (
+        await flow.ok([
+          'audit',
+          'install',
+          '--url',
+          temp.url,
+          '--json',
+          '--tables',
+          'res_partner,mail_message,mail_tracking_value,mail_followers,mail_activity,res_partner_res_partner_category_rel',
+        ])
+      ).stdout,
     );
     expect(installed.tables).toHaveLength(6);
     const pre = await sums();
@@ -84,7 +105,11 @@ describe.skipIf(!haveSchemas)('Odoo 16 schema with partners (PostgreSQL), end to
 
     await flow.stage(backup, ['res_partner', 'mail_message'], true);
     const d = Object.fromEntries(
-      await Promise.all(['res_partner', 'mail_message', 'mail_tracking_value', 'mail_followers', 'mail_activity', 'res_partner_res_partner_category_rel'].map(async (t) => [t, await flow.diff(backup, t)] as const)),
+      await Promise.all(
+        ['res_partner', 'mail_message', 'mail_tracking_value', 'mail_followers', 'mail_activity', 'res_partner_res_partner_category_rel'].map(
+          async (t) => [t, await flow.diff(backup, t)] as const,
+        ),
+      ),
     );
     expect(keysOf(d.res_partner.rows, 'deleted')).toEqual(UNLINKED.map(String));
     expect(keysOf(d.mail_message.rows, 'deleted')).toEqual(['1', '2', '3', '7', '9'].sort());

@@ -18,7 +18,12 @@ const MAX = 'seed_max_id';
 /** A.D. Importing Company Inc, AB Drivers Limited, B.C. Investing International. */
 const ACCOUNTS = ['81c180ce-ce05-43bf-3ee3-636e7c231e3b', '198706b7-df4e-a832-f735-636e7b8fd060', '1bfd15c1-aacc-cad0-a1d1-636e7cbed502'];
 /** Max Abston, Malcom Acuna, Ronda Ahern, Patrick Akers: none of them at those accounts. */
-const CONTACTS = ['7c556e83-6ecd-d125-c024-636e7d1884a9', 'f06b0b73-1c01-9016-3cdf-636e7c7c4db4', 'e7927045-f80e-346a-9572-636e7ce5df8d', '5ffc4743-e6e0-c8d1-73b3-636e7c15131a'];
+const CONTACTS = [
+  '7c556e83-6ecd-d125-c024-636e7d1884a9',
+  'f06b0b73-1c01-9016-3cdf-636e7c7c4db4',
+  'e7927045-f80e-346a-9572-636e7ce5df8d',
+  '5ffc4743-e6e0-c8d1-73b3-636e7c15131a',
+];
 const list = (ids: string[]) => ids.map((i) => `'${i}'`).join(', ');
 
 /** The many-to-many relation tables SuiteCRM flags with a record, and the column naming it. */
@@ -54,8 +59,13 @@ function markDeleted(module: 'Accounts' | 'Contacts', ids: string[], user: strin
   const table = module.toLowerCase();
   const now = 'UTC_TIMESTAMP()';
   return [
-    ...M2M[module].map(([t, c, w]) => `UPDATE ${t} SET deleted = 1, date_modified = ${now} WHERE ${c} IN (${list(ids)})${w ? ` AND ${w}` : ''} AND deleted = 0`),
-    ...ONE_TO_MANY[module].map(([t, c, w]) => `UPDATE ${t} SET ${c} = '', date_modified = ${now}, modified_user_id = '${user}' WHERE ${c} IN (${list(ids)})${w ? ` AND ${w}` : ''} AND deleted = 0`),
+    ...M2M[module].map(
+      ([t, c, w]) => `UPDATE ${t} SET deleted = 1, date_modified = ${now} WHERE ${c} IN (${list(ids)})${w ? ` AND ${w}` : ''} AND deleted = 0`,
+    ),
+    ...ONE_TO_MANY[module].map(
+      ([t, c, w]) =>
+        `UPDATE ${t} SET ${c} = '', date_modified = ${now}, modified_user_id = '${user}' WHERE ${c} IN (${list(ids)})${w ? ` AND ${w}` : ''} AND deleted = 0`,
+    ),
     `UPDATE ${table} SET deleted = 1, date_modified = ${now}, modified_user_id = '${user}' WHERE id IN (${list(ids)})`,
   ].join(';\n');
 }
@@ -66,7 +76,9 @@ async function pruneDatabase(temp: TempDb): Promise<Record<string, number>> {
     `SELECT c.TABLE_NAME AS t FROM information_schema.COLUMNS c JOIN information_schema.COLUMNS i ON i.TABLE_SCHEMA = c.TABLE_SCHEMA AND i.TABLE_NAME = c.TABLE_NAME AND i.COLUMN_NAME = 'id'
      WHERE c.TABLE_SCHEMA = DATABASE() AND c.COLUMN_NAME = 'deleted' ORDER BY c.TABLE_NAME`,
   );
-  const all = new Set((await temp.query<{ t: string }>(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`)).map((r) => r.t));
+  const all = new Set(
+    (await temp.query<{ t: string }>(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`)).map((r) => r.t),
+  );
   const removed: Record<string, number> = {};
   for (const { t } of tables) {
     const ids = (await temp.query<{ id: string }>(`SELECT id FROM \`${t}\` WHERE deleted = 1`)).map((r) => r.id);
@@ -130,7 +142,9 @@ describe.skipIf(!haveSchemas)('SuiteCRM 7.12 demo data (MariaDB), end to end', {
     expect(await flow.incidents(['--since', isoSecondsAgo(3600)])).toEqual([]);
 
     const staged = await flow.stage(backup, ['contacts'], true);
-    expect(staged.tables.map((t) => t.name)).toEqual(expect.arrayContaining(['contacts', 'accounts_contacts', 'opportunities_contacts', 'email_addr_bean_rel', 'tasks']));
+    expect(staged.tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['contacts', 'accounts_contacts', 'opportunities_contacts', 'email_addr_bean_rel', 'tasks']),
+    );
     const contacts = await flow.diff(backup, 'contacts');
     expect(contacts.summary).toMatchObject({ key: ['id'], softDelete: { column: 'deleted', kind: 'flag' } });
     expect(contacts.summary.counts).toMatchObject({ deleted: 4, softDeleted: 0, changed: 0, added: 0 });
@@ -142,7 +156,13 @@ describe.skipIf(!haveSchemas)('SuiteCRM 7.12 demo data (MariaDB), end to end', {
     const m = await flow.merge(backup, 'contacts', ['--deleted', '--with-related']);
     expect(written(m)).toEqual({ contacts: 4, accounts_contacts: 4, opportunities_contacts: 4, email_addr_bean_rel: 8 });
     // One-to-many links SuiteCRM blanked are changes: put back column by column.
-    const links = await flow.merge(backup, 'tasks', ['--changed', '--columns', 'contact_id,date_modified,modified_user_id', '--where', `contact_id IN (${list(CONTACTS)})`]);
+    const links = await flow.merge(backup, 'tasks', [
+      '--changed',
+      '--columns',
+      'contact_id,date_modified,modified_user_id',
+      '--where',
+      `contact_id IN (${list(CONTACTS)})`,
+    ]);
     expect(written(links)).toEqual({ tasks: 4 });
     expect(await sums()).toEqual(pre);
 
@@ -160,7 +180,9 @@ describe.skipIf(!haveSchemas)('SuiteCRM 7.12 demo data (MariaDB), end to end', {
     // The record carries who and when; its relation rows only when (no user column).
     const incidents = await flow.incidents(['--since', since]);
     expect(incidents).toHaveLength(2);
-    const byActor = Object.fromEntries(incidents.map((i) => [i.actors[0].name ?? i.actors[0].id ?? 'unknown', Object.fromEntries(i.tables.map((t) => [t.table, t.soft]))]));
+    const byActor = Object.fromEntries(
+      incidents.map((i) => [i.actors[0].name ?? i.actors[0].id ?? 'unknown', Object.fromEntries(i.tables.map((t) => [t.table, t.soft]))]),
+    );
     expect(byActor).toEqual({
       max: { accounts: 3 },
       unknown: { accounts_contacts: 12, email_addr_bean_rel: 6, accounts_bugs: 3, accounts_opportunities: 3 },
@@ -182,7 +204,13 @@ describe.skipIf(!haveSchemas)('SuiteCRM 7.12 demo data (MariaDB), end to end', {
     // --changed takes every changed row of the table (the tasks blanked by the previous incident
     // too): --where keeps the rows whose link, in the backup, named one of these accounts.
     for (const [table, column] of ONE_TO_MANY.Accounts) {
-      const r = await flow.merge(backup, table, ['--changed', '--columns', `${column},date_modified,modified_user_id`, '--where', `${column} IN (${list(ACCOUNTS)})`]);
+      const r = await flow.merge(backup, table, [
+        '--changed',
+        '--columns',
+        `${column},date_modified,modified_user_id`,
+        '--where',
+        `${column} IN (${list(ACCOUNTS)})`,
+      ]);
       expect(r.totals.updated, table).toBeGreaterThan(0);
       links.push(r.mergeId);
     }

@@ -79,7 +79,13 @@ describe('Twenty workspace (PostgreSQL), end to end', { timeout: 900_000 }, () =
     ]);
     expect(incidents[0].backupBefore?.id).toBe(backup);
     const events = await flow.deletions(['--since', since]);
-    expect(events.map((e) => [e.table, e.key.id]).sort()).toEqual([['company', ACME], ['person', CHLOE], ['person', MARC]].sort());
+    expect(events.map((e) => [e.table, e.key.id]).sort()).toEqual(
+      [
+        ['company', ACME],
+        ['person', CHLOE],
+        ['person', MARC],
+      ].sort(),
+    );
     expect(events.find((e) => e.table === 'company')?.image).toMatchObject({ id: ACME, name: 'Acme Tools', deletedAt: null });
 
     const company = await flow.diff(backup, 'company');
@@ -107,14 +113,18 @@ describe('Twenty workspace (PostgreSQL), end to end', { timeout: 900_000 }, () =
       DELETE FROM ${q('person')} WHERE "companyId" = '${ACME}' AND "deletedAt" IS NOT NULL;
       DELETE FROM ${q('company')} WHERE "id" = '${ACME}' AND "deletedAt" IS NOT NULL;`);
     const post = await sums();
-    const [opp] = await temp.query<{ companyId: string | null; pointOfContactId: string | null }>(`SELECT "companyId", "pointOfContactId" FROM ${q('opportunity')} WHERE id = '${OPPORTUNITY}'`);
+    const [opp] = await temp.query<{ companyId: string | null; pointOfContactId: string | null }>(
+      `SELECT "companyId", "pointOfContactId" FROM ${q('opportunity')} WHERE id = '${OPPORTUNITY}'`,
+    );
     expect(opp).toEqual({ companyId: null, pointOfContactId: null });
 
     // The timeline rows of the company and its people cascaded away, the delete events too.
     expect((await flow.deletions(['--table', 'company'])).map((e) => e.key.id)).not.toContain(ACME);
     expect(await flow.incidents(['--since', isoSecondsAgo(3600)])).toEqual([]);
 
-    const diffs = Object.fromEntries(await Promise.all(['company', 'person', 'noteTarget', 'timelineActivity', 'opportunity'].map(async (t) => [t, await flow.diff(backup, t)] as const)));
+    const diffs = Object.fromEntries(
+      await Promise.all(['company', 'person', 'noteTarget', 'timelineActivity', 'opportunity'].map(async (t) => [t, await flow.diff(backup, t)] as const)),
+    );
     expect(keysOf(diffs.company.rows, 'deleted')).toEqual([ACME]);
     expect(keysOf(diffs.person.rows, 'deleted')).toEqual([CHLOE, MARC].sort());
     expect(diffs.noteTarget.summary.counts).toMatchObject({ deleted: 2, added: 0 });

@@ -41,7 +41,10 @@ function trash(module: string, ids: number[], user: number): string {
     // Contacts::unlinkDependencies backs up (here: no) related potentials it marks deleted.
     ...ids.map((id) => `INSERT INTO vtiger_relatedlists_rb VALUES (${id}, 'update', 'vtiger_crmentity', 'deleted', 'crmid', '')`),
     // ModTracker's afterdelete handler: one row with status 1 (deleted) per record.
-    ...ids.map((id, i) => `INSERT INTO vtiger_modtracker_basic (id, crmid, module, whodid, changedon, status) VALUES (${next(i)}, ${id}, '${module}', ${user}, UTC_TIMESTAMP(), 1)`),
+    ...ids.map(
+      (id, i) =>
+        `INSERT INTO vtiger_modtracker_basic (id, crmid, module, whodid, changedon, status) VALUES (${next(i)}, ${id}, '${module}', ${user}, UTC_TIMESTAMP(), 1)`,
+    ),
     `UPDATE vtiger_modtracker_basic_seq SET id = id + ${ids.length}`,
   ].join(';\n');
 }

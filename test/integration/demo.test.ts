@@ -45,7 +45,10 @@ function openDemo(engine: TestEngine, name: string): Promise<Db> {
   return openDb(completeTarget(parseTargetUrl(`${adminUrl(engine)}/${name}`)), { interactive: false });
 }
 
-const sha = (lines: string[]) => createHash('sha256').update([...lines].sort().join('\n')).digest('hex');
+const sha = (lines: string[]) =>
+  createHash('sha256')
+    .update([...lines].sort().join('\n'))
+    .digest('hex');
 
 /** Per engine: sha of the sorted keys of every table after the incident, for the cross-engine check. */
 const keysByEngine: Partial<Record<TestEngine, Record<string, string>>> = {};
@@ -137,10 +140,9 @@ describe.each(engines)('demo on %s', (engine) => {
   });
 
   it('soft-deleted exactly the planned accounts, as the actor', async () => {
-    const rows = await db.query<{ id: string }>(
-      `SELECT id FROM accounts WHERE deleted = 1 AND modified_user_id = ${db.dialect.placeholder(1)}`,
-      [plan.actor.id],
-    );
+    const rows = await db.query<{ id: string }>(`SELECT id FROM accounts WHERE deleted = 1 AND modified_user_id = ${db.dialect.placeholder(1)}`, [
+      plan.actor.id,
+    ]);
     expect(rows.map((row) => row.id).sort()).toEqual([...plan.softDeletedAccountIds].sort());
   });
 
@@ -166,10 +168,9 @@ describe.each(engines)('demo on %s', (engine) => {
       expect(changes).toEqual(row.table_name === 'accounts' ? { deleted: [0, 1] } : null);
     }
     // The background noise: a handful of isolated deletes earlier, by several users.
-    const noise = await db.query<{ user_id: string }>(
-      `SELECT user_id FROM history WHERE action = 'delete' AND changed_at < ${p(1)}`,
-      [e.timestampParam(Date.parse(w.start))],
-    );
+    const noise = await db.query<{ user_id: string }>(`SELECT user_id FROM history WHERE action = 'delete' AND changed_at < ${p(1)}`, [
+      e.timestampParam(Date.parse(w.start)),
+    ]);
     expect(noise.length).toBeGreaterThan(5);
     expect(noise.length).toBeLessThan(60);
     expect(new Set(noise.map((n) => n.user_id)).size).toBeGreaterThan(2);
@@ -212,9 +213,7 @@ describe.each(engines)('demo on %s', (engine) => {
     for (const t of DEMO_TABLES.filter((t) => t !== 'history')) {
       keys[t] = sha((await db.query<{ id: string }>(`SELECT id FROM ${t}`)).map((r) => r.id));
     }
-    keys.history = sha(
-      (await db.query<{ k: string }>("SELECT CONCAT(table_name, ' ', record_id, ' ', action) AS k FROM history")).map((r) => r.k),
-    );
+    keys.history = sha((await db.query<{ k: string }>("SELECT CONCAT(table_name, ' ', record_id, ' ', action) AS k FROM history")).map((r) => r.k));
     keysByEngine[engine] = keys;
   });
 
@@ -236,7 +235,20 @@ describe.each(engines)('demo on %s', (engine) => {
         expect(doc.rowCounts.contacts).toBe(500 - small.deletedContactIds.length);
         expect(doc.incident?.deletedContactKeysSha256).toBe(small.deletedContactKeysSha256);
         expect(Object.keys(doc).sort()).toEqual(
-          ['auditTrigger', 'backup', 'database', 'elapsedMs', 'engine', 'incident', 'rowCounts', 'scale', 'seedReference', 'seedRowCounts', 'serverVersion', 'target'].sort(),
+          [
+            'auditTrigger',
+            'backup',
+            'database',
+            'elapsedMs',
+            'engine',
+            'incident',
+            'rowCounts',
+            'scale',
+            'seedReference',
+            'seedRowCounts',
+            'serverVersion',
+            'target',
+          ].sort(),
         );
         if (run === 0) {
           expect(typeof doc.backup).toBe('string');
@@ -289,7 +301,11 @@ describe.each(engines)('demo on %s', (engine) => {
     expect(down.code).toBe(1);
     const lines = down.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(engine === 'postgres' ? 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start' : 'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd');
+    expect(lines[0]).toContain(
+      engine === 'postgres'
+        ? 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start'
+        : 'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd',
+    );
     expect(down.stderr).not.toMatch(/^\s+at /m);
   });
 });

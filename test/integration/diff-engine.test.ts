@@ -153,7 +153,10 @@ describe.each(engines)('%s diff engine', (engine) => {
   });
 
   it('one pass (counts from the rows, rows spooled) matches the counts statements and the per-class streams', async () => {
-    for (const plan of [planDiff({ staged: stagedInfo, live: liveInfo, softDelete }), planDiff({ staged: stagedInfo, live: liveInfo, where: forEngine(engine, `"Id" >= 4`) })]) {
+    for (const plan of [
+      planDiff({ staged: stagedInfo, live: liveInfo, softDelete }),
+      planDiff({ staged: stagedInfo, live: liveInfo, where: forEngine(engine, `"Id" >= 4`) }),
+    ]) {
       const streamed: DiffRow[] = [];
       for await (const r of diffRows(db, plan, ['deleted', 'soft-deleted', 'changed', 'added'])) streamed.push(r);
       const run = await runDiff(db, plan);
@@ -258,7 +261,7 @@ describe.each(engines)('%s diff engine', (engine) => {
     const keyless = { ...liveInfo, primaryKey: null, uniqueKeys: [] };
     expect(() => planDiff({ staged: keyless, live: keyless })).toThrow(/no primary key.*Pass --key|no primary key/);
     expect(planDiff({ staged: keyless, live: keyless, key: ['Id', 'sub key'] }).keySource).toBe('flag');
-    expect(() => planDiff({ staged: stagedInfo, live: liveInfo, where: "1=1; DROP TABLE x" })).toThrow(/without ";"/);
+    expect(() => planDiff({ staged: stagedInfo, live: liveInfo, where: '1=1; DROP TABLE x' })).toThrow(/without ";"/);
     expect(planDiff({ staged: stagedInfo, live: liveInfo, where: "name = 'a;b'" }).where).toBe("name = 'a;b'");
   });
 });

@@ -54,7 +54,11 @@ describe.each(engines)('%s merge engine', (engine) => {
   let post: Record<string, string>;
 
   const exec = async (sqlText: string) => {
-    for (const s of forEngine(engine, sqlText).split(/;\s*\n/).map((x) => x.trim()).filter(Boolean)) await live.exec(s);
+    for (const s of forEngine(engine, sqlText)
+      .split(/;\s*\n/)
+      .map((x) => x.trim())
+      .filter(Boolean))
+      await live.exec(s);
   };
 
   beforeEach(async () => {
@@ -96,11 +100,28 @@ describe.each(engines)('%s merge engine', (engine) => {
     const out: Relation[] = [];
     for (const t of snap.tables.filter((x) => x.schema === liveTable('accounts').schema)) {
       for (const fk of t.foreignKeys) {
-        out.push({ name: fk.name, child: { schema: t.schema, name: t.name }, childColumns: fk.columns, parent: { schema: fk.refSchema, name: fk.refTable }, parentColumns: fk.refColumns, source: 'declared', note: '' });
+        out.push({
+          name: fk.name,
+          child: { schema: t.schema, name: t.name },
+          childColumns: fk.columns,
+          parent: { schema: fk.refSchema, name: fk.refTable },
+          parentColumns: fk.refColumns,
+          source: 'declared',
+          note: '',
+        });
       }
     }
     const s = liveTable('notes').schema;
-    out.push({ name: 'notes→contacts', child: { schema: s, name: 'notes' }, childColumns: ['parent_id'], parent: { schema: s, name: 'contacts' }, parentColumns: ['id'], source: 'implied', discriminator: { column: 'parent_type', value: 'Contacts' }, note: 'test' });
+    out.push({
+      name: 'notes→contacts',
+      child: { schema: s, name: 'notes' },
+      childColumns: ['parent_id'],
+      parent: { schema: s, name: 'contacts' },
+      parentColumns: ['id'],
+      source: 'implied',
+      discriminator: { column: 'parent_type', value: 'Contacts' },
+      note: 'test',
+    });
     return out;
   };
   const request = (root: string, selections: Selection[], extra: Partial<MergeRequest> = {}): MergeRequest => ({
@@ -187,7 +208,9 @@ describe.each(engines)('%s merge engine', (engine) => {
     await expect(s.execute(true)).rejects.toThrow(/conflict/);
     await s.close();
     await exec(`UPDATE contacts SET email = NULL WHERE id = 4`);
-    const so = await prepareMerge(db, request('contacts', [{ kind: 'keys', keys: [{ id: 2 }, { id: 3 }] }], { withRelated: false, policy: 'overwrite' }), { stagingNs });
+    const so = await prepareMerge(db, request('contacts', [{ kind: 'keys', keys: [{ id: 2 }, { id: 3 }] }], { withRelated: false, policy: 'overwrite' }), {
+      stagingNs,
+    });
     const ro = await so.execute(true);
     await so.close();
     expect(ro.totals).toEqual({ inserted: 1, updated: 1, skipped: 0 });
@@ -233,6 +256,8 @@ describe.each(engines)('%s merge engine', (engine) => {
 
   it('a selection that matches nothing is an error, and a key not in the backup is named', async () => {
     await expect(prepareMerge(db, request('accounts', [{ kind: 'deleted' }], { withRelated: false }), { stagingNs })).rejects.toThrow(/matches no rows/);
-    await expect(prepareMerge(db, request('contacts', [{ kind: 'keys', keys: [{ id: 999 }] }], { withRelated: false }), { stagingNs })).rejects.toThrow(/not in the backup/);
+    await expect(prepareMerge(db, request('contacts', [{ kind: 'keys', keys: [{ id: 999 }] }], { withRelated: false }), { stagingNs })).rejects.toThrow(
+      /not in the backup/,
+    );
   });
 });

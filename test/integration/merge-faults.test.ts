@@ -40,7 +40,8 @@ async function waitForApply(db: TempDb, child: ChildProcess): Promise<number> {
   const row = await waitFor(async () => (await db.query<{ id: number }>(sql))[0], {
     what: 'the merge to run an INSERT into big',
     intervalMs: 10,
-    stopIf: () => (child.exitCode !== null || child.signalCode !== null ? `crm-rescue merge ended (exit ${child.exitCode ?? child.signalCode}) first` : undefined),
+    stopIf: () =>
+      child.exitCode !== null || child.signalCode !== null ? `crm-rescue merge ended (exit ${child.exitCode ?? child.signalCode}) first` : undefined,
   });
   return Number(row.id);
 }

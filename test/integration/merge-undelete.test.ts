@@ -125,11 +125,16 @@ describe.each(engines)('%s merge --undelete', (engine) => {
     // Nothing else changed.
     expect(await queryChecksum(temp, `SELECT * FROM ${q(engine, PEOPLE)} WHERE id <> 2`)).toBe(others.people);
     expect(await queryChecksum(temp, `SELECT * FROM links WHERE id <> 20`)).toBe(others.links);
-    expect((await checksums(temp, ['tags', 'plain']))).toEqual({ tags: before.tags, plain: before.plain });
+    expect(await checksums(temp, ['tags', 'plain'])).toEqual({ tags: before.tags, plain: before.plain });
 
     const list = await sb.run(['merges', '--url', temp.url, '--json']);
     expect(list.code, list.stderr).toBe(0);
-    expect(JSON.parse(list.stdout)[0]).toMatchObject({ id: m.mergeId, backupId: 'undelete', state: 'applied', totals: { inserted: 0, updated: 2, skipped: 0 } });
+    expect(JSON.parse(list.stdout)[0]).toMatchObject({
+      id: m.mergeId,
+      backupId: 'undelete',
+      state: 'applied',
+      totals: { inserted: 0, updated: 2, skipped: 0 },
+    });
 
     const u = await undo(m.mergeId);
     expect(u.code, u.stderr).toBe(0);
@@ -181,14 +186,20 @@ describe.each(engines)('%s merge --undelete', (engine) => {
         // Row 3 (active NULL) is not archived: only row 2 is selected.
         expect(session.selected).toEqual([{ table: `${live.schema}.archived`, rows: 1, via: 'selection' }]);
         const dry = await session.execute(false);
-        expect(dry.notes).toEqual([`${live.schema}.archived: clears active (to true) and writes nothing else; write_date, write_uid keep the values the delete wrote`]);
+        expect(dry.notes).toEqual([
+          `${live.schema}.archived: clears active (to true) and writes nothing else; write_date, write_uid keep the values the delete wrote`,
+        ]);
         expect(await checksums(temp, ['archived'])).toEqual(before);
         result = await session.execute(true);
       } finally {
         await session.close();
       }
       expect(result.verify).toEqual({ checked: 1, mismatched: 0 });
-      const row = (await temp.query<Record<string, unknown>>(`SELECT active, ${engine === 'postgres' ? 'write_date::text' : 'CAST(write_date AS CHAR)'} AS wd, write_uid FROM archived WHERE id = 2`))[0];
+      const row = (
+        await temp.query<Record<string, unknown>>(
+          `SELECT active, ${engine === 'postgres' ? 'write_date::text' : 'CAST(write_date AS CHAR)'} AS wd, write_uid FROM archived WHERE id = 2`,
+        )
+      )[0];
       expect([row.active === true || Number(row.active) === 1, String(row.wd).slice(0, 16), Number(row.write_uid)]).toEqual([true, '2026-03-02 08:00', 7]);
       expect((await undoMerge(db, result.mergeId)).state).toBe('undone');
       expect(await checksums(temp, ['archived'])).toEqual(before);
@@ -201,7 +212,11 @@ describe.each(engines)('%s merge --undelete', (engine) => {
     const before = await checksums(temp, TABLES);
     expectOneLineError(await run(['--table', 'plain', '--undelete', '--keys', '1']), 1, /table \S*plain has no soft-delete mark that crm-rescue knows/);
     expectOneLineError(await run(['--table', PEOPLE, '--undelete', '--keys', '1,2']), 1, /1 row\(s\) of .+ is not soft-deleted \(deleted_at\): \{"id":1\}/);
-    expectOneLineError(await run(['--table', PEOPLE, '--undelete', '--keys', '99']), 1, /key\(s\) is not in the live .*\{"id":99\}\. Check the keys \(crm-rescue audit deletions/);
+    expectOneLineError(
+      await run(['--table', PEOPLE, '--undelete', '--keys', '99']),
+      1,
+      /key\(s\) is not in the live .*\{"id":99\}\. Check the keys \(crm-rescue audit deletions/,
+    );
     expectOneLineError(await run(['--table', PEOPLE, '--undelete']), 2, /--undelete needs to know which rows/);
     expectOneLineError(await run(['--table', PEOPLE, '--undelete', '--where', 'id = 1']), 1, /no soft-deleted row of .* matches the selection/);
     expectOneLineError(await run(['--table', PEOPLE, '--undelete', '--where', 'id = 1; DROP TABLE plain']), 1, /--where must be one condition/);

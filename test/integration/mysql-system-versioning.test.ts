@@ -16,8 +16,11 @@ describe('mysql system-versioned tables: backup, stage, diff, merge, undo', () =
 
   /** History rows (no longer current) of a table with their row start and end, as the server keeps them. */
   const history = () =>
-    db.query(`SELECT id, name, note, CAST(ROW_START AS CHAR) AS rs, CAST(ROW_END AS CHAR) AS re FROM contacts FOR SYSTEM_TIME ALL WHERE ROW_END < TIMESTAMP'2038-01-19 03:14:07.999999'`);
-  const explicitHistory = () => db.query(`SELECT id, name, CAST(rs AS CHAR) AS rs, CAST(re AS CHAR) AS re FROM ex FOR SYSTEM_TIME ALL WHERE re < TIMESTAMP'2038-01-19 03:14:07.999999'`);
+    db.query(
+      `SELECT id, name, note, CAST(ROW_START AS CHAR) AS rs, CAST(ROW_END AS CHAR) AS re FROM contacts FOR SYSTEM_TIME ALL WHERE ROW_END < TIMESTAMP'2038-01-19 03:14:07.999999'`,
+    );
+  const explicitHistory = () =>
+    db.query(`SELECT id, name, CAST(rs AS CHAR) AS rs, CAST(re AS CHAR) AS re FROM ex FOR SYSTEM_TIME ALL WHERE re < TIMESTAMP'2038-01-19 03:14:07.999999'`);
   /** Every history row of `before` is still there, unchanged (merge and undo add their own). */
   const keeps = (after: unknown[], before: unknown[]) => {
     expect(before.length).toBeGreaterThan(0);
@@ -68,7 +71,7 @@ describe('mysql system-versioned tables: backup, stage, diff, merge, undo', () =
     keeps(await history(), historyAfter);
   });
 
-  it('#14 explicit row start/end: the staged copy keeps the backup\'s values exactly; diff keys on the id; merge and undo work', async () => {
+  it("#14 explicit row start/end: the staged copy keeps the backup's values exactly; diff keys on the id; merge and undo work", async () => {
     const [row1] = await db.query<{ rs: string }>(`SELECT CAST(rs AS CHAR) AS rs FROM ex WHERE id = 1`);
     const s = await sb.run(['stage', '--url', db.url, '--backup', id, '--table', 'ex', '--json']);
     expect(s.code, s.stderr).toBe(0);
@@ -76,7 +79,9 @@ describe('mysql system-versioned tables: backup, stage, diff, merge, undo', () =
     // Row start as the backup holds it, not the time of staging (a versioned staged copy rewrote it).
     const ns = stagingNamespace(db.name, id);
     expect(await db.query(`SELECT CAST(rs AS CHAR) AS rs FROM \`${ns}\`.ex WHERE id = 1`)).toEqual([row1]);
-    expect(await db.query(`SELECT TABLE_TYPE AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'ex'`, [ns])).toEqual([{ t: 'BASE TABLE' }]);
+    expect(await db.query(`SELECT TABLE_TYPE AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'ex'`, [ns])).toEqual([
+      { t: 'BASE TABLE' },
+    ]);
 
     await db.exec(`DELETE FROM ex WHERE id = 2`);
     const historyBefore = await explicitHistory();

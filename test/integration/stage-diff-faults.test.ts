@@ -76,7 +76,12 @@ describe.each(engines)('%s stage and diff: faults and hostile names', (engine) =
     expect(one.code, one.stderr).toBe(0);
     const lines = ndjson(one.stdout);
     expect(lines[0]).toMatchObject({ type: 'summary', counts: whole });
-    expect(lines.slice(1).map((r) => [r.class, (r.key as Record<string, unknown>).Order])).toEqual([['deleted', 1], ['soft-deleted', 5], ['changed', 6], ['added', 100]]);
+    expect(lines.slice(1).map((r) => [r.class, (r.key as Record<string, unknown>).Order])).toEqual([
+      ['deleted', 1],
+      ['soft-deleted', 5],
+      ['changed', 6],
+      ['added', 100],
+    ]);
     const none = await sb.run([...base, '--format', 'ndjson', '--limit', '0']);
     expect(none.code, none.stderr).toBe(0);
     expect(ndjson(none.stdout)).toEqual([expect.objectContaining({ type: 'summary', counts: expect.objectContaining(whole) })]);

@@ -58,7 +58,9 @@ describe('mysql stage: nothing of a dump but the table and its rows reaches the 
     auditBackup = id;
     const file = JSON.parse(readFileSync(join(sb.dir, id, 'manifest.json'), 'utf8')).tables.find((t: { name: string }) => t.name === 'contacts').file;
     // The dump holds the audit's trigger, named with the live database on both sides.
-    expect(gunzipSync(readFileSync(join(sb.dir, id, file))).toString()).toMatch(new RegExp(`TRIGGER \`${db.name}\`\\.\`crm_rescue_audit_\\w+\` AFTER DELETE ON \`${db.name}\`\\.\`contacts\``));
+    expect(gunzipSync(readFileSync(join(sb.dir, id, file))).toString()).toMatch(
+      new RegExp(`TRIGGER \`${db.name}\`\\.\`crm_rescue_audit_\\w+\` AFTER DELETE ON \`${db.name}\`\\.\`contacts\``),
+    );
 
     // Installed: staging used to fail with "Trigger … already exists".
     const before = await liveSchemaSnapshot(db);
@@ -76,7 +78,11 @@ describe('mysql stage: nothing of a dump but the table and its rows reaches the 
     const after = await sb.run(['stage', '--url', db.url, '--backup', id, '--table', 'contacts']);
     expect(after.code, after.stderr).toBe(0);
     expect(await liveSchemaSnapshot(db)).toEqual(before);
-    expect(await db.query(`SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = ? AND TRIGGER_NAME LIKE 'crm\\_rescue\\_audit%'`, [db.name])).toEqual([]);
+    expect(
+      await db.query(`SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = ? AND TRIGGER_NAME LIKE 'crm\\_rescue\\_audit%'`, [
+        db.name,
+      ]),
+    ).toEqual([]);
     // The CRM can delete again (the re-created trigger made every delete fail: its log was gone).
     await db.exec('DELETE FROM contacts WHERE id = 3');
     await db.exec("INSERT INTO contacts (id, name, ref) VALUES (3, 'Ünïcode 😀', 3)");
@@ -90,14 +96,17 @@ describe('mysql stage: nothing of a dump but the table and its rows reaches the 
     expect(ndjson(d.stdout)[0]).toMatchObject({ counts: { deleted: 0, changed: 0, added: 0, unchanged: 3 } });
   });
 
-
   it('#14 item 2: backups verify --restore-test of that backup restores into its scratch database only: no trigger re-created on live', async () => {
     const before = await liveSchemaSnapshot(db);
     const v = await sb.run(['backups', 'verify', auditBackup, '--restore-test', '--url', db.url, '--json']);
     expect(v.code, v.stderr).toBe(0);
     expect(JSON.parse(v.stdout).restoreTest).toMatchObject({ ok: true, mismatches: [] });
     expect(await liveSchemaSnapshot(db)).toEqual(before);
-    expect(await db.query(`SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = ? AND TRIGGER_NAME LIKE 'crm\\_rescue\\_audit%'`, [db.name])).toEqual([]);
+    expect(
+      await db.query(`SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = ? AND TRIGGER_NAME LIKE 'crm\\_rescue\\_audit%'`, [
+        db.name,
+      ]),
+    ).toEqual([]);
   });
   it("#14 item 2: a column whose default is a live sequence's next value stages without it; the sequence does not move", async () => {
     const id = await backupId(sb.run, db.url);
@@ -139,10 +148,22 @@ describe('mysql stage: nothing of a dump but the table and its rows reaches the 
   it('#14 item 2: a table file with a statement staging cannot classify, or a row that is not literals, is refused in one line; nothing is staged and live is unchanged', async () => {
     const live = `\`${db.name}\``;
     const cases: [(sql: string) => string, RegExp][] = [
-      [(sql) => `${sql}\nUPDATE ${live}.\`contacts\` SET name = 'pwned';\n`, /refusing to stage contacts from this backup: its file holds a statement staging does not run \(UPDATE/],
-      [(sql) => `${sql}\nDROP TABLE IF EXISTS ${live}.\`user_log\`;\n`, /its file holds a statement staging does not run \(DROP TABLE IF EXISTS `crt_\w+`\.`user_log`\)/],
-      [(sql) => sql.replace(/\(2,'Grace',2\)/, `(2,(SELECT name FROM ${live}.\`contacts\` LIMIT 1),2)`), /refusing to stage contacts from this backup: a row holds "SELECT", which is not a literal value/],
-      [(sql) => sql.replace("SQL_MODE='NO_AUTO_VALUE_ON_ZERO'", "SQL_MODE='NO_BACKSLASH_ESCAPES'"), /its file sets sql_mode to 'NO_BACKSLASH_ESCAPES', which would change how staging reads the file/],
+      [
+        (sql) => `${sql}\nUPDATE ${live}.\`contacts\` SET name = 'pwned';\n`,
+        /refusing to stage contacts from this backup: its file holds a statement staging does not run \(UPDATE/,
+      ],
+      [
+        (sql) => `${sql}\nDROP TABLE IF EXISTS ${live}.\`user_log\`;\n`,
+        /its file holds a statement staging does not run \(DROP TABLE IF EXISTS `crt_\w+`\.`user_log`\)/,
+      ],
+      [
+        (sql) => sql.replace(/\(2,'Grace',2\)/, `(2,(SELECT name FROM ${live}.\`contacts\` LIMIT 1),2)`),
+        /refusing to stage contacts from this backup: a row holds "SELECT", which is not a literal value/,
+      ],
+      [
+        (sql) => sql.replace("SQL_MODE='NO_AUTO_VALUE_ON_ZERO'", "SQL_MODE='NO_BACKSLASH_ESCAPES'"),
+        /its file sets sql_mode to 'NO_BACKSLASH_ESCAPES', which would change how staging reads the file/,
+      ],
     ];
     const before = await liveSchemaSnapshot(db);
     for (const [edit, pattern] of cases) {
@@ -155,7 +176,9 @@ describe('mysql stage: nothing of a dump but the table and its rows reaches the 
       const staged = (JSON.parse(list.stdout) as { backupId: string; tables: unknown[] }[]).find((s) => s.backupId === copy);
       expect(staged?.tables ?? []).toEqual([]);
       // No scratch database is left behind either.
-      expect(await db.query(`SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?`, [`${stagingNamespace(db.name, copy)}\\_l%`])).toEqual([]);
+      expect(
+        await db.query(`SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?`, [`${stagingNamespace(db.name, copy)}\\_l%`]),
+      ).toEqual([]);
     }
   });
 });
@@ -245,7 +268,9 @@ describe('postgres stage: the staged table runs no live code and refers to nothi
       { name: 'name', type: 'text', def: null },
       { name: 'mail', type: 'character varying(80)', def: null },
     ]);
-    expect(await db.query(`SELECT conname FROM pg_constraint WHERE conrelid = format('%I.%I', $1::text, 'contacts')::regclass AND contype = 'c'`, [ns])).toEqual([]);
+    expect(
+      await db.query(`SELECT conname FROM pg_constraint WHERE conrelid = format('%I.%I', $1::text, 'contacts')::regclass AND contype = 'c'`, [ns]),
+    ).toEqual([]);
 
     // The staged rows are the backup's, and diff compares them (the generated column is live's own).
     const d = await sb.run(['diff', '--url', db.url, '--backup', id, '--table', 'contacts', '--format', 'ndjson']);

@@ -29,7 +29,10 @@ async function waitForBlockedSwap(db: TempDb, ns: string, child: ChildProcess, s
       : `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE 'RENAME TABLE%' AND INFO LIKE CONCAT('%\`', ?, '\`%') AND STATE LIKE '%metadata lock%'`;
   const row = await waitFor(async () => (await db.query<{ id: number }>(sql, db.engine === 'postgres' ? [] : [ns]))[0], {
     what: 'the stage to block in its swap, behind the lock',
-    stopIf: () => (child.exitCode !== null || child.signalCode !== null ? `crm-rescue stage ended (exit ${child.exitCode ?? child.signalCode}) first: ${stderr().trim()}` : undefined),
+    stopIf: () =>
+      child.exitCode !== null || child.signalCode !== null
+        ? `crm-rescue stage ended (exit ${child.exitCode ?? child.signalCode}) first: ${stderr().trim()}`
+        : undefined,
   });
   return Number(row.id);
 }
@@ -49,7 +52,9 @@ describe.each(engines)('%s stage: the connection drops during the swap', (engine
   afterAll(async () => {
     if (db && engine === 'mysql') {
       // MySQL staging and scratch databases live beside the test database.
-      for (const r of await db.query<{ n: string }>("SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'crm\\_rescue\\_stage\\_%'")) {
+      for (const r of await db.query<{ n: string }>(
+        "SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'crm\\_rescue\\_stage\\_%'",
+      )) {
         const marker = await db.query<{ d: string }>(`SELECT database_name AS d FROM ${q(r.n)}._crm_rescue_staging WHERE kind = 'namespace'`).catch(() => []);
         if (marker[0]?.d === db.name) await db.exec(`DROP DATABASE ${q(r.n)}`);
       }
@@ -93,7 +98,10 @@ describe.each(engines)('%s stage: the connection drops during the swap', (engine
     expect(await db.query(staged)).toEqual(before.rows);
     expect(await db.query(marker)).toEqual(before.marker);
     if (engine === 'postgres') {
-      expect(await db.query(`SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1`, [ns])).toEqual([{ tablename: '_crm_rescue_staging' }, { tablename: 'parent' }]);
+      expect(await db.query(`SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1`, [ns])).toEqual([
+        { tablename: '_crm_rescue_staging' },
+        { tablename: 'parent' },
+      ]);
     } else {
       const tables = await db.query<{ t: string }>('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [ns]);
       expect(tables.map((r) => r.t).sort()).toEqual(['_crm_rescue_staging', 'parent']);

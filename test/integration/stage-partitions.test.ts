@@ -10,8 +10,7 @@ describe('postgres partitioned and inherited tables: stage, diff, merge, undo', 
   let id: string;
 
   /** Where each row of `events` lives: `id:partition`. */
-  const placement = async () =>
-    (await db.query<{ p: string }>(`SELECT id || ':' || tableoid::regclass::text AS p FROM events ORDER BY id`)).map((r) => r.p);
+  const placement = async () => (await db.query<{ p: string }>(`SELECT id || ':' || tableoid::regclass::text AS p FROM events ORDER BY id`)).map((r) => r.p);
 
   /** The merge id of a `merge --apply --json` run. */
   const mergeIdOf = (stdout: string) => String(ndjson(stdout).find((l) => l.type === 'result')?.mergeId);
@@ -41,7 +40,7 @@ describe('postgres partitioned and inherited tables: stage, diff, merge, undo', 
     sb.cleanup();
   });
 
-  it('#14 a partitioned parent stages with every partition\'s rows (two levels, columns in another order), and diff, merge and undo work on it', async () => {
+  it("#14 a partitioned parent stages with every partition's rows (two levels, columns in another order), and diff, merge and undo work on it", async () => {
     const whole = await tableChecksum(db, 'events');
     const placed = await placement();
     const s = await sb.run(['stage', '--url', db.url, '--backup', id, '--table', 'events', '--json']);
@@ -97,11 +96,17 @@ describe('postgres partitioned and inherited tables: stage, diff, merge, undo', 
     expect(ndjson(d.stdout)[0]).toMatchObject({ counts: { deleted: 0, changed: 0, added: 0, unchanged: 2 } });
 
     const plain = await sb.run(['stage', '--url', db.url, '--backup', id, '--table', 'staff']);
-    expectOneLineError(plain, 1, /loading public\.staff into staging failed: psql exited with code 1: ERROR: +extra data after last expected column\. public\.staff INHERITS from public\.people/);
+    expectOneLineError(
+      plain,
+      1,
+      /loading public\.staff into staging failed: psql exited with code 1: ERROR: +extra data after last expected column\. public\.staff INHERITS from public\.people/,
+    );
     expect(plain.stderr).not.toMatch(/CONTEXT/);
     const debug = await sb.run(['stage', '--url', db.url, '--backup', id, '--table', 'staff', '--debug']);
     expect(debug.code).toBe(1);
-    expect(debug.stderr).toMatch(/^crm-rescue: loading public\.staff into staging failed: psql exited with code 1: ERROR: +extra data after last expected column/m);
+    expect(debug.stderr).toMatch(
+      /^crm-rescue: loading public\.staff into staging failed: psql exited with code 1: ERROR: +extra data after last expected column/m,
+    );
     // --debug also shows what psql said in full.
     expect(debug.stderr).toMatch(/^CONTEXT: +COPY staff__new_\w+, line 1/m);
   });

@@ -13,11 +13,28 @@ import type { ProgressEvent } from '../../src/progress/event.js';
 import { KEYS, WithInput, frameWith, press, renderAt } from './helpers.js';
 
 describe('ProgressBar', () => {
-  const event: ProgressEvent = { operation: 'backup', phase: 'dump', table: 'public.accounts', done: 12, total: 40, bytes: 123_000_000, rate: 45_000_000, etaSeconds: 32 };
+  const event: ProgressEvent = {
+    operation: 'backup',
+    phase: 'dump',
+    table: 'public.accounts',
+    done: 12,
+    total: 40,
+    bytes: 123_000_000,
+    rate: 45_000_000,
+    etaSeconds: 32,
+  };
 
   it('draws text blocks, percentage, bytes, rate and ETA from the engine progress event', () => {
     const p = progressParts(event, 20);
-    expect(p).toEqual({ label: 'backup dump public.accounts', bar: '██████░░░░░░░░░░░░░░', percent: '30%', amount: '12/40 tables', bytes: '123 MB', rate: '45 MB/s', eta: 'ETA 32 s' });
+    expect(p).toEqual({
+      label: 'backup dump public.accounts',
+      bar: '██████░░░░░░░░░░░░░░',
+      percent: '30%',
+      amount: '12/40 tables',
+      bytes: '123 MB',
+      rate: '45 MB/s',
+      eta: 'ETA 32 s',
+    });
     expect(progressBar(0.5, 4)).toBe('██░░');
     expect(progressBar(0.53, 4)).toBe('██▏░');
     expect(progressParts({ phase: 'count', done: 7, total: 0 }, 10)).toMatchObject({ bar: '', percent: '', amount: '7 tables', eta: 'ETA ?' });
@@ -95,7 +112,15 @@ describe('ConfirmDialog', () => {
     const onConfirm = vi.fn();
     const app = await renderAt(
       <WithInput>
-        <ConfirmDialog danger title="Apply the merge to crm_prod" lines={['412 rows into 3 tables']} typed={{ expected: 'crm_prod', label: 'Type the database name to apply:' }} onConfirm={onConfirm} onCancel={() => undefined} width={70} />
+        <ConfirmDialog
+          danger
+          title="Apply the merge to crm_prod"
+          lines={['412 rows into 3 tables']}
+          typed={{ expected: 'crm_prod', label: 'Type the database name to apply:' }}
+          onConfirm={onConfirm}
+          onCancel={() => undefined}
+          width={70}
+        />
       </WithInput>,
     );
     expect(app.lastFrame()).toContain('✗ Apply the merge to crm_prod');
@@ -111,7 +136,13 @@ describe('KeyValue', () => {
   it('aligns keys and marks warnings with a marker', async () => {
     const app = await renderAt(
       <Box>
-        <KeyValue width={50} entries={[{ key: 'Target', value: 'postgres://h/db' }, { key: 'Last backup', value: '3 d ago', tone: 'warn' }]} />
+        <KeyValue
+          width={50}
+          entries={[
+            { key: 'Target', value: 'postgres://h/db' },
+            { key: 'Last backup', value: '3 d ago', tone: 'warn' },
+          ]}
+        />
       </Box>,
     );
     expect(app.lines()).toEqual(['Target       postgres://h/db', 'Last backup  ! 3 d ago']);

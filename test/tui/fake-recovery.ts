@@ -122,7 +122,15 @@ export function fakeBackups(overrides: Partial<BackupServices> = {}): BackupServ
         layout: 'pg-directory',
         compress: 'gzip level 6',
         durationSeconds: 3,
-        tableList: ['accounts', 'contacts', 'notes'].map((name) => ({ id: `public.${name}`, schema: 'public', name, rows: 100, rowsEstimated: false, bytes: 4096, file: `dump/${name}.dat.gz` })),
+        tableList: ['accounts', 'contacts', 'notes'].map((name) => ({
+          id: `public.${name}`,
+          schema: 'public',
+          name,
+          rows: 100,
+          rowsEstimated: false,
+          bytes: 4096,
+          file: `dump/${name}.dat.gz`,
+        })),
         restoreTest: null,
       };
     },
@@ -151,14 +159,27 @@ export function fakeStage(overrides: Partial<StageServices> = {}): StageServices
   return {
     runs,
     async backupTables() {
-      return ['accounts', 'accounts_contacts', 'contacts', 'notes'].map((name) => ({ id: `public.${name}`, schema: 'public', name, rows: 1000, rowsEstimated: false, bytes: 65_536, file: `dump/${name}.dat.gz`, staged: name === 'accounts' }));
+      return ['accounts', 'accounts_contacts', 'contacts', 'notes'].map((name) => ({
+        id: `public.${name}`,
+        schema: 'public',
+        name,
+        rows: 1000,
+        rowsEstimated: false,
+        bytes: 65_536,
+        file: `dump/${name}.dat.gz`,
+        staged: name === 'accounts',
+      }));
     },
     async related(_backupId, tables) {
       return tables.includes('public.contacts') ? ['public.accounts_contacts', 'public.notes'].filter((t) => !tables.includes(t)) : [];
     },
     async run(request) {
       runs.push({ tables: request.tables, withRelated: request.withRelated });
-      return { backupId: request.backupId, namespace: 'crm_rescue_stage_0123456789ab', tables: request.tables.map((t) => ({ table: `public.${t.replace(/^public\./, '')}`, rows: 1000, seconds: 0.2, related: false })) };
+      return {
+        backupId: request.backupId,
+        namespace: 'crm_rescue_stage_0123456789ab',
+        tables: request.tables.map((t) => ({ table: `public.${t.replace(/^public\./, '')}`, rows: 1000, seconds: 0.2, related: false })),
+      };
     },
     async list() {
       return [];
@@ -169,17 +190,28 @@ export function fakeStage(overrides: Partial<StageServices> = {}): StageServices
 
 /** A diff table with counts. */
 export function diffTable(name: string, counts: Partial<DiffTable['counts']> = {}): DiffTable {
-  return { id: `public.${name}`, display: name, key: ['id'], columns: ['first_name', 'email', 'deleted'], softDelete: 'deleted', counts: { deleted: 0, softDeleted: 0, changed: 0, added: 0, unchanged: 100, ...counts } };
+  return {
+    id: `public.${name}`,
+    display: name,
+    key: ['id'],
+    columns: ['first_name', 'email', 'deleted'],
+    softDelete: 'deleted',
+    counts: { deleted: 0, softDeleted: 0, changed: 0, added: 0, unchanged: 100, ...counts },
+  };
 }
 
 /**
  * A diff whose rows are made up on demand (key `id` = 1…n per class): any number of rows,
  * nothing held. `reads` records every page asked for.
  */
-export function fakeDiffSet(tables: DiffTable[], backupId = '20261121T020000Z-postgres-crm_prod-bb02'): DiffSet & { reads: { table: string; cls: DiffClass; after: unknown; limit: number; skip: number }[] } {
+export function fakeDiffSet(
+  tables: DiffTable[],
+  backupId = '20261121T020000Z-postgres-crm_prod-bb02',
+): DiffSet & { reads: { table: string; cls: DiffClass; after: unknown; limit: number; skip: number }[] } {
   const reads: { table: string; cls: DiffClass; after: unknown; limit: number; skip: number }[] = [];
   let current = tables;
-  const countOf = (t: DiffTable, cls: DiffClass) => (cls === 'deleted' ? t.counts.deleted : cls === 'soft-deleted' ? t.counts.softDeleted : cls === 'changed' ? t.counts.changed : t.counts.added);
+  const countOf = (t: DiffTable, cls: DiffClass) =>
+    cls === 'deleted' ? t.counts.deleted : cls === 'soft-deleted' ? t.counts.softDeleted : cls === 'changed' ? t.counts.changed : t.counts.added;
   const row = (cls: DiffClass, id: number): DiffRowView =>
     cls === 'deleted'
       ? { class: cls, key: { id }, keyTuple: [id], before: { first_name: `First${id}`, email: `p${id}@example.com`, deleted: 0 } }
@@ -224,7 +256,12 @@ export function fakeDiffSet(tables: DiffTable[], backupId = '20261121T020000Z-po
 
 /** The incident's diff: contacts, relation rows and notes deleted, accounts soft-deleted. */
 export function incidentDiff(): ReturnType<typeof fakeDiffSet> {
-  return fakeDiffSet([diffTable('accounts_contacts', { deleted: 465 }), diffTable('contacts', { deleted: 319 }), diffTable('notes', { deleted: 72 }), diffTable('accounts', { softDeleted: 8 })]);
+  return fakeDiffSet([
+    diffTable('accounts_contacts', { deleted: 465 }),
+    diffTable('contacts', { deleted: 319 }),
+    diffTable('notes', { deleted: 72 }),
+    diffTable('accounts', { softDeleted: 8 }),
+  ]);
 }
 
 /** Diff service handing out one set. */
@@ -252,13 +289,26 @@ export function fakeMerge(): MergeServices & { planned: RowSelection[][]; applie
       const steps = request.selections.map((s, i) => ({
         mergeId: `mrg_20261121120000_000${i}`,
         root: s.table,
-        tables: [{ table: s.table, inserts: s.classes.includes('deleted') ? 319 : s.keys.length, updates: s.classes.includes('soft-deleted') ? 8 : 0, skipped: 0, conflicts: {}, via: 'selection' }],
+        tables: [
+          {
+            table: s.table,
+            inserts: s.classes.includes('deleted') ? 319 : s.keys.length,
+            updates: s.classes.includes('soft-deleted') ? 8 : 0,
+            skipped: 0,
+            conflicts: {},
+            via: 'selection',
+          },
+        ],
         totals: { inserted: s.classes.includes('deleted') ? 319 : s.keys.length, updated: s.classes.includes('soft-deleted') ? 8 : 0, skipped: 0 },
         sql: [`INSERT INTO "public"."${s.table.replace('public.', '')}" SELECT …`],
         blocked: null,
         conflictRows: [],
       }));
-      const totals = steps.reduce((a, s) => ({ inserted: a.inserted + s.totals.inserted, updated: a.updated + s.totals.updated, skipped: 0 }), { inserted: 0, updated: 0, skipped: 0 });
+      const totals = steps.reduce((a, s) => ({ inserted: a.inserted + s.totals.inserted, updated: a.updated + s.totals.updated, skipped: 0 }), {
+        inserted: 0,
+        updated: 0,
+        skipped: 0,
+      });
       return {
         database: 'crm_prod',
         backupId: request.backupId,
@@ -267,7 +317,12 @@ export function fakeMerge(): MergeServices & { planned: RowSelection[][]; applie
         totals,
         async apply(): Promise<MergeOutcome> {
           self.applied++;
-          return { merges: steps.map((s) => ({ ...s, applied: true, verify: { checked: s.totals.inserted + s.totals.updated, mismatched: 0 }, durationSeconds: 0.1 })), totals, verify: { checked: totals.inserted + totals.updated, mismatched: 0 }, failed: null };
+          return {
+            merges: steps.map((s) => ({ ...s, applied: true, verify: { checked: s.totals.inserted + s.totals.updated, mismatched: 0 }, durationSeconds: 0.1 })),
+            totals,
+            verify: { checked: totals.inserted + totals.updated, mismatched: 0 },
+            failed: null,
+          };
         },
         async close() {
           self.closed++;
@@ -275,7 +330,17 @@ export function fakeMerge(): MergeServices & { planned: RowSelection[][]; applie
       };
     },
     async list() {
-      return [{ id: 'mrg_20261121090000_ab12', backupId: 'b', createdAt: '2026-11-21T09:00:00.000Z', state: 'applied' as const, tables: ['contacts'], totals: { inserted: 3, updated: 0, skipped: 0 }, dbUser: 'root' }];
+      return [
+        {
+          id: 'mrg_20261121090000_ab12',
+          backupId: 'b',
+          createdAt: '2026-11-21T09:00:00.000Z',
+          state: 'applied' as const,
+          tables: ['contacts'],
+          totals: { inserted: 3, updated: 0, skipped: 0 },
+          dbUser: 'root',
+        },
+      ];
     },
     async undo(id: string) {
       self.undone.push(id);

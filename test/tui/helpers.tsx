@@ -87,7 +87,9 @@ export async function renderAt(tree: ReactElement, columns = 80, rows = 24): Pro
 }
 
 /** Renders the whole console with fake services at 80×24. */
-export async function renderConsole(options: { services?: ConsoleServices; color?: boolean; onQuit?: () => void; columns?: number; rows?: number } = {}): Promise<TestApp> {
+export async function renderConsole(
+  options: { services?: ConsoleServices; color?: boolean; onQuit?: () => void; columns?: number; rows?: number } = {},
+): Promise<TestApp> {
   const app = await renderAt(
     <ConsoleApp services={options.services ?? fakeServices()} theme={createTheme(options.color ?? false)} onQuit={options.onQuit} />,
     options.columns ?? 80,
@@ -110,7 +112,12 @@ export async function press(app: TestApp, ...keys: string[]): Promise<void> {
  * deadline is generous (a loaded machine renders slowly); past it, fails with `what` and the last
  * frame seen.
  */
-export async function frameWhere(app: { lastFrame(): string | undefined }, test: (frame: string) => boolean, timeoutMs = 30_000, what = 'a frame that passes the test'): Promise<string> {
+export async function frameWhere(
+  app: { lastFrame(): string | undefined },
+  test: (frame: string) => boolean,
+  timeoutMs = 30_000,
+  what = 'a frame that passes the test',
+): Promise<string> {
   const started = performance.now();
   for (;;) {
     const frame = app.lastFrame() ?? '';

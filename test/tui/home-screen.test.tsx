@@ -36,7 +36,9 @@ describe('Home at 80×24', () => {
   });
 
   it('shows a fresh backup plainly and warns about a stale one', async () => {
-    const fresh = await renderConsole({ services: fakeServices({ lastBackup: async () => ({ id: 'pg-crm_prod-20241114T101500Z', finishedAt: '2024-11-14T10:15:00Z' }) }) });
+    const fresh = await renderConsole({
+      services: fakeServices({ lastBackup: async () => ({ id: 'pg-crm_prod-20241114T101500Z', finishedAt: '2024-11-14T10:15:00Z' }) }),
+    });
     expect(await frameWith(fresh, 'pg-crm_prod')).toMatch(/Last backup\s+2 h ago \(pg-crm_prod-20241114T101500Z\)/);
     const stale = await renderConsole({ services: fakeServices({ lastBackup: async () => ({ id: 'pg-old', finishedAt: '2024-11-11T12:15:00Z' }) }) });
     expect(await frameWith(stale, 'pg-old')).toMatch(/Last backup\s+! 3 d ago \(pg-old\): older than 24 h/);

@@ -88,7 +88,11 @@ describe('input router', () => {
     const router = new InputRouter();
     const seen: string[] = [];
     router.add({ priority: 0, context: () => 'tables', handle: (c) => (seen.push(`global:${c}`), true) });
-    const removeText = router.add({ priority: 20, context: () => 'text', handle: (c, input) => (seen.push(`text:${c ?? input}`), c === undefined && input !== '') });
+    const removeText = router.add({
+      priority: 20,
+      context: () => 'text',
+      handle: (c, input) => (seen.push(`text:${c ?? input}`), c === undefined && input !== ''),
+    });
     router.dispatch('q', key());
     router.dispatch('', key({ upArrow: true }));
     removeText();

@@ -72,7 +72,15 @@ describe('choosing diff rows', () => {
 
 describe('splitting a selection into merges', () => {
   const ref = (name: string) => ({ schema: 'public', name });
-  const rel = (child: string, parent: string): Relation => ({ name: `${child}→${parent}`, child: ref(child), childColumns: [`${parent}_id`], parent: ref(parent), parentColumns: ['id'], source: 'declared', note: '' });
+  const rel = (child: string, parent: string): Relation => ({
+    name: `${child}→${parent}`,
+    child: ref(child),
+    childColumns: [`${parent}_id`],
+    parent: ref(parent),
+    parentColumns: ['id'],
+    source: 'declared',
+    note: '',
+  });
   const relations = [rel('accounts_contacts', 'contacts'), rel('accounts_contacts', 'accounts'), rel('notes', 'contacts')];
   const d = { quoteIdent: (n: string) => `"${n}"`, quoteLiteral: (v: string) => `'${v.replace(/'/g, "''")}'` };
   const keyOf = () => ['id'];
@@ -97,7 +105,21 @@ describe('splitting a selection into merges', () => {
   });
 
   it('single rows become keys (deleted) or a key filter (soft-deleted, changed)', () => {
-    const merges = splitSelections([{ table: ref('accounts'), classes: [], keys: [{ class: 'deleted', key: { id: 'a1' } }, { class: 'changed', key: { id: "o'b" } }] }], relations, d, keyOf);
+    const merges = splitSelections(
+      [
+        {
+          table: ref('accounts'),
+          classes: [],
+          keys: [
+            { class: 'deleted', key: { id: 'a1' } },
+            { class: 'changed', key: { id: "o'b" } },
+          ],
+        },
+      ],
+      relations,
+      d,
+      keyOf,
+    );
     expect(merges).toEqual([
       { table: ref('accounts'), flags: { deleted: false, softDeleted: false, changed: false, keys: ['{"id":"a1"}'], withRelated: false }, brings: [] },
       { table: ref('accounts'), flags: { changed: true, where: `"id" IN ('o''b')` }, brings: [] },
@@ -116,8 +138,14 @@ describe('the wizard model', () => {
 
   it('checks the described loss: unknown table, bad times, order', () => {
     expect(parseLoss({ table: 'contcts', since: '2h', until: '' }, tables, NOW)).toEqual({ field: 'table', error: 'no table "contcts" in this database' });
-    expect(parseLoss({ table: 'contact', since: '2h', until: '' }, tables, NOW)).toMatchObject({ field: 'table', error: expect.stringMatching(/did you mean contacts, accounts_contacts/) });
-    expect(parseLoss({ table: 'contacts', since: 'yesterday', until: '' }, tables, NOW)).toMatchObject({ field: 'since', error: expect.stringMatching(/not a time/) });
+    expect(parseLoss({ table: 'contact', since: '2h', until: '' }, tables, NOW)).toMatchObject({
+      field: 'table',
+      error: expect.stringMatching(/did you mean contacts, accounts_contacts/),
+    });
+    expect(parseLoss({ table: 'contacts', since: 'yesterday', until: '' }, tables, NOW)).toMatchObject({
+      field: 'since',
+      error: expect.stringMatching(/not a time/),
+    });
     expect(parseLoss({ table: 'contacts', since: '1h', until: '2h' }, tables, NOW)).toMatchObject({ field: 'until', error: expect.stringMatching(/after/) });
     const ok = parseLoss({ table: 'contacts', since: '2h', until: '' }, tables, NOW);
     expect(ok).toMatchObject({ loss: { tables: ['contacts'], range: { since: new Date(NOW - 2 * H).toISOString(), until: new Date(NOW).toISOString() } } });
@@ -130,7 +158,11 @@ describe('the wizard model', () => {
     const after = backupItem('b-after', 1);
     expect(proposeBackup([after, before], loss.range)).toMatchObject({ backup: { id: 'b-before' }, safe: true });
     const during = backupItem('b-during', 0, { startedAt: '2026-11-21T05:59:00.000Z' });
-    expect(proposeBackup([after, during], loss.range)).toMatchObject({ backup: { id: 'b-during' }, safe: false, note: expect.stringMatching(/may be missing/) });
+    expect(proposeBackup([after, during], loss.range)).toMatchObject({
+      backup: { id: 'b-during' },
+      safe: false,
+      note: expect.stringMatching(/may be missing/),
+    });
     expect(proposeBackup([after], loss.range)).toBeNull();
   });
 

@@ -102,7 +102,8 @@ describe('runConsole: the terminal is always restored', () => {
 });
 
 describe('openConsole refuses without an interactive terminal', () => {
-  const tty = (over: Record<string, unknown> = {}) => ({ isTTY: true, setRawMode: () => undefined, ...over }) as unknown as NodeJS.ReadStream & NodeJS.WriteStream;
+  const tty = (over: Record<string, unknown> = {}) =>
+    ({ isTTY: true, setRawMode: () => undefined, ...over }) as unknown as NodeJS.ReadStream & NodeJS.WriteStream;
 
   it('no TTY: points to the verbs', () => {
     expect(() => assertInteractiveTerminal(tty({ isTTY: false }), tty())).toThrow(/needs a terminal/);

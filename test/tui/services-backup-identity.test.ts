@@ -22,7 +22,10 @@ describe.each(engines)("%s console services refuse another database's backup", (
   beforeAll(async () => {
     prod = await createTempDb(engine, 'svcidprod');
     copy = await createTempDb(engine, 'svcidcopy');
-    for (const [t, n] of [[prod, 3], [copy, 6]] as const) {
+    for (const [t, n] of [
+      [prod, 3],
+      [copy, 6],
+    ] as const) {
       await t.exec('CREATE TABLE contacts (id int PRIMARY KEY, name varchar(40) NOT NULL)');
       await t.exec(`INSERT INTO contacts VALUES ${Array.from({ length: n }, (_, i) => `(${i + 1}, 'row ${i + 1}')`).join(', ')}`);
     }
@@ -44,7 +47,9 @@ describe.each(engines)("%s console services refuse another database's backup", (
     await expect(stage.backupTables(copyId)).rejects.toThrow(refused);
     await expect(stage.run({ backupId: copyId, tables: ['public.contacts'], withRelated: false })).rejects.toThrow(refused);
     await expect(diffServices(db, env).open({ backupId: copyId, tables: ['contacts'] })).rejects.toThrow(refused);
-    await expect(mergeServices(db, env).plan({ backupId: copyId, selections: [{ table: 'contacts', classes: ['deleted'], keys: [] }], policy: 'abort' })).rejects.toThrow(refused);
+    await expect(
+      mergeServices(db, env).plan({ backupId: copyId, selections: [{ table: 'contacts', classes: ['deleted'], keys: [] }], policy: 'abort' }),
+    ).rejects.toThrow(refused);
     expect(await tableChecksum(prod, 'contacts')).toBe(before);
     expect((await stage.list()).map((s) => s.backupId)).not.toContain(copyId);
     const own = await stage.backupTables(prodId);

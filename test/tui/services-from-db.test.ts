@@ -39,7 +39,9 @@ describe.each(['postgres', 'mysql'] as const)('console services over a real %s d
       ['account_id', ''],
       ['email', 'UK'],
     ]);
-    expect(contacts.relations).toEqual([expect.objectContaining({ direction: 'parent', table: 'accounts', columns: ['account_id'], otherColumns: ['id'], source: 'declared' })]);
+    expect(contacts.relations).toEqual([
+      expect.objectContaining({ direction: 'parent', table: 'accounts', columns: ['account_id'], otherColumns: ['id'], source: 'declared' }),
+    ]);
     const accounts = await services.tableDetail(tables[0].id);
     expect(accounts.relations).toEqual([expect.objectContaining({ direction: 'child', table: 'contacts', columns: ['id'], otherColumns: ['account_id'] })]);
     expect(typeof services.lastBackup).toBe('undefined');

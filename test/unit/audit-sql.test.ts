@@ -67,21 +67,46 @@ describe('event stream SQL', () => {
 describe('index advice', () => {
   const table = { schema: 'public', name: 'history' };
   it('reads a full scan from PostgreSQL and MySQL plans', () => {
-    const pgSeq = [{ 'QUERY PLAN': JSON.stringify([{ Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Sort', Plans: [{ 'Node Type': 'Seq Scan', 'Relation Name': 'history', Alias: 'e' }] }] } }]) }];
-    const pgIdx = [{ 'QUERY PLAN': JSON.stringify([{ Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Index Scan Backward', 'Relation Name': 'history', Alias: 'e' }] } }]) }];
+    const pgSeq = [
+      {
+        'QUERY PLAN': JSON.stringify([
+          { Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Sort', Plans: [{ 'Node Type': 'Seq Scan', 'Relation Name': 'history', Alias: 'e' }] }] } },
+        ]),
+      },
+    ];
+    const pgIdx = [
+      {
+        'QUERY PLAN': JSON.stringify([
+          { Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Index Scan Backward', 'Relation Name': 'history', Alias: 'e' }] } },
+        ]),
+      },
+    ];
     expect(scansWholeTable(auditSqlFor('postgres'), pgSeq, table)).toBe(true);
     expect(scansWholeTable(auditSqlFor('postgres'), pgIdx, table)).toBe(false);
-    const myAll = [{ EXPLAIN: JSON.stringify({ query_block: { select_id: 1, filesort: { temporary_table: { table: { table_name: 'e', access_type: 'ALL', rows: 300000 } } } } }) }];
+    const myAll = [
+      {
+        EXPLAIN: JSON.stringify({
+          query_block: { select_id: 1, filesort: { temporary_table: { table: { table_name: 'e', access_type: 'ALL', rows: 300000 } } } },
+        }),
+      },
+    ];
     const myRange = [{ EXPLAIN: JSON.stringify({ query_block: { select_id: 1, table: { table_name: 'e', access_type: 'range', key: 'x' } } }) }];
     expect(scansWholeTable(auditSqlFor('mysql'), myAll, table)).toBe(true);
     expect(scansWholeTable(auditSqlFor('mysql'), myRange, table)).toBe(false);
   });
 
   it('prints online DDL', () => {
-    const s = { ...stream('postgres'), index: { table: { schema: 'public', name: 'history' }, columns: ['changed_at', 'id'], where: `action = 'delete'`, rowEstimate: 1e6 } };
-    expect(indexDdl(auditSqlFor('postgres'), s)).toMatch(/^CREATE INDEX CONCURRENTLY IF NOT EXISTS "crm_rescue_history_[0-9a-f]{8}" ON "public"."history" \("changed_at", "id"\) WHERE action = 'delete';$/);
+    const s = {
+      ...stream('postgres'),
+      index: { table: { schema: 'public', name: 'history' }, columns: ['changed_at', 'id'], where: `action = 'delete'`, rowEstimate: 1e6 },
+    };
+    expect(indexDdl(auditSqlFor('postgres'), s)).toMatch(
+      /^CREATE INDEX CONCURRENTLY IF NOT EXISTS "crm_rescue_history_[0-9a-f]{8}" ON "public"."history" \("changed_at", "id"\) WHERE action = 'delete';$/,
+    );
     const m = { ...stream('mysql'), index: { table: { schema: 'crm', name: 'history' }, columns: ['action', 'changed_at', 'id'], rowEstimate: 1e6 } };
-    expect(indexDdl(auditSqlFor('mysql'), m)).toMatch(/^ALTER TABLE `crm`.`history` ADD INDEX `crm_rescue_history_[0-9a-f]{8}` \(`action`, `changed_at`, `id`\), ALGORITHM=INPLACE, LOCK=NONE;$/);
+    expect(indexDdl(auditSqlFor('mysql'), m)).toMatch(
+      /^ALTER TABLE `crm`.`history` ADD INDEX `crm_rescue_history_[0-9a-f]{8}` \(`action`, `changed_at`, `id`\), ALGORITHM=INPLACE, LOCK=NONE;$/,
+    );
   });
 });
 

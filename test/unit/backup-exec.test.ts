@@ -182,8 +182,14 @@ describe('command lines and versions', () => {
   });
   it('parses tool banners', () => {
     expect(parseToolVersion('p', 'pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)\n')).toMatchObject({ version: '15.20', major: 15 });
-    expect(parseToolVersion('m', 'mysqldump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)')).toMatchObject({ version: '10.11.19', flavour: 'mariadb' });
-    expect(parseToolVersion('m', 'mysqldump  Ver 8.0.36 for Linux on x86_64 (MySQL Community Server - GPL)')).toMatchObject({ version: '8.0.36', flavour: 'mysql' });
+    expect(parseToolVersion('m', 'mysqldump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)')).toMatchObject({
+      version: '10.11.19',
+      flavour: 'mariadb',
+    });
+    expect(parseToolVersion('m', 'mysqldump  Ver 8.0.36 for Linux on x86_64 (MySQL Community Server - GPL)')).toMatchObject({
+      version: '8.0.36',
+      flavour: 'mysql',
+    });
     expect(parseToolVersion('m', 'mariadb-dump from 11.4.2-MariaDB, client 10.19 for Linux (x86_64)')).toMatchObject({ version: '11.4.2', flavour: 'mariadb' });
   });
 });

@@ -49,7 +49,16 @@ describe('progress tracker', () => {
 });
 
 describe('reporters', () => {
-  const e: ProgressEvent = { operation: 'backup', phase: 'dump', table: 'public.accounts', done: 3, total: 10, bytes: 12_000_000, rate: 4_000_000, etaSeconds: 75 };
+  const e: ProgressEvent = {
+    operation: 'backup',
+    phase: 'dump',
+    table: 'public.accounts',
+    done: 3,
+    total: 10,
+    bytes: 12_000_000,
+    rate: 4_000_000,
+    etaSeconds: 75,
+  };
 
   it('writes NDJSON lines with --json', () => {
     const out = new PassThrough();

@@ -17,7 +17,7 @@ const SECTION = [
   'CREATE TABLE `a(b` (\n  `id` int(11) NOT NULL,\n  `t` text\n);\n',
   'LOCK TABLES `a(b` WRITE;\n',
   "INSERT INTO `a(b` VALUES (1,'x),(y'),(2,'it\\'s \\\\'),(3,NULL),(4,0x00FF28),(5,'(((');\n",
-  'INSERT INTO `VALUES ``(`` x` VALUES\n(6,\'a\'),\n(7,\'b\\n\'),\n(8,"dq ), ( \\" x");\n',
+  "INSERT INTO `VALUES ``(`` x` VALUES\n(6,'a'),\n(7,'b\\n'),\n(8,\"dq ), ( \\\" x\");\n",
   'UNLOCK TABLES;\n',
   'DELIMITER ;;\n/*!50003 CREATE*/ /*!50003 TRIGGER t BEFORE INSERT ON x FOR EACH ROW SET NEW.a = concat(NEW.a, (1)) */;;\n',
 ].join('');

@@ -12,7 +12,9 @@ function dump(tables: { name: string; rows?: string[] }[], withFooter = true): s
     "/*!40101 SET NAMES utf8mb4 */;\n/*!40103 SET TIME_ZONE='+00:00' */;\n/*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */;\n\n",
   ];
   for (const t of tables) {
-    parts.push(`--\n-- Table structure for table ${c(t.name)}\n--\n\nDROP TABLE IF EXISTS ${q(t.name)};\nCREATE TABLE ${q(t.name)} (\n  \`id\` int NOT NULL\n) ENGINE=InnoDB;\n\n`);
+    parts.push(
+      `--\n-- Table structure for table ${c(t.name)}\n--\n\nDROP TABLE IF EXISTS ${q(t.name)};\nCREATE TABLE ${q(t.name)} (\n  \`id\` int NOT NULL\n) ENGINE=InnoDB;\n\n`,
+    );
     parts.push(`--\n-- Dumping data for table ${c(t.name)}\n--\n\nLOCK TABLES ${q(t.name)} WRITE;\n`);
     if (t.rows?.length) parts.push(`INSERT INTO ${q(t.name)} VALUES\n${t.rows.join(',\n')};\n`);
     parts.push('UNLOCK TABLES;\n');
@@ -21,7 +23,8 @@ function dump(tables: { name: string; rows?: string[] }[], withFooter = true): s
   parts.push('--\n-- Temporary table structure for view `v`\n--\n\nDROP TABLE IF EXISTS `v`;\n\n');
   parts.push("--\n-- Dumping routines for database 'crm'\n--\nDELIMITER ;;\nCREATE PROCEDURE p() select 1 ;;\nDELIMITER ;\n\n");
   parts.push('--\n-- Final view structure for view `v`\n--\n\n/*!50001 VIEW `v` AS select 1 AS `a` */;\n');
-  if (withFooter) parts.push('/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;\n\n/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;\n\n-- Dump completed on 2026-11-21  5:08:57\n');
+  if (withFooter)
+    parts.push('/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;\n\n/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;\n\n-- Dump completed on 2026-11-21  5:08:57\n');
   return parts.join('');
 }
 
@@ -63,7 +66,10 @@ describe('mysqldump splitter', () => {
       expect(t.text).not.toContain('OLD_TIME_ZONE');
     }
     expect(r.completed).toBe(true);
-    const schema = r.sections.filter((s) => s.kind === 'schema').map((s) => s.text).join('');
+    const schema = r.sections
+      .filter((s) => s.kind === 'schema')
+      .map((s) => s.text)
+      .join('');
     expect(schema).toContain('Temporary table structure for view');
     expect(schema).toContain('CREATE PROCEDURE');
     expect(schema).toContain('Final view structure');

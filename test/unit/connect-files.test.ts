@@ -10,13 +10,9 @@ import { completeTarget, resolveTarget } from '../../src/connect/resolve.js';
 import { parseTargetUrl } from '../../src/connect/target.js';
 
 describe('pgpass', () => {
-  const text = [
-    '# comment',
-    'db1.example.com:5432:crm:alice:first',
-    '*:*:crm:bob:pa\\:ss\\\\word',
-    'localhost:5432:*:carol:sock',
-    '*:*:*:*:fallback',
-  ].join('\n');
+  const text = ['# comment', 'db1.example.com:5432:crm:alice:first', '*:*:crm:bob:pa\\:ss\\\\word', 'localhost:5432:*:carol:sock', '*:*:*:*:fallback'].join(
+    '\n',
+  );
   const entries = parsePgpass(text);
 
   it('parses escaped colons and backslashes', () => {
@@ -64,7 +60,10 @@ describe('resolveTarget', () => {
   it('reads profiles from $XDG_CONFIG_HOME/crm-rescue/profiles.ini', async () => {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(home, 'cfg', 'crm-rescue'), { recursive: true });
-    writeFileSync(join(home, 'cfg', 'crm-rescue', 'profiles.ini'), '[prod]\nurl = postgres://crm@db1/suite\npassword = hunter2\n\n[stage]\nurl = mysql://root@db2/espo\n');
+    writeFileSync(
+      join(home, 'cfg', 'crm-rescue', 'profiles.ini'),
+      '[prod]\nurl = postgres://crm@db1/suite\npassword = hunter2\n\n[stage]\nurl = mysql://root@db2/espo\n',
+    );
     expect(readProfiles(env).map((p) => p.name)).toEqual(['prod', 'stage']);
     expect(targetFromProfile('prod', env)).toMatchObject({ host: 'db1', user: 'crm', password: 'hunter2', database: 'suite', source: 'profile prod' });
     expect(() => targetFromProfile('nope', env)).toThrow(/profile "nope" not found.*Known profiles: prod, stage|profile "nope" not found/);
@@ -85,7 +84,13 @@ describe('resolveTarget', () => {
 
   it('fills MySQL gaps from ~/.my.cnf and requires a database', () => {
     writeFileSync(join(home, '.my.cnf'), '[client]\nuser=cnfuser\npassword=cnfpass\nhost=cnfhost\nport=3310\n');
-    expect(completeTarget(parseTargetUrl('mysql:///crm'), env)).toMatchObject({ user: 'cnfuser', password: 'cnfpass', host: 'cnfhost', port: 3310, database: 'crm' });
+    expect(completeTarget(parseTargetUrl('mysql:///crm'), env)).toMatchObject({
+      user: 'cnfuser',
+      password: 'cnfpass',
+      host: 'cnfhost',
+      port: 3310,
+      database: 'crm',
+    });
     expect(() => completeTarget(parseTargetUrl('mysql://u@h'), env)).toThrow(/no database named/);
   });
 });

@@ -38,7 +38,16 @@ function table(engine: SchemaSnapshot['engine'], schema: string, name: string, c
     refColumns: f.refColumns ?? ['id'],
     onDelete: 'NO ACTION',
   }));
-  return { schema: spec.schema ?? schema, name, columns: cols, primaryKey: pk ? { name: 'PRIMARY', columns: pk } : null, uniqueKeys: [], foreignKeys: fks, rowEstimate: 0, bytes: 0 };
+  return {
+    schema: spec.schema ?? schema,
+    name,
+    columns: cols,
+    primaryKey: pk ? { name: 'PRIMARY', columns: pk } : null,
+    uniqueKeys: [],
+    foreignKeys: fks,
+    rowEstimate: 0,
+    bytes: 0,
+  };
 }
 
 /** A snapshot from `{ table: [columns] }` or `{ table: [[columns], spec] }`. */
@@ -47,12 +56,21 @@ function snapshot(defs: Record<string, ColumnSpec[] | [ColumnSpec[], TableSpec]>
     const [cols, spec] = Array.isArray(def[0]) ? (def as [ColumnSpec[], TableSpec]) : [def as ColumnSpec[], {}];
     return table(engine, spec.schema ?? schema, name, cols, spec);
   });
-  return { engine, database: 'crm', serverVersion: engine === 'postgres' ? '15.0' : '10.11.0-MariaDB', schemas: [...new Set(tables.map((t) => t.schema))], tables };
+  return {
+    engine,
+    database: 'crm',
+    serverVersion: engine === 'postgres' ? '15.0' : '10.11.0-MariaDB',
+    schemas: [...new Set(tables.map((t) => t.schema))],
+    tables,
+  };
 }
 
 const rel = (k: CrmKnowledge, child: string, column: string, discriminator?: string): ImpliedRelation[] =>
-  k.impliedRelations.filter((r) => r.child.name === child && r.childColumns.includes(column) && (discriminator === undefined || r.discriminator?.value === discriminator));
-const parentsOf = (k: CrmKnowledge, child: string, column: string) => rel(k, child, column).map((r) => (r.discriminator ? `${r.discriminator.value}:${r.parent.name}` : r.parent.name));
+  k.impliedRelations.filter(
+    (r) => r.child.name === child && r.childColumns.includes(column) && (discriminator === undefined || r.discriminator?.value === discriminator),
+  );
+const parentsOf = (k: CrmKnowledge, child: string, column: string) =>
+  rel(k, child, column).map((r) => (r.discriminator ? `${r.discriminator.value}:${r.parent.name}` : r.parent.name));
 const ref = (s: SchemaSnapshot, name: string) => {
   const t = s.tables.find((x) => x.name === name)!;
   return { schema: t.schema, name: t.name };
@@ -92,7 +110,12 @@ function demo(engine: SchemaSnapshot['engine'] = 'mysql'): SchemaSnapshot {
       contacts: SUGAR_RECORD,
       accounts_contacts: [
         ['id', 'account_id', 'contact_id', 'date_modified', 'deleted'],
-        { fks: [{ columns: ['account_id'], ref: 'accounts' }, { columns: ['contact_id'], ref: 'contacts' }] },
+        {
+          fks: [
+            { columns: ['account_id'], ref: 'accounts' },
+            { columns: ['contact_id'], ref: 'contacts' },
+          ],
+        },
       ],
       opportunities: [[...SUGAR_RECORD, 'account_id'], { fks: [{ columns: ['account_id'], ref: 'accounts' }] }],
       calls: [...SUGAR_RECORD, 'parent_type', 'parent_id'],
@@ -107,7 +130,16 @@ function demo(engine: SchemaSnapshot['engine'] = 'mysql'): SchemaSnapshot {
 function vtiger(): SchemaSnapshot {
   const crm = { ref: 'vtiger_crmentity', refColumns: ['crmid'] };
   return snapshot({
-    vtiger_crmentity: ['crmid int(19)', 'smcreatorid int(19)', 'smownerid int(19)', 'modifiedby int(19)', 'setype', 'createdtime', 'modifiedtime', 'deleted int(1)'],
+    vtiger_crmentity: [
+      'crmid int(19)',
+      'smcreatorid int(19)',
+      'smownerid int(19)',
+      'modifiedby int(19)',
+      'setype',
+      'createdtime',
+      'modifiedtime',
+      'deleted int(1)',
+    ],
     vtiger_account: [['accountid int(19)', 'accountname', 'parentid int(19)'], { fks: [{ columns: ['accountid'], ...crm }] }],
     vtiger_accountscf: [['accountid int(19)', 'cf_901'], { fks: [{ columns: ['accountid'], ref: 'vtiger_account', refColumns: ['accountid'] }] }],
     vtiger_contactdetails: [['contactid int(19)', 'accountid int(19)', 'lastname'], { fks: [{ columns: ['contactid'], ...crm }] }],
@@ -126,17 +158,44 @@ function vtiger(): SchemaSnapshot {
 }
 
 function espocrm(): SchemaSnapshot {
-  const rec = ['id varchar(17)', 'name', 'deleted', 'created_at', 'modified_at', 'created_by_id varchar(17)', 'modified_by_id varchar(17)', 'assigned_user_id varchar(17)'];
+  const rec = [
+    'id varchar(17)',
+    'name',
+    'deleted',
+    'created_at',
+    'modified_at',
+    'created_by_id varchar(17)',
+    'modified_by_id varchar(17)',
+    'assigned_user_id varchar(17)',
+  ];
   return snapshot({
     account: [...rec, 'campaign_id varchar(17)'],
     contact: [...rec, 'account_id varchar(17)'],
     user: ['id varchar(17)', 'deleted', 'user_name', 'delete_id varchar(17)'],
     call: [...rec, 'parent_id varchar(17)', 'parent_type varchar(100)', 'account_id varchar(17)'],
     account_contact: ['id bigint(20)', 'account_id varchar(17)', 'contact_id varchar(17)', 'role', 'deleted'],
-    action_history_record: ['id varchar(17)', 'deleted', 'number bigint', 'target_type varchar(100)', 'target_id varchar(17)', 'data', 'action', 'created_at', 'user_id varchar(17)'],
+    action_history_record: [
+      'id varchar(17)',
+      'deleted',
+      'number bigint',
+      'target_type varchar(100)',
+      'target_id varchar(17)',
+      'data',
+      'action',
+      'created_at',
+      'user_id varchar(17)',
+    ],
     entity_email_address: ['id bigint(20)', 'entity_id varchar(17)', 'email_address_id varchar(17)', 'entity_type varchar(100)', 'deleted'],
     email_address: ['id varchar(17)', 'name', 'deleted'],
-    note: ['id varchar(17)', 'deleted', 'type', 'parent_id varchar(17)', 'parent_type varchar(100)', 'super_parent_id varchar(17)', 'super_parent_type varchar(100)'],
+    note: [
+      'id varchar(17)',
+      'deleted',
+      'type',
+      'parent_id varchar(17)',
+      'parent_type varchar(100)',
+      'super_parent_id varchar(17)',
+      'super_parent_type varchar(100)',
+    ],
     scheduled_job: ['id varchar(17)', 'name'],
     job: ['id varchar(17)', 'scheduled_job_id varchar(17)'],
     system_data: ['id varchar(1)', 'last_password_recovery_date'],
@@ -147,7 +206,10 @@ function dolibarr(prefix = 'llx_'): SchemaSnapshot {
   const p = prefix;
   return snapshot({
     [`${p}societe`]: ['rowid int(11)', 'nom', 'parent int(11)', 'fk_user_creat int(11)', 'fk_user_modif int(11)', 'fk_pays int(11)', 'tms'],
-    [`${p}socpeople`]: [['rowid int(11)', 'fk_soc int(11)', 'lastname', 'fk_user_creat int(11)'], { fks: [{ columns: ['fk_soc'], ref: `${p}societe`, refColumns: ['rowid'] }] }],
+    [`${p}socpeople`]: [
+      ['rowid int(11)', 'fk_soc int(11)', 'lastname', 'fk_user_creat int(11)'],
+      { fks: [{ columns: ['fk_soc'], ref: `${p}societe`, refColumns: ['rowid'] }] },
+    ],
     [`${p}actioncomm`]: ['id int(11)', 'code', 'fk_soc int(11)', 'fk_contact int(11)', 'fk_user_author int(11)', 'fk_element int(11)', 'elementtype', 'label'],
     [`${p}user`]: ['rowid int(11)', 'login', 'fk_user int(11)', 'fk_soc int(11)'],
     [`${p}societe_extrafields`]: ['rowid int(11)', 'fk_object int(11)'],
@@ -168,7 +230,10 @@ function odoo(): SchemaSnapshot {
       ir_model_data: ['id integer', 'module character varying', 'name character varying', 'model character varying', 'res_id integer'],
       ir_ui_view: ['id integer', 'name character varying'],
       mail_message: ['id integer', 'model character varying', 'res_id integer', 'message_type character varying', 'author_id integer', 'date timestamp'],
-      mail_tracking_value: [['id integer', 'mail_message_id integer', 'field_desc character varying'], { fks: [{ columns: ['mail_message_id'], ref: 'mail_message' }] }],
+      mail_tracking_value: [
+        ['id integer', 'mail_message_id integer', 'field_desc character varying'],
+        { fks: [{ columns: ['mail_message_id'], ref: 'mail_message' }] },
+      ],
       mail_activity: ['id integer', 'res_model character varying', 'res_id integer', 'res_model_id integer'],
     },
     'postgres',
@@ -178,7 +243,15 @@ function odoo(): SchemaSnapshot {
 
 function twenty(): SchemaSnapshot {
   const ws = 'workspace_1wgvd1injqtife6y4rvfbu3h5';
-  const rec = ['id uuid', 'name text', 'position double precision', 'createdAt timestamp with time zone', 'updatedAt timestamp with time zone', 'deletedAt timestamp with time zone', 'createdByWorkspaceMemberId uuid'];
+  const rec = [
+    'id uuid',
+    'name text',
+    'position double precision',
+    'createdAt timestamp with time zone',
+    'updatedAt timestamp with time zone',
+    'deletedAt timestamp with time zone',
+    'createdByWorkspaceMemberId uuid',
+  ];
   return snapshot(
     {
       workspaceMember: [['id uuid', 'nameFirstName text', 'userId uuid', 'deletedAt timestamp with time zone'], { schema: ws }],
@@ -188,7 +261,17 @@ function twenty(): SchemaSnapshot {
       note: [rec, { schema: ws }],
       noteTarget: [['id uuid', 'noteId uuid', 'personId uuid', 'targetCompanyId uuid', 'deletedAt timestamp with time zone'], { schema: ws }],
       timelineActivity: [
-        ['id uuid', 'happensAt timestamp with time zone', 'name text', 'properties jsonb', 'linkedRecordId uuid', 'workspaceMemberId uuid', 'companyId uuid', 'personId uuid', 'deletedAt timestamp with time zone'],
+        [
+          'id uuid',
+          'happensAt timestamp with time zone',
+          'name text',
+          'properties jsonb',
+          'linkedRecordId uuid',
+          'workspaceMemberId uuid',
+          'companyId uuid',
+          'personId uuid',
+          'deletedAt timestamp with time zone',
+        ],
         { schema: ws, fks: [{ columns: ['companyId'], ref: 'company' }] },
       ],
       settings: [['id integer', 'deleted_at timestamp'], { schema: 'public' }],
@@ -281,7 +364,10 @@ describe('soft-delete marks', () => {
       timeColumn: 'date_modified',
     });
     expect(k.softDelete(ref(s, 'accounts_contacts'))).toMatchObject({ column: 'deleted', touches: ['date_modified'] });
-    expect(k.softDelete(ref(s, 'accounts_cstm'))).toMatchObject({ column: 'deleted', via: { table: { name: 'accounts' }, columns: ['id_c'], refColumns: ['id'] } });
+    expect(k.softDelete(ref(s, 'accounts_cstm'))).toMatchObject({
+      column: 'deleted',
+      via: { table: { name: 'accounts' }, columns: ['id_c'], refColumns: ['id'] },
+    });
     expect(k.softDelete(ref(s, 'accounts_audit'))).toBeNull();
     expect(k.softDelete({ schema: 'crm', name: 'no_such_table' })).toBeNull();
   });
@@ -299,18 +385,31 @@ describe('soft-delete marks', () => {
     const k = detectCrm(s);
     const mark = { column: 'deleted', kind: 'flag', touches: ['modifiedtime', 'modifiedby'], actorColumn: 'modifiedby', timeColumn: 'modifiedtime' };
     expect(k.softDelete(ref(s, 'vtiger_crmentity'))).toEqual(mark);
-    expect(k.softDelete(ref(s, 'vtiger_account'))).toEqual({ ...mark, via: { table: { schema: 'crm', name: 'vtiger_crmentity' }, columns: ['accountid'], refColumns: ['crmid'] } });
+    expect(k.softDelete(ref(s, 'vtiger_account'))).toEqual({
+      ...mark,
+      via: { table: { schema: 'crm', name: 'vtiger_crmentity' }, columns: ['accountid'], refColumns: ['crmid'] },
+    });
     expect(k.softDelete(ref(s, 'vtiger_accountscf'))?.via?.columns).toEqual(['accountid']);
     expect(k.softDelete(ref(s, 'vtiger_widget'))?.via?.columns).toEqual(['widgetid']);
     expect(k.softDelete(ref(s, 'vtiger_tab'))).toBeNull();
-    expect(vtigerEntityRow(s, ref(s, 'vtiger_contactdetails'))).toEqual({ crmentity: { schema: 'crm', name: 'vtiger_crmentity' }, column: 'contactid', crmidColumn: 'crmid' });
+    expect(vtigerEntityRow(s, ref(s, 'vtiger_contactdetails'))).toEqual({
+      crmentity: { schema: 'crm', name: 'vtiger_crmentity' },
+      column: 'contactid',
+      crmidColumn: 'crmid',
+    });
     expect(vtigerEntityRow(s, ref(s, 'vtiger_crmentityrel'))).toBeNull();
   });
 
   it('EspoCRM: deleted flag touching modified_at and modified_by_id', () => {
     const s = espocrm();
     const k = detectCrm(s);
-    expect(k.softDelete(ref(s, 'contact'))).toEqual({ column: 'deleted', kind: 'flag', touches: ['modified_at', 'modified_by_id'], actorColumn: 'modified_by_id', timeColumn: 'modified_at' });
+    expect(k.softDelete(ref(s, 'contact'))).toEqual({
+      column: 'deleted',
+      kind: 'flag',
+      touches: ['modified_at', 'modified_by_id'],
+      actorColumn: 'modified_by_id',
+      timeColumn: 'modified_at',
+    });
     expect(k.softDelete(ref(s, 'account_contact'))).toEqual({ column: 'deleted', kind: 'flag', touches: [] });
   });
 
@@ -323,7 +422,13 @@ describe('soft-delete marks', () => {
   it('Odoo: active = false archives; tables without active have no mark', () => {
     const s = odoo();
     const k = detectCrm(s);
-    expect(k.softDelete(ref(s, 'res_partner'))).toEqual({ column: 'active', kind: 'active', touches: ['write_date', 'write_uid'], actorColumn: 'write_uid', timeColumn: 'write_date' });
+    expect(k.softDelete(ref(s, 'res_partner'))).toEqual({
+      column: 'active',
+      kind: 'active',
+      touches: ['write_date', 'write_uid'],
+      actorColumn: 'write_uid',
+      timeColumn: 'write_date',
+    });
     expect(k.softDelete(ref(s, 'mail_message'))).toBeNull();
   });
 
@@ -380,9 +485,14 @@ describe('implied relations', () => {
     expect(parentsOf(k, 'notes', 'contact_id')).toEqual(['contacts']);
     expect(parentsOf(k, 'accounts', 'assigned_user_id')).toEqual(['users']);
     expect(parentsOf(k, 'history', 'user_id')).toEqual(['users']);
-    expect(rel(k, 'history', 'record_id', 'accounts')[0]).toMatchObject({ parent: { name: 'accounts' }, discriminator: { column: 'table_name', value: 'accounts' } });
+    expect(rel(k, 'history', 'record_id', 'accounts')[0]).toMatchObject({
+      parent: { name: 'accounts' },
+      discriminator: { column: 'table_name', value: 'accounts' },
+    });
     const relations = relationsOf(demo(), k);
-    const related = relatedTables(relations, ref(demo(), 'accounts')).map((t) => t.name).sort();
+    const related = relatedTables(relations, ref(demo(), 'accounts'))
+      .map((t) => t.name)
+      .sort();
     expect(related).toEqual(expect.arrayContaining(['accounts_contacts', 'calls', 'history', 'notes', 'opportunities', 'users']));
   });
 
@@ -436,7 +546,9 @@ describe('implied relations', () => {
 
   it('Odoo: (model, res_id) pairs to the business models present', () => {
     const k = detectCrm(odoo());
-    expect(parentsOf(k, 'mail_message', 'res_id')).toEqual(expect.arrayContaining(['res.partner:res_partner', 'res.users:res_users', 'res.company:res_company']));
+    expect(parentsOf(k, 'mail_message', 'res_id')).toEqual(
+      expect.arrayContaining(['res.partner:res_partner', 'res.users:res_users', 'res.company:res_company']),
+    );
     expect(parentsOf(k, 'mail_message', 'res_id').some((p) => p.includes('crm_lead'))).toBe(false);
     expect(parentsOf(k, 'mail_activity', 'res_id')).toContain('res.partner:res_partner');
     expect(parentsOf(k, 'mail_tracking_value', 'mail_message_id')).toEqual([]); // declared
@@ -461,10 +573,42 @@ describe('entity tables and audit sources', () => {
   const cases: [string, () => SchemaSnapshot, string[], [string, string][]][] = [
     ['suitecrm', suitecrm, ['accounts', 'contacts', 'opportunities', 'calls', 'notes', 'users'], [['accounts_audit', 'suitecrm-audit']]],
     ['demo', () => demo(), ['accounts', 'contacts', 'opportunities', 'calls', 'notes', 'users'], [['history', 'demo-history']]],
-    ['vtiger', vtiger, ['vtiger_crmentity', 'vtiger_account', 'vtiger_contactdetails', 'vtiger_widget'], [['vtiger_modtracker_basic', 'vtiger-modtracker'], ['vtiger_modtracker_detail', 'vtiger-modtracker-detail']]],
-    ['espocrm', espocrm, ['account', 'contact', 'call', 'user'], [['action_history_record', 'espocrm-action-history'], ['note', 'espocrm-stream']]],
-    ['dolibarr', () => dolibarr(), ['llx_societe', 'llx_socpeople', 'llx_actioncomm', 'llx_projet', 'llx_user'], [['llx_actioncomm', 'dolibarr-agenda'], ['llx_events', 'dolibarr-security-events']]],
-    ['odoo', odoo, ['res_partner', 'mail_activity', 'res_company', 'res_users'], [['mail_message', 'odoo-mail-message'], ['mail_tracking_value', 'odoo-mail-tracking']]],
+    [
+      'vtiger',
+      vtiger,
+      ['vtiger_crmentity', 'vtiger_account', 'vtiger_contactdetails', 'vtiger_widget'],
+      [
+        ['vtiger_modtracker_basic', 'vtiger-modtracker'],
+        ['vtiger_modtracker_detail', 'vtiger-modtracker-detail'],
+      ],
+    ],
+    [
+      'espocrm',
+      espocrm,
+      ['account', 'contact', 'call', 'user'],
+      [
+        ['action_history_record', 'espocrm-action-history'],
+        ['note', 'espocrm-stream'],
+      ],
+    ],
+    [
+      'dolibarr',
+      () => dolibarr(),
+      ['llx_societe', 'llx_socpeople', 'llx_actioncomm', 'llx_projet', 'llx_user'],
+      [
+        ['llx_actioncomm', 'dolibarr-agenda'],
+        ['llx_events', 'dolibarr-security-events'],
+      ],
+    ],
+    [
+      'odoo',
+      odoo,
+      ['res_partner', 'mail_activity', 'res_company', 'res_users'],
+      [
+        ['mail_message', 'odoo-mail-message'],
+        ['mail_tracking_value', 'odoo-mail-tracking'],
+      ],
+    ],
     ['twenty', twenty, ['company', 'person', 'opportunity', 'note', 'workspaceMember'], [['timelineActivity', 'twenty-timeline']]],
   ];
   it.each(cases)('%s', (_label, make, entities, audits) => {

@@ -8,7 +8,15 @@ function t(schema: string, name: string, cols: string[], fk?: { columns: string[
   return {
     schema,
     name,
-    columns: cols.map((c, i) => ({ name: c, dataType: c === 'id' ? 'char(36)' : 'varchar(36)', nullable: true, default: null, ordinal: i + 1, autoIncrement: false, generated: false })),
+    columns: cols.map((c, i) => ({
+      name: c,
+      dataType: c === 'id' ? 'char(36)' : 'varchar(36)',
+      nullable: true,
+      default: null,
+      ordinal: i + 1,
+      autoIncrement: false,
+      generated: false,
+    })),
     primaryKey: { name: 'PRIMARY', columns: [cols[0]] },
     uniqueKeys: [],
     foreignKeys: fk ? [{ name: 'fk', columns: fk.columns, refSchema: schema, refTable: fk.refTable, refColumns: ['id'], onDelete: 'RESTRICT' }] : [],
@@ -58,7 +66,9 @@ describe('ImpliedRelationBuilder', () => {
   it('keeps a link between existing tables and columns, defaulting to the parent key', () => {
     const b = new ImpliedRelationBuilder();
     expect(b.link(contacts, ['ACCOUNT_ID'], accounts, undefined, 'test')).toBe(true);
-    expect(b.list()).toEqual([{ child: { schema: 'a', name: 'contacts' }, childColumns: ['account_id'], parent: { schema: 'a', name: 'accounts' }, parentColumns: ['id'], why: 'test' }]);
+    expect(b.list()).toEqual([
+      { child: { schema: 'a', name: 'contacts' }, childColumns: ['account_id'], parent: { schema: 'a', name: 'accounts' }, parentColumns: ['id'], why: 'test' },
+    ]);
   });
 
   it('refuses missing tables, missing columns, declared keys, self links on the key and duplicates', () => {

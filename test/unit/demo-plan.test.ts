@@ -71,7 +71,20 @@ describe('demo world', () => {
   it('checks --db names', () => {
     expect(() => checkDatabaseName('crm_rescue_demo')).not.toThrow();
     expect(() => checkDatabaseName('Demo_2')).not.toThrow();
-    for (const bad of ['', 'bad-name', 'a b', 'x;drop', 'é', 'a'.repeat(64), 'crm_rescue_stage_x', 'crm_rescue', 'postgres', 'template1', 'mysql', 'INFORMATION_SCHEMA']) {
+    for (const bad of [
+      '',
+      'bad-name',
+      'a b',
+      'x;drop',
+      'é',
+      'a'.repeat(64),
+      'crm_rescue_stage_x',
+      'crm_rescue',
+      'postgres',
+      'template1',
+      'mysql',
+      'INFORMATION_SCHEMA',
+    ]) {
       expect(() => checkDatabaseName(bad), bad).toThrow(UsageError);
     }
   });
@@ -185,6 +198,9 @@ describe('row generators', () => {
 
 describe('splitStatements', () => {
   it('drops comment lines and splits on a trailing semicolon', () => {
-    expect(splitStatements('-- c\nCREATE TABLE a (x int);\n\n-- d\nALTER TABLE a\n  ADD y int;\n')).toEqual(['CREATE TABLE a (x int)', 'ALTER TABLE a\n  ADD y int']);
+    expect(splitStatements('-- c\nCREATE TABLE a (x int);\n\n-- d\nALTER TABLE a\n  ADD y int;\n')).toEqual([
+      'CREATE TABLE a (x int)',
+      'ALTER TABLE a\n  ADD y int',
+    ]);
   });
 });

@@ -45,7 +45,9 @@ describe('demo summary', () => {
   it('says when the trigger audit, not the CRM, recorded the incident', () => {
     const text = formatDemoSummary({ ...report, auditTrigger: { namespace: 'crm_rescue', tables: ['accounts', 'contacts'] } });
     expect(text).toContain('Trigger audit installed on 2 tables (log in crm_rescue)');
-    expect(describeProgress({ phase: 'audit', namespace: 'crm_rescue', tables: 8, elapsedMs: 250 })).toBe('trigger audit installed on 8 tables, log in crm_rescue (0.3s)');
+    expect(describeProgress({ phase: 'audit', namespace: 'crm_rescue', tables: 8, elapsedMs: 250 })).toBe(
+      'trigger audit installed on 8 tables, log in crm_rescue (0.3s)',
+    );
   });
 
   it('describes progress in one line', () => {

@@ -19,12 +19,23 @@ describe('diff spool', () => {
     rmSync(own, { recursive: true, force: true });
   });
 
-  const row = (cls: DiffRow['class'], id: number, extra: Record<string, unknown> = {}): DiffRow => ({ class: cls, key: { id }, before: { v: `row ${id}`, ...extra } });
+  const row = (cls: DiffRow['class'], id: number, extra: Record<string, unknown> = {}): DiffRow => ({
+    class: cls,
+    key: { id },
+    before: { v: `row ${id}`, ...extra },
+  });
 
   it('gives rows back class by class in write order, exactly, and removes its private folder', async () => {
     const spool = new Spool(['deleted', 'changed', 'added']);
     const big = 'x'.repeat(3 << 20); // one record larger than the read and flush buffers
-    const written = [row('added', 1), row('changed', 2, { n: -0, f: Number.NaN, doc: { a: [1, null, 'é'] } }), row('deleted', 3, { big }), row('soft-deleted', 4), row('changed', 5), row('deleted', 6)];
+    const written = [
+      row('added', 1),
+      row('changed', 2, { n: -0, f: Number.NaN, doc: { a: [1, null, 'é'] } }),
+      row('deleted', 3, { big }),
+      row('soft-deleted', 4),
+      row('changed', 5),
+      row('deleted', 6),
+    ];
     for (const r of written) spool.write(r);
     for (let i = 0; i < 20_000; i++) spool.write(row('added', 100 + i));
     spool.finish();

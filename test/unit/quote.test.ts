@@ -13,10 +13,7 @@ const cases: { name: string; pg: string; my: string }[] = [
   { name: 'x"; DROP TABLE t; --', pg: '"x""; DROP TABLE t; --"', my: '`x"; DROP TABLE t; --`' },
 ];
 
-describe.each([
-  ['postgres', postgresDialect, 'pg'] as const,
-  ['mysql', mysqlDialect, 'my'] as const,
-])('%s quoting', (_engine, dialect, field) => {
+describe.each([['postgres', postgresDialect, 'pg'] as const, ['mysql', mysqlDialect, 'my'] as const])('%s quoting', (_engine, dialect, field) => {
   it.each(cases)('quotes $name', (c) => {
     expect(dialect.quoteIdent(c.name)).toBe(c[field]);
   });

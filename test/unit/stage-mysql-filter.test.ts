@@ -51,7 +51,9 @@ describe('MysqlTableFilter: only the table definition and its rows reach the ser
   it('rewrites CREATE TABLE and INSERT to the staging name, drops foreign keys and sequence defaults, passes safe session settings', async () => {
     const r = await filter(`${HEAD}INSERT INTO \`contacts\` VALUES (1,'it''s \\\\ \\' ;',NULL,-2.5e3),(2,_binary 'x',0x00FF,X'41');\n${TAIL}`);
     expect(r.error).toBeNull();
-    expect(r.out).toContain('CREATE TABLE `stg`.`t` (\n  `id` int(11) NOT NULL,\n  `name` varchar(40) DEFAULT NULL COMMENT \'a;b\',\n  `ref` bigint(20),\n  `owner` int(11) DEFAULT NULL,\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;');
+    expect(r.out).toContain(
+      "CREATE TABLE `stg`.`t` (\n  `id` int(11) NOT NULL,\n  `name` varchar(40) DEFAULT NULL COMMENT 'a;b',\n  `ref` bigint(20),\n  `owner` int(11) DEFAULT NULL,\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;",
+    );
     expect(r.out).toContain("INSERT INTO `stg`.`t` VALUES  (1,'it''s \\\\ \\' ;',NULL,-2.5e3),(2,_binary 'x',0x00FF,X'41');");
     expect(r.out).toContain("SET SESSION time_zone = '+00:00';");
     expect(r.out).not.toMatch(/live|DROP|LOCK|REFERENCES|nextval/);
@@ -72,12 +74,14 @@ DO SETVAL(\`live\`.\`s\`, 1001, 0);
     const r = await filter(`${HEAD}INSERT INTO \`contacts\` VALUES (1,'a',NULL,NULL);\n${TAIL}${hostile}`, 'contacts', 5);
     expect(r.error).toBeNull();
     expect(r.out).not.toMatch(/live|TRIGGER|PROCEDURE|EVENT|VIEW|SEQUENCE|SETVAL|DELETE/);
-    expect(r.dropped).toEqual(expect.arrayContaining(['CREATE TRIGGER', 'CREATE PROCEDURE', 'CREATE EVENT', 'CREATE VIEW', 'DROP SEQUENCE', 'CREATE SEQUENCE', 'DO SETVAL']));
+    expect(r.dropped).toEqual(
+      expect.arrayContaining(['CREATE TRIGGER', 'CREATE PROCEDURE', 'CREATE EVENT', 'CREATE VIEW', 'DROP SEQUENCE', 'CREATE SEQUENCE', 'DO SETVAL']),
+    );
   });
 
   it.each([
     ['a statement it does not know', "UPDATE `live`.`contacts` SET name = 'pwned';", /statement staging does not run \(UPDATE `live`/],
-    ['a function call in a row', "INSERT INTO `contacts` VALUES (1,`live`.`f`(),NULL,NULL);", /a row holds "`", which is not a literal/],
+    ['a function call in a row', 'INSERT INTO `contacts` VALUES (1,`live`.`f`(),NULL,NULL);', /a row holds "`", which is not a literal/],
     ['a name in a row', 'INSERT INTO `contacts` VALUES (1,sleep(10),NULL,NULL);', /a row holds "SLEEP"/],
     ['a subquery in a row', "INSERT INTO `contacts` VALUES (1,(SELECT 'x'),NULL,NULL);", /a row holds "SELECT"/],
     ['a variable in a row', 'INSERT INTO `contacts` VALUES (1,@x,NULL,NULL);', /a row holds "@"/],
@@ -103,9 +107,13 @@ DO SETVAL(\`live\`.\`s\`, 1001, 0);
       const r = await filter(`CREATE TABLE \`contacts\` (\`id\` int) ${opts};\n`);
       expect(r.error, opts).toMatch(/^refusing to stage contacts from this backup: (it is a table of engine|its CREATE TABLE has a table option)/);
     }
-    const quoted = await filter("CREATE TABLE `contacts` (`id` int, `b` int GENERATED ALWAYS AS (`id` * 2) VIRTUAL) ENGINE=InnoDB `PAGE_COMPRESSED`='1';\nINSERT INTO `contacts` (`id`, `b`) VALUES (1,2);\n");
+    const quoted = await filter(
+      "CREATE TABLE `contacts` (`id` int, `b` int GENERATED ALWAYS AS (`id` * 2) VIRTUAL) ENGINE=InnoDB `PAGE_COMPRESSED`='1';\nINSERT INTO `contacts` (`id`, `b`) VALUES (1,2);\n",
+    );
     expect(quoted.error).toBeNull();
-    expect(quoted.out).toContain("CREATE TABLE `stg`.`t` (\n  `id` int,\n  `b` int GENERATED ALWAYS AS (`id` * 2) VIRTUAL\n) ENGINE=InnoDB `PAGE_COMPRESSED`='1';\nINSERT INTO `stg`.`t` (`id`, `b`) VALUES  (1,2);");
+    expect(quoted.out).toContain(
+      "CREATE TABLE `stg`.`t` (\n  `id` int,\n  `b` int GENERATED ALWAYS AS (`id` * 2) VIRTUAL\n) ENGINE=InnoDB `PAGE_COMPRESSED`='1';\nINSERT INTO `stg`.`t` (`id`, `b`) VALUES  (1,2);",
+    );
     const ref = await filter('CREATE TABLE `contacts` (`id` int, `x` int DEFAULT `live`.`f`());\n');
     expect(ref.error).toMatch(/refers to another database's object/);
   });
@@ -116,12 +124,18 @@ DO SETVAL(\`live\`.\`s\`, 1001, 0);
       'ex',
     );
     expect(r.error).toBeNull();
-    expect(r.out).toContain('CREATE TABLE `stg`.`t` (\n  `id` int(11) NOT NULL,\n  `rs` timestamp(6),\n  `re` timestamp(6),\n  PRIMARY KEY (`id`,`re`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;');
+    expect(r.out).toContain(
+      'CREATE TABLE `stg`.`t` (\n  `id` int(11) NOT NULL,\n  `rs` timestamp(6),\n  `re` timestamp(6),\n  PRIMARY KEY (`id`,`re`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;',
+    );
   });
 
   it('streams: a long INSERT passes in small pieces, unicode and binary bytes unchanged', async () => {
     const rows = Array.from({ length: 2000 }, (_, i) => `(${i},'Ü€😀 ${i}',0x${(i * 7919).toString(16).padStart(4, '0')},NULL)`).join(',');
-    const body = Buffer.concat([Buffer.from(`${HEAD}INSERT INTO \`contacts\` VALUES ${rows},(9999,'`), Buffer.from([0xff, 0xfe, 0x5c, 0x27]), Buffer.from(`',NULL,NULL);\n${TAIL}`)]);
+    const body = Buffer.concat([
+      Buffer.from(`${HEAD}INSERT INTO \`contacts\` VALUES ${rows},(9999,'`),
+      Buffer.from([0xff, 0xfe, 0x5c, 0x27]),
+      Buffer.from(`',NULL,NULL);\n${TAIL}`),
+    ]);
     const r = await filter(body, 'contacts', 4093);
     expect(r.error).toBeNull();
     expect(r.out).toContain(`INSERT INTO \`stg\`.\`t\` VALUES  ${rows},(9999,'`);

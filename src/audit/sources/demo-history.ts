@@ -16,7 +16,7 @@ function historyTable(ctx: Pick<AuditContext, 'snapshot' | 'knowledge'>): TableI
  */
 export const demoHistorySource = defineSource({
   id: 'demo-history',
-  describe: () => "demo CRM change log (history): action 'delete' rows; soft deletes carry changes {\"deleted\": [0, 1]}",
+  describe: () => 'demo CRM change log (history): action \'delete\' rows; soft deletes carry changes {"deleted": [0, 1]}',
   available: (snapshot, knowledge) => historyTable({ snapshot, knowledge }) !== undefined,
   covers: (ctx, t) => {
     const h = historyTable(ctx);

@@ -87,7 +87,13 @@ export function userDirectory(ctx: AuditContext, schema: string): UserDirectory 
 }
 
 /** `LEFT JOIN users u ON u.id = <actor>` and the name expression, or nothing. */
-export function joinUsers(ctx: AuditContext, schema: string, actorExpr: string, actorType: string | undefined, alias = 'u'): { join: string; name: string | null } {
+export function joinUsers(
+  ctx: AuditContext,
+  schema: string,
+  actorExpr: string,
+  actorType: string | undefined,
+  alias = 'u',
+): { join: string; name: string | null } {
   const dir = userDirectory(ctx, schema);
   if (!dir) return { join: '', name: null };
   const d = ctx.sql.dialect;

@@ -23,14 +23,18 @@ export const vtigerModtrackerSource = defineSource({
     const m = modtracker(ctx);
     return m !== undefined && t.schema === m.schema && t.name.toLowerCase() === 'vtiger_crmentity';
   },
-  caveat: () => 'tracking is per module (vtiger_modtracker_tabs), and emptying the recycle bin deletes the records’ modtracker rows first: purged records leave no trace here',
+  caveat: () =>
+    'tracking is per module (vtiger_modtracker_tabs), and emptying the recycle bin deletes the records’ modtracker rows first: purged records leave no trace here',
   streams(ctx): EventStream[] {
     const m = modtracker(ctx);
     if (!m) return [];
     const r = (n: string) => ref(ctx, 'e', m, n);
     const d = ctx.sql.dialect;
     const crmentity = tableNamed(ctx, m.schema, 'vtiger_crmentity');
-    const ceJoin = crmentity && column(crmentity, 'crmid') ? ` LEFT JOIN ${qualified(ctx, crmentity)} ce ON ce.${d.quoteIdent(column(crmentity, 'crmid')!.name)} = ${r('crmid')}` : '';
+    const ceJoin =
+      crmentity && column(crmentity, 'crmid')
+        ? ` LEFT JOIN ${qualified(ctx, crmentity)} ce ON ce.${d.quoteIdent(column(crmentity, 'crmid')!.name)} = ${r('crmid')}`
+        : '';
     const users = joinUsers(ctx, m.schema, r('whodid'), column(m, 'whodid')?.dataType);
     const modules = new Map<string, string>();
     for (const [module, name] of VTIGER_MODULES) {

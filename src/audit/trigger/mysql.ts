@@ -65,7 +65,9 @@ async function precheck(db: Db, namespace: string, tables: TableInfo[]): Promise
     grants.some(
       (g) =>
         (g.privilege === priv || g.privilege === 'ALL PRIVILEGES') &&
-        (g.level === 'global' || (g.level === 'schema' && g.db !== null && likeMatches(g.db, schema)) || (g.level === 'table' && g.db === schema && g.tbl === table)),
+        (g.level === 'global' ||
+          (g.level === 'schema' && g.db !== null && likeMatches(g.db, schema)) ||
+          (g.level === 'table' && g.db === schema && g.tbl === table)),
     );
   const without = tables.filter((t) => !can('TRIGGER', t.schema, t.name)).map((t) => `${t.schema}.${t.name}`);
   if (without.length > 0) {
@@ -137,12 +139,20 @@ export async function installMysql(db: Db, tables: TableInfo[], updates: boolean
           [table.schema, table.name, name, op, JSON.stringify(keys)],
         );
       }
-      installed.push({ schema: table.schema, name: table.name, triggers: ops.map((op) => ({ name: mysqlTriggerName(table, op), operation: op })), keyColumns: keys, level: 'row' });
+      installed.push({
+        schema: table.schema,
+        name: table.name,
+        triggers: ops.map((op) => ({ name: mysqlTriggerName(table, op), operation: op })),
+        keyColumns: keys,
+        level: 'row',
+      });
     }
   } catch (err) {
     await undoInstall(db, namespace, before, created);
     const message = err instanceof Error ? err.message : String(err);
-    throw new UserError(`cannot install the trigger audit: ${message}; what this run had created was removed`, 'Check the privileges with crm-rescue inspect', { cause: err });
+    throw new UserError(`cannot install the trigger audit: ${message}; what this run had created was removed`, 'Check the privileges with crm-rescue inspect', {
+      cause: err,
+    });
   }
   return { namespace, tables: installed, createdNamespace: !before.exists };
 }
@@ -179,12 +189,21 @@ async function undoInstall(db: Db, namespace: string, before: { exists: boolean;
   if (!now) return;
   if (now.registry) {
     for (const t of created) {
-      await quiet(db.query(`DELETE FROM ${d.quoteQualified(namespace, REGISTRY_TABLE)} WHERE table_schema = ? AND table_name = ? AND trigger_name = ?`, [t.schema, t.table, t.trigger]));
+      await quiet(
+        db.query(`DELETE FROM ${d.quoteQualified(namespace, REGISTRY_TABLE)} WHERE table_schema = ? AND table_name = ? AND trigger_name = ?`, [
+          t.schema,
+          t.table,
+          t.trigger,
+        ]),
+      );
     }
-    if (!before.registry && (await countRows(db, namespace, REGISTRY_TABLE).catch(() => 1)) === 0) await quiet(db.query(`DROP TABLE ${d.quoteQualified(namespace, REGISTRY_TABLE)}`));
+    if (!before.registry && (await countRows(db, namespace, REGISTRY_TABLE).catch(() => 1)) === 0)
+      await quiet(db.query(`DROP TABLE ${d.quoteQualified(namespace, REGISTRY_TABLE)}`));
   }
-  if (now.log && !before.log && (await countRows(db, namespace, LOG_TABLE).catch(() => 1)) === 0) await quiet(db.query(`DROP TABLE ${d.quoteQualified(namespace, LOG_TABLE)}`));
-  if (!before.exists && (await nsObjects(db, namespace).catch(() => ({ objects: 1 }))).objects === 0) await quiet(db.query(`DROP DATABASE ${d.quoteIdent(namespace)}`));
+  if (now.log && !before.log && (await countRows(db, namespace, LOG_TABLE).catch(() => 1)) === 0)
+    await quiet(db.query(`DROP TABLE ${d.quoteQualified(namespace, LOG_TABLE)}`));
+  if (!before.exists && (await nsObjects(db, namespace).catch(() => ({ objects: 1 }))).objects === 0)
+    await quiet(db.query(`DROP DATABASE ${d.quoteIdent(namespace)}`));
 }
 
 /** Our triggers in the current database, found by name prefix. */
@@ -207,9 +226,11 @@ export async function uninstallMysql(db: Db, only: { schema: string; name: strin
   const state = await nsObjects(db, namespace);
   const registry = d.quoteQualified(namespace, REGISTRY_TABLE);
   const listed: TriggerRef[] = state.registry
-    ? (await db.query<{ schema: string; table: string; trigger: string }>(`SELECT table_schema AS \`schema\`, table_name AS \`table\`, trigger_name AS \`trigger\` FROM ${registry}`)).map(
-        (r) => ({ schema: r.schema, table: r.table, trigger: r.trigger }),
-      )
+    ? (
+        await db.query<{ schema: string; table: string; trigger: string }>(
+          `SELECT table_schema AS \`schema\`, table_name AS \`table\`, trigger_name AS \`trigger\` FROM ${registry}`,
+        )
+      ).map((r) => ({ schema: r.schema, table: r.table, trigger: r.trigger }))
     : [];
   const live = await ourTriggers(db);
   const wanted = (t: TriggerRef) => !only || only.some((o) => o.schema === t.schema && o.name === t.table);

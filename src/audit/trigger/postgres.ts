@@ -62,13 +62,20 @@ export async function installPostgres(db: Db, tables: TableInfo[], updates: bool
         let level: InstalledTable['level'] = 'statement';
         for (const op of ['DELETE', 'UPDATE'] as const) {
           await exec(trx, `DROP TRIGGER IF EXISTS ${d.quoteIdent(triggerName(op))} ON ${target}`);
-          await exec(trx, `DELETE FROM ${registry} WHERE table_schema = $1 AND table_name = $2 AND trigger_name = $3`, [table.schema, table.name, triggerName(op)]);
+          await exec(trx, `DELETE FROM ${registry} WHERE table_schema = $1 AND table_name = $2 AND trigger_name = $3`, [
+            table.schema,
+            table.name,
+            triggerName(op),
+          ]);
         }
         for (const op of ops) {
           const name = d.quoteIdent(triggerName(op));
           await exec(trx, 'SAVEPOINT crm_rescue_trigger');
           try {
-            await exec(trx, `CREATE TRIGGER ${name} AFTER ${op} ON ${target} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${ns}.${d.quoteIdent(PG_FUNCTION)}(${args})`);
+            await exec(
+              trx,
+              `CREATE TRIGGER ${name} AFTER ${op} ON ${target} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${ns}.${d.quoteIdent(PG_FUNCTION)}(${args})`,
+            );
             await exec(trx, 'RELEASE SAVEPOINT crm_rescue_trigger');
           } catch (err) {
             // 0A000: transition tables are not supported on partitions and inheritance children.
@@ -86,12 +93,22 @@ export async function installPostgres(db: Db, tables: TableInfo[], updates: bool
             JSON.stringify(keys),
           ]);
         }
-        installed.push({ schema: table.schema, name: table.name, triggers: ops.map((op) => ({ name: triggerName(op), operation: op })), keyColumns: keys, level });
+        installed.push({
+          schema: table.schema,
+          name: table.name,
+          triggers: ops.map((op) => ({ name: triggerName(op), operation: op })),
+          keyColumns: keys,
+          level,
+        });
       }
     });
   } catch (err) {
     if ((err as { code?: string }).code === '42501') {
-      throw new UserError(`cannot install the trigger audit: ${(err as Error).message}; nothing was installed`, 'Run as the tables’ owner or a user with TRIGGER and CREATE', { cause: err });
+      throw new UserError(
+        `cannot install the trigger audit: ${(err as Error).message}; nothing was installed`,
+        'Run as the tables’ owner or a user with TRIGGER and CREATE',
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -118,11 +135,11 @@ export async function uninstallPostgres(db: Db, only: { schema: string; name: st
   const ns = d.quoteIdent(namespace);
   const result: UninstallResult = { namespace, removed: [], alreadyGone: [], log: 'absent', logRows: 0, namespaceDropped: false };
   await db.kysely.transaction().execute(async (trx) => {
-    const tables = await exec(trx, `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname IN ($2, $3)`, [
-      namespace,
-      LOG_TABLE,
-      REGISTRY_TABLE,
-    ]);
+    const tables = await exec(
+      trx,
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname IN ($2, $3)`,
+      [namespace, LOG_TABLE, REGISTRY_TABLE],
+    );
     const hasRegistry = tables.some((t) => t.name === REGISTRY_TABLE);
     const hasLog = tables.some((t) => t.name === LOG_TABLE);
     const registry = d.quoteQualified(namespace, REGISTRY_TABLE);

@@ -87,15 +87,18 @@ export async function rebuildFromLog(db: Db, spec: RebuildSpec, into: RebuildTar
     [into.schema, into.table],
   );
   if (Number(exists[0].n) > 0) throw new UserError(`${into.schema}.${into.table} already exists`, 'Rebuild into a new table, or drop it first');
-  if (live.columns.some((c) => c.name === LOG_ID)) throw new UserError(`${live.schema}.${live.name} has a column named ${LOG_ID}`, 'Restore this table from a backup');
+  if (live.columns.some((c) => c.name === LOG_ID))
+    throw new UserError(`${live.schema}.${live.name} has a column named ${LOG_ID}`, 'Restore this table from a backup');
 
   const log = d.quoteQualified(state.namespace, LOG_TABLE);
   const p = new Params((i) => d.placeholder(i));
   const conds = [`l.table_schema = ${p.add(live.schema)}`, `l.table_name = ${p.add(live.name)}`];
   const ops = spec.operations?.length ? spec.operations : ['DELETE'];
   conds.push(`l.operation IN (${ops.map((o) => p.add(o)).join(', ')})`);
-  if (spec.since) conds.push(`l.logged_at >= ${sql.timeParam(p.add(sql.timeValue(spec.since)), d.engine === 'postgres' ? 'timestamp with time zone' : 'datetime(6)')}`);
-  if (spec.until) conds.push(`l.logged_at < ${sql.timeParam(p.add(sql.timeValue(spec.until)), d.engine === 'postgres' ? 'timestamp with time zone' : 'datetime(6)')}`);
+  if (spec.since)
+    conds.push(`l.logged_at >= ${sql.timeParam(p.add(sql.timeValue(spec.since)), d.engine === 'postgres' ? 'timestamp with time zone' : 'datetime(6)')}`);
+  if (spec.until)
+    conds.push(`l.logged_at < ${sql.timeParam(p.add(sql.timeValue(spec.until)), d.engine === 'postgres' ? 'timestamp with time zone' : 'datetime(6)')}`);
   if (spec.keys) conds.push(keyCondition(db, live, spec.keys, p));
   const latest = spec.latestPerKey ?? true;
   // A log of an older crm-rescue that `audit install` has not upgraded yet holds older images only.
@@ -121,7 +124,8 @@ export async function rebuildFromLog(db: Db, spec: RebuildSpec, into: RebuildTar
     layouts,
     kinds: d.engine === 'postgres' ? await pgColumnKinds(db, live) : await mysqlColumnKinds(db, live),
   };
-  const refused = d.engine === 'postgres' ? await db.withConnection((c) => rebuildPostgres(c, d, plan)) : await db.withConnection((c) => rebuildMysql(c, d, plan));
+  const refused =
+    d.engine === 'postgres' ? await db.withConnection((c) => rebuildPostgres(c, d, plan)) : await db.withConnection((c) => rebuildMysql(c, d, plan));
   const [{ n }] = await db.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${plan.target}`);
   return { into: { schema: into.schema, name: into.table }, rows: Number(n), columns: live.columns.map((c) => c.name), refused };
 }
@@ -189,9 +193,13 @@ async function pgColumnKinds(db: Db, live: TableInfo): Promise<Map<string, Colum
 async function mysqlColumnKinds(db: Db, live: TableInfo): Promise<Map<string, ColumnKind>> {
   // MariaDB's JSON is LONGTEXT with a CHECK (json_valid(`col`)); MySQL 8 has no TABLE_NAME here (and a real JSON type).
   const checks = await db
-    .query<{ clause: string }>('SELECT CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?', [live.schema, live.name])
+    .query<{ clause: string }>('SELECT CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?', [
+      live.schema,
+      live.name,
+    ])
     .catch(() => [] as { clause: string }[]);
-  const jsonChecked = (name: string) => checks.some((c) => c.clause.replace(/\s+/g, '').toLowerCase() === `json_valid(${db.dialect.quoteIdent(name)})`.toLowerCase());
+  const jsonChecked = (name: string) =>
+    checks.some((c) => c.clause.replace(/\s+/g, '').toLowerCase() === `json_valid(${db.dialect.quoteIdent(name)})`.toLowerCase());
   return new Map(
     live.columns.map((c) => [c.name, { category: '', type: c.dataType, notNull: !c.nullable, json: /^longtext\b/i.test(c.dataType) && jsonChecked(c.name) }]),
   );
@@ -252,13 +260,19 @@ async function rebuildPostgres(conn: Queryable, d: Dialect, plan: RebuildPlan): 
   const field = (c: string) => `(x.old_row -> ${lit(c)})`;
   const rules: Refusal[] = [
     // to_json writes \u0000 of a json value as it is, and no json function reads it back.
-    { when: `(x.old_row::text ~ '(^|[^\\\\])(\\\\\\\\)*\\\\u0000')`, column: null, reason: 'its logged image holds \\u0000, which PostgreSQL cannot read back' },
+    {
+      when: `(x.old_row::text ~ '(^|[^\\\\])(\\\\\\\\)*\\\\u0000')`,
+      column: null,
+      reason: 'its logged image holds \\u0000, which PostgreSQL cannot read back',
+    },
   ];
   for (const c of cols) {
     const k = plan.kinds.get(c.name);
     if (!k) continue;
-    if (k.category === 'A') rules.push({ when: `(json_typeof(${field(c.name)}) <> 'null')`, column: c.name, reason: "the older log layout did not keep an array's bounds" });
-    else if (k.category === 'C') rules.push({ when: `(json_typeof(${field(c.name)}) <> 'null')`, column: c.name, reason: 'the older log layout did not keep a composite value exactly' });
+    if (k.category === 'A')
+      rules.push({ when: `(json_typeof(${field(c.name)}) <> 'null')`, column: c.name, reason: "the older log layout did not keep an array's bounds" });
+    else if (k.category === 'C')
+      rules.push({ when: `(json_typeof(${field(c.name)}) <> 'null')`, column: c.name, reason: 'the older log layout did not keep a composite value exactly' });
     else if (k.type === 'json' || k.type === 'jsonb') {
       rules.push({ when: `(json_typeof(${field(c.name)}) = 'null')`, column: c.name, reason: 'the older log layout wrote SQL NULL and a JSON null alike' });
     }
@@ -287,13 +301,22 @@ async function rebuildPostgres(conn: Queryable, d: Dialect, plan: RebuildPlan): 
        WHERE x.bad_reason IS NULL`,
       plan.params,
     );
-    let refused = await refusedRows(conn, `SELECT y.row_key, y.bad_col, y.bad_reason, count(*) OVER () AS n FROM (${older}) y WHERE y.bad_reason IS NOT NULL LIMIT ${REFUSED_SAMPLES}`, plan.params);
+    let refused = await refusedRows(
+      conn,
+      `SELECT y.row_key, y.bad_col, y.bad_reason, count(*) OVER () AS n FROM (${older}) y WHERE y.bad_reason IS NOT NULL LIMIT ${REFUSED_SAMPLES}`,
+      plan.params,
+    );
     if (plan.layouts) {
       for (const s of PG_TEXT_SETTINGS) await conn.query(s);
       await conn.query(`INSERT INTO ${plan.target} (${insertCols}) SELECT ${[...cols.map(cast), 'x.log_id'].join(', ')} FROM (${exact}) x`, plan.params);
       const checked = `FROM ${plan.target} t JOIN ${plan.log} l ON l.id = t.${q(LOG_ID)} WHERE l.old_row_layout = 2 AND (${mismatch})`;
-      const bad = await refusedRows(conn, `SELECT l.row_key, ${refusalColumns(d, mismatchRules)}, count(*) OVER () AS n ${checked} LIMIT ${REFUSED_SAMPLES}`, []);
-      if (bad.count) await conn.query(`DELETE FROM ${plan.target} t USING ${plan.log} l WHERE l.id = t.${q(LOG_ID)} AND l.old_row_layout = 2 AND (${mismatch})`);
+      const bad = await refusedRows(
+        conn,
+        `SELECT l.row_key, ${refusalColumns(d, mismatchRules)}, count(*) OVER () AS n ${checked} LIMIT ${REFUSED_SAMPLES}`,
+        [],
+      );
+      if (bad.count)
+        await conn.query(`DELETE FROM ${plan.target} t USING ${plan.log} l WHERE l.id = t.${q(LOG_ID)} AND l.old_row_layout = 2 AND (${mismatch})`);
       refused = combine(refused, bad);
     }
     await conn.query(`ALTER TABLE ${plan.target} DROP COLUMN ${q(LOG_ID)}`);
@@ -354,14 +377,29 @@ async function rebuildMysql(conn: Queryable, d: Dialect, plan: RebuildPlan): Pro
     await conn.query(`CREATE TABLE ${plan.target} AS SELECT * FROM ${liveName} WHERE 1 = 0`);
     created = true;
     await conn.query(`ALTER TABLE ${plan.target} ADD COLUMN ${q(LOG_ID)} bigint unsigned, ADD KEY (${q(LOG_ID)})`);
-    await conn.query(`INSERT INTO ${plan.target} (${insertCols}) SELECT ${[...cols.map(olderValue), 'x.log_id'].join(', ')} FROM (${older}) x WHERE x.bad_reason IS NULL`, plan.params);
-    let refused = await refusedRows(conn, `SELECT y.row_key, y.bad_col, y.bad_reason, COUNT(*) OVER () AS n FROM (${older}) y WHERE y.bad_reason IS NOT NULL LIMIT ${REFUSED_SAMPLES}`, plan.params);
+    await conn.query(
+      `INSERT INTO ${plan.target} (${insertCols}) SELECT ${[...cols.map(olderValue), 'x.log_id'].join(', ')} FROM (${older}) x WHERE x.bad_reason IS NULL`,
+      plan.params,
+    );
+    let refused = await refusedRows(
+      conn,
+      `SELECT y.row_key, y.bad_col, y.bad_reason, COUNT(*) OVER () AS n FROM (${older}) y WHERE y.bad_reason IS NOT NULL LIMIT ${REFUSED_SAMPLES}`,
+      plan.params,
+    );
     if (plan.layouts) {
       const exact = (c: ColumnInfo) => mysqlFromExactText(text('x.old_row', c.name), c.dataType);
-      await conn.query(`INSERT INTO ${plan.target} (${insertCols}) SELECT ${[...cols.map(exact), 'x.log_id'].join(', ')} FROM (${plan.pick}) x WHERE x.layout = 2`, plan.params);
+      await conn.query(
+        `INSERT INTO ${plan.target} (${insertCols}) SELECT ${[...cols.map(exact), 'x.log_id'].join(', ')} FROM (${plan.pick}) x WHERE x.layout = 2`,
+        plan.params,
+      );
       const checked = `FROM ${plan.target} t JOIN ${plan.log} l ON l.id = t.${q(LOG_ID)} WHERE l.old_row_layout = 2 AND (${mismatch})`;
-      const bad = await refusedRows(conn, `SELECT l.row_key, ${refusalColumns(d, mismatchRules)}, COUNT(*) OVER () AS n ${checked} LIMIT ${REFUSED_SAMPLES}`, []);
-      if (bad.count) await conn.query(`DELETE t FROM ${plan.target} t JOIN ${plan.log} l ON l.id = t.${q(LOG_ID)} WHERE l.old_row_layout = 2 AND (${mismatch})`);
+      const bad = await refusedRows(
+        conn,
+        `SELECT l.row_key, ${refusalColumns(d, mismatchRules)}, COUNT(*) OVER () AS n ${checked} LIMIT ${REFUSED_SAMPLES}`,
+        [],
+      );
+      if (bad.count)
+        await conn.query(`DELETE t FROM ${plan.target} t JOIN ${plan.log} l ON l.id = t.${q(LOG_ID)} WHERE l.old_row_layout = 2 AND (${mismatch})`);
       refused = combine(refused, bad);
     }
     await conn.query(`ALTER TABLE ${plan.target} DROP COLUMN ${q(LOG_ID)}`);

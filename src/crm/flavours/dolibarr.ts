@@ -167,7 +167,9 @@ export const dolibarrFlavour: Flavour = {
     const elements = DOLIBARR_ELEMENTS.map(([value, name]) => ({ value, table: t(name) })).filter((e) => e.table);
     const polymorphic = (table: TableInfo | undefined, typeColumn: string, idColumn: string) => {
       for (const e of elements) {
-        b.link(table, [idColumn], e.table, undefined, `Dolibarr polymorphic ${typeColumn} + ${idColumn}`, { discriminator: { column: typeColumn, value: e.value } });
+        b.link(table, [idColumn], e.table, undefined, `Dolibarr polymorphic ${typeColumn} + ${idColumn}`, {
+          discriminator: { column: typeColumn, value: e.value },
+        });
       }
     };
     for (const table of index.tablesIn(schema)) {
@@ -209,7 +211,9 @@ export const dolibarrFlavour: Flavour = {
       name: dolibarrFlavour.name,
       confidence: detection.score,
       evidence: detection.evidence,
-      entityTables: ENTITIES.map((n) => t(n)).filter((x): x is TableInfo => x !== undefined).map(refOf),
+      entityTables: ENTITIES.map((n) => t(n))
+        .filter((x): x is TableInfo => x !== undefined)
+        .map(refOf),
       softDelete(ref) {
         const table = index.get(ref);
         if (!table) return null;
@@ -222,4 +226,3 @@ export const dolibarrFlavour: Flavour = {
     };
   },
 };
-

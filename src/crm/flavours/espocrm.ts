@@ -58,7 +58,11 @@ export function detectEspoCrm(snapshot: SchemaSnapshot): Detection {
   const system = ['system_data', 'scheduled_job', 'job', 'preferences', 'layout_set', 'auth_token'].filter((n) => t(n));
   return scoreSignals([
     { ok: true, weight: 0.08 * core.length, evidence: `tables ${core.join(', ')} with id and deleted` },
-    { ok: hasColumns(t('account'), 'created_by_id', 'modified_by_id', 'modified_at'), weight: 0.1, evidence: 'account(created_by_id, modified_by_id, modified_at)' },
+    {
+      ok: hasColumns(t('account'), 'created_by_id', 'modified_by_id', 'modified_at'),
+      weight: 0.1,
+      evidence: 'account(created_by_id, modified_by_id, modified_at)',
+    },
     { ok: hasColumns(t('account_contact'), 'account_id', 'contact_id', 'deleted'), weight: 0.15, evidence: 'account_contact(account_id, contact_id, deleted)' },
     {
       ok: hasColumns(t('action_history_record'), 'target_type', 'target_id', 'action'),
@@ -133,7 +137,11 @@ export const espocrmFlavour: Flavour = {
     }
     const note = t('note');
     if (hasColumns(note, 'parent_type', 'parent_id', 'type')) {
-      auditSources.push({ table: refOf(note), kind: 'espocrm-stream', description: 'stream notes of records (parent_type, parent_id, type: Create, Update, Status, Relate, …)' });
+      auditSources.push({
+        table: refOf(note),
+        kind: 'espocrm-stream',
+        description: 'stream notes of records (parent_type, parent_id, type: Create, Update, Status, Relate, …)',
+      });
     }
     return {
       flavour: 'espocrm',

@@ -55,7 +55,11 @@ export function detectOdoo(snapshot: SchemaSnapshot): Detection {
   const base = ['res_company', 'ir_ui_view', 'ir_config_parameter', 'ir_module_module'].filter((n) => t(n));
   return scoreSignals([
     { ok: true, weight: 0.25, evidence: 'res_partner(id, name)' },
-    { ok: hasColumns(partner, 'active', 'is_company', 'commercial_partner_id'), weight: 0.1, evidence: 'res_partner(active, is_company, commercial_partner_id)' },
+    {
+      ok: hasColumns(partner, 'active', 'is_company', 'commercial_partner_id'),
+      weight: 0.1,
+      evidence: 'res_partner(active, is_company, commercial_partner_id)',
+    },
     { ok: hasColumns(t('ir_model'), 'model'), weight: 0.15, evidence: 'ir_model(model)' },
     { ok: hasColumns(t('ir_model_data'), 'module', 'name', 'model', 'res_id'), weight: 0.15, evidence: 'ir_model_data(module, name, model, res_id)' },
     { ok: hasColumns(t('res_users'), 'login', 'partner_id'), weight: 0.1, evidence: 'res_users(login, partner_id)' },
@@ -74,7 +78,9 @@ export const odooFlavour: Flavour = {
     const index = new SchemaIndex(snapshot);
     const schema = homeSchema(index) ?? snapshot.schemas[0];
     const t = (n: string) => index.table(schema, n);
-    const models = ODOO_MODELS.map(([model, name]) => ({ model, table: t(name) })).filter((m): m is { model: string; table: TableInfo } => m.table !== undefined);
+    const models = ODOO_MODELS.map(([model, name]) => ({ model, table: t(name) })).filter(
+      (m): m is { model: string; table: TableInfo } => m.table !== undefined,
+    );
     // Odoo writes res_id = 0 for messages and attachments that belong to no record.
     const b = new ImpliedRelationBuilder({ noParentValues: ['0'] });
     for (const [name, modelColumn, idColumn] of RECORD_LINKS) {
@@ -82,7 +88,9 @@ export const odooFlavour: Flavour = {
       if (!table) continue;
       for (const m of models) {
         if (m.table === table) continue;
-        b.link(table, [idColumn], m.table, undefined, `Odoo ${modelColumn} + ${idColumn} name a record`, { discriminator: { column: modelColumn, value: m.model } });
+        b.link(table, [idColumn], m.table, undefined, `Odoo ${modelColumn} + ${idColumn} name a record`, {
+          discriminator: { column: modelColumn, value: m.model },
+        });
       }
     }
     const auditSources: AuditSourceRef[] = [];
@@ -90,9 +98,21 @@ export const odooFlavour: Flavour = {
       const table = t(name);
       if (table) auditSources.push({ table: refOf(table), kind, description });
     };
-    audit('mail_message', 'odoo-mail-message', 'chatter of records (model, res_id, message_type, author_id, date); archiving shows as a tracking value on active; a hard delete removes the record’s messages with it');
-    audit('mail_tracking_value', 'odoo-mail-tracking', 'tracked field changes of a message (mail_message_id; field/field_desc and old/new values, layout changed in 17.0)');
-    audit('auditlog_log', 'odoo-auditlog', "OCA auditlog: one row per logged operation (model_id, res_id, user_id, method = 'unlink' for deletes, create_date)");
+    audit(
+      'mail_message',
+      'odoo-mail-message',
+      'chatter of records (model, res_id, message_type, author_id, date); archiving shows as a tracking value on active; a hard delete removes the record’s messages with it',
+    );
+    audit(
+      'mail_tracking_value',
+      'odoo-mail-tracking',
+      'tracked field changes of a message (mail_message_id; field/field_desc and old/new values, layout changed in 17.0)',
+    );
+    audit(
+      'auditlog_log',
+      'odoo-auditlog',
+      "OCA auditlog: one row per logged operation (model_id, res_id, user_id, method = 'unlink' for deletes, create_date)",
+    );
     audit('auditlog_log_line', 'odoo-auditlog-line', 'OCA auditlog: field values of a logged operation (log_id, field_id, old_value, new_value)');
     return {
       flavour: 'odoo',
@@ -122,4 +142,3 @@ export const odooFlavour: Flavour = {
     };
   },
 };
-

@@ -166,7 +166,8 @@ export function sugarImpliedRelations(index: SchemaIndex, schema: string, option
     // parent_id without a type column: a record of the same table (accounts.parent_id = member of).
     if (column(t, 'parent_id') && !typeColumnFor(t, 'parent_id') && column(t, 'id') && !lname.endsWith('_audit')) {
       const pc = column(t, 'parent_id')!;
-      if (typesCompatible(pc, column(t, 'id')!)) b.link(t, ['parent_id'], t, ['id'], `${options.crm} parent_id without parent_type: a record of the same table`);
+      if (typesCompatible(pc, column(t, 'id')!))
+        b.link(t, ['parent_id'], t, ['id'], `${options.crm} parent_id without parent_type: a record of the same table`);
     }
     if (t.columns.some((c) => /_ida$/i.test(c.name)) || t.columns.some((c) => /_idb$/i.test(c.name))) {
       moduleBuilderRelation(index, schema, t, b, options.crm);

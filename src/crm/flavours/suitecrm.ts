@@ -92,10 +92,28 @@ export function detectSuiteCrm(snapshot: SchemaSnapshot): Detection {
       weight: 0.15,
       evidence: 'relationships(relationship_name, lhs_module, rhs_module)',
     },
-    { ok: cstm.length > 0, weight: 0.15, evidence: `${cstm.length} *_cstm tables with id_c (${listNames(cstm.map((t) => t.name), 4)})` },
-    { ok: audit.length > 0, weight: 0.1, evidence: `${audit.length} *_audit tables (${listNames(audit.map((t) => t.name), 4)})` },
+    {
+      ok: cstm.length > 0,
+      weight: 0.15,
+      evidence: `${cstm.length} *_cstm tables with id_c (${listNames(
+        cstm.map((t) => t.name),
+        4,
+      )})`,
+    },
+    {
+      ok: audit.length > 0,
+      weight: 0.1,
+      evidence: `${audit.length} *_audit tables (${listNames(
+        audit.map((t) => t.name),
+        4,
+      )})`,
+    },
     { ok: others.length > 0, weight: 0.05, evidence: `tables ${others.join(', ')}` },
-    { ok: isDemoHistory(index.table(schema, 'history')), weight: -0.3, evidence: "a history(table_name, record_id, action, …) change log (crm-rescue's demo CRM)" },
+    {
+      ok: isDemoHistory(index.table(schema, 'history')),
+      weight: -0.3,
+      evidence: "a history(table_name, record_id, action, …) change log (crm-rescue's demo CRM)",
+    },
   ]);
 }
 

@@ -84,7 +84,12 @@ export const twentyFlavour: Flavour = {
         });
       }
       const auditLog = t('auditLog');
-      if (auditLog) auditSources.push({ table: refOf(auditLog), kind: 'twenty-audit-log', description: `audit log of ${schema} (name, properties, recordId, workspaceMemberId)` });
+      if (auditLog)
+        auditSources.push({
+          table: refOf(auditLog),
+          kind: 'twenty-audit-log',
+          description: `audit log of ${schema} (name, properties, recordId, workspaceMemberId)`,
+        });
     }
     return {
       flavour: 'twenty',

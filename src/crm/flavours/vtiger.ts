@@ -69,7 +69,9 @@ function linksByName(t: TableInfo, moduleTables: Set<TableInfo>): boolean {
   return (
     moduleTables.has(t) ||
     /(rel|cf|history|lookup)$/.test(n) ||
-    /^vtiger_(invitees|recurringevents|activity_recurring_info|invoice_recurring_info|ticketcomments|activity_reminder|email_access|email_track|mailscanner_ids|modtracker_basic|crmentity_user_field)$/.test(n)
+    /^vtiger_(invitees|recurringevents|activity_recurring_info|invoice_recurring_info|ticketcomments|activity_reminder|email_access|email_track|mailscanner_ids|modtracker_basic|crmentity_user_field)$/.test(
+      n,
+    )
   );
 }
 
@@ -117,7 +119,9 @@ function recordKey(vt: VtigerSchema, table: TableInfo): string | undefined {
   const pk = table.primaryKey?.columns;
   if (!pk || pk.length !== 1) return undefined;
   const moduleKeys = new Map(vt.modules.map((x) => [x.table.name.toLowerCase(), x.key.toLowerCase()]));
-  const declared = table.foreignKeys.find((fk) => fk.columns.length === 1 && fk.columns[0] === pk[0] && moduleKeys.get(fk.refTable.toLowerCase()) === fk.refColumns[0]?.toLowerCase());
+  const declared = table.foreignKeys.find(
+    (fk) => fk.columns.length === 1 && fk.columns[0] === pk[0] && moduleKeys.get(fk.refTable.toLowerCase()) === fk.refColumns[0]?.toLowerCase(),
+  );
   if (declared) return pk[0];
   if (/cf$/i.test(table.name) && vt.modules.some((x) => x.key.toLowerCase() === pk[0].toLowerCase())) return pk[0];
   return undefined;
@@ -144,9 +148,13 @@ export function detectVtiger(snapshot: SchemaSnapshot): Detection {
   const vt = readSchema(index);
   if (!vt || !hasColumns(vt.crmentity, 'crmid', 'setype', 'deleted')) return NOT_FOUND;
   const s = vt.schema;
-  const std = VTIGER_MODULES.slice(0, 5).map(([, n]) => n).filter((n) => index.table(s, n));
+  const std = VTIGER_MODULES.slice(0, 5)
+    .map(([, n]) => n)
+    .filter((n) => index.table(s, n));
   const meta = ['vtiger_tab', 'vtiger_field', 'vtiger_entityname'].filter((n) => index.table(s, n));
-  const rels = ['vtiger_crmentityrel', 'vtiger_seactivityrel', 'vtiger_cntactivityrel', 'vtiger_contpotentialrel', 'vtiger_senotesrel'].filter((n) => index.table(s, n));
+  const rels = ['vtiger_crmentityrel', 'vtiger_seactivityrel', 'vtiger_cntactivityrel', 'vtiger_contpotentialrel', 'vtiger_senotesrel'].filter((n) =>
+    index.table(s, n),
+  );
   return scoreSignals([
     { ok: true, weight: 0.4, evidence: 'vtiger_crmentity(crmid, setype, deleted)' },
     { ok: std.length > 0, weight: 0.04 * std.length, evidence: `module tables ${std.join(', ')}` },
@@ -196,13 +204,22 @@ export const vtigerFlavour: Flavour = {
           if (!target || c.name.toLowerCase() === ownKey) continue;
           const parent = t(target);
           const parentKey = parent === crmentity ? 'crmid' : vt.modules.find((m) => m.table === parent)?.key;
-          if (parent && parentKey && parent !== table) b.link(table, [c.name], parent, [parentKey], `vtiger ${c.name} holds ${parent === crmentity ? 'a record crmid (any module)' : `a ${parent.name} id`}`);
+          if (parent && parentKey && parent !== table)
+            b.link(
+              table,
+              [c.name],
+              parent,
+              [parentKey],
+              `vtiger ${c.name} holds ${parent === crmentity ? 'a record crmid (any module)' : `a ${parent.name} id`}`,
+            );
         }
       }
     }
     const entityTables: TableRef[] = [
       ...(crmentity ? [refOf(crmentity)] : []),
-      ...VTIGER_MODULES.map(([, n]) => t(n)).filter((x): x is TableInfo => x !== undefined).map(refOf),
+      ...VTIGER_MODULES.map(([, n]) => t(n))
+        .filter((x): x is TableInfo => x !== undefined)
+        .map(refOf),
       ...(vt?.modules.filter((m) => !m.module).map((m) => refOf(m.table)) ?? []),
     ];
     const auditSources: AuditSourceRef[] = [];
@@ -210,9 +227,21 @@ export const vtigerFlavour: Flavour = {
       const table = t(name);
       if (table) auditSources.push({ table: refOf(table), kind, description });
     };
-    audit('vtiger_modtracker_basic', 'vtiger-modtracker', 'one row per change of a record (crmid, module, whodid, changedon); status 1 = deleted, 3 = restored, 2 = created, 0 = updated, 4/5 = link/unlink. Tracking is per module (vtiger_modtracker_tabs)');
-    audit('vtiger_modtracker_detail', 'vtiger-modtracker-detail', 'field values before/after of a modtracker change (id = vtiger_modtracker_basic.id); nothing for deletes');
-    audit('vtiger_relatedlists_rb', 'vtiger-recycle-bin', 'relation rows removed when a record went to the recycle bin (entityid = crmid), used to restore links');
+    audit(
+      'vtiger_modtracker_basic',
+      'vtiger-modtracker',
+      'one row per change of a record (crmid, module, whodid, changedon); status 1 = deleted, 3 = restored, 2 = created, 0 = updated, 4/5 = link/unlink. Tracking is per module (vtiger_modtracker_tabs)',
+    );
+    audit(
+      'vtiger_modtracker_detail',
+      'vtiger-modtracker-detail',
+      'field values before/after of a modtracker change (id = vtiger_modtracker_basic.id); nothing for deletes',
+    );
+    audit(
+      'vtiger_relatedlists_rb',
+      'vtiger-recycle-bin',
+      'relation rows removed when a record went to the recycle bin (entityid = crmid), used to restore links',
+    );
     const markOf = (): SoftDeleteMark | null => {
       if (!crmentity || !column(crmentity, 'deleted')) return null;
       const touches = ['modifiedtime', 'modifiedby'].map((c) => column(crmentity, c)?.name).filter((c): c is string => c !== undefined);
@@ -228,7 +257,17 @@ export const vtigerFlavour: Flavour = {
       flavour: 'vtiger',
       name: vtigerFlavour.name,
       confidence: detection.score,
-      evidence: [...detection.evidence, ...(vt ? [`${vt.modules.length} module tables keyed by crmid (${listNames(vt.modules.map((m) => m.table.name), 4)})`] : [])],
+      evidence: [
+        ...detection.evidence,
+        ...(vt
+          ? [
+              `${vt.modules.length} module tables keyed by crmid (${listNames(
+                vt.modules.map((m) => m.table.name),
+                4,
+              )})`,
+            ]
+          : []),
+      ],
       entityTables,
       softDelete(ref) {
         const table = index.get(ref);

@@ -26,7 +26,8 @@ export function KeyValue({ entries, width, keyWidth }: KeyValueProps) {
   return (
     <Box flexDirection="column" width={width}>
       {entries.map((e, i) => {
-        const marker = e.tone === 'warn' ? `${theme.markers.warn} ` : e.tone === 'error' ? `${theme.markers.error} ` : e.tone === 'ok' ? `${theme.markers.ok} ` : '';
+        const marker =
+          e.tone === 'warn' ? `${theme.markers.warn} ` : e.tone === 'error' ? `${theme.markers.error} ` : e.tone === 'ok' ? `${theme.markers.ok} ` : '';
         return (
           <Box key={i} width={width}>
             <Box width={kw} flexShrink={0}>

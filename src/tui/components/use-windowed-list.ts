@@ -54,7 +54,7 @@ const MOVES: readonly Command[] = ['up', 'down', 'pageUp', 'pageDown', 'first', 
  */
 export function useWindowedList<Row>(options: WindowedListOptions<Row>): WindowedListState<Row> {
   const { source, height, rowKey, selectable = false } = options;
-  const delay = source.remote ? options.remoteFilterDelayMs ?? 150 : 0;
+  const delay = source.remote ? (options.remoteFilterDelayMs ?? 150) : 0;
   const [pos, setPos] = useState({ cursor: 0, offset: 0 });
   const [counted, setCounted] = useState<{ n: number; filter: string; source: ListSource<Row> } | null>(null);
   const count = counted?.n ?? null;
@@ -121,17 +121,20 @@ export function useWindowedList<Row>(options: WindowedListOptions<Row>): Windowe
 
   const rowAt = useCallback(
     (i: number): Row | undefined =>
-      page && page.source === source && page.filter === applied && i >= page.offset && i < page.offset + page.rows.length ? page.rows[i - page.offset] : undefined,
+      page && page.source === source && page.filter === applied && i >= page.offset && i < page.offset + page.rows.length
+        ? page.rows[i - page.offset]
+        : undefined,
     [page, applied, source],
   );
   const current = rowAt(window.cursor);
   const loading = !countReady || page === null || page.source !== source || page.filter !== applied || page.offset !== window.offset;
 
   const move = useCallback(
-    (m: ListMove) => setPos((p) => {
-      const next = moveCursor({ count: count ?? 0, cursor: p.cursor, offset: p.offset, height }, m);
-      return { cursor: next.cursor, offset: next.offset };
-    }),
+    (m: ListMove) =>
+      setPos((p) => {
+        const next = moveCursor({ count: count ?? 0, cursor: p.cursor, offset: p.offset, height }, m);
+        return { cursor: next.cursor, offset: next.offset };
+      }),
     [count, height],
   );
   const toggle = useCallback(() => {
@@ -177,9 +180,48 @@ export function useWindowedList<Row>(options: WindowedListOptions<Row>): Windowe
   );
 
   return useMemo(
-    () => ({ window, rowAt, current, loading, error, selectable, selected, rowKey, filter, editingFilter, move, toggle, setSelected, startFilter, setFilter, endFilter, handle }),
+    () => ({
+      window,
+      rowAt,
+      current,
+      loading,
+      error,
+      selectable,
+      selected,
+      rowKey,
+      filter,
+      editingFilter,
+      move,
+      toggle,
+      setSelected,
+      startFilter,
+      setFilter,
+      endFilter,
+      handle,
+    }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [window.count, window.cursor, window.offset, window.height, rowAt, current, loading, error, selectable, selected, rowKey, filter, editingFilter, move, toggle, setSelected, startFilter, setFilter, endFilter, handle],
+    [
+      window.count,
+      window.cursor,
+      window.offset,
+      window.height,
+      rowAt,
+      current,
+      loading,
+      error,
+      selectable,
+      selected,
+      rowKey,
+      filter,
+      editingFilter,
+      move,
+      toggle,
+      setSelected,
+      startFilter,
+      setFilter,
+      endFilter,
+      handle,
+    ],
   );
 }
 

@@ -45,8 +45,12 @@ export function WindowedList<Row>(props: WindowedListProps<Row>) {
   for (let i = 0; i < w.height; i++) {
     const index = w.offset + i;
     if (index >= w.count) {
-      const text = i === 0 && w.count === 0 && !list.loading ? (list.filter ? `no ${noun} match "${list.filter}"` : props.emptyText ?? `no ${noun}`) : '';
-      rows.push(<Text key={i} dimColor={text !== ''}>{text ? `  ${text}` : ' '}</Text>);
+      const text = i === 0 && w.count === 0 && !list.loading ? (list.filter ? `no ${noun} match "${list.filter}"` : (props.emptyText ?? `no ${noun}`)) : '';
+      rows.push(
+        <Text key={i} dimColor={text !== ''}>
+          {text ? `  ${text}` : ' '}
+        </Text>,
+      );
       continue;
     }
     const row = list.rowAt(index);
@@ -71,7 +75,9 @@ export function WindowedList<Row>(props: WindowedListProps<Row>) {
 
   return (
     <Box flexDirection="column" width={width}>
-      <Text bold wrap="truncate">{pad(' '.repeat(prefixWidth) + line(columns.map((c) => c.header)), width)}</Text>
+      <Text bold wrap="truncate">
+        {pad(' '.repeat(prefixWidth) + line(columns.map((c) => c.header)), width)}
+      </Text>
       {rows}
       {list.error ? (
         <Text color={theme.fg('error')} wrap="truncate">{`${theme.markers.error} could not read the ${noun}: ${list.error}`}</Text>
@@ -91,7 +97,9 @@ export function WindowedList<Row>(props: WindowedListProps<Row>) {
           <Text dimColor>{status}</Text>
         </Box>
       ) : (
-        <Text dimColor wrap="truncate">{status}</Text>
+        <Text dimColor wrap="truncate">
+          {status}
+        </Text>
       )}
     </Box>
   );

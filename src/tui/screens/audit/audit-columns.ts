@@ -15,7 +15,11 @@ export const INCIDENT_COLUMNS: ListColumn<IncidentSummary>[] = [
   { header: 'START', width: 12, render: (i) => bucketLabel(Date.parse(i.window.start), 'minute') },
   { header: 'ACTOR', width: 12, render: (i) => i.actor ?? '(unknown)' },
   { header: 'ROWS', width: 7, align: 'right', render: (i) => formatCount(i.rows.total) },
-  { header: 'TABLES', width: 'flex', render: (i) => i.tables.map((t) => `${t.table} ${formatCount(t.hard + t.soft)}${t.soft && !t.hard ? ' soft' : ''}`).join(', ') },
+  {
+    header: 'TABLES',
+    width: 'flex',
+    render: (i) => i.tables.map((t) => `${t.table} ${formatCount(t.hard + t.soft)}${t.soft && !t.hard ? ' soft' : ''}`).join(', '),
+  },
   { header: 'BACKUP', width: 8, render: (i) => (i.backupBefore ? '✓ before' : 'none') },
 ];
 

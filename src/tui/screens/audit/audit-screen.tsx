@@ -81,19 +81,32 @@ function Audit({ audit, day }: { audit: AuditServices; day?: string }) {
         ]}
         current={state.pane}
         active={screen.active}
-        hint={state.narrowedTo ? `${state.narrowedTo} (Esc: the whole chart)` : `of ${state.eventsRange ? rangeLabel(state.eventsRange, state.window?.bucket ?? 'hour') : '…'}`}
+        hint={
+          state.narrowedTo
+            ? `${state.narrowedTo} (Esc: the whole chart)`
+            : `of ${state.eventsRange ? rangeLabel(state.eventsRange, state.window?.bucket ?? 'hour') : '…'}`
+        }
       />
       {state.pane === 'incidents' ? (
         state.incidents.status === 'error' ? (
           <Message kind="error" text={state.incidents.error} width={w} />
         ) : (
-          <WindowedList list={state.incidentList} columns={INCIDENT_COLUMNS} width={w} active={screen.active} noun="incidents" emptyText={state.incidents.status === 'loading' ? 'grouping deletions into incidents…' : 'no incidents: no burst of deletions by one actor'} />
+          <WindowedList
+            list={state.incidentList}
+            columns={INCIDENT_COLUMNS}
+            width={w}
+            active={screen.active}
+            noun="incidents"
+            emptyText={state.incidents.status === 'loading' ? 'grouping deletions into incidents…' : 'no incidents: no burst of deletions by one actor'}
+          />
         )
       ) : (
         <WindowedList list={state.events} columns={EVENT_COLUMNS} width={w} active={screen.active} noun="events" emptyText="no deletions in this range" />
       )}
       <Text dimColor wrap="truncate">
-        {state.pane === 'incidents' ? 'Enter: events of the incident · r: recover it with the wizard · Tab: events' : 'Enter: the row as it was · /: by table · space then Enter: a range'}
+        {state.pane === 'incidents'
+          ? 'Enter: events of the incident · r: recover it with the wizard · Tab: events'
+          : 'Enter: the row as it was · /: by table · space then Enter: a range'}
       </Text>
     </Box>
   );

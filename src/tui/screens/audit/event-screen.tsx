@@ -42,10 +42,17 @@ export function EventScreen({ params }: ScreenProps<'event'>) {
           { key: 'Time', value: `${e.time.replace('T', ' ').replace('Z', '')} UTC` },
           { key: 'Table', value: e.schema ? `${e.schema}.${e.table}` : e.table },
           { key: 'Key', value: keyText(e.key) },
-          { key: 'Actor', value: e.actorName && e.actor && e.actorName !== e.actor ? `${e.actorName} (${e.actor})` : e.actorName ?? e.actor ?? 'not recorded by the source' },
+          {
+            key: 'Actor',
+            value: e.actorName && e.actor && e.actorName !== e.actor ? `${e.actorName} (${e.actor})` : (e.actorName ?? e.actor ?? 'not recorded by the source'),
+          },
           { key: 'Kind', value: e.kind === 'hard' ? 'hard delete: the row was removed' : 'soft delete: the row is still there, marked deleted' },
           { key: 'Source', value: e.source },
-          { key: 'Details', value: e.details === null || e.details === undefined ? '' : truncate(typeof e.details === 'string' ? e.details : JSON.stringify(e.details), w - 10), tone: 'muted' },
+          {
+            key: 'Details',
+            value: e.details === null || e.details === undefined ? '' : truncate(typeof e.details === 'string' ? e.details : JSON.stringify(e.details), w - 10),
+            tone: 'muted',
+          },
         ]}
       />
       <Text bold>{e.image ? 'The row as it was' : ' '}</Text>

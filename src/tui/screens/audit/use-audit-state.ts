@@ -101,7 +101,10 @@ export function useAuditState(audit: AuditServices, options: AuditStateOptions):
   const anchor = window && anchorMs !== null ? indexOf(window, anchorMs) : null;
 
   const incidents = useAsync(useCallback(() => audit.incidents(), [audit]));
-  const incidentSource = useMemo(() => arraySource(incidents.status === 'ready' ? incidents.value : [], (i) => `${i.actor ?? ''} ${i.tables.map((t) => t.table).join(' ')}`), [incidents]);
+  const incidentSource = useMemo(
+    () => arraySource(incidents.status === 'ready' ? incidents.value : [], (i) => `${i.actor ?? ''} ${i.tables.map((t) => t.table).join(' ')}`),
+    [incidents],
+  );
   const incidentList = useWindowedList({ source: incidentSource, height: options.incidentRows, rowKey: (i) => i.id });
 
   const moveBucket = useCallback(
@@ -193,7 +196,8 @@ function useEventsList(audit: AuditServices, range: TimeRange | null, height: nu
       keysetSource<AuditEvent, string>(
         {
           count: (filter) => (since && until ? audit.countEvents({ range: { since, until }, table: filter.trim() || undefined }) : Promise.resolve(0)),
-          after: (cursor, limit, filter) => (since && until ? audit.events({ range: { since, until }, table: filter.trim() || undefined }, cursor, limit) : Promise.resolve([])),
+          after: (cursor, limit, filter) =>
+            since && until ? audit.events({ range: { since, until }, table: filter.trim() || undefined }, cursor, limit) : Promise.resolve([]),
           keyOf: (e) => e.cursor,
         },
         64,

@@ -45,13 +45,19 @@ export function manifestEntries(d: BackupDetail): KeyValueEntry[] {
   const rt = d.restoreTest;
   return [
     { key: 'Backup', value: `${d.id}${d.label ? ` (${d.label})` : ''}` },
-    d.usable ? { key: 'Status', value: 'ok: complete, every file hashed (sha256)', tone: 'ok' } : { key: 'Status', value: `${d.status}${d.error ? `: ${d.error}` : ''}`, tone: 'error' },
+    d.usable
+      ? { key: 'Status', value: 'ok: complete, every file hashed (sha256)', tone: 'ok' }
+      : { key: 'Status', value: `${d.status}${d.error ? `: ${d.error}` : ''}`, tone: 'error' },
     { key: 'Taken', value: `${d.startedAt.replace('T', ' ').slice(0, 19)} UTC${d.durationSeconds !== null ? `, ${d.durationSeconds} s` : ''}` },
     { key: 'From', value: `${d.target ?? '?'} (server ${d.serverVersion ?? '?'})` },
     { key: 'Dump', value: `${d.tool ?? '?'} · ${d.layout ?? '?'} · ${d.compress ?? '?'}` },
     { key: 'Size', value: `${formatBytes(d.bytes ?? 0)} in ${d.tables ?? '?'} tables, ${d.rows === null ? 'rows unknown' : `${formatCount(d.rows)} rows`}` },
     rt
-      ? { key: 'Restore', value: `${rt.ok ? 'tested ok' : 'test FAILED'} ${rt.at.slice(0, 10)}: ${rt.durationSeconds} s${rt.mismatches ? `, ${rt.mismatches} tables differ` : ''}${rt.error ? `: ${rt.error}` : ''}`, tone: rt.ok ? undefined : 'error' }
+      ? {
+          key: 'Restore',
+          value: `${rt.ok ? 'tested ok' : 'test FAILED'} ${rt.at.slice(0, 10)}: ${rt.durationSeconds} s${rt.mismatches ? `, ${rt.mismatches} tables differ` : ''}${rt.error ? `: ${rt.error}` : ''}`,
+          tone: rt.ok ? undefined : 'error',
+        }
       : { key: 'Restore', value: 'never tested (crm-rescue backups verify --restore-test)', tone: 'muted' },
   ];
 }

@@ -69,7 +69,10 @@ export function taskMessage(task: Pick<BackupsState['task'], 'state' | 'result' 
   const r = task.result;
   if (r.kind === 'backup') {
     const b = r.item;
-    return { kind: 'ok', text: `backup ok: ${b.tables ?? '?'} tables, ${b.rows === null ? 'rows unknown' : `${formatCount(b.rows)} rows`}, ${formatBytes(b.bytes ?? 0)} (the newest below)` };
+    return {
+      kind: 'ok',
+      text: `backup ok: ${b.tables ?? '?'} tables, ${b.rows === null ? 'rows unknown' : `${formatCount(b.rows)} rows`}, ${formatBytes(b.bytes ?? 0)} (the newest below)`,
+    };
   }
   const v = r.outcome;
   if (v.ok) return { kind: 'ok', text: `verified ${v.filesChecked} files (${formatBytes(v.bytesChecked)}) of ${v.id.slice(0, 16)}…: every sha256 matches` };

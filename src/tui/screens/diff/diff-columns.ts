@@ -4,7 +4,8 @@ import type { DiffRowView } from '../../services-types.js';
 
 /** What differs in a row, on one line: changed columns as `col: before → after`, else the first values. */
 export function rowDetail(r: DiffRowView): string {
-  if (r.class === 'changed' || r.class === 'soft-deleted') return (r.changedColumns ?? []).map((c) => `${c}: ${show(r.before?.[c])} → ${show(r.after?.[c])}`).join('; ');
+  if (r.class === 'changed' || r.class === 'soft-deleted')
+    return (r.changedColumns ?? []).map((c) => `${c}: ${show(r.before?.[c])} → ${show(r.after?.[c])}`).join('; ');
   return Object.entries(r.before ?? r.after ?? {})
     .filter(([, v]) => v !== null && v !== '')
     .slice(0, 6)

@@ -89,14 +89,36 @@ function DiffOpen({ diff, backupId: givenBackup, tables: givenTables }: { diff: 
         <ProgressBar event={task.progress ?? { operation: 'diff', phase: 'prepare', done: 0, total: 0 }} width={w} />
       ) : (
         <>
-          {task.state === 'failed' ? <Message kind="error" text={task.error ?? 'failed'} width={w} /> : message ? <Message kind="warn" text={message} width={w} /> : task.state === 'cancelled' ? <Message kind="info" text="cancelled: live is untouched; tables staged so far stay staged" width={w} /> : <Text dimColor>Tables missing from staging are staged first (live is never written).</Text>}
+          {task.state === 'failed' ? (
+            <Message kind="error" text={task.error ?? 'failed'} width={w} />
+          ) : message ? (
+            <Message kind="warn" text={message} width={w} />
+          ) : task.state === 'cancelled' ? (
+            <Message kind="info" text="cancelled: live is untouched; tables staged so far stay staged" width={w} />
+          ) : (
+            <Text dimColor>Tables missing from staging are staged first (live is never written).</Text>
+          )}
           <Text> </Text>
         </>
       )}
       {step === 'backup' ? (
-        <WindowedList list={bp.list} columns={BACKUP_COLUMNS} width={w} active={screen.active} noun="backups" emptyText={bp.backups.status === 'loading' ? 'reading the catalog…' : 'no usable backup: take one in Backups first'} />
+        <WindowedList
+          list={bp.list}
+          columns={BACKUP_COLUMNS}
+          width={w}
+          active={screen.active}
+          noun="backups"
+          emptyText={bp.backups.status === 'loading' ? 'reading the catalog…' : 'no usable backup: take one in Backups first'}
+        />
       ) : step === 'tables' ? (
-        <WindowedList list={tp.list} columns={STAGE_TABLE_COLUMNS} width={w} active={screen.active} noun="tables" emptyText={tp.tables.status === 'loading' ? 'reading the manifest…' : 'no tables'} />
+        <WindowedList
+          list={tp.list}
+          columns={STAGE_TABLE_COLUMNS}
+          width={w}
+          active={screen.active}
+          noun="tables"
+          emptyText={tp.tables.status === 'loading' ? 'reading the manifest…' : 'no tables'}
+        />
       ) : (
         <Box height={height + LIST_CHROME_LINES} />
       )}
@@ -147,8 +169,21 @@ function DiffViewScreen({ set, initial }: { set: DiffSet; initial?: DiffSelectio
     <Box flexDirection="column" width={w}>
       <Tabs items={view.tables.map((t) => ({ id: t.id, label: t.display }))} current={view.table.id} active={false} hint={`←→ · backup ${set.backupId}`} />
       <ClassTabs view={view} active={screen.active} />
-      {message ? <Message kind="warn" text={message} width={w} /> : view.message ? <Message kind={view.message.kind} text={view.message.text} width={w} /> : <Text wrap="truncate">{describeSelection(view.selection, view.tables)}</Text>}
-      <WindowedList list={view.list} columns={DIFF_COLUMNS} width={w} active={screen.active} noun={`${view.cls} rows`} emptyText={`no ${view.cls} rows in ${view.table.display}`} />
+      {message ? (
+        <Message kind="warn" text={message} width={w} />
+      ) : view.message ? (
+        <Message kind={view.message.kind} text={view.message.text} width={w} />
+      ) : (
+        <Text wrap="truncate">{describeSelection(view.selection, view.tables)}</Text>
+      )}
+      <WindowedList
+        list={view.list}
+        columns={DIFF_COLUMNS}
+        width={w}
+        active={screen.active}
+        noun={`${view.cls} rows`}
+        emptyText={`no ${view.cls} rows in ${view.table.display}`}
+      />
       <Text dimColor wrap="truncate">
         Enter: the row · space: choose · a: the whole class · m: merge · Tab: class
       </Text>

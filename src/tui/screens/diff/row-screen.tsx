@@ -46,11 +46,17 @@ export function RowScreen({ params }: ScreenProps<'row'>) {
   useScreenInput((command) => list.handle(command));
   const columns = useMemo(() => rowColumns(layout.columns), [layout.columns]);
   const w = layout.columns;
-  const key = Object.entries(params.row.key).map(([k, v]) => `${k}=${show(v)}`).join(' ');
+  const key = Object.entries(params.row.key)
+    .map(([k, v]) => `${k}=${show(v)}`)
+    .join(' ');
   return (
     <Box flexDirection="column" width={w}>
       <Text bold wrap="truncate">{`${params.table} · ${key} · ${params.row.class}`}</Text>
-      {detail.status === 'error' ? <Message kind="error" text={detail.error} width={w} /> : <Text wrap="truncate">{d ? rowStateText(d) : 'reading the row on both sides…'}</Text>}
+      {detail.status === 'error' ? (
+        <Message kind="error" text={detail.error} width={w} />
+      ) : (
+        <Text wrap="truncate">{d ? rowStateText(d) : 'reading the row on both sides…'}</Text>
+      )}
       <WindowedList list={list} columns={columns} width={w} active={screen.active} noun="columns" />
     </Box>
   );

@@ -27,7 +27,10 @@ export interface DiffView {
 /** Opens on the first table with differences, on its first class with rows. */
 export function useDiffView(set: DiffSet, height: number, initial: DiffSelection = {}): DiffView {
   const tables = set.tables;
-  const first = Math.max(0, tables.findIndex((t) => CLASSES.some((c) => classCount(t.counts, c) > 0)));
+  const first = Math.max(
+    0,
+    tables.findIndex((t) => CLASSES.some((c) => classCount(t.counts, c) > 0)),
+  );
   const [tableIndex, setTableIndex] = useState(first);
   const table = tables[Math.min(tableIndex, tables.length - 1)];
   const [classOf, setClassOf] = useState<Record<string, DiffClass>>({});

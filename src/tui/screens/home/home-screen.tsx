@@ -78,7 +78,8 @@ function overviewEntries(state: HomeState): KeyValueEntry[] {
   const d = state.deletions;
   if (d === 'absent') entries.push({ key: 'Deletions', value: 'audit not available yet', tone: 'muted' });
   else if (d.status === 'loading') entries.push({ key: 'Deletions', value: 'reading…', tone: 'muted' });
-  else if (d.status === 'error' && /^no audit source/.test(d.error)) entries.push({ key: 'Deletions', value: 'no audit source here: crm-rescue audit install adds one', tone: 'warn' });
+  else if (d.status === 'error' && /^no audit source/.test(d.error))
+    entries.push({ key: 'Deletions', value: 'no audit source here: crm-rescue audit install adds one', tone: 'warn' });
   else if (d.status === 'error') entries.push({ key: 'Deletions', value: `could not read the audit: ${d.error}`, tone: 'error' });
   else {
     const lines = deletionLines(d.value);

@@ -19,7 +19,6 @@ import { useMergeState, type MergeState } from './use-merge-state.js';
 /** Lines besides the list: tabs, status, the notice (two lines), hint. */
 const CHROME = 5;
 
-
 const MERGE_COLUMNS: ListColumn<MergeRecordView>[] = [
   { header: 'MERGE', width: 24, render: (m) => m.id },
   { header: 'STATE', width: 9, render: (m) => m.state },
@@ -52,7 +51,12 @@ function Merge({ merge, params }: { merge: MergeServices; params: ScreenProps<'m
     const intent = mergeIntent(command, state.pane, { hasPlan, running: state.running });
     switch (intent.type) {
       case 'busy':
-        state.say('info', state.applyTask.state === 'running' ? 'the apply is running: it cannot be cancelled once committed; it can be undone after' : 'wait for the running work to end');
+        state.say(
+          'info',
+          state.applyTask.state === 'running'
+            ? 'the apply is running: it cannot be cancelled once committed; it can be undone after'
+            : 'wait for the running work to end',
+        );
         return true;
       case 'pane':
         state.setPane(state.pane === 'plan' ? 'merges' : 'plan');
@@ -89,7 +93,10 @@ function Merge({ merge, params }: { merge: MergeServices; params: ScreenProps<'m
   return (
     <Box flexDirection="column" width={w}>
       <Tabs
-        items={[...(hasPlan ? [{ id: 'plan' as const, label: state.applyTask.state === 'done' ? 'Result' : state.showSql ? 'Plan · SQL' : 'Plan (dry run)' }] : []), { id: 'merges' as const, label: 'Merges (journal)' }]}
+        items={[
+          ...(hasPlan ? [{ id: 'plan' as const, label: state.applyTask.state === 'done' ? 'Result' : state.showSql ? 'Plan · SQL' : 'Plan (dry run)' }] : []),
+          { id: 'merges' as const, label: 'Merges (journal)' },
+        ]}
         current={state.pane}
         active={screen.active}
         hint={hasPlan ? `on conflict: ${state.policy}` : ''}
@@ -126,9 +133,23 @@ function Merge({ merge, params }: { merge: MergeServices; params: ScreenProps<'m
           }}
         />
       ) : state.pane === 'plan' ? (
-        <WindowedList list={state.lines} columns={lineColumns(state.showSql && !state.applyTask.result ? '-- SQL that writes live, one transaction per merge' : planHeader(w - 8))} width={w} active={screen.active} noun="lines" emptyText={state.planTask.state === 'running' ? 'planning…' : 'no plan'} />
+        <WindowedList
+          list={state.lines}
+          columns={lineColumns(state.showSql && !state.applyTask.result ? '-- SQL that writes live, one transaction per merge' : planHeader(w - 8))}
+          width={w}
+          active={screen.active}
+          noun="lines"
+          emptyText={state.planTask.state === 'running' ? 'planning…' : 'no plan'}
+        />
       ) : (
-        <WindowedList list={state.mergeList} columns={MERGE_COLUMNS} width={w} active={screen.active} noun="merges" emptyText={state.merges.status === 'loading' ? 'reading the journal…' : 'no merge was ever applied to this database'} />
+        <WindowedList
+          list={state.mergeList}
+          columns={MERGE_COLUMNS}
+          width={w}
+          active={screen.active}
+          noun="merges"
+          emptyText={state.merges.status === 'loading' ? 'reading the journal…' : 'no merge was ever applied to this database'}
+        />
       )}
       <Text color={theme.fg('warn')} wrap="truncate">
         {dialog ? ' ' : `${theme.markers.warn} Once committed an apply cannot be cancelled; undo (u) puts the rows back.`}

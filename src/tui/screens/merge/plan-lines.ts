@@ -10,10 +10,16 @@ export interface PlanLine {
 /** A merge's tables as aligned lines: TABLE INSERT UPDATE SKIP, with skip reasons under them. */
 function stepLines(step: MergeStep, index: number, width: number): PlanLine[] {
   const nameW = Math.max(16, width - 40);
-  const out: PlanLine[] = [{ text: `${index + 1}. ${step.root} · merge ${step.mergeId}${step.tables.length > 1 ? ` · brings ${step.tables.length - 1} related table(s)` : ''}` }];
+  const out: PlanLine[] = [
+    { text: `${index + 1}. ${step.root} · merge ${step.mergeId}${step.tables.length > 1 ? ` · brings ${step.tables.length - 1} related table(s)` : ''}` },
+  ];
   for (const t of step.tables) {
-    out.push({ text: `   ${pad(t.table, nameW)} ${pad(formatCount(t.inserts), 8, 'right')} ${pad(formatCount(t.updates), 8, 'right')} ${pad(formatCount(t.skipped), 6, 'right')}  ${t.via}` });
-    const reasons = Object.entries(t.conflicts).map(([k, n]) => `${k} ${formatCount(n)}`).join(', ');
+    out.push({
+      text: `   ${pad(t.table, nameW)} ${pad(formatCount(t.inserts), 8, 'right')} ${pad(formatCount(t.updates), 8, 'right')} ${pad(formatCount(t.skipped), 6, 'right')}  ${t.via}`,
+    });
+    const reasons = Object.entries(t.conflicts)
+      .map(([k, n]) => `${k} ${formatCount(n)}`)
+      .join(', ');
     if (reasons) out.push({ text: `     conflicts: ${reasons}`, tone: 'warn' });
   }
   if (step.blocked) {
@@ -32,7 +38,9 @@ export function planHeader(width: number): string {
 export function planLines(plan: MergePlan, width: number): PlanLine[] {
   const lines: PlanLine[] = [];
   plan.merges.forEach((m, i) => lines.push(...stepLines(m, i, width)));
-  lines.push({ text: `Total: ${formatCount(plan.totals.inserted)} to insert · ${formatCount(plan.totals.updated)} to update · ${formatCount(plan.totals.skipped)} skipped` });
+  lines.push({
+    text: `Total: ${formatCount(plan.totals.inserted)} to insert · ${formatCount(plan.totals.updated)} to update · ${formatCount(plan.totals.skipped)} skipped`,
+  });
   return lines;
 }
 
@@ -41,7 +49,11 @@ export function outcomeLines(o: MergeOutcome, width: number): PlanLine[] {
   const lines: PlanLine[] = [];
   o.merges.forEach((m, i) => {
     lines.push(...stepLines(m, i, width));
-    if (m.verify) lines.push({ text: `   verify: ${formatCount(m.verify.checked)} rows checked against the backup: ${m.verify.mismatched === 0 ? 'all match' : `${formatCount(m.verify.mismatched)} DO NOT MATCH`}`, tone: m.verify.mismatched === 0 ? 'ok' : 'error' });
+    if (m.verify)
+      lines.push({
+        text: `   verify: ${formatCount(m.verify.checked)} rows checked against the backup: ${m.verify.mismatched === 0 ? 'all match' : `${formatCount(m.verify.mismatched)} DO NOT MATCH`}`,
+        tone: m.verify.mismatched === 0 ? 'ok' : 'error',
+      });
   });
   if (o.failed) lines.push({ text: `${o.failed.root}: ${o.failed.error} (rolled back; the merges above stay committed)`, tone: 'error' });
   return lines;

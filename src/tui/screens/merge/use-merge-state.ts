@@ -143,11 +143,15 @@ function stateMessage(plan: Task<MergePlan>, apply: Task<MergeOutcome>, undo: Ta
     const v = o.verify;
     const kind: MessageKind = o.failed || v.mismatched ? 'error' : 'ok';
     const merges = `${o.merges.length} merge${o.merges.length === 1 ? '' : 's'}`;
-    return { kind, text: `applied ${merges}: ${formatCount(o.totals.inserted)} inserted, ${formatCount(o.totals.updated)} updated · verify: ${v.mismatched === 0 ? `all ${formatCount(v.checked)} rows match` : `${formatCount(v.mismatched)} rows DO NOT MATCH`}` };
+    return {
+      kind,
+      text: `applied ${merges}: ${formatCount(o.totals.inserted)} inserted, ${formatCount(o.totals.updated)} updated · verify: ${v.mismatched === 0 ? `all ${formatCount(v.checked)} rows match` : `${formatCount(v.mismatched)} rows DO NOT MATCH`}`,
+    };
   }
   if (plan.state === 'running') return { kind: 'info', text: 'planning: a real dry run in a transaction that is rolled back (Esc cancels)' };
   if (plan.state === 'cancelled') return { kind: 'info', text: 'planning cancelled: nothing was written' };
   if (plan.state === 'failed') return { kind: 'error', text: plan.error ?? 'planning failed' };
-  if (plan.state === 'done' && plan.result?.merges.some((m) => m.blocked)) return { kind: 'warn', text: 'conflicts under the abort policy: p chooses skip or overwrite' };
+  if (plan.state === 'done' && plan.result?.merges.some((m) => m.blocked))
+    return { kind: 'warn', text: 'conflicts under the abort policy: p chooses skip or overwrite' };
   return null;
 }

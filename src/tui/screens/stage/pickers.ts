@@ -5,7 +5,10 @@ import type { BackupItem, BackupServices, BackupTable, StageServices } from '../
 import { useAsync, type AsyncState } from '../../use-async.js';
 
 /** The usable backups of the target, newest first, in a windowed list. */
-export function useBackupPicker(backups: BackupServices | undefined, height: number): { backups: AsyncState<BackupItem[]>; list: WindowedListState<BackupItem> } {
+export function useBackupPicker(
+  backups: BackupServices | undefined,
+  height: number,
+): { backups: AsyncState<BackupItem[]>; list: WindowedListState<BackupItem> } {
   const load = useCallback(async () => (backups ? (await backups.list()).filter((b) => b.usable) : []), [backups]);
   const state = useAsync(load);
   const items = state.status === 'ready' ? state.value : undefined;

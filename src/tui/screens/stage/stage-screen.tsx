@@ -63,7 +63,8 @@ function Stage({ stage, params }: { stage: StageServices; params: ScreenProps<'s
         state.setStep('tables');
         return true;
       case 'openDiff':
-        if (state.backupId && state.task.result) nav.push('diff', { backupId: state.backupId, tables: state.task.result.tables.length ? [...state.tableList.selected] : [] });
+        if (state.backupId && state.task.result)
+          nav.push('diff', { backupId: state.backupId, tables: state.task.result.tables.length ? [...state.tableList.selected] : [] });
         return true;
       case 'list':
         return state.step === 'run' ? false : list.handle(command);
@@ -77,9 +78,23 @@ function Stage({ stage, params }: { stage: StageServices; params: ScreenProps<'s
       </Text>
       <Status state={state} width={w} />
       {state.step === 'backup' ? (
-        <WindowedList list={state.backupList} columns={BACKUP_COLUMNS} width={w} active={screen.active} noun="backups" emptyText={state.backups.status === 'loading' ? 'reading the catalog…' : 'no usable backup: take one in Backups first'} />
+        <WindowedList
+          list={state.backupList}
+          columns={BACKUP_COLUMNS}
+          width={w}
+          active={screen.active}
+          noun="backups"
+          emptyText={state.backups.status === 'loading' ? 'reading the catalog…' : 'no usable backup: take one in Backups first'}
+        />
       ) : state.step === 'tables' ? (
-        <WindowedList list={state.tableList} columns={STAGE_TABLE_COLUMNS} width={w} active={screen.active} noun="tables" emptyText={state.tables.status === 'loading' ? 'reading the manifest…' : 'no tables'} />
+        <WindowedList
+          list={state.tableList}
+          columns={STAGE_TABLE_COLUMNS}
+          width={w}
+          active={screen.active}
+          noun="tables"
+          emptyText={state.tables.status === 'loading' ? 'reading the manifest…' : 'no tables'}
+        />
       ) : (
         <RunResult state={state} height={layout.bodyHeight - CHROME} width={w} />
       )}
@@ -97,7 +112,8 @@ function stepLine(s: StageState): string {
 }
 
 function Status({ state, width }: { state: StageState; width: number }) {
-  if (state.task.state === 'running') return <ProgressBar event={state.task.progress ?? { operation: 'stage', phase: 'prepare', done: 0, total: 0 }} width={width} />;
+  if (state.task.state === 'running')
+    return <ProgressBar event={state.task.progress ?? { operation: 'stage', phase: 'prepare', done: 0, total: 0 }} width={width} />;
   const line = state.message ? (
     <Message kind={state.message.kind} text={state.message.text} width={width} />
   ) : state.step === 'tables' && state.related.length ? (
@@ -119,17 +135,29 @@ function RunResult({ state, height, width }: { state: StageState; height: number
   const t = state.task;
   const lines: { kind?: 'ok' | 'info' | 'error'; text: string }[] = [];
   if (t.state === 'running') lines.push({ text: 'Copying: each table is built under a temporary name and swapped in at the end.' });
-  if (t.state === 'cancelled') lines.push({ kind: 'info', text: 'Cancelled. Tables finished before stay staged; live is untouched. Enter resumes, Esc goes back.' });
+  if (t.state === 'cancelled')
+    lines.push({ kind: 'info', text: 'Cancelled. Tables finished before stay staged; live is untouched. Enter resumes, Esc goes back.' });
   if (t.state === 'failed') lines.push({ kind: 'error', text: t.error ?? 'staging failed' }, { text: 'Live is untouched. Enter tries again, Esc goes back.' });
   if (t.state === 'done' && t.result) {
     const r = t.result;
-    lines.push({ kind: 'ok', text: r.tables.length ? `Staged ${r.tables.length} table(s) into ${r.namespace}:` : 'Every table was staged already: nothing to copy.' });
+    lines.push({
+      kind: 'ok',
+      text: r.tables.length ? `Staged ${r.tables.length} table(s) into ${r.namespace}:` : 'Every table was staged already: nothing to copy.',
+    });
     for (const x of r.tables) lines.push({ text: `  ${x.table}  ${formatCount(x.rows)} rows  ${x.seconds.toFixed(1)} s${x.related ? '  (related)' : ''}` });
     lines.push({ text: 'Enter: compare them with live (Diff)' });
   }
   return (
     <Box flexDirection="column" height={height}>
-      {lines.slice(0, height).map((l, i) => (l.kind ? <Message key={i} kind={l.kind} text={l.text} width={width} /> : <Text key={i} wrap="truncate">{l.text}</Text>))}
+      {lines.slice(0, height).map((l, i) =>
+        l.kind ? (
+          <Message key={i} kind={l.kind} text={l.text} width={width} />
+        ) : (
+          <Text key={i} wrap="truncate">
+            {l.text}
+          </Text>
+        ),
+      )}
     </Box>
   );
 }

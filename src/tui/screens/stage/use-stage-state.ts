@@ -26,7 +26,12 @@ export interface StageState {
 }
 
 /** Backup, then tables (related ones suggested), then staging with progress; Esc cancels safely. */
-export function useStageState(stage: StageServices, backups: BackupServices | undefined, height: number, initial: { backupId?: string; tables?: string[] }): StageState {
+export function useStageState(
+  stage: StageServices,
+  backups: BackupServices | undefined,
+  height: number,
+  initial: { backupId?: string; tables?: string[] },
+): StageState {
   const [step, setStep] = useState<StageStep>(initial.backupId ? 'tables' : 'backup');
   const [backupId, setBackupId] = useState<string | null>(initial.backupId ?? null);
   const [message, setMessage] = useState<{ kind: MessageKind; text: string } | null>(null);
@@ -89,5 +94,19 @@ export function useStageState(stage: StageServices, backups: BackupServices | un
     task.start((o) => stage.run({ backupId, tables, withRelated: false }, o));
   }, [backupId, selected, stage, task]);
 
-  return { step, backupId, backups: bp.backups, backupList: bp.list, tables: tp.tables, tableList: tp.list, related, task, message, chooseBackup, addRelated, start, setStep };
+  return {
+    step,
+    backupId,
+    backups: bp.backups,
+    backupList: bp.list,
+    tables: tp.tables,
+    tableList: tp.list,
+    related,
+    task,
+    message,
+    chooseBackup,
+    addRelated,
+    start,
+    setStep,
+  };
 }

@@ -76,7 +76,14 @@ export function TableScreen({ params }: ScreenProps<'table'>) {
       {pane === 'columns' ? (
         <WindowedList list={columns} columns={COLUMN_COLUMNS} width={layout.columns} active={screen.active} noun="columns" />
       ) : (
-        <WindowedList list={relations} columns={RELATION_COLUMNS} width={layout.columns} active={screen.active} noun="relations" emptyText="no relations: no foreign keys, none implied by the CRM" />
+        <WindowedList
+          list={relations}
+          columns={RELATION_COLUMNS}
+          width={layout.columns}
+          active={screen.active}
+          noun="relations"
+          emptyText="no relations: no foreign keys, none implied by the CRM"
+        />
       )}
     </Box>
   );

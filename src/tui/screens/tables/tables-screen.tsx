@@ -45,7 +45,14 @@ export function TablesScreen(_props: ScreenProps<'tables'>) {
       {tables.status === 'error' ? (
         <Text wrap="truncate" color={theme.fg('error')}>{`${theme.markers.error} could not read the tables: ${tables.error}`}</Text>
       ) : (
-        <WindowedList list={list} columns={TABLE_COLUMNS} width={layout.columns} active={screen.active} noun="tables" emptyText={tables.status === 'loading' ? 'reading…' : 'no tables'} />
+        <WindowedList
+          list={list}
+          columns={TABLE_COLUMNS}
+          width={layout.columns}
+          active={screen.active}
+          noun="tables"
+          emptyText={tables.status === 'loading' ? 'reading…' : 'no tables'}
+        />
       )}
       <Text dimColor wrap="truncate">
         ◦ soft-delete column · Enter: columns, keys and relations

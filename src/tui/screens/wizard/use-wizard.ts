@@ -86,8 +86,18 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
     () => [...(incidents.status === 'ready' ? incidents.value.map((incident) => ({ kind: 'incident' as const, incident })) : []), { kind: 'describe' }],
     [incidents],
   );
-  const lossList = useWindowedList({ source: useMemo(() => arraySource(choices, () => ''), [choices]), height, rowKey: (c) => (c.kind === 'incident' ? c.incident.id : 'describe') });
-  const [form, setForm] = useState<LossForm & { field: keyof LossForm; error: string | null }>({ table: '', since: '1d', until: '', field: 'table', error: null });
+  const lossList = useWindowedList({
+    source: useMemo(() => arraySource(choices, () => ''), [choices]),
+    height,
+    rowKey: (c) => (c.kind === 'incident' ? c.incident.id : 'describe'),
+  });
+  const [form, setForm] = useState<LossForm & { field: keyof LossForm; error: string | null }>({
+    table: '',
+    since: '1d',
+    until: '',
+    field: 'table',
+    error: null,
+  });
   const tables = useAsync(useCallback(() => services.listTables(), [services]));
 
   // Step 2: backups, the proposed one under the cursor.
@@ -113,15 +123,28 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
     if (stageTask.state === 'done' && stageTask.result) update({ staged: stageTask.result });
   }, [stageTask.state, stageTask.result, update]);
   useEffect(() => {
-    if (diffTask.state === 'done' && diffTask.result) update({ set: diffTask.result, before: diffTask.result.tables, selection: preselect(diffTask.result.tables) });
+    if (diffTask.state === 'done' && diffTask.result)
+      update({ set: diffTask.result, before: diffTask.result.tables, selection: preselect(diffTask.result.tables) });
   }, [diffTask.state, diffTask.result, update]);
 
   // Step 5: the rows, class by class.
   const classRows = useMemo<ClassRow[]>(
-    () => (memory.set ? memory.set.tables.flatMap((t) => (['deleted', 'soft-deleted', 'changed', 'added'] as DiffClass[]).map((cls) => ({ table: t, cls, count: classCount(t.counts, cls) })).filter((r) => r.count > 0)) : []),
+    () =>
+      memory.set
+        ? memory.set.tables.flatMap((t) =>
+            (['deleted', 'soft-deleted', 'changed', 'added'] as DiffClass[])
+              .map((cls) => ({ table: t, cls, count: classCount(t.counts, cls) }))
+              .filter((r) => r.count > 0),
+          )
+        : [],
     [memory.set],
   );
-  const classListBase = useWindowedList({ source: useMemo(() => arraySource(classRows, (r) => r.table.display), [classRows]), height, rowKey: (r) => `${r.table.id}:${r.cls}`, selectable: true });
+  const classListBase = useWindowedList({
+    source: useMemo(() => arraySource(classRows, (r) => r.table.display), [classRows]),
+    height,
+    rowKey: (r) => `${r.table.id}:${r.cls}`,
+    selectable: true,
+  });
   const chosen = useMemo(() => new Set(Object.entries(memory.selection).flatMap(([t, c]) => c.classes.map((cls) => `${t}:${cls}`))), [memory.selection]);
   const classList = useMemo(() => ({ ...classListBase, selected: chosen }), [classListBase, chosen]);
 
@@ -203,7 +226,8 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
       case 'backup': {
         const b = backupList.current;
         if (!b) return say('warn', 'no usable backup: take one in Backups first');
-        if (memory.loss && Date.parse(b.startedAt) >= Date.parse(memory.loss.range.until)) say('warn', `${b.id} was taken after the loss: the rows are not in it`);
+        if (memory.loss && Date.parse(b.startedAt) >= Date.parse(memory.loss.range.until))
+          say('warn', `${b.id} was taken after the loss: the rows are not in it`);
         if (b.id === memory.backupId) return goto('stage');
         const note = proposal && proposal.backup.id === b.id ? proposal.note : 'chosen by you';
         return goto('stage', { backupId: b.id, backupNote: note, staged: null, set: null, before: null, selection: {}, outcome: null, after: null });
@@ -246,7 +270,14 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
 
   const previous = (): boolean => {
     setSaid(null);
-    const back: Partial<Record<WizardStep, WizardStep>> = { describe: 'incident', backup: 'incident', stage: 'backup', diff: 'stage', select: 'diff', plan: 'select' };
+    const back: Partial<Record<WizardStep, WizardStep>> = {
+      describe: 'incident',
+      backup: 'incident',
+      stage: 'backup',
+      diff: 'stage',
+      select: 'diff',
+      plan: 'select',
+    };
     const to = back[memory.step];
     if (!to) return false;
     if (memory.step === 'plan') {
@@ -350,7 +381,13 @@ export function recountLines(before: DiffTable[] | null, after: DiffTable[] | nu
   return out;
 }
 
-function messageOf(step: WizardStep, stage: Task<StageOutcome>, diff: Task<DiffSet>, plan: Task<MergePlan>, apply: Task<MergeOutcome>): { kind: MessageKind; text: string } | null {
+function messageOf(
+  step: WizardStep,
+  stage: Task<StageOutcome>,
+  diff: Task<DiffSet>,
+  plan: Task<MergePlan>,
+  apply: Task<MergeOutcome>,
+): { kind: MessageKind; text: string } | null {
   const of = (t: Pick<Task<unknown>, 'state' | 'error'>, what: string): { kind: MessageKind; text: string } | null => {
     if (t.state === 'cancelled') return { kind: 'info', text: `${what} cancelled: nothing in live changed. Enter starts again (finished tables are kept).` };
     if (t.state === 'failed') return { kind: 'error', text: t.error ?? `${what} failed` };

@@ -54,7 +54,19 @@ export interface WizardMemory {
 
 /** A wizard that has not started. */
 export function freshMemory(): WizardMemory {
-  return { step: 'incident', loss: null, backupId: null, backupNote: null, staged: null, set: null, before: null, selection: {}, policy: 'abort', outcome: null, after: null };
+  return {
+    step: 'incident',
+    loss: null,
+    backupId: null,
+    backupNote: null,
+    staged: null,
+    set: null,
+    before: null,
+    selection: {},
+    policy: 'abort',
+    outcome: null,
+    after: null,
+  };
 }
 
 /** The loss an incident describes. */
@@ -85,7 +97,10 @@ export function parseLoss(form: LossForm, tables: readonly TableSummary[], now =
   if (!name) return { field: 'table', error: 'type the table the rows were deleted from' };
   const t = tables.find((x) => x.display === name || x.name === name || x.id === name);
   if (!t) {
-    const near = tables.filter((x) => x.name.includes(name.toLowerCase())).slice(0, 3).map((x) => x.display);
+    const near = tables
+      .filter((x) => x.name.includes(name.toLowerCase()))
+      .slice(0, 3)
+      .map((x) => x.display);
     return { field: 'table', error: `no table "${name}" in this database${near.length ? `; did you mean ${near.join(', ')}?` : ''}` };
   }
   let since: string;
@@ -119,7 +134,8 @@ export function parseLoss(form: LossForm, tables: readonly TableSummary[], now =
 export function proposeBackup(backups: readonly BackupItem[], range: TimeRange): { backup: BackupItem; note: string; safe: boolean } | null {
   const usable = backups.filter((b) => b.usable).sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
   const before = usable.find((b) => Date.parse(b.startedAt) < Date.parse(range.since));
-  if (before) return { backup: before, note: `the newest backup taken before the loss began (${before.startedAt.slice(0, 16).replace('T', ' ')} UTC)`, safe: true };
+  if (before)
+    return { backup: before, note: `the newest backup taken before the loss began (${before.startedAt.slice(0, 16).replace('T', ' ')} UTC)`, safe: true };
   const during = usable.find((b) => Date.parse(b.startedAt) < Date.parse(range.until));
   if (during) {
     return {

@@ -24,16 +24,33 @@ const CHROME = 6;
 
 const LOSS_COLUMNS: ListColumn<LossChoice>[] = INCIDENT_COLUMNS.map((c) => ({
   ...c,
-  render: (choice: LossChoice) => (choice.kind === 'incident' ? c.render(choice.incident) : c.header === 'START' ? 'Describe' : c.header === 'TABLES' ? 'the loss yourself: a table and a time range' : ''),
+  render: (choice: LossChoice) =>
+    choice.kind === 'incident'
+      ? c.render(choice.incident)
+      : c.header === 'START'
+        ? 'Describe'
+        : c.header === 'TABLES'
+          ? 'the loss yourself: a table and a time range'
+          : '',
 }));
 
 const CLASS_COLUMNS: ListColumn<ClassRow>[] = [
   { header: 'TABLE', width: 'flex', render: (r) => r.table.display },
   { header: 'ROWS', width: 14, render: (r) => r.cls },
   { header: 'COUNT', width: 10, align: 'right', render: (r) => formatCount(r.count) },
-  { header: 'A MERGE WILL', width: 26, render: (r) => (r.cls === 'deleted' ? 'insert them back' : r.cls === 'soft-deleted' ? 'clear the deleted mark' : r.cls === 'changed' ? "put the backup's values" : 'never delete them') },
+  {
+    header: 'A MERGE WILL',
+    width: 26,
+    render: (r) =>
+      r.cls === 'deleted'
+        ? 'insert them back'
+        : r.cls === 'soft-deleted'
+          ? 'clear the deleted mark'
+          : r.cls === 'changed'
+            ? "put the backup's values"
+            : 'never delete them',
+  },
 ];
-
 
 /**
  * The recovery wizard: loss → backup → stage → diff → rows → plan → apply → verify, one step at
@@ -144,7 +161,7 @@ function Status({ w, width }: { w: Wizard; width: number }) {
     <>
       {line ? <Message kind={line.kind} text={line.text} width={width} /> : <Text wrap="truncate">{facts[0] ?? ' '}</Text>}
       <Text dimColor wrap="truncate">
-        {line ? facts[0] ?? ' ' : facts[1] ?? ' '}
+        {line ? (facts[0] ?? ' ') : (facts[1] ?? ' ')}
       </Text>
     </>
   );
@@ -159,20 +176,56 @@ function Content({ w, width, height, active }: { w: Wizard; width: number; heigh
   );
   switch (m.step) {
     case 'incident':
-      return <WindowedList list={w.lossList} columns={LOSS_COLUMNS} width={width} active={active} noun="choices" emptyText={w.incidents?.status === 'loading' ? 'reading the audit…' : ''} />;
+      return (
+        <WindowedList
+          list={w.lossList}
+          columns={LOSS_COLUMNS}
+          width={width}
+          active={active}
+          noun="choices"
+          emptyText={w.incidents?.status === 'loading' ? 'reading the audit…' : ''}
+        />
+      );
     case 'describe':
       return box(<LossFormView w={w} width={width} active={active} />);
     case 'backup':
-      return <WindowedList list={w.backupList} columns={backupColumns(w.proposedId)} width={width} active={active} noun="backups" emptyText={w.backups.status === 'loading' ? 'reading the catalog…' : 'no usable backup of this target: take one in Backups'} />;
+      return (
+        <WindowedList
+          list={w.backupList}
+          columns={backupColumns(w.proposedId)}
+          width={width}
+          active={active}
+          noun="backups"
+          emptyText={w.backups.status === 'loading' ? 'reading the catalog…' : 'no usable backup of this target: take one in Backups'}
+        />
+      );
     case 'stage':
       return box(<StageView w={w} width={width} />);
     case 'diff':
       return box(<DiffCounts w={w} />);
     case 'select':
-      return <WindowedList list={w.classList} columns={CLASS_COLUMNS} width={width} active={active} noun="classes" emptyText="no differences: the backup and live agree on these tables" />;
+      return (
+        <WindowedList
+          list={w.classList}
+          columns={CLASS_COLUMNS}
+          width={width}
+          active={active}
+          noun="classes"
+          emptyText="no differences: the backup and live agree on these tables"
+        />
+      );
     case 'plan':
     case 'verify':
-      return <WindowedList list={w.lines} columns={lineColumns(w.showSql && m.step === 'plan' ? '-- SQL that writes live, one transaction per merge' : planHeader(width - 8))} width={width} active={active} noun="lines" emptyText={w.planTask.state === 'running' ? 'planning (a dry run)…' : ''} />;
+      return (
+        <WindowedList
+          list={w.lines}
+          columns={lineColumns(w.showSql && m.step === 'plan' ? '-- SQL that writes live, one transaction per merge' : planHeader(width - 8))}
+          width={width}
+          active={active}
+          noun="lines"
+          emptyText={w.planTask.state === 'running' ? 'planning (a dry run)…' : ''}
+        />
+      );
     case 'apply':
       return box(<Text>Applying the plan…</Text>);
   }
@@ -206,7 +259,11 @@ function LossFormView({ w, width, active }: { w: Wizard; width: number; active: 
         />
       ))}
       <Text> </Text>
-      {w.form.error ? <Message kind="error" text={`${label[w.form.field]}: ${w.form.error}`} width={width} /> : <Text dimColor>Tab: next field · Enter: look for a backup before this time</Text>}
+      {w.form.error ? (
+        <Message kind="error" text={`${label[w.form.field]}: ${w.form.error}`} width={width} />
+      ) : (
+        <Text dimColor>Tab: next field · Enter: look for a backup before this time</Text>
+      )}
     </>
   );
 }
@@ -237,12 +294,19 @@ function DiffCounts({ w }: { w: Wizard }) {
   if (!set) return <Text dimColor>{w.diffTask.state === 'running' ? 'comparing…' : 'Enter: compare'}</Text>;
   return (
     <>
-      <Text bold>{`${pad('TABLE', 24)} ${pad('DELETED', 9, 'right')} ${pad('SOFT-DEL', 9, 'right')} ${pad('CHANGED', 9, 'right')} ${pad('ADDED', 9, 'right')}`}</Text>
+      <Text
+        bold
+      >{`${pad('TABLE', 24)} ${pad('DELETED', 9, 'right')} ${pad('SOFT-DEL', 9, 'right')} ${pad('CHANGED', 9, 'right')} ${pad('ADDED', 9, 'right')}`}</Text>
       {set.tables.map((t) => (
-        <Text key={t.id} wrap="truncate">{`${pad(t.display, 24)} ${pad(formatCount(t.counts.deleted), 9, 'right')} ${pad(formatCount(t.counts.softDeleted), 9, 'right')} ${pad(formatCount(t.counts.changed), 9, 'right')} ${pad(formatCount(t.counts.added), 9, 'right')}`}</Text>
+        <Text
+          key={t.id}
+          wrap="truncate"
+        >{`${pad(t.display, 24)} ${pad(formatCount(t.counts.deleted), 9, 'right')} ${pad(formatCount(t.counts.softDeleted), 9, 'right')} ${pad(formatCount(t.counts.changed), 9, 'right')} ${pad(formatCount(t.counts.added), 9, 'right')}`}</Text>
       ))}
       <Text> </Text>
-      <Text dimColor wrap="truncate">Enter: choose the rows to bring back · d: look at the rows</Text>
+      <Text dimColor wrap="truncate">
+        Enter: choose the rows to bring back · d: look at the rows
+      </Text>
     </>
   );
 }
@@ -301,6 +365,6 @@ function hint(w: Wizard): string {
     case 'apply':
       return 'applying: cannot be cancelled';
     case 'verify':
-      return 'Enter: close the wizard · d: the rows now · Esc: leave it open'
+      return 'Enter: close the wizard · d: the rows now · Esc: leave it open';
   }
 }
