@@ -16,12 +16,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MY_ADMIN, mysqlc, PG_ADMIN, psql } from './clients.mjs';
 
 export const title = 'Audit: first pages on a 5M-row audit log, trigger-audit overhead';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const PG_ADMIN = process.env.CRM_RESCUE_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432';
-const MY_ADMIN = process.env.CRM_RESCUE_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 const ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? 5_000_000);
 const DELETE_ROWS = Number(process.env.BENCH_AUDIT_DELETE_ROWS ?? 100_000);
 const RUNS = Number(process.env.BENCH_AUDIT_RUNS ?? 5);
@@ -29,10 +28,6 @@ const ENGINES = (process.env.BENCH_AUDIT_ENGINES ?? 'postgres,mysql').split(',')
 const BURSTS = 30;
 const BURST_ROWS = 1500;
 const DB = 'crt_bench_audit';
-
-const psql = (db, sql) =>
-  execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-U', 'root', '-d', db, '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
-const mysqlc = (db, sql) => execFileSync('mysql', ['-h127.0.0.1', '-uroot', ...(db ? [db] : []), '-e', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

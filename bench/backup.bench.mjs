@@ -5,25 +5,19 @@
 // Data is generated here (generate_series on PostgreSQL, the sequence engine on MariaDB), not by
 // the demo module. Servers and users are the test servers' (CRM_RESCUE_TEST_PG_URL /
 // CRM_RESCUE_TEST_MYSQL_URL, default root on 127.0.0.1).
-import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { MY_ADMIN, mysqlc, PG_ADMIN, pipe, psql } from './clients.mjs';
 
 export const title = 'Backup: crm-rescue backup vs pg_dump / mysqldump | gzip';
 
-const PG_ADMIN = process.env.CRM_RESCUE_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432';
-const MY_ADMIN = process.env.CRM_RESCUE_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 const SIZES = (process.env.BENCH_BACKUP_SIZES ?? '1000000,3000000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_BACKUP_RUNS ?? 3);
 const JOBS = availableParallelism();
 /** The same mysqldump options crm-rescue uses, so the comparison is about the pipeline only. */
 const MYSQLDUMP_OPTS =
   '--single-transaction --quick --skip-lock-tables --routines --triggers --hex-blob --default-character-set=utf8mb4 --no-tablespaces --add-drop-table';
-
-const psql = (db, sql) =>
-  execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-U', 'root', '-d', db, '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
-const mysqlc = (db, sql) => execFileSync('mysql', ['-h127.0.0.1', '-uroot', ...(db ? [db] : []), '-e', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
 
 /** Table shares of the total rows: a CRM-like mix of narrow and wide tables. */
 const SHARES = { accounts: 0.05, contacts: 0.35, activities: 0.45, notes: 0.15 };
@@ -91,11 +85,11 @@ export default async function run(ctx) {
           let m;
           if (who === 'ours') {
             m = await ctx.measure(ctx.binary, ['backup', '--url', url, '--dir', dir, '--jobs', String(JOBS)]);
-            outputBytes.ours = Number(execFileSync('du', ['-sb', dir]).toString().split('\t')[0]);
+            outputBytes.ours = Number(pipe`du -sb ${dir}`.split('\t')[0]);
             ours.push(m);
           } else if (engine === 'postgres') {
             m = await ctx.measure('pg_dump', ['-h', '127.0.0.1', '-U', 'root', '-w', '-Fd', '-j', String(JOBS), '-f', join(dir, 'dump'), name]);
-            outputBytes.tool = Number(execFileSync('du', ['-sb', dir]).toString().split('\t')[0]);
+            outputBytes.tool = Number(pipe`du -sb ${dir}`.split('\t')[0]);
             tool.push(m);
           } else {
             m = await ctx.measure('bash', [
@@ -104,7 +98,7 @@ export default async function run(ctx) {
               '-c',
               `mysqldump -h127.0.0.1 -uroot ${MYSQLDUMP_OPTS} ${name} | gzip > ${join(dir, 'dump.sql.gz')}`,
             ]);
-            outputBytes.tool = Number(execFileSync('du', ['-sb', dir]).toString().split('\t')[0]);
+            outputBytes.tool = Number(pipe`du -sb ${dir}`.split('\t')[0]);
             tool.push(m);
           }
           rmSync(dir, { recursive: true, force: true });

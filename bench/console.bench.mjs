@@ -16,17 +16,15 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { ok, PG_ADMIN, pipe, psql, sh$ } from './clients.mjs';
 
 export const title = 'Console: first frame, keystroke-to-frame while scrolling a diff, memory';
 
-const PG_ADMIN = process.env.CRM_RESCUE_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432';
 const ROWS = Number(process.env.BENCH_CONSOLE_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_CONSOLE_RUNS ?? 5);
 const STEPS = Number(process.env.BENCH_CONSOLE_STEPS ?? 40);
 const DB = 'crm_rescue_bench_console';
 
-const psql = (db, sql) =>
-  execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-U', 'root', '-d', db, '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -38,7 +36,7 @@ const r1 = (x) => Math.round(x * 10) / 10;
 /** A private tmux server on a socket in `dir`. */
 function tmuxOn(dir) {
   const socket = join(dir, 'tmux.sock');
-  const tmux = (...args) => execFileSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' });
+  const tmux = (...args) => ok(sh$({ sync: true })`tmux -S ${socket} ${args}`, 'tmux').stdout;
   return {
     tmux,
     capture: (s) => tmux('capture-pane', '-p', '-t', s),
@@ -65,7 +63,7 @@ function tmuxOn(dir) {
 
 function nodePid(t, session) {
   const shell = t.tmux('display-message', '-p', '-t', session, '#{pane_pid}').trim();
-  return Number(execFileSync('pgrep', ['-P', shell, 'node'], { encoding: 'utf8' }).trim().split('\n')[0]);
+  return Number(pipe`pgrep -P ${shell} node`.split('\n')[0]);
 }
 
 /** CPU seconds (user + system) a process has used so far. */

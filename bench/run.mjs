@@ -112,7 +112,7 @@ function build() {
     // tsc still emits on type errors elsewhere in the tree; the benchmark needs only dist/ to exist.
     log('tsc reported errors; continuing with what it emitted');
   }
-  if (!existsSync(join(root, 'dist', 'src', 'cli.js'))) throw new Error('dist/src/cli.js missing after the build');
+  if (!existsSync(join(root, 'dist', 'src', 'cli', 'index.js'))) throw new Error('dist/src/cli/index.js missing after the build');
 }
 
 function machine() {

@@ -30,11 +30,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { myHostArgs, MY_ADMIN, pgHostArgs, PG_ADMIN, pipe, sqlRun } from './clients.mjs';
 
 export const title = 'Stage and diff: crm-rescue stage / diff vs plain load, hand-written SQL, whole restore and peers';
 
-export const PG_ADMIN = process.env.CRM_RESCUE_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432';
-export const MY_ADMIN = process.env.CRM_RESCUE_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+export { MY_ADMIN, PG_ADMIN, sqlRun } from './clients.mjs';
 const ROWS = Number(process.env.BENCH_SD_ROWS ?? 1_000_000);
 /**
  * Sizes (besides ROWS) at which stage and diff run once more for their peak RSS: 3M, the
@@ -58,27 +58,10 @@ const TARGETS = { diffVsHand: 1.5, stageVsPlain: 1.2, smallStageVsWhole: 0.05, r
 // Helpers shared with merge.bench.mjs
 // ---------------------------------------------------------------------------------------------
 
-const pgHostArgs = () => {
-  const u = new URL(PG_ADMIN);
-  return ['-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username || 'root')];
-};
-const myHostArgs = () => {
-  const u = new URL(MY_ADMIN);
-  return [`-h${u.hostname}`, `-P${u.port || '3306'}`, `-u${decodeURIComponent(u.username || 'root')}`];
-};
 /** psql / mysql argv (as one shell-quoted string) for a database, for pipelines run through bash. */
 export const clientShell = (engine, db) =>
   engine === 'postgres' ? `psql -X -q -v ON_ERROR_STOP=1 ${pgHostArgs().join(' ')} -d ${db}` : `mysql ${myHostArgs().join(' ')} ${db ?? ''}`;
 export const urlOf = (engine, db) => `${engine === 'postgres' ? PG_ADMIN : MY_ADMIN}/${db}`;
-
-/** Runs SQL text through the plain client (stdin) and returns its stdout (tab-separated, no headers). */
-export function sqlRun(engine, db, text) {
-  const args =
-    engine === 'postgres'
-      ? ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-A', '-t', '-F', '\t', ...pgHostArgs(), '-d', db ?? 'postgres']
-      : [...myHostArgs(), '-B', '-N', ...(db ? [db] : [])];
-  return execFileSync(engine === 'postgres' ? 'psql' : 'mysql', args, { input: text, maxBuffer: 1 << 28, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
-}
 
 export function dropDb(engine, db) {
   if (engine === 'postgres') sqlRun(engine, 'postgres', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
@@ -325,12 +308,7 @@ function handCommand(engine, db, file, out) {
     : `mysql ${myHostArgs().join(' ')} -B -N ${db} < ${sh(file)} > ${sh(out)}`;
 }
 
-const lineCount = (file) =>
-  Number(
-    execFileSync('bash', ['-c', `wc -l < ${sh(file)}`])
-      .toString()
-      .trim(),
-  );
+const lineCount = (file) => Number(pipe`wc -l < ${file}`);
 
 // ---------------------------------------------------------------------------------------------
 // One engine, one size
@@ -511,11 +489,7 @@ async function scenario(ctx, engine, n, { full }) {
           }
           if (name === 'pt-table-sync' && lines) {
             // --print repeats statements for rows found by several chunk passes: count keys once.
-            entry.distinctStatements = Number(
-              execFileSync('bash', ['-c', `sed 's| /\\*percona.*||' ${sh(out)} | sort -u | wc -l`])
-                .toString()
-                .trim(),
-            );
+            entry.distinctStatements = Number(pipe`sed ${'s| /\\*percona.*||'} ${out} | sort -u | wc -l`);
           }
           ctx.log(`${engine} ${n} peer ${name}: ${JSON.stringify(entry)}`);
           res.peers[name] = entry;

@@ -1,6 +1,7 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { INCIDENT_DEFAULTS, SOURCE_IDS } from '../src/audit/constants.js';
 import type { BucketSize, EventFilter, Incident } from '../src/audit/index.js';
+import { defineCommand } from '../src/cli/define-command.js';
 import type { GlobalArgs } from '../src/cli/global-args.js';
 import { note, printJson, printNdjson, printText } from '../src/cli/output.js';
 import type { Db } from '../src/connect/open.js';
@@ -72,13 +73,11 @@ async function withDb<T>(args: AuditArgs, readOnly: boolean, fn: (db: Db) => Pro
 
 /** Loads the context and the chosen sources; no source at all is exit 1 with what to do. */
 async function sourcesFor(db: Db, args: AuditArgs) {
-  const { availableSources, loadAuditContext, noSourceError, selectSources } = await engine();
-  const ctx = await loadAuditContext(db);
-  if (availableSources(ctx).length === 0) throw noSourceError(ctx);
-  return selectSources(ctx, listArg(args.source));
+  const { auditSourcesOf } = await import('../src/recovery/audit.js');
+  return auditSourcesOf(db, listArg(args.source));
 }
 
-const filterOptions = (y: Argv) =>
+const filterOptions = <T>(y: Argv<T>) =>
   y
     .option('since', { type: 'string', describe: 'From this time: ISO 8601 (UTC unless a zone is given) or relative (2h, 7d)' })
     .option('until', { type: 'string', describe: 'Before this time (same forms as --since)' })
@@ -86,7 +85,7 @@ const filterOptions = (y: Argv) =>
     .option('user', { type: 'string', describe: 'Only deletions by this actor (id or name)' })
     .option('source', { type: 'string', array: true, describe: `Only these audit sources (${SOURCE_IDS.join(', ')})` });
 
-const deletions: CommandModule<GlobalArgs, AuditArgs> = {
+const deletions = defineCommand({
   command: 'deletions',
   describe: 'List deleted rows newest first: time, table, key, actor, hard|soft, source (NDJSON with --json)',
   builder: (y) =>
@@ -100,9 +99,9 @@ const deletions: CommandModule<GlobalArgs, AuditArgs> = {
       })
       .option('images', { type: 'boolean', default: true, describe: 'Include row images in --json output (--no-images: smaller)' })
       .example('$0 audit deletions --since 2h', 'What was deleted in the last two hours')
-      .example('$0 audit deletions --table contacts --user jdoe --json', 'NDJSON, one event per line') as never,
+      .example('$0 audit deletions --table contacts --user jdoe --json', 'NDJSON, one event per line'),
   handler: async (argv) => {
-    const args = argv as AuditArgs;
+    const args: AuditArgs = argv;
     const filter = await filterFrom(args);
     const limit = args.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 0) throw new UsageError('--limit must be a whole number ≥ 0', '0 prints everything');
@@ -136,9 +135,9 @@ const deletions: CommandModule<GlobalArgs, AuditArgs> = {
       else if (cursor) note(`crm-rescue: ${printed} events shown; more with --cursor ${cursor}`);
     });
   },
-};
+});
 
-const incidents: CommandModule<GlobalArgs, AuditArgs> = {
+const incidents = defineCommand({
   command: 'incidents',
   describe: 'Group deletions into incidents: bursts by one actor, with tables, counts and the backup before each',
   builder: (y) =>
@@ -148,9 +147,9 @@ const incidents: CommandModule<GlobalArgs, AuditArgs> = {
       .option('limit', { type: 'number', default: INCIDENT_DEFAULTS.limit, describe: 'Newest incidents to show' })
       .option('dir', { type: 'string', describe: 'Backup catalog folder (default $CRM_RESCUE_HOME/backups)' })
       .example('$0 audit incidents', 'Newest incidents with the backup to restore from')
-      .example('$0 audit incidents --gap 2m --min-rows 100 --since 7d --json', 'Stricter, last week, as JSON') as never,
+      .example('$0 audit incidents --gap 2m --min-rows 100 --since 7d --json', 'Stricter, last week, as JSON'),
   handler: async (argv) => {
-    const args = argv as AuditArgs;
+    const args: AuditArgs = argv;
     const filter = await filterFrom(args);
     const { catalogBackupProvider, formatIncidents, streamIncidents, parseDuration } = await engine();
     const { catalogDir } = await import('../src/util/paths.js');
@@ -171,14 +170,14 @@ const incidents: CommandModule<GlobalArgs, AuditArgs> = {
       else if (found.length === 0) printText(formatIncidents([], width()));
     });
   },
-};
+});
 
-const timelineCmd: CommandModule<GlobalArgs, AuditArgs> = {
+const timelineCmd = defineCommand({
   command: 'timeline',
   describe: 'Deletions per minute, hour or day (hard and soft), counted in the database',
-  builder: (y) => filterOptions(y).option('bucket', { type: 'string', default: 'hour', choices: ['minute', 'hour', 'day'], describe: 'Bucket size' }) as never,
+  builder: (y) => filterOptions(y).option('bucket', { type: 'string', default: 'hour', choices: ['minute', 'hour', 'day'], describe: 'Bucket size' }),
   handler: async (argv) => {
-    const args = argv as AuditArgs;
+    const args: AuditArgs = argv;
     const filter = await filterFrom(args);
     const { defaultTimelineRange, timeline } = await engine();
     const bucket = (args.bucket ?? 'hour') as BucketSize;
@@ -204,13 +203,13 @@ const timelineCmd: CommandModule<GlobalArgs, AuditArgs> = {
       }
     });
   },
-};
+});
 
-const sourcesCmd: CommandModule<GlobalArgs, AuditArgs> = {
+const sourcesCmd = defineCommand({
   command: 'sources',
   describe: 'Which audit sources this database has, and what each cannot see',
   handler: async (argv) => {
-    const args = argv as AuditArgs;
+    const args: AuditArgs = argv;
     const { ALL_SOURCES, availableSources, formatSources, loadAuditContext } = await engine();
     await withDb(args, true, async (db) => {
       const ctx = await loadAuditContext(db);
@@ -229,9 +228,9 @@ const sourcesCmd: CommandModule<GlobalArgs, AuditArgs> = {
       } else printText(formatSources(ctx, ALL_SOURCES, available, width()));
     });
   },
-};
+});
 
-const install: CommandModule<GlobalArgs, AuditArgs> = {
+const install = defineCommand({
   command: 'install',
   describe: "Install crm-rescue's trigger audit: a log of every deleted row, in full, on the chosen tables",
   builder: (y) =>
@@ -242,7 +241,7 @@ const install: CommandModule<GlobalArgs, AuditArgs> = {
       .example('$0 audit install --all', 'Audit deletes on every table')
       .example('$0 audit install --tables contacts,accounts --updates', 'Deletes and updates of two tables'),
   handler: async (argv) => {
-    const args = argv as AuditArgs;
+    const args: AuditArgs = argv;
     const { formatInstall, installTriggerAudit } = await engine();
     await withDb(args, false, async (db) => {
       const result = await installTriggerAudit(db, { tables: tableListArg(args.tables), all: args.all, updates: args.updates });
@@ -250,9 +249,9 @@ const install: CommandModule<GlobalArgs, AuditArgs> = {
       else printText(formatInstall(result));
     });
   },
-};
+});
 
-const uninstall: CommandModule<GlobalArgs, AuditArgs> = {
+const uninstall = defineCommand({
   command: 'uninstall',
   describe: 'Remove what audit install created (triggers, functions, registry; the log only when empty or with --drop-log)',
   builder: (y) =>
@@ -260,7 +259,7 @@ const uninstall: CommandModule<GlobalArgs, AuditArgs> = {
       .option('tables', { type: 'string', array: true, describe: 'Only these tables (default: all)' })
       .option('drop-log', { type: 'boolean', default: false, describe: 'Also drop the log when it holds rows' }),
   handler: async (argv) => {
-    const args = argv as AuditArgs;
+    const args: AuditArgs = argv;
     const { formatUninstall, uninstallTriggerAudit } = await engine();
     await withDb(args, false, async (db) => {
       const result = await uninstallTriggerAudit(db, { tables: tableListArg(args.tables), dropLog: args.dropLog });
@@ -268,20 +267,20 @@ const uninstall: CommandModule<GlobalArgs, AuditArgs> = {
       else printText(formatUninstall(result));
     });
   },
-};
+});
 
 /** `crm-rescue audit …`: localize deletions, and crm-rescue's own trigger audit. */
-export const auditCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+export const auditCommand = defineCommand({
   command: 'audit <command>',
   describe: 'Find what was deleted, when and by whom: deletions, incidents, timeline, sources; install the trigger audit',
   builder: (y) =>
     y
-      .command(deletions as never)
-      .command(incidents as never)
-      .command(timelineCmd as never)
-      .command(sourcesCmd as never)
-      .command(install as never)
-      .command(uninstall as never)
+      .command(deletions)
+      .command(incidents)
+      .command(timelineCmd)
+      .command(sourcesCmd)
+      .command(install)
+      .command(uninstall)
       .demandCommand(1, 'Name a subcommand: deletions, incidents, timeline, sources, install or uninstall'),
   handler: () => undefined,
-};
+});

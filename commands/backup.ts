@@ -1,21 +1,10 @@
-import type { CommandModule } from 'yargs';
-import type { GlobalArgs } from '../src/cli/global-args.js';
+import { defineCommand } from '../src/cli/define-command.js';
 import { note, printJson, printText } from '../src/cli/output.js';
 import { formatBytes, formatCount } from '../src/util/format.js';
 import { splitTableList } from '../src/util/table-ref.js';
 
-/** Flags of `crm-rescue backup`. */
-export interface BackupArgs extends GlobalArgs {
-  tables?: string[];
-  dir?: string;
-  label?: string;
-  compress: 'gzip' | 'none';
-  compressLevel: number;
-  jobs?: number;
-}
-
 /** `crm-rescue backup`: one consistent dump of the target into the catalog. */
-export const backupCommand: CommandModule<GlobalArgs, BackupArgs> = {
+export const backupCommand = defineCommand({
   command: 'backup',
   describe: 'Back up the target into the catalog (pg_dump directory format / mysqldump split per table), verified by sha256',
   builder: (y) =>
@@ -25,7 +14,7 @@ export const backupCommand: CommandModule<GlobalArgs, BackupArgs> = {
       .option('label', { type: 'string', describe: 'A label kept in the manifest' })
       .option('compress', { choices: ['gzip', 'none'] as const, default: 'gzip' as const, describe: 'Compression of the table files' })
       .option('compress-level', { type: 'number', default: 6, describe: 'gzip level 0–9' })
-      .option('jobs', { type: 'number', describe: 'Parallel jobs (pg_dump --jobs; gzip threads for MySQL). Default: number of cores' }) as never,
+      .option('jobs', { type: 'number', describe: 'Parallel jobs (pg_dump --jobs; gzip threads for MySQL). Default: number of cores' }),
   handler: async (args) => {
     // Loaded on use, so other verbs do not pay for the backup engine at start-up.
     const [{ runBackup }, { abortOnSignals }, { openFromArgs }, { createProgressReporter }] = await Promise.all([
@@ -69,4 +58,4 @@ export const backupCommand: CommandModule<GlobalArgs, BackupArgs> = {
       await db.close();
     }
   },
-};
+});

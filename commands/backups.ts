@@ -1,4 +1,5 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import { defineCommand } from '../src/cli/define-command.js';
 import type { GlobalArgs } from '../src/cli/global-args.js';
 import { note, printJson, printText } from '../src/cli/output.js';
 import { completeTarget, resolveTarget } from '../src/connect/resolve.js';
@@ -20,31 +21,18 @@ async function engine() {
   return { ...catalog, ...prune, ...report, ...signals, ...key, ...verify, ...progress };
 }
 
-interface BackupsArgs extends GlobalArgs {
-  dir?: string;
-  id?: string;
-  restoreTest?: boolean;
-  jobs?: number;
-  allTargets?: boolean;
-  keepLast?: number;
-  keepDaily?: number;
-  keepWeekly?: number;
-  keepMonthly?: number;
-  dryRun?: boolean;
-}
-
 /** The target named by --url/--profile/CRM_RESCUE_URL/CRM_RESCUE_PROFILE, or null when none is. */
 function explicitTarget(args: GlobalArgs): Target | null {
   if (!args.url && !args.profile && !process.env.CRM_RESCUE_URL && !process.env.CRM_RESCUE_PROFILE) return null;
   return resolveTarget({ url: args.url, profile: args.profile });
 }
 
-const dirOption = (y: Argv) => y.option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' });
+const dirOption = <T>(y: Argv<T>) => y.option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' });
 
-const list: CommandModule<GlobalArgs, BackupsArgs> = {
+const list = defineCommand({
   command: 'list',
   describe: "List backups with age, size, tables, status and whether a restore test proved them (the target's, or all)",
-  builder: (y) => dirOption(y) as never,
+  builder: (y) => dirOption(y),
   handler: async (args) => {
     const { listBackups, targetKey, listItem, formatBackupList } = await engine();
     const target = explicitTarget(args);
@@ -52,30 +40,30 @@ const list: CommandModule<GlobalArgs, BackupsArgs> = {
     if (args.json) printJson(entries.map((e) => listItem(e)));
     else printText(formatBackupList(entries));
   },
-};
+});
 
-const show: CommandModule<GlobalArgs, BackupsArgs> = {
+const show = defineCommand({
   command: 'show <id>',
   describe: 'Print a backup\'s manifest (id, unique prefix, or "latest")',
-  builder: (y) => dirOption(y).positional('id', { type: 'string', demandOption: true }) as never,
+  builder: (y) => dirOption(y).positional('id', { type: 'string', demandOption: true }),
   handler: async (args) => {
     const { findBackup, targetKey, formatManifest } = await engine();
     const target = explicitTarget(args);
-    const entry = await findBackup(catalogDir(args.dir), args.id!, target ? { targetKey: targetKey(target), database: target.database } : {});
+    const entry = await findBackup(catalogDir(args.dir), args.id, target ? { targetKey: targetKey(target), database: target.database } : {});
     if (!entry.manifest) throw new UserError(`backup ${entry.id} is ${entry.status}: ${entry.error ?? 'no manifest'}`);
     if (args.json) printJson(entry.manifest);
     else printText(formatManifest(entry.manifest, entry.path));
   },
-};
+});
 
-const verify: CommandModule<GlobalArgs, BackupsArgs> = {
+const verify = defineCommand({
   command: 'verify <id>',
   describe: "Recompute every sha256 and read the dump's table of contents; --restore-test restores it into a scratch database",
   builder: (y) =>
     dirOption(y)
       .positional('id', { type: 'string', demandOption: true })
       .option('restore-test', { type: 'boolean', default: false, describe: 'Restore into a scratch database, compare row counts, drop it, record the result' })
-      .option('jobs', { type: 'number', describe: 'Parallel jobs (hashing, pg_restore -j)' }) as never,
+      .option('jobs', { type: 'number', describe: 'Parallel jobs (hashing, pg_restore -j)' }),
   handler: async (args) => {
     const { findBackup, targetKey, verifyBackup, formatVerify, abortOnSignals, createProgressReporter } = await engine();
     const catalog = catalogDir(args.dir);
@@ -84,7 +72,7 @@ const verify: CommandModule<GlobalArgs, BackupsArgs> = {
     if (args.restoreTest) {
       if (target) restoreTarget = target;
       else {
-        const entry = await findBackup(catalog, args.id!);
+        const entry = await findBackup(catalog, args.id);
         if (!entry.manifest) throw new UserError(`backup ${entry.id} is ${entry.status}: ${entry.error ?? 'no manifest'}`);
         restoreTarget = completeTarget(parseTargetUrl(entry.manifest.target, `manifest of ${entry.id}`));
       }
@@ -94,7 +82,7 @@ const verify: CommandModule<GlobalArgs, BackupsArgs> = {
     try {
       const result = await verifyBackup({
         catalog,
-        ref: args.id!,
+        ref: args.id,
         targetKey: target ? targetKey(target) : undefined,
         restoreTest: restoreTarget ? { target: restoreTarget } : null,
         jobs: args.jobs,
@@ -117,9 +105,9 @@ const verify: CommandModule<GlobalArgs, BackupsArgs> = {
       interrupts.dispose();
     }
   },
-};
+});
 
-const prune: CommandModule<GlobalArgs, BackupsArgs> = {
+const prune = defineCommand({
   command: 'prune',
   describe: 'Apply a retention policy (newest backup per day/week/month, restic-style); never removes the newest usable backup',
   builder: (y) =>
@@ -129,7 +117,7 @@ const prune: CommandModule<GlobalArgs, BackupsArgs> = {
       .option('keep-weekly', { type: 'number', describe: 'Keep the newest backup of each of the last N weeks that have one' })
       .option('keep-monthly', { type: 'number', describe: 'Keep the newest backup of each of the last N months that have one' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be removed; remove nothing' })
-      .option('all-targets', { type: 'boolean', default: false, describe: 'Prune every target in the catalog (each by the same policy)' }) as never,
+      .option('all-targets', { type: 'boolean', default: false, describe: 'Prune every target in the catalog (each by the same policy)' }),
   handler: async (args) => {
     const { pruneBackups, targetKey, formatPrune } = await engine();
     const target = args.allTargets ? null : explicitTarget(args);
@@ -150,12 +138,12 @@ const prune: CommandModule<GlobalArgs, BackupsArgs> = {
     if (args.json) printJson(result);
     else printText(formatPrune(result));
   },
-};
+});
 
 /** `crm-rescue backups list|show|verify|prune`: the catalog. */
-export const backupsCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+export const backupsCommand = defineCommand({
   command: 'backups <command>',
   describe: 'The backup catalog: list, show, verify [--restore-test], prune',
   builder: (y) => y.command(list).command(show).command(verify).command(prune).demandCommand(1),
   handler: () => undefined,
-};
+});

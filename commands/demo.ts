@@ -1,23 +1,15 @@
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import { defineCommand } from '../src/cli/define-command.js';
 import type { GlobalArgs } from '../src/cli/global-args.js';
 import { note, printJson, printText } from '../src/cli/output.js';
+import type { DemoReport } from '../src/demo/report.js';
 import { DEFAULT_SCALE } from '../src/demo/world.js';
 
 /** Same as src/demo/server.ts DEFAULT_DEMO_DATABASE (not imported: that module loads the drivers). */
 const DEFAULT_DEMO_DATABASE = 'crm_rescue_demo';
 
-interface DemoArgs extends GlobalArgs {
-  mysql: boolean;
-  db: string;
-  scale: number;
-  incident: boolean;
-  backup: boolean;
-  auditTrigger: boolean;
-  dir?: string;
-}
-
 /** `crm-rescue demo`: a sandbox CRM with a realistic incident to recover from. */
-export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
+export const demoCommand = defineCommand({
   command: 'demo',
   describe: 'Create a sandbox CRM database on the local server, with a simulated mass deletion to recover',
   builder: (y: Argv<GlobalArgs>) =>
@@ -36,14 +28,12 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
       .example('$0 demo', 'PostgreSQL demo at 127.0.0.1:5432, database crm_rescue_demo')
       .example('$0 demo --mysql --scale 1000000', 'A million contacts on MariaDB')
       .example('$0 demo --audit-trigger --no-backup', 'A CRM that keeps no history and has no backup: only the trigger log saw the incident')
-      .example('$0 demo --url postgres://me@db:5432 --db sandbox --json', 'On another server, machine-readable') as never,
-  handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
+      .example('$0 demo --url postgres://me@db:5432 --db sandbox --json', 'On another server, machine-readable'),
+  handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
-    const [{ describeProgress, formatDemoSummary, openConsoleOnDemo, runDemo }, { runBackup }, { openDb }, { dropCompanionNamespaces }] = await Promise.all([
+    const [{ describeProgress, formatDemoSummary, runDemo }, { backupBeforeIncident }] = await Promise.all([
       import('../src/demo/index.js'),
-      import('../src/backup/run-backup.js'),
-      import('../src/connect/open.js'),
-      import('../src/stage/namespace.js'),
+      import('../src/demo/backup-before-incident.js'),
     ]);
     const json = args.json || !process.stdout.isTTY;
     const report = await runDemo({
@@ -55,20 +45,7 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
       incident: args.incident,
       auditTrigger: args.auditTrigger,
       interactive: Boolean(process.stdin.isTTY) && !args.json,
-      // Between the seed and the incident: forget what belonged to an earlier demo database of
-      // that name, then take the backup the recovery will start from.
-      beforeIncident: args.backup
-        ? async (info) => {
-            const db = await openDb(info.target, { readOnly: false, interactive: false });
-            try {
-              await dropCompanionNamespaces(db);
-              const result = await runBackup({ target: info.target, db, dir: args.dir, label: 'demo: before the incident' });
-              return { backupId: result.id };
-            } finally {
-              await db.close();
-            }
-          }
-        : undefined,
+      beforeIncident: args.backup ? (info) => backupBeforeIncident(info, args.dir) : undefined,
       onProgress: args.json ? undefined : (e) => note(describeProgress(e)),
     });
     if (json) {
@@ -79,4 +56,21 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
     const code = await openConsoleOnDemo(report);
     if (code) process.exitCode = code;
   },
-};
+});
+
+/**
+ * Where `crm-rescue demo` hands over to the console, at a terminal and without --json: the
+ * console opens on the fresh demo database (Home shows the backup and the deletion spike; the
+ * wizard starts from the incident). Without a terminal it only says how to get there. Returns
+ * the console's exit code.
+ */
+async function openConsoleOnDemo(report: DemoReport, io: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream } = process): Promise<number> {
+  const hint = `Open the console on it: crm-rescue --url ${report.target}`;
+  if (!io.stdin.isTTY || !io.stdout.isTTY) {
+    note(hint);
+    return 0;
+  }
+  note(`Opening the console on ${report.database} (q quits; later: crm-rescue --url ${report.target})`);
+  const { openConsole } = await import('../src/tui/index.js');
+  return openConsole({ url: report.target, json: false, yes: false, debug: false });
+}

@@ -1,22 +1,7 @@
-import type { CommandModule } from 'yargs';
-import type { GlobalArgs } from '../src/cli/global-args.js';
+import { defineCommand } from '../src/cli/define-command.js';
 import { note, printNdjson, printText } from '../src/cli/output.js';
-import { DIFF_CLASSES, type DiffClass } from '../src/diff/model.js';
+import { DIFF_CLASSES } from '../src/diff/model.js';
 import { ExitCode, UsageError } from '../src/errors.js';
-
-interface DiffArgs extends GlobalArgs {
-  table: string;
-  backup: string;
-  columns?: string;
-  key?: string;
-  where?: string;
-  format?: 'table' | 'json' | 'ndjson';
-  class?: string[];
-  limit?: number;
-  exitCode: boolean;
-  dir?: string;
-  backupOfOtherDatabase: boolean;
-}
 
 const list = (v?: string) =>
   v
@@ -25,7 +10,7 @@ const list = (v?: string) =>
     .filter(Boolean);
 
 /** `crm-rescue diff`: staging (the backup) against live, by key. */
-export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
+export const diffCommand = defineCommand({
   command: 'diff',
   describe: 'Compare a table of a backup (staged) with live by key: deleted, soft-deleted, changed (which columns), added',
   builder: (y) =>
@@ -51,46 +36,36 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
       .option('class', { type: 'string', array: true, choices: [...DIFF_CLASSES], describe: 'Only rows of these classes' })
       .option('limit', { type: 'number', describe: 'At most this many rows per class (0: the summary only); the counts still cover every row' })
       .option('exit-code', { type: 'boolean', default: false, describe: 'Exit 3 when there are differences' })
-      .option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' }) as never,
+      .option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' }),
   handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
-    const [
-      { openFromArgs },
-      { formatDiffRow, formatDiffSummary },
-      { diffPlanFor, prepareTables },
-      { runDiff },
-      { createProgressReporter },
-      { checkKeyIdentifies },
-    ] = await Promise.all([
+    const [{ openFromArgs }, { formatDiffRow, formatDiffSummary }, { prepareTableDiff }, { runDiff }, { createProgressReporter }] = await Promise.all([
       import('../src/cli/target-flags.js'),
       import('../src/diff/format.js'),
-      import('../src/diff/prepare.js'),
+      import('../src/recovery/table-diff.js'),
       import('../src/diff/run.js'),
       import('../src/progress/reporter.js'),
-      import('../src/diff/key-check.js'),
     ]);
     const format = args.format ?? (args.json ? 'json' : 'table');
     if (args.limit !== undefined && (!Number.isInteger(args.limit) || args.limit < 0)) throw new UsageError('--limit must be a whole number ≥ 0');
     const db = await openFromArgs(args);
     const reporter = createProgressReporter({ json: args.json || format !== 'table' });
     try {
-      const prepared = await prepareTables(db, {
+      const { prepared, plan } = await prepareTableDiff(db, {
         backup: args.backup,
-        tables: [args.table],
+        table: args.table,
         dir: args.dir,
-        onProgress: reporter.listener,
         allowOtherDatabase: args.backupOfOtherDatabase,
+        key: list(args.key),
+        columns: list(args.columns),
+        where: args.where,
+        onProgress: reporter.listener,
+        onPrepared: (p) => {
+          reporter.end();
+          if (p.stagedNow.length) note(`staged ${p.stagedNow.join(', ')} from backup ${p.backupId} first`);
+        },
       });
-      reporter.end();
-      if (prepared.stagedNow.length) note(`staged ${prepared.stagedNow.join(', ')} from backup ${prepared.backupId} first`);
-      const plan = diffPlanFor(prepared, 0, { key: list(args.key), columns: list(args.columns), where: args.where });
-      // The key must identify one row in both copies (no NULL in it, no repeating values).
-      const sides = [
-        { label: 'the backup', table: plan.staged },
-        { label: 'live', table: plan.live },
-      ].map((s) => ({ ...s, ...(plan.where !== undefined && { where: plan.where }) }));
-      await checkKeyIdentifies(db, db.dialect, plan.key, sides, `${plan.live.schema}.${plan.live.name}`);
-      const classes = (args.class as DiffClass[] | undefined) ?? [...DIFF_CLASSES];
+      const classes = args.class ?? [...DIFF_CLASSES];
       // Counts first (every format prints them before the rows), then the rows of `classes`.
       const run = await runDiff(db, plan, { classes, limit: args.limit });
       const summary = { backupId: prepared.backupId, ...(prepared.backupOrigin && { backupOrigin: prepared.backupOrigin }), ...run.summary };
@@ -135,4 +110,4 @@ export const diffCommand: CommandModule<GlobalArgs, DiffArgs> = {
       await db.close();
     }
   },
-};
+});

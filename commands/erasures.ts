@@ -1,24 +1,17 @@
 import { readFile } from 'node:fs/promises';
-import type { CommandModule } from 'yargs';
-import type { GlobalArgs } from '../src/cli/global-args.js';
+import { defineCommand } from '../src/cli/define-command.js';
 import { printJson, printText } from '../src/cli/output.js';
 import { UserError } from '../src/errors.js';
 
-interface ErasuresArgs extends GlobalArgs {
-  action: 'add' | 'list';
-  values?: string[];
-  from?: string;
-}
-
 /** `crm-rescue erasures add|list`: identifiers (hashed) that merge must never bring back. */
-export const erasuresCommand: CommandModule<GlobalArgs, ErasuresArgs> = {
+export const erasuresCommand = defineCommand({
   command: 'erasures <action> [values..]',
   describe: 'Manage the erasure list: people who asked to be erased never come back from a backup',
   builder: (y) =>
     y
       .positional('action', { choices: ['add', 'list'] as const })
       .positional('values', { type: 'string', array: true, describe: 'E-mail addresses or phone numbers (stored only as sha256)' })
-      .option('from', { type: 'string', describe: 'Read identifiers from a file, one per line' }) as never,
+      .option('from', { type: 'string', describe: 'Read identifiers from a file, one per line' }),
   handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
     const [{ addErasures, erasuresPath, readErasures }] = await Promise.all([import('../src/merge/erasures.js')]);
@@ -43,4 +36,4 @@ export const erasuresCommand: CommandModule<GlobalArgs, ErasuresArgs> = {
     if (args.json) printJson({ added, file: erasuresPath() });
     else printText(`${added} identifier(s) added to ${erasuresPath()} (only their sha256 is kept)`);
   },
-};
+});

@@ -1,3 +1,5 @@
+import type { Argv } from 'yargs';
+import type { GlobalArgs } from '../src/cli/global-args.js';
 import { auditCommand } from './audit.js';
 import { backupCommand } from './backup.js';
 import { backupsCommand } from './backups.js';
@@ -11,18 +13,19 @@ import { stageCommand } from './stage.js';
 import { stagingCommand } from './staging.js';
 import { undoCommand } from './undo.js';
 
-/** Every verb, in the order `--help` lists them. Add a module here to add a verb. */
-export const commands = [
-  demoCommand,
-  inspectCommand,
-  backupCommand,
-  backupsCommand,
-  auditCommand,
-  stageCommand,
-  stagingCommand,
-  diffCommand,
-  mergeCommand,
-  undoCommand,
-  mergesCommand,
-  erasuresCommand,
-];
+/** Registers every verb, in the order `--help` lists them. Add a module here to add a verb. */
+export function withCommands(y: Argv<GlobalArgs>): Argv<GlobalArgs> {
+  return y
+    .command(demoCommand)
+    .command(inspectCommand)
+    .command(backupCommand)
+    .command(backupsCommand)
+    .command(auditCommand)
+    .command(stageCommand)
+    .command(stagingCommand)
+    .command(diffCommand)
+    .command(mergeCommand)
+    .command(undoCommand)
+    .command(mergesCommand)
+    .command(erasuresCommand);
+}

@@ -1,9 +1,8 @@
-import type { CommandModule } from 'yargs';
-import type { GlobalArgs } from '../src/cli/global-args.js';
+import { defineCommand } from '../src/cli/define-command.js';
 import { printJson, printText } from '../src/cli/output.js';
 
 /** `crm-rescue inspect`: target, server, CRM flavour with evidence, and every table's key, relations, size. */
-export const inspectCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+export const inspectCommand = defineCommand({
   command: 'inspect',
   describe: 'Show the target: server, CRM flavour and evidence, tables with keys, relations, rows and sizes',
   handler: async (args) => {
@@ -22,4 +21,4 @@ export const inspectCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       await db.close();
     }
   },
-};
+});

@@ -1,32 +1,8 @@
-import type { CommandModule } from 'yargs';
 import type { BackupOrigin } from '../src/backup/belongs.js';
-import type { GlobalArgs } from '../src/cli/global-args.js';
+import { defineCommand } from '../src/cli/define-command.js';
 import { note, printNdjson, printText } from '../src/cli/output.js';
-import type { ConflictPolicy, RowOutcome } from '../src/merge/model.js';
-
-interface MergeArgs extends GlobalArgs {
-  backup?: string;
-  undelete: boolean;
-  table: string;
-  deleted: boolean;
-  softDeleted: boolean;
-  changed: boolean;
-  columns?: string;
-  keys?: string;
-  keysFrom?: string;
-  where?: string;
-  key?: string;
-  map?: string[];
-  leaveNewColumnsEmpty: boolean;
-  withRelated: boolean;
-  onConflict: ConflictPolicy;
-  withoutTriggers: boolean;
-  lockTimeout: number;
-  apply: boolean;
-  sql: boolean;
-  dir?: string;
-  backupOfOtherDatabase: boolean;
-}
+import type { MergeSession } from '../src/merge/engine.js';
+import type { RowOutcome } from '../src/merge/model.js';
 
 const list = (v?: string) =>
   v
@@ -35,7 +11,7 @@ const list = (v?: string) =>
     .filter(Boolean);
 
 /** `crm-rescue merge`: plan (a real dry run), then with --apply one transaction with a journal. */
-export const mergeCommand: CommandModule<GlobalArgs, MergeArgs> = {
+export const mergeCommand = defineCommand({
   command: 'merge',
   describe: 'Put rows of a backup back into live, or --undelete soft-deleted rows: a dry run unless --apply; one transaction with an undo journal',
   builder: (y) =>
@@ -99,85 +75,61 @@ export const mergeCommand: CommandModule<GlobalArgs, MergeArgs> = {
       })
       .option('apply', { type: 'boolean', default: false, describe: 'Write to live (asks to type the database name unless --yes)' })
       .option('sql', { type: 'boolean', default: false, describe: 'Print every statement that writes live' })
-      .option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' }) as never,
+      .option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' }),
   handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
-    const { UsageError } = await import('../src/errors.js');
-    if (args.undelete && args.backup !== undefined)
-      throw new UsageError(
-        '--undelete reads no backup: it clears the soft-delete mark of live rows',
-        'Drop --backup, or use --soft-deleted to restore rows from the backup',
-      );
-    if (args.undelete && args.backupOfOtherDatabase)
-      throw new UsageError('--backup-of-other-database is about a backup, and --undelete reads none', 'Drop --backup-of-other-database');
-    if (args.undelete && (args.map?.length || args.leaveNewColumnsEmpty))
-      throw new UsageError("--map and --leave-new-columns-empty are about the backup's columns, and --undelete reads no backup", 'Drop them');
-    if (!(args.lockTimeout > 0 && args.lockTimeout <= 3600))
-      throw new UsageError(`--lock-timeout must be a number of seconds between 1 and 3600, not ${String(args.lockTimeout)}`, 'The default is 5');
-    if (!args.undelete && args.backup === undefined)
-      throw new UsageError('merge needs --backup ID (or --undelete to clear soft-delete marks of live rows)', 'crm-rescue backups lists the backups');
     const [
+      { UsageError },
       { confirmTyped },
       { openFromArgs },
-      { prepareTables },
-      { prepareMerge },
-      { readErasures },
+      { checkMergeSource, prepareRootMerge },
       { formatMergeResult, formatOutcome },
-      { buildMergeRequest, buildUndeleteRequest },
       { createProgressReporter },
-      { internalNamespace },
     ] = await Promise.all([
+      import('../src/errors.js'),
       import('../src/cli/confirm.js'),
       import('../src/cli/target-flags.js'),
-      import('../src/diff/prepare.js'),
-      import('../src/merge/engine.js'),
-      import('../src/merge/erasures.js'),
+      import('../src/recovery/merge-root.js'),
       import('../src/merge/format.js'),
-      import('../src/merge/prepare.js'),
       import('../src/progress/reporter.js'),
-      import('../src/dialect/namespaces.js'),
     ]);
+    checkMergeSource(args);
+    if (!(args.lockTimeout > 0 && args.lockTimeout <= 3600))
+      throw new UsageError(`--lock-timeout must be a number of seconds between 1 and 3600, not ${String(args.lockTimeout)}`, 'The default is 5');
     const db = await openFromArgs(args, { readOnly: false, lockTimeoutSeconds: args.lockTimeout });
     const reporter = createProgressReporter({ json: args.json });
-    let session: Awaited<ReturnType<typeof prepareMerge>> | undefined;
+    let session: MergeSession | undefined;
     // Whose backup it is, said with the preview and the result (text and JSON) when it matters.
     let backupOrigin: BackupOrigin | null = null;
     try {
-      const flags = {
-        deleted: args.deleted,
-        softDeleted: args.softDeleted,
-        changed: args.changed,
-        columns: list(args.columns),
-        keys: list(args.keys),
-        keysFrom: args.keysFrom,
-        where: args.where,
-        withRelated: args.withRelated,
-        policy: args.onConflict,
-        key: list(args.key),
-        map: args.map,
-        leaveNewColumnsEmpty: args.leaveNewColumnsEmpty,
-      };
-      const erasures = (await readErasures()).map((e) => e.hash);
-      const safety = { withoutTriggers: args.withoutTriggers, lockTimeoutSeconds: args.lockTimeout };
-      if (args.undelete) {
-        // No backup and no staging: the selection tables go to crm-rescue's own namespace.
-        const request = await buildUndeleteRequest(db, args.table, flags, erasures);
-        session = await prepareMerge(db, { ...request, ...safety }, { stagingNs: internalNamespace(db.dialect.engine, db.target.database) });
-      } else {
-        const prepared = await prepareTables(db, {
-          backup: args.backup!,
-          tables: [args.table],
-          dir: args.dir,
+      ({ session, backupOrigin } = await prepareRootMerge(db, {
+        // --undelete reads no backup: its selection goes to crm-rescue's own namespace.
+        ...(!args.undelete && { backup: args.backup }),
+        table: args.table,
+        flags: {
+          deleted: args.deleted,
+          softDeleted: args.softDeleted,
+          changed: args.changed,
+          columns: list(args.columns),
+          keys: list(args.keys),
+          keysFrom: args.keysFrom,
+          where: args.where,
           withRelated: args.withRelated,
-          onProgress: reporter.listener,
-          allowOtherDatabase: args.backupOfOtherDatabase,
-        });
-        reporter.end();
-        backupOrigin = prepared.backupOrigin;
-        if (prepared.stagedNow.length) note(`staged ${prepared.stagedNow.join(', ')} from backup ${prepared.backupId} first`);
-        const request = await buildMergeRequest(db, prepared, flags, erasures);
-        session = await prepareMerge(db, { ...request, ...safety }, { stagingNs: prepared.pairs[0].namespace });
-      }
+          policy: args.onConflict,
+          key: list(args.key),
+          map: args.map,
+          leaveNewColumnsEmpty: args.leaveNewColumnsEmpty,
+        },
+        withoutTriggers: args.withoutTriggers,
+        lockTimeoutSeconds: args.lockTimeout,
+        dir: args.dir,
+        allowOtherDatabase: args.backupOfOtherDatabase,
+        onProgress: reporter.listener,
+        onPrepared: (p) => {
+          reporter.end();
+          if (p.stagedNow.length) note(`staged ${p.stagedNow.join(', ')} from backup ${p.backupId} first`);
+        },
+      }));
       const width = process.stdout.columns || 80;
       const origin = backupOrigin ? { backupOrigin } : {};
       const originLine = backupOrigin?.note ? `  note: ${backupOrigin.note}` : null;
@@ -223,4 +175,4 @@ export const mergeCommand: CommandModule<GlobalArgs, MergeArgs> = {
       await db.close();
     }
   },
-};
+});

@@ -1,22 +1,17 @@
-import type { CommandModule } from 'yargs';
-import type { GlobalArgs } from '../src/cli/global-args.js';
+import { defineCommand } from '../src/cli/define-command.js';
 import { printJson, printText } from '../src/cli/output.js';
 import { formatCount, pad } from '../src/util/format.js';
 
 /** `crm-rescue merges`: every merge of the target, with its state. */
-export const mergesCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+export const mergesCommand = defineCommand({
   command: 'merges',
   describe: 'List the merges applied to the target (journal), newest first, with their state',
   handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
-    const [{ openFromArgs }, { internalNamespace }, { listMerges }] = await Promise.all([
-      import('../src/cli/target-flags.js'),
-      import('../src/dialect/namespaces.js'),
-      import('../src/merge/journal.js'),
-    ]);
+    const [{ openFromArgs }, { mergeRecords }] = await Promise.all([import('../src/cli/target-flags.js'), import('../src/recovery/merges.js')]);
     const db = await openFromArgs(args);
     try {
-      const merges = await listMerges(db, db.dialect, internalNamespace(db.dialect.engine, db.target.database));
+      const merges = await mergeRecords(db);
       if (args.json) printJson(merges);
       else if (!merges.length) printText('no merges yet');
       else {
@@ -31,4 +26,4 @@ export const mergesCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       await db.close();
     }
   },
-};
+});

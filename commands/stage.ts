@@ -1,20 +1,10 @@
-import type { CommandModule } from 'yargs';
-import type { GlobalArgs } from '../src/cli/global-args.js';
+import { defineCommand } from '../src/cli/define-command.js';
 import { printJson, printText } from '../src/cli/output.js';
 import { formatBytes, formatCount } from '../src/util/format.js';
 import { splitTableList } from '../src/util/table-ref.js';
 
-/** Flags of `crm-rescue stage`. */
-export interface StageArgs extends GlobalArgs {
-  backup: string;
-  table: string[];
-  withRelated: boolean;
-  dir?: string;
-  backupOfOtherDatabase: boolean;
-}
-
 /** `crm-rescue stage`: restore tables of a backup into its staging namespace, never into live. */
-export const stageCommand: CommandModule<GlobalArgs, StageArgs> = {
+export const stageCommand = defineCommand({
   command: 'stage',
   describe: 'Restore tables of a backup into its staging namespace on the live server (live tables are never written)',
   builder: (y) =>
@@ -27,7 +17,7 @@ export const stageCommand: CommandModule<GlobalArgs, StageArgs> = {
       })
       .option('table', { type: 'string', array: true, demandOption: true, describe: 'Table to stage (name or schema.name); repeat for several' })
       .option('with-related', { type: 'boolean', default: false, describe: 'Also stage the tables related to them (foreign keys and CRM-implied relations)' })
-      .option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' }) as never,
+      .option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' }),
   handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
     const [{ openFromArgs }, { createProgressReporter }, { stageTables }] = await Promise.all([
@@ -64,4 +54,4 @@ export const stageCommand: CommandModule<GlobalArgs, StageArgs> = {
       await db.close();
     }
   },
-};
+});

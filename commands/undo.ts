@@ -1,16 +1,8 @@
-import type { CommandModule } from 'yargs';
-import type { GlobalArgs } from '../src/cli/global-args.js';
+import { defineCommand } from '../src/cli/define-command.js';
 import { printJson, printText } from '../src/cli/output.js';
 
-interface UndoArgs extends GlobalArgs {
-  mergeId: string;
-  skipChanged: boolean;
-  lockTimeout: number;
-  withoutTriggers: boolean;
-}
-
 /** `crm-rescue undo MERGE_ID`: reverse one merge from its journal, in one transaction. */
-export const undoCommand: CommandModule<GlobalArgs, UndoArgs> = {
+export const undoCommand = defineCommand({
   command: 'undo <merge-id>',
   describe: 'Reverse a merge from its journal (refuses rows edited after the merge)',
   builder: (y) =>
@@ -27,14 +19,13 @@ export const undoCommand: CommandModule<GlobalArgs, UndoArgs> = {
         type: 'number',
         default: 5,
         describe: 'Seconds to wait for a lock another session holds (a row, a table, a merge of the same table) before giving up, naming that session',
-      }) as never,
+      }),
   handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
-    const [{ confirmTyped }, { openFromArgs }, { internalNamespace }, { loadMerge }, { undoMerge }] = await Promise.all([
+    const [{ confirmTyped }, { openFromArgs }, { mergeRecord }, { undoMerge }] = await Promise.all([
       import('../src/cli/confirm.js'),
       import('../src/cli/target-flags.js'),
-      import('../src/dialect/namespaces.js'),
-      import('../src/merge/journal.js'),
+      import('../src/recovery/merges.js'),
       import('../src/merge/undo.js'),
     ]);
     const { UsageError } = await import('../src/errors.js');
@@ -42,7 +33,7 @@ export const undoCommand: CommandModule<GlobalArgs, UndoArgs> = {
       throw new UsageError(`--lock-timeout must be a number of seconds between 1 and 3600, not ${String(args.lockTimeout)}`, 'The default is 5');
     const db = await openFromArgs(args, { readOnly: false, lockTimeoutSeconds: args.lockTimeout });
     try {
-      const rec = await loadMerge(db, db.dialect, internalNamespace(db.dialect.engine, db.target.database), args.mergeId);
+      const rec = await mergeRecord(db, args.mergeId);
       if (rec.state === 'applied') {
         await confirmTyped(
           `About to undo merge ${rec.id} (${rec.totals?.inserted ?? 0} inserted, ${rec.totals?.updated ?? 0} updated rows) in ${db.target.database}.`,
@@ -68,4 +59,4 @@ export const undoCommand: CommandModule<GlobalArgs, UndoArgs> = {
       await db.close();
     }
   },
-};
+});

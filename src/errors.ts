@@ -1,6 +1,6 @@
 /**
  * The error taxonomy: every failure the CLI reports is one of these kinds, and the kind decides
- * the exit code and how much is shown. One handler at the top (`src/cli.ts`) prints them.
+ * the exit code and how much is shown. One handler at the top (`src/cli/index.ts`) prints them.
  */
 
 /** Exit codes per DESIGN.md. */

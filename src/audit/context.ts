@@ -4,8 +4,9 @@ import type { CrmKnowledge, TableRef } from '../crm/flavour.js';
 import type { SchemaSnapshot } from '../dialect/model.js';
 import { UsageError, UserError } from '../errors.js';
 import type { AuditContext, AuditSource } from './source.js';
+import { NoAuditSourceError } from './errors.js';
 import { ALL_SOURCES } from './sources/index.js';
-import { auditSqlFor } from './sql-expr.js';
+import { auditSqlFor } from '../dialect/audit-sql.js';
 import { readTriggerAuditState } from './trigger/state.js';
 
 /** Options of loading the audit context. */
@@ -59,8 +60,8 @@ export function selectSources(ctx: AuditContext, ids?: string[]): { ctx: AuditCo
 }
 
 /** The error `audit deletions` raises when a database has no audit source. */
-export function noSourceError(ctx: AuditContext): UserError {
-  return new UserError(
+export function noSourceError(ctx: AuditContext): NoAuditSourceError {
+  return new NoAuditSourceError(
     `no audit source on ${ctx.snapshot.database} (${ctx.knowledge.name}): available sources: none`,
     'Install crm-rescue’s trigger audit (crm-rescue audit install --all), or back up often and compare backups with diff',
   );

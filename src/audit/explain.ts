@@ -4,7 +4,7 @@ import type { TableRef } from '../crm/flavour.js';
 import { activeStreams } from './events.js';
 import type { EventFilter } from './model.js';
 import type { AuditContext, AuditSource } from './source.js';
-import type { AuditSql } from './sql-expr.js';
+import type { AuditSql } from '../dialect/audit-sql.js';
 import { pageQuery, type EventStream } from './stream.js';
 
 /** An index the first page of `audit deletions` needs, with the DDL to create it. */
@@ -58,20 +58,7 @@ export async function adviseIndexes(
 export function scansWholeTable(sql: AuditSql, explainRows: Record<string, unknown>[], table: TableRef): boolean {
   const raw = explainRows[0] ? Object.values(explainRows[0])[0] : null;
   const plan: unknown = typeof raw === 'string' ? JSON.parse(raw) : raw;
-  let found = false;
-  const walk = (node: unknown): void => {
-    if (found || node === null || typeof node !== 'object') return;
-    if (Array.isArray(node)) return node.forEach(walk);
-    const o = node as Record<string, unknown>;
-    if (sql.engine === 'postgres') {
-      if (o['Node Type'] === 'Seq Scan' && o['Relation Name'] === table.name && (o.Alias === 'e' || o.Alias === undefined)) found = true;
-    } else if (o.table_name === 'e' && o.access_type === 'ALL') {
-      found = true;
-    }
-    Object.values(o).forEach(walk);
-  };
-  walk(plan);
-  return found;
+  return sql.planScansWholeTable(plan, table.name);
 }
 
 /** The CREATE INDEX statement for a stream's index (built online: CONCURRENTLY / LOCK=NONE). */
@@ -84,10 +71,6 @@ export function indexDdl(sql: AuditSql, stream: EventStream): string {
     .slice(0, 8);
   const stem = index.table.name.replace(/[^A-Za-z0-9_]/g, '').slice(0, 30);
   const name = `crm_rescue_${stem}_${hash}`;
-  const cols = index.columns.map((c) => d.quoteIdent(c)).join(', ');
-  const table = d.quoteQualified(index.table.schema, index.table.name);
-  if (sql.engine === 'postgres') {
-    return `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${d.quoteIdent(name)} ON ${table} (${cols})${index.where ? ` WHERE ${index.where}` : ''};`;
-  }
-  return `ALTER TABLE ${table} ADD INDEX ${d.quoteIdent(name)} (${cols}), ALGORITHM=INPLACE, LOCK=NONE;`;
+  const columns = index.columns.map((c) => d.quoteIdent(c));
+  return sql.createIndexOnline({ name, table: d.quoteQualified(index.table.schema, index.table.name), columns, where: index.where });
 }

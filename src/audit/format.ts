@@ -1,4 +1,5 @@
 import { formatCount, pad, truncate } from '../util/format.js';
+import { cellWidth } from '../util/text-width.js';
 import type { IndexAdvice } from './explain.js';
 import type { DeletionEvent, Incident } from './model.js';
 import type { AuditContext, AuditSource } from './source.js';
@@ -128,7 +129,7 @@ function wrap(text: string, width: number): string[] {
   const out: string[] = [];
   let line = '';
   for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
+    if (line && cellWidth(line) + 1 + cellWidth(word) > width) {
       out.push(line);
       line = word;
     } else line = line ? `${line} ${word}` : word;

@@ -2,7 +2,7 @@ import type { Db } from '../connect/open.js';
 import type { CrmKnowledge, TableRef } from '../crm/flavour.js';
 import type { SchemaSnapshot, TableInfo } from '../dialect/model.js';
 import type { BucketSize, EventFilter, EventPage, TimelineBucket } from './model.js';
-import type { AuditSql } from './sql-expr.js';
+import type { AuditSql } from '../dialect/audit-sql.js';
 import type { EventStream } from './stream.js';
 import type { TriggerAuditState } from './trigger/state.js';
 

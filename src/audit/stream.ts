@@ -1,6 +1,6 @@
 import type { TableRef } from '../crm/flavour.js';
 import type { DeletionKind } from './model.js';
-import type { AuditSql } from './sql-expr.js';
+import type { AuditSql } from '../dialect/audit-sql.js';
 import { matchesParts, parseQuotedName } from '../util/table-ref.js';
 
 /**
@@ -193,14 +193,6 @@ export function edgeQuery(sql: AuditSql, stream: EventStream, filter: StreamFilt
   };
 }
 
-/** Text output of a UNION part: one type and (on MySQL) one collation for every stream. */
-function unionText(sql: AuditSql, expr: string | null): string {
-  if (sql.engine === 'postgres') return expr === null ? 'CAST(NULL AS text)' : `CAST(${expr} AS text)`;
-  // A bounded VARCHAR: an unbounded CAST(… AS CHAR) is a LONGTEXT, which sends MariaDB's sorts and
-  // temporary tables to disk.
-  return expr === null ? 'CAST(NULL AS CHAR(255) CHARACTER SET utf8mb4)' : `CAST(${expr} AS CHAR(255) CHARACTER SET utf8mb4) COLLATE utf8mb4_bin`;
-}
-
 /** The columns a UNION part can carry besides `t`. */
 export type UnionColumn = 'actor' | 'actor_name' | 'sch' | 'tbl' | 'kind' | 'src';
 
@@ -224,7 +216,7 @@ export function unionPart(
     kind: kindExpr(stream),
     src: sql.dialect.quoteLiteral(stream.source),
   };
-  const cols = [`${sql.instant(stream.time.expr, stream.time.dataType)} AS t`, ...columns.map((c) => `${unionText(sql, exprs[c])} AS ${c}`)];
+  const cols = [`${sql.instant(stream.time.expr, stream.time.dataType)} AS t`, ...columns.map((c) => `${sql.unionText(exprs[c])} AS ${c}`)];
   return `SELECT ${cols.join(', ')} FROM ${stream.from} WHERE ${conds.join(' AND ')}`;
 }
 

@@ -3,7 +3,7 @@ import { nowMs } from '../util/clock.js';
 
 /**
  * Times crossing the audit layer: user input (ISO 8601 or relative like `2h`), database text
- * (`YYYY-MM-DDTHH:MM:SS.ffffffZ`, produced by the SQL in sql-expr.ts) and output.
+ * (`YYYY-MM-DDTHH:MM:SS.ffffffZ`, produced by the dialects' audit SQL, the <engine>-audit.ts files of src/dialect) and output.
  */
 
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };

@@ -1,5 +1,5 @@
 import type { Db } from '../connect/open.js';
-import { defaultPort, targetToUrl, type Target } from '../connect/target.js';
+import { defaultPort, isEngine, targetToUrl, type Target } from '../connect/target.js';
 import type { ServerIdentity } from '../dialect/dialect.js';
 import { UserError } from '../errors.js';
 import { catalogDir } from '../util/paths.js';
@@ -74,7 +74,7 @@ function normalKey(key: string): { where: string; database: string } {
   const scheme = key.indexOf('://');
   const engine = key.slice(0, scheme);
   let where = key.slice(scheme + 3, slash);
-  if (!where.startsWith('unix:') && where.endsWith(':') && (engine === 'postgres' || engine === 'mysql')) where += String(defaultPort(engine));
+  if (!where.startsWith('unix:') && where.endsWith(':') && isEngine(engine)) where += String(defaultPort(engine));
   return { where: `${engine}://${where}`, database };
 }
 

@@ -35,5 +35,5 @@ export { selectRetention, isoWeek, hasPolicy, type RetentionPolicy, type Retenti
 export { newBackupId, parseBackupId, isBackupId } from './id.js';
 export { targetKey } from './target-key.js';
 export { matchBackup, resolveTargetBackup, OTHER_DATABASE_FLAG, type BackupMatch, type BackupOrigin } from './belongs.js';
-export { PG_ARCHIVE_DIR } from './pg-dump.js';
-export { MYSQL_TABLES_DIR, MYSQL_SCHEMA_FILE } from './mysql-dump.js';
+export { PG_ARCHIVE_DIR } from '../dialect/postgres/postgres-dump.js';
+export { MYSQL_TABLES_DIR, MYSQL_SCHEMA_FILE } from '../dialect/mysql/mysql-dump.js';

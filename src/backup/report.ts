@@ -1,9 +1,11 @@
 import { formatAge, formatBytes, formatCount, pad } from '../util/format.js';
+import { cellWidth } from '../util/text-width.js';
 import type { BackupEntry } from './catalog.js';
 import type { BackupManifest } from './manifest.js';
 import type { PruneResult } from './prune.js';
 import type { VerifyResult } from './verify.js';
 import { nowMs } from '../util/clock.js';
+import { dialectFor } from '../dialect/index.js';
 
 /** One row of `backups list --json`. */
 export interface BackupListItem {
@@ -52,7 +54,7 @@ export function listItem(e: BackupEntry, now = nowMs()): BackupListItem {
 /** The human table of `backups list`. */
 export function formatBackupList(entries: BackupEntry[], now = nowMs()): string {
   if (entries.length === 0) return 'no backups in the catalog';
-  const w = Math.max(...entries.map((e) => e.id.length));
+  const w = Math.max(...entries.map((e) => cellWidth(e.id)));
   const header = `${pad('ID', w)} ${pad('AGE', 7)} ${pad('SIZE', 8, 'right')} ${pad('TABLES', 6, 'right')} ${pad('STATUS', 10)} RESTORE-TESTED`;
   const lines = entries.map((e) => {
     const i = listItem(e, now);
@@ -83,7 +85,7 @@ export function formatManifest(m: BackupManifest, path: string): string {
   if (m.tables.length) {
     lines.push('', `${pad('TABLE', 40)} ${pad('ROWS', 12, 'right')} ${pad('SIZE', 9, 'right')}  FILE`);
     for (const t of m.tables) {
-      const name = printable(m.engine === 'postgres' ? `${t.schema}.${t.name}` : t.name);
+      const name = printable(dialectFor(m.engine).capabilities.multiSchema ? `${t.schema}.${t.name}` : t.name);
       lines.push(
         `${pad(name, 40)} ${pad(`${t.rowsEstimated ? '~' : ''}${formatCount(t.rows)}`, 12, 'right')} ${pad(formatBytes(t.bytes), 9, 'right')}  ${t.file}`,
       );

@@ -1,17 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { openDb, type Db } from '../connect/open.js';
 import type { Target } from '../connect/target.js';
+import { backupDialectFor } from '../dialect/backup.js';
 import { dialectFor } from '../dialect/index.js';
-import { startTool } from '../exec/run-tool.js';
 import type { ProgressListener } from '../progress/event.js';
 import { ProgressTracker } from '../progress/tracker.js';
-import { openSqlFile } from './catalog.js';
 import type { BackupManifest, RestoreTestRecord } from './manifest.js';
-import { PG_ARCHIVE_DIR } from './pg-dump.js';
-import { findMysqlTool, findPgTool, INSTALL_HINTS, pgMajor } from './tools.js';
-import { MysqlTableFilter } from '../stage/mysql-filter.js';
 import { nowIso } from '../util/clock.js';
 
 /** Scratch databases of restore tests are named with this prefix and a random suffix. */
@@ -31,6 +25,7 @@ export async function runRestoreTest(
 ): Promise<RestoreTestRecord> {
   const scratch = `${RESTORE_TEST_PREFIX}${randomBytes(4).toString('hex')}`;
   const dialect = dialectFor(manifest.engine);
+  const backup = backupDialectFor(manifest.engine);
   const tracker = new ProgressTracker({
     operation: 'restore-test',
     items: manifest.tables.map((t) => ({ key: `${t.schema}.${t.name}`, weight: t.bytes })),
@@ -38,28 +33,22 @@ export async function runRestoreTest(
   });
   const at = nowIso();
   const record: RestoreTestRecord = { at, ok: false, durationSeconds: 0, database: scratch, tablesChecked: 0, mismatches: [] };
-  const admin = await openAdmin(target);
+  const admin = await openAdmin(target, backupDialectFor(target.engine).adminDatabases);
   let created = false;
   try {
     tracker.phase('restore');
     const started = performance.now();
-    await admin.query(
-      manifest.engine === 'postgres'
-        ? `CREATE DATABASE ${dialect.quoteIdent(scratch)} TEMPLATE template0`
-        : `CREATE DATABASE ${dialect.quoteIdent(scratch)} CHARACTER SET utf8mb4`,
-    );
+    await admin.query(backup.createScratchDatabase(dialect.quoteIdent(scratch)));
     created = true;
     const scratchTarget: Target = { ...target, database: scratch };
-    if (manifest.engine === 'postgres') await restorePostgres(backupDir, manifest, scratchTarget, options);
-    else await restoreMysql(backupDir, manifest, scratchTarget, options);
+    await backup.restoreInto(backupDir, manifest, scratchTarget, options);
     record.durationSeconds = Math.round((performance.now() - started) / 100) / 10;
 
     tracker.phase('count');
     const db = await openDb(scratchTarget, { interactive: false });
     try {
       for (const t of manifest.tables) {
-        const from = manifest.engine === 'postgres' ? `ONLY ${dialect.quoteQualified(t.schema, t.name)}` : dialect.quoteIdent(t.name);
-        const [r] = await db.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${from}`);
+        const [r] = await db.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${backup.restoredTable(t, dialect)}`);
         const actual = Number(r.n);
         record.tablesChecked++;
         if (!t.rowsEstimated && t.rows !== actual) record.mismatches.push({ schema: t.schema, name: t.name, expected: t.rows, actual });
@@ -74,13 +63,13 @@ export async function runRestoreTest(
     record.error = err instanceof Error ? err.message : String(err);
   } finally {
     if (created) {
-      const drop =
-        manifest.engine === 'postgres'
-          ? `DROP DATABASE IF EXISTS ${dialect.quoteIdent(scratch)} WITH (FORCE)`
-          : `DROP DATABASE IF EXISTS ${dialect.quoteIdent(scratch)}`;
-      await admin.query(drop).catch(async () => {
-        if (manifest.engine === 'postgres') await admin.query(`DROP DATABASE IF EXISTS ${dialect.quoteIdent(scratch)}`).catch(() => undefined);
-      });
+      for (const drop of backup.dropScratchDatabase(dialect.quoteIdent(scratch))) {
+        const dropped = await admin.query(drop).then(
+          () => true,
+          () => false,
+        );
+        if (dropped) break;
+      }
     }
     await admin.close();
   }
@@ -88,8 +77,7 @@ export async function runRestoreTest(
 }
 
 /** A writable session for CREATE/DROP DATABASE only: never on the CRM's own database. */
-async function openAdmin(target: Target): Promise<Db> {
-  const candidates = target.engine === 'postgres' ? ['postgres', 'template1'] : ['information_schema'];
+async function openAdmin(target: Target, candidates: string[]): Promise<Db> {
   let last: unknown;
   for (const database of candidates) {
     try {
@@ -99,60 +87,4 @@ async function openAdmin(target: Target): Promise<Db> {
     }
   }
   throw last;
-}
-
-async function restorePostgres(backupDir: string, manifest: BackupManifest, target: Target, options: { jobs?: number; signal?: AbortSignal }): Promise<void> {
-  const tool = await findPgTool('pg_restore', manifest.serverVersion);
-  const proc = await startTool({
-    tool: tool.path,
-    args: [
-      `--jobs=${Math.max(1, options.jobs ?? 2)}`,
-      '--no-owner',
-      '--no-privileges',
-      '--exit-on-error',
-      `--dbname=${target.database}`,
-      join(backupDir, PG_ARCHIVE_DIR),
-    ],
-    target,
-    stdout: 'ignore',
-    signal: options.signal,
-    what: `pg_restore of ${manifest.id}`,
-    installHint: INSTALL_HINTS.pg(pgMajor(manifest.serverVersion)),
-  });
-  await proc.done;
-}
-
-/**
- * Restores every table of a split mysqldump into the scratch database. Each table's file goes
- * through the staging filter, as stage does: a dump names its database in trigger, view and
- * routine definitions (`db`.`trigger` ON `db`.`t`), and piping the file unchanged would create
- * them on the live database. Only the CREATE TABLE (renamed into the scratch database) and the
- * rows reach the server; the rest of the backup (schema files) is checked by its sha256 only.
- */
-async function restoreMysql(backupDir: string, manifest: BackupManifest, target: Target, options: { signal?: AbortSignal }): Promise<void> {
-  const tool = await findMysqlTool('client');
-  const dialect = dialectFor('mysql');
-  const filters: MysqlTableFilter[] = [];
-  async function* sql() {
-    for (const t of manifest.tables) {
-      const filter = new MysqlTableFilter({ table: t.name, target: dialect.quoteQualified(target.database, t.name) });
-      filters.push(filter);
-      yield* openSqlFile(join(backupDir, t.file)).pipe(filter);
-    }
-  }
-  const proc = await startTool({
-    tool: tool.path,
-    args: ['--batch', '--binary-mode', '--default-character-set=utf8mb4', `--database=${target.database}`],
-    target,
-    stdin: Readable.from(sql(), { objectMode: false }),
-    stdout: 'ignore',
-    signal: options.signal,
-    what: `mysql restore of ${manifest.id}`,
-    installHint: INSTALL_HINTS.mysql,
-  });
-  try {
-    await proc.done;
-  } catch (err) {
-    throw filters.find((f) => f.refusal)?.refusal ?? err;
-  }
 }

@@ -3,21 +3,19 @@ import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openDb, type Db } from '../connect/open.js';
 import { targetToUrl, type Target } from '../connect/target.js';
+import { backupDialectFor } from '../dialect/backup.js';
+import { dialectFor } from '../dialect/index.js';
 import { UsageError, UserError } from '../errors.js';
 import type { ProgressListener } from '../progress/event.js';
 import { catalogDir } from '../util/paths.js';
 import { TMP_PREFIX } from './catalog.js';
-import type { DumpDriver } from './driver.js';
 import { fsyncPath, mkdirPrivate } from './durable.js';
 import { fsWriteError } from './fs-errors.js';
 import { newBackupId } from './id.js';
 import { acquireTargetLock } from './lock.js';
 import { MANIFEST_FILE, writeManifest, type BackupManifest } from './manifest.js';
-import { dumpMysql } from './mysql-dump.js';
-import { dumpPostgres } from './pg-dump.js';
 import { selectTables } from './select-tables.js';
 import { targetKey } from './target-key.js';
-import { findMysqlTool, findPgTool } from './tools.js';
 import { crmRescueVersion } from './version.js';
 import { nowDate, nowIso } from '../util/clock.js';
 
@@ -53,8 +51,6 @@ export interface BackupResult {
   manifest: BackupManifest;
 }
 
-const DRIVERS: Record<Target['engine'], DumpDriver> = { postgres: dumpPostgres, mysql: dumpMysql };
-
 /**
  * Backs up a target into the catalog (DESIGN.md safety rule 3): dump into `.tmp-<id>`, fsync
  * and hash every file, write the manifest, then one rename makes it visible. On any failure
@@ -64,6 +60,7 @@ const DRIVERS: Record<Target['engine'], DumpDriver> = { postgres: dumpPostgres, 
 export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const env = options.env ?? process.env;
   const target = options.target;
+  const backup = backupDialectFor(target.engine);
   const compress = options.compress ?? 'gzip';
   const level = options.compressLevel ?? 6;
   const jobs = options.jobs ?? availableParallelism();
@@ -94,7 +91,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
     db ??= await openDb(target, { interactive: false });
     const versionQuery = db.dialect.serverVersion(db);
     versionQuery.catch(() => undefined);
-    const tool = target.engine === 'postgres' ? await findPgTool('pg_dump', versionQuery, env) : await findMysqlTool('dump', env);
+    const tool = await backup.findDumpTool(versionQuery, env);
     const serverVersion = await versionQuery;
     const server = await db.dialect.serverIdentity(db);
     // Full introspection only to check --tables; the drivers read the light size queries they need.
@@ -121,9 +118,9 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       serverVersion,
       client: { tool: tool.path.split('/').pop() ?? tool.path, version: tool.version, banner: tool.banner },
       command: '',
-      layout: target.engine === 'postgres' ? 'pg-directory' : 'mysql-split',
+      layout: backup.layout,
       options: {
-        tables: subset ? subset.map((t) => (target.engine === 'postgres' ? `${t.schema}.${t.name}` : t.name)) : null,
+        tables: subset ? subset.map((t) => (dialectFor(target.engine).capabilities.multiSchema ? `${t.schema}.${t.name}` : t.name)) : null,
         compress,
         compressLevel: level,
         jobs,
@@ -137,7 +134,7 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       totals: { tables: 0, bytes: 0, rows: null },
     };
 
-    const outcome = await DRIVERS[target.engine]({
+    const outcome = await backup.dump({
       target,
       db,
       tool,

@@ -9,7 +9,8 @@ import { ProgressTracker } from '../progress/tracker.js';
 import { findBackup, type BackupEntry } from './catalog.js';
 import { hashFile } from './durable.js';
 import { manifestFiles, MANIFEST_FILE, writeManifest, type BackupManifest, type RestoreTestRecord } from './manifest.js';
-import { mapLimit, PG_ARCHIVE_DIR, readToc } from './pg-dump.js';
+import { PG_ARCHIVE_DIR, readToc } from '../dialect/postgres/postgres-dump.js';
+import { mapLimit } from '../util/map-limit.js';
 import { runRestoreTest } from './restore-test.js';
 
 /** A file of a backup that is not what the manifest says. */

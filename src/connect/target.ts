@@ -119,6 +119,11 @@ export function parseTargetUrl(url: string, source = '--url'): Target {
   return target;
 }
 
+/** True when `name` is an engine crm-rescue speaks to (as written in a URL scheme or a catalog key). */
+export function isEngine(name: string): name is Engine {
+  return name === 'postgres' || name === 'mysql';
+}
+
 /** The default port of an engine. */
 export function defaultPort(engine: Engine): number {
   return engine === 'postgres' ? 5432 : 3306;

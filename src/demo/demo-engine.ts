@@ -5,6 +5,7 @@
 import type { Db } from '../connect/open.js';
 import type { Engine, Target } from '../connect/target.js';
 import type { Queryable } from '../dialect/index.js';
+import { UserError } from '../errors.js';
 import type { Row } from './rows.js';
 import type { DemoColumn } from './tables.js';
 
@@ -26,6 +27,13 @@ export interface DemoEngine {
   readonly startHint: string;
   /** Rows per bulk INSERT statement. */
   readonly batchRows: number;
+  /**
+   * The local server of this engine, as the demo reaches it when no URL or profile names one
+   * (the database part left empty for `serverDatabase`).
+   */
+  localServer(env: NodeJS.ProcessEnv): Target;
+  /** The database part of the server target, from the one its URL gave: PostgreSQL's admin database, MySQL's information_schema. */
+  serverDatabase(given: string): string;
   /** The admin target to connect to for DROP/CREATE DATABASE, from the server target. */
   adminTarget(server: Target, database: string): Target;
   /**
@@ -50,4 +58,12 @@ export interface DemoEngine {
   timestampParam(ms: number): string;
   /** Refreshes the planner statistics of the tables. */
   analyze(q: Queryable, tables: readonly string[]): Promise<void>;
+}
+
+/** The refusal to replace a database the demo did not create. */
+export function notADemo(database: string, tables: number): UserError {
+  return new UserError(
+    `database "${database}" already exists, holds ${tables} table(s) and was not created by crm-rescue demo: refusing to drop it`,
+    'Choose another name with --db, or drop it yourself if it is really disposable',
+  );
 }

@@ -3,7 +3,6 @@ export { runDemo, rowCounts, type DemoOptions, type DemoSeedInfo } from './run-d
 export { planIncident, keysSha256, type IncidentPlan, type IncidentBatch } from './incident-plan.js';
 export { type IncidentReport } from './incident.js';
 export { formatDemoSummary, type DemoReport } from './report.js';
-export { openConsoleOnDemo } from './console-handoff.js';
 export { describeProgress, type DemoProgress } from './progress.js';
 export { demoChecksum, type DemoChecksum } from './checksum.js';
 export { checkDatabaseName, DEFAULT_DEMO_DATABASE, demoServerTarget } from './server.js';

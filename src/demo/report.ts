@@ -1,5 +1,6 @@
 /** The demo's result: one JSON document, or a short summary for a human at a terminal. */
 import type { Engine } from '../connect/target.js';
+import { engineName } from '../dialect/engine-name.js';
 import type { IncidentReport } from './incident.js';
 import type { DemoRowCounts } from './tables.js';
 import { DEMO_TABLES } from './tables.js';
@@ -31,8 +32,8 @@ export interface DemoReport {
 /** A few lines for a human. */
 export function formatDemoSummary(r: DemoReport): string {
   const counts = DEMO_TABLES.map((t) => `${t} ${r.rowCounts[t]}`).join(' · ');
-  const engineName = r.engine === 'postgres' ? 'PostgreSQL' : 'MySQL/MariaDB';
-  const lines = [`Demo CRM ready: ${r.target} (${engineName} ${r.serverVersion}), scale ${r.scale}, ${(r.elapsedMs / 1000).toFixed(1)}s`, `  ${counts}`];
+  const server = engineName(r.engine).family;
+  const lines = [`Demo CRM ready: ${r.target} (${server} ${r.serverVersion}), scale ${r.scale}, ${(r.elapsedMs / 1000).toFixed(1)}s`, `  ${counts}`];
   if (r.backup) lines.push(`Backup before the incident: ${r.backup}`);
   if (r.auditTrigger)
     lines.push(

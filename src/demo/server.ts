@@ -2,27 +2,19 @@
  * Where the demo database goes: the server named by `--url`/`--profile`, else the local one,
  * and the checks on the `--db` name.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { openDb, type Db } from '../connect/open.js';
-import { parseMyCnf } from '../connect/mycnf.js';
 import { targetFromProfile } from '../connect/profiles.js';
 import { completeTarget } from '../connect/resolve.js';
 import { parseTargetUrl, type Engine, type Target } from '../connect/target.js';
+import { demoEngineFor } from '../dialect/demo.js';
 import { isInternalNamespace } from '../dialect/namespaces.js';
 import { UsageError, UserError } from '../errors.js';
 import type { DemoEngine } from './demo-engine.js';
-import { mysqlDemo } from './demo-mysql.js';
-import { postgresDemo } from './demo-postgres.js';
 
 /** The default `--db`. */
 export const DEFAULT_DEMO_DATABASE = 'crm_rescue_demo';
 
-/** The demo's engine-specific half for an engine. */
-export function demoEngineFor(engine: Engine): DemoEngine {
-  return engine === 'postgres' ? postgresDemo : mysqlDemo;
-}
+export { demoEngineFor };
 
 /** Databases the servers need for themselves: never a demo name. */
 const SYSTEM_DATABASES = new Set(['postgres', 'template0', 'template1', 'mysql', 'information_schema', 'performance_schema', 'sys']);
@@ -64,20 +56,12 @@ export function demoServerTarget(options: DemoServerOptions): Target {
   if (options.url || options.profile) {
     target = options.url ? parseTargetUrl(options.url, '--url') : targetFromProfile(options.profile!, env);
     if (options.engine && options.engine !== target.engine) {
-      throw new UsageError(
-        `--mysql contradicts ${target.source} (${target.engine === 'postgres' ? 'postgres' : 'mysql'}://…)`,
-        'Drop --mysql, or give a mysql:// URL',
-      );
+      throw new UsageError(`--mysql contradicts ${target.source} (${target.engine}://…)`, 'Drop --mysql, or give a mysql:// URL');
     }
-  } else if ((options.engine ?? 'postgres') === 'postgres') {
-    target = { engine: 'postgres', database: '', source: 'the local PostgreSQL server' };
-    if (!env.PGHOST) target.host = '127.0.0.1';
   } else {
-    const file = env.MYSQL_CONFIG_FILE || join(env.HOME || homedir(), '.my.cnf');
-    const cnf = existsSync(file) ? parseMyCnf(readFileSync(file, 'utf8')) : {};
-    target = { engine: 'mysql', database: '', source: 'the local MySQL/MariaDB server', ...(!cnf.user && { user: 'root' }) };
+    target = demoEngineFor(options.engine ?? 'postgres').localServer(env);
   }
-  target.database = target.engine === 'postgres' ? target.database || 'postgres' : 'information_schema';
+  target.database = demoEngineFor(target.engine).serverDatabase(target.database);
   return completeTarget(target, env);
 }
 

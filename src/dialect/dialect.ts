@@ -2,6 +2,7 @@ import type { Engine } from '../connect/target.js';
 import type { Queryable } from './queryable.js';
 import type { ColumnInfo, Privileges, SchemaSnapshot } from './model.js';
 import type { LockHolder, TriggerBypass, TriggerInfo } from './live.js';
+import type { OwnTablesSql } from './own-tables.js';
 
 /** What an engine can do, so callers test a capability instead of the engine's name. */
 export interface DialectCapabilities {
@@ -19,6 +20,17 @@ export interface DialectCapabilities {
    * MySQL joins a _bin column with a _ci one under _bin: the other side may order differently.
    */
   strictKeyCollation: boolean;
+  /**
+   * A database holds several schemas, so a table is named by schema and name and keeps its
+   * schema from backup to live (PostgreSQL). Without (MySQL) the schema is the database itself,
+   * and a backup's tables are the target database's whatever the database was called then.
+   */
+  multiSchema: boolean;
+  /**
+   * `transactionTimeouts` end with the transaction (PostgreSQL SET LOCAL). Without (MySQL) they
+   * set the session, so a session that runs several transactions can set them once.
+   */
+  transactionLocalSettings: boolean;
 }
 
 /** What identifies a database server (see `Dialect.serverIdentity`). */
@@ -61,7 +73,7 @@ export interface IntrospectOptions {
  * Everything that differs between PostgreSQL and MySQL/MariaDB. Chosen once, from the target,
  * at the edge; nothing outside `src/dialect/` asks which engine it talks to.
  */
-export interface Dialect {
+export interface Dialect extends OwnTablesSql {
   readonly engine: Engine;
   readonly capabilities: DialectCapabilities;
   /** Quotes one identifier; safe for any name, including quotes, spaces and unicode. */

@@ -1,4 +1,5 @@
 import { formatCount, pad, truncate } from '../util/format.js';
+import { cellWidth } from '../util/text-width.js';
 import type { DiffRow, DiffSummary } from './model.js';
 
 /** The summary block of a diff, for humans. */
@@ -23,7 +24,7 @@ export function formatDiffSummary(s: DiffSummary, width = 80): string {
 export function formatDiffRow(r: DiffRow, width = 80): string {
   const cls = pad(r.class === 'soft-deleted' ? 'soft-del' : r.class, 8);
   const key = Object.values(r.key).map(show).join(',');
-  const keyW = Math.min(Math.floor(width / 2), Math.max(12, [...key].length));
+  const keyW = Math.min(Math.floor(width / 2), Math.max(12, cellWidth(key)));
   let detail: string;
   if (r.class === 'changed' || r.class === 'soft-deleted') {
     detail = (r.changedColumns ?? []).map((c) => `${c}: ${show(r.before?.[c])} → ${show(r.after?.[c])}`).join('; ');

@@ -1,3 +1,5 @@
+import { engineName } from '../dialect/engine-name.js';
+import { tableLabel } from '../dialect/table-label.js';
 import { formatBytes, formatCount, pad, truncate } from '../util/format.js';
 import type { InspectReport, InspectTable } from './report.js';
 
@@ -6,7 +8,7 @@ export function formatInspectReport(r: InspectReport, width = 80): string {
   const w = Math.max(60, width);
   const lines: string[] = [];
   lines.push(`Target   ${truncate(r.target, w - 9)}`);
-  lines.push(`Server   ${r.engine === 'postgres' ? 'PostgreSQL' : 'MySQL/MariaDB'} ${r.serverVersion}`);
+  lines.push(`Server   ${engineName(r.engine).family} ${r.serverVersion}`);
   lines.push(`CRM      ${r.crm.name}${r.crm.flavour === 'generic' ? '' : ` (confidence ${Math.round(r.crm.confidence * 100)}%)`}`);
   for (const e of r.crm.evidence) lines.push(`         · ${truncate(e, w - 11)}`);
   if (r.crm.auditSources.length) {
@@ -37,7 +39,7 @@ export function formatInspectReport(r: InspectReport, width = 80): string {
 
 function displayName(r: InspectReport, t: InspectTable): string {
   const schemas = new Set(r.tables.map((x) => x.schema));
-  const base = schemas.size > 1 ? `${t.schema}.${t.name}` : t.name;
+  const base = tableLabel(r.engine, t.schema, t.name, schemas.size > 1);
   return t.softDelete ? `${base} ◦` : base;
 }
 

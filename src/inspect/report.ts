@@ -1,16 +1,18 @@
 import type { Db } from '../connect/open.js';
 import { targetToUrl } from '../connect/target.js';
-import type { Privileges, SchemaSnapshot, TableInfo } from '../dialect/model.js';
+import type { Privileges, SchemaSnapshot } from '../dialect/model.js';
 import { detectCrm } from '../crm/detect.js';
 import type { CrmKnowledge, SoftDeleteMark } from '../crm/flavour.js';
 import { relationsOf, type Relation } from '../crm/relations.js';
+import { identifyingKey, type IdentifyingKey } from '../keys/identifying-key.js';
+import { tableLabel } from '../dialect/table-label.js';
 
 /** One table as `inspect` reports it. */
 export interface InspectTable {
   schema: string;
   name: string;
   /** Primary key columns, else the first non-null unique key, else null. */
-  key: { columns: string[]; kind: 'primary' | 'unique' } | null;
+  key: IdentifyingKey | null;
   columns: number;
   rowEstimate: number | null;
   bytes: number;
@@ -32,20 +34,13 @@ export interface InspectReport {
   tables: InspectTable[];
 }
 
-/** The key diff and merge would use: the primary key, else a unique key whose columns are NOT NULL. */
-export function identifyingKey(t: TableInfo): InspectTable['key'] {
-  if (t.primaryKey) return { columns: t.primaryKey.columns, kind: 'primary' };
-  const uk = t.uniqueKeys.find((k) => !k.nullable);
-  return uk ? { columns: uk.columns, kind: 'unique' } : null;
-}
-
 /** Introspects the target, detects the CRM, and assembles the report. */
 export async function buildInspectReport(db: Db): Promise<{ report: InspectReport; snapshot: SchemaSnapshot; knowledge: CrmKnowledge }> {
   const [snapshot, privileges] = await Promise.all([db.dialect.introspect(db), db.dialect.privileges(db)]);
   const knowledge = detectCrm(snapshot);
   const relations = relationsOf(snapshot, knowledge);
   const multiSchema = new Set(snapshot.tables.map((t) => t.schema)).size > 1;
-  const display = (schema: string, name: string) => (multiSchema || (snapshot.engine === 'postgres' && schema !== 'public') ? `${schema}.${name}` : name);
+  const display = (schema: string, name: string) => tableLabel(snapshot.engine, schema, name, multiSchema);
   const entity = new Set(knowledge.entityTables.map((t) => `${t.schema}\0${t.name}`));
   const tables = snapshot.tables
     .map((t): InspectTable => ({

@@ -2,10 +2,12 @@ import type { Db } from '../connect/open.js';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, LockWaitError } from '../connect/lock-wait.js';
 import type { TriggerBypass, TriggerInfo } from '../dialect/live.js';
 import { internalNamespace } from '../dialect/namespaces.js';
+import { ownTables } from '../dialect/own-tables-db.js';
 import type { Queryable } from '../dialect/queryable.js';
 import { UserError } from '../errors.js';
 import { colList, tableContexts, type TableCtx } from './context.js';
 import { checkConflicts } from './checks.js';
+import { NoRowsMatchError } from './errors.js';
 import { newMergeId } from './ids.js';
 import { ensureJournal, finishHeader, insertHeader, type MergeRecord } from './journal.js';
 import { isUndelete, type MergeRequest, type MergeResult, type PlannedTable, type RowOutcome, type SkipReason, type TriggerUse } from './model.js';
@@ -80,9 +82,12 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
     // Selecting rows must not lock live rows (MySQL's INSERT … SELECT does under REPEATABLE
     // READ), and any wait is bounded.
     await conn.query(d.readCommitted());
-    for (const s of [...d.sessionLockTimeouts(lockSeconds), ...d.transactionTimeouts(lockSeconds, req.statementTimeoutSeconds ?? 900, serverVersion)]) {
-      if (!/SET LOCAL/.test(s)) await conn.query(s);
-    }
+    // Settings that outlive a transaction are made once here; transaction-local ones at each BEGIN.
+    const session = [
+      ...d.sessionLockTimeouts(lockSeconds),
+      ...(d.capabilities.transactionLocalSettings ? [] : d.transactionTimeouts(lockSeconds, req.statementTimeoutSeconds ?? 900, serverVersion)),
+    ];
+    for (const s of session) await conn.query(s);
     bypass = await d.triggerBypass(conn);
     if (req.withoutTriggers && 'refused' in bypass) {
       throw new UserError(
@@ -137,8 +142,11 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
     await cleanup();
     release();
     if (isUndelete(req))
-      throw new UserError(`no soft-deleted row of ${root.display} matches the selection`, 'crm-rescue audit deletions lists deleted rows and their keys');
-    throw new UserError(`the selection matches no rows of ${root.display}`, 'crm-rescue diff shows what differs between the backup and live');
+      throw new NoRowsMatchError(
+        `no soft-deleted row of ${root.display} matches the selection`,
+        'crm-rescue audit deletions lists deleted rows and their keys',
+      );
+    throw new NoRowsMatchError(`the selection matches no rows of ${root.display}`, 'crm-rescue diff shows what differs between the backup and live');
   }
   if (isUndelete(req)) notes.unshift(...undeleteNotes(tables, selected));
   for (const t of tables) triggers.set(t, await d.tableTriggers(conn, t.table.live));
@@ -166,17 +174,14 @@ export async function prepareMerge(db: Db, req: MergeRequest, opts: MergeSession
  */
 async function sweepOrphans(conn: Queryable, db: Db, internalNs: string, stagingNs: string): Promise<void> {
   const d = db.dialect;
-  const listSql =
-    d.engine === 'postgres'
-      ? 'SELECT schemaname AS ns, tablename AS t FROM pg_tables WHERE schemaname IN ($1, $2)'
-      : 'SELECT TABLE_SCHEMA AS ns, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?, ?)';
-  const rows = await conn.query<{ ns: string; t: string }>(listSql, [internalNs, stagingNs]);
-  const known = new Set((await conn.query<{ id: string }>(`SELECT id FROM ${d.quoteQualified(internalNs, 'merges')}`)).map((r) => r.id));
+  const rows = await d.tablesIn(conn, [internalNs, stagingNs]);
+  const own = await ownTables(conn, d);
+  const known = new Set((await own.db.withSchema(internalNs).selectFrom('merges').select('id').execute()).map((r) => r.id));
   const cutoff = newMergeId(new Date(nowMs() - 6 * 3600_000)).slice(0, 18);
   for (const r of rows) {
-    const m = /^(?:_sel_)?(mrg_\d{14}_[0-9a-f]{4})_\d+(?:_before|_after)?$/.exec(r.t);
+    const m = /^(?:_sel_)?(mrg_\d{14}_[0-9a-f]{4})_\d+(?:_before|_after)?$/.exec(r.table);
     if (!m || known.has(m[1]) || m[1].slice(0, 18) > cutoff) continue;
-    await conn.query(`DROP TABLE IF EXISTS ${d.quoteQualified(r.ns, r.t)}`);
+    await conn.query(`DROP TABLE IF EXISTS ${d.quoteQualified(r.namespace, r.table)}`);
   }
 }
 

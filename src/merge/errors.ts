@@ -12,3 +12,8 @@ export class MergeConflictError extends UserError {
     super(message, hint);
   }
 }
+
+/** The selection names no row to write (none differs, or none is soft-deleted): nothing to merge. */
+export class NoRowsMatchError extends UserError {
+  override name = 'NoRowsMatchError';
+}

@@ -1,5 +1,8 @@
+import type { Selectable } from 'kysely';
 import { hostname, userInfo } from 'node:os';
 import type { Dialect } from '../dialect/dialect.js';
+import type { MergesTable } from '../dialect/own-tables.js';
+import { ownTables } from '../dialect/own-tables-db.js';
 import type { Queryable } from '../dialect/queryable.js';
 import { UserError } from '../errors.js';
 import { loadSql } from '../util/sql-file.js';
@@ -46,18 +49,28 @@ export async function insertHeader(
   internalNs: string,
   h: { id: string; backupId: string; database: string; policy: string; tables: MergeRecord['tables'] },
 ): Promise<void> {
-  const p = (i: number) => d.placeholder(i);
   let os = '';
   try {
     os = userInfo().username;
   } catch {
     os = '';
   }
-  await conn.query(
-    `INSERT INTO ${d.quoteQualified(internalNs, 'merges')} (id, backup_id, target_database, db_user, os_user, client_host, policy, state, tables_json)
-     VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${d.engine === 'postgres' ? 'current_user' : 'CURRENT_USER()'}, ${p(4)}, ${p(5)}, ${p(6)}, 'applied', ${p(7)})`,
-    [h.id, h.backupId, h.database, os, hostname(), h.policy, JSON.stringify(h.tables)],
-  );
+  const own = await ownTables(conn, d);
+  await own.db
+    .withSchema(internalNs)
+    .insertInto('merges')
+    .values({
+      id: h.id,
+      backup_id: h.backupId,
+      target_database: h.database,
+      db_user: own.currentUser,
+      os_user: os,
+      client_host: hostname(),
+      policy: h.policy,
+      state: 'applied',
+      tables_json: JSON.stringify(h.tables),
+    })
+    .execute();
 }
 
 /** Completes the header inside the same transaction. */
@@ -69,26 +82,36 @@ export async function finishHeader(
   tables: MergeRecord['tables'],
   totals: MergeResult['totals'],
 ): Promise<void> {
-  const p = (i: number) => d.placeholder(i);
-  await conn.query(
-    `UPDATE ${d.quoteQualified(internalNs, 'merges')} SET finished_at = ${d.engine === 'postgres' ? 'now()' : 'CURRENT_TIMESTAMP(6)'}, tables_json = ${p(1)}, totals_json = ${p(2)} WHERE id = ${p(3)}`,
-    [JSON.stringify(tables), JSON.stringify(totals), id],
-  );
+  const own = await ownTables(conn, d);
+  await own.db
+    .withSchema(internalNs)
+    .updateTable('merges')
+    .set({ finished_at: own.now, tables_json: JSON.stringify(tables), totals_json: JSON.stringify(totals) })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Marks a merge undone (or partially), inside the undo's transaction. */
+export async function markUndone(conn: Queryable, d: Dialect, internalNs: string, id: string, state: MergeRecord['state'], undo: unknown): Promise<void> {
+  const own = await ownTables(conn, d);
+  await own.db
+    .withSchema(internalNs)
+    .updateTable('merges')
+    .set({ state, undone_at: own.now, undo_json: JSON.stringify(undo) })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** True when the journal exists on this target. */
 export async function journalExists(conn: Queryable, d: Dialect, internalNs: string): Promise<boolean> {
-  const rows =
-    d.engine === 'postgres'
-      ? await conn.query(`SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'merges'`, [internalNs])
-      : await conn.query(`SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'merges'`, [internalNs]);
-  return rows.length > 0;
+  return d.tableExists(conn, internalNs, 'merges');
 }
 
 /** Every merge of the target, newest first. */
 export async function listMerges(conn: Queryable, d: Dialect, internalNs: string): Promise<MergeRecord[]> {
   if (!(await journalExists(conn, d, internalNs))) return [];
-  const rows = await conn.query<Record<string, unknown>>(`SELECT * FROM ${d.quoteQualified(internalNs, 'merges')} ORDER BY created_at DESC, id DESC`);
+  const own = await ownTables(conn, d);
+  const rows = await own.db.withSchema(internalNs).selectFrom('merges').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
   return rows.map(toRecord);
 }
 
@@ -96,12 +119,13 @@ export async function listMerges(conn: Queryable, d: Dialect, internalNs: string
 export async function loadMerge(conn: Queryable, d: Dialect, internalNs: string, id: string): Promise<MergeRecord> {
   if (!isMergeId(id)) throw new UserError(`"${id}" is not a merge id`, 'Merge ids look like mrg_20261121164200_ab12; crm-rescue merges lists them');
   if (!(await journalExists(conn, d, internalNs))) throw new UserError(`no merges were ever applied to this database`, 'crm-rescue merges lists merges');
-  const rows = await conn.query<Record<string, unknown>>(`SELECT * FROM ${d.quoteQualified(internalNs, 'merges')} WHERE id = ${d.placeholder(1)}`, [id]);
+  const own = await ownTables(conn, d);
+  const rows = await own.db.withSchema(internalNs).selectFrom('merges').selectAll().where('id', '=', id).execute();
   if (!rows.length) throw new UserError(`merge ${id} is not in this database's journal`, 'crm-rescue merges lists the merges of this target');
   return toRecord(rows[0]);
 }
 
-function toRecord(r: Record<string, unknown>): MergeRecord {
+function toRecord(r: Selectable<MergesTable>): MergeRecord {
   const json = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(String(v)));
   return {
     id: String(r.id),
@@ -110,8 +134,8 @@ function toRecord(r: Record<string, unknown>): MergeRecord {
     createdAt: String(r.created_at),
     finishedAt: r.finished_at === null ? null : String(r.finished_at),
     dbUser: String(r.db_user),
-    osUser: (r.os_user as string | null) ?? null,
-    clientHost: (r.client_host as string | null) ?? null,
+    osUser: r.os_user ?? null,
+    clientHost: r.client_host ?? null,
     policy: String(r.policy),
     state: r.state as MergeRecord['state'],
     tables: (json(r.tables_json) ?? []) as MergeRecord['tables'],

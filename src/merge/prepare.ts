@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import type { Db } from '../connect/open.js';
 import { detectCrm } from '../crm/detect.js';
+import type { CrmKnowledge } from '../crm/flavour.js';
 import { relationsOf, type Relation } from '../crm/relations.js';
 import type { SchemaSnapshot, TableInfo } from '../dialect/model.js';
 import { planDiff } from '../diff/plan.js';
 import { checkKeyIdentifies } from '../diff/key-check.js';
-import type { PreparedDiff } from '../diff/prepare.js';
 import { UsageError, UserError } from '../errors.js';
-import { identifyingKey } from '../inspect/report.js';
-import { findLiveTable, stagedPairs } from '../stage/resolve.js';
+import { identifyingKey } from '../keys/identifying-key.js';
+import { findLiveTable, stagedPairs, type StagedPair } from '../stage/resolve.js';
 import { parseJsonExact } from '../util/json-exact.js';
 import { stagedSource } from './context.js';
 import { UNDELETE_SOURCE, type ConflictPolicy, type MergeRequest, type MergeTable, type Selection } from './model.js';
@@ -33,11 +33,19 @@ export interface MergeFlags {
   leaveNewColumnsEmpty?: boolean;
 }
 
+/** The staged tables a merge reads: the root's pair first (recovery's prepared diff). */
+export interface StagedSource {
+  backupId: string;
+  snapshot: SchemaSnapshot;
+  knowledge: CrmKnowledge;
+  pairs: StagedPair[];
+}
+
 /**
  * Builds a merge request from a prepared diff: the root pair, the staged related tables and
  * every relation between them, the selection from the flags, and the table's soft-delete mark.
  */
-export async function buildMergeRequest(db: Db, p: PreparedDiff, flags: MergeFlags, erasureHashes: string[]): Promise<MergeRequest> {
+export async function buildMergeRequest(db: Db, p: StagedSource, flags: MergeFlags, erasureHashes: string[]): Promise<MergeRequest> {
   const root = p.pairs[0];
   const tableOf = (pair: { live: MergeTable['live']; staged: MergeTable['staged'] }, keyFlag?: string[]): MergeTable => {
     const key = keyFlag?.length ? keyFlag : identifyingKey(pair.live)?.columns;

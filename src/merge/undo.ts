@@ -6,7 +6,7 @@ import type { Queryable } from '../dialect/queryable.js';
 import type { ColumnInfo, TableInfo } from '../dialect/model.js';
 import { UserError } from '../errors.js';
 import { colList, keyJoin } from './context.js';
-import { loadMerge, type MergeRecord } from './journal.js';
+import { loadMerge, markUndone, type MergeRecord } from './journal.js';
 import { tableLocks } from './locks.js';
 import type { TriggerUse } from './model.js';
 import { describeUse, mismatchError, orphans, triggerUses, type Mismatch } from './verify.js';
@@ -61,8 +61,8 @@ export async function undoMerge(
         mergeSkipped ? 'Run the undo as a user who may set session_replication_role' : 'Undo without it, or disable the triggers while undoing',
       );
     }
-    // Partitions too: a merge may have written one by name.
-    const snap = await d.introspect(db, d.engine === 'postgres' ? { schemas: [...new Set(rec.tables.map((t) => t.schema))], includePartitions: true } : {});
+    // Partitions too: a merge may have written one by name. (One database is the only schema on MySQL.)
+    const snap = await d.introspect(db, d.capabilities.multiSchema ? { schemas: [...new Set(rec.tables.map((t) => t.schema))], includePartitions: true } : {});
     const result: UndoResult = { mergeId, tables: [], refused: [], state: 'undone', ...(skipping && { withoutTriggers: true }) };
     const notes: string[] = [];
     for (const t of rec.tables) {
@@ -217,10 +217,7 @@ export async function undoMerge(
       }
       if (notes.length) result.notes = notes;
       result.state = result.tables.some((t) => t.refused) ? 'partially-undone' : 'undone';
-      await conn.query(
-        `UPDATE ${d.quoteQualified(ns, 'merges')} SET state = ${d.placeholder(1)}, undone_at = ${d.engine === 'postgres' ? 'now()' : 'CURRENT_TIMESTAMP(6)'}, undo_json = ${d.placeholder(2)} WHERE id = ${d.placeholder(3)}`,
-        [result.state, JSON.stringify(result), mergeId],
-      );
+      await markUndone(conn, d, ns, mergeId, result.state, result);
       await conn.query('COMMIT');
       return result;
     } catch (err) {

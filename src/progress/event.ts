@@ -23,3 +23,13 @@ export interface ProgressEvent {
 
 /** Receives progress events. */
 export type ProgressListener = (event: ProgressEvent) => void;
+
+/**
+ * What a progress display needs of an event: a phase and done/total; the byte counts, rate and
+ * ETA when the operation knows them (staging does, planning a merge does not).
+ */
+export type ProgressUpdate = Pick<ProgressEvent, 'phase' | 'done' | 'total'> &
+  Partial<Pick<ProgressEvent, 'operation' | 'table' | 'bytes' | 'rate'>> & {
+    /** Seconds left; null or absent while unknown. */
+    etaSeconds?: number | null;
+  };

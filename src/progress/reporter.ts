@@ -1,4 +1,4 @@
-import { formatBytes } from '../util/format.js';
+import { formatBytes, truncate } from '../util/format.js';
 import type { ProgressEvent, ProgressListener } from './event.js';
 
 /** Shows progress events somewhere; `end()` clears what needs clearing. */
@@ -67,7 +67,7 @@ export function formatProgressLine(e: ProgressEvent, width: number): string {
     ...(e.table ? [e.table] : []),
   ];
   const line = parts.join(' · ');
-  return line.length > width - 1 ? `${line.slice(0, Math.max(0, width - 2))}…` : line;
+  return truncate(line, width - 1);
 }
 
 /** 0:32, 12:05, 1:02:03. */

@@ -52,8 +52,8 @@ export async function loadMysqlTable(
     // The filter's refusal is the story, not the client it stopped.
     throw filter.refusal ?? err;
   }
-  const exists = await db.query('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [scratch, name]);
-  if (!exists.length) throw new UserError(`the backup's file for ${name} created no table`, 'The backup may be damaged; crm-rescue backups verify checks it');
+  if (!(await d.tableExists(db, scratch, name)))
+    throw new UserError(`the backup's file for ${name} created no table`, 'The backup may be damaged; crm-rescue backups verify checks it');
   return { rows: null, bytes: counter.bytes, table: name };
 }
 

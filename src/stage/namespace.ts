@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../connect/open.js';
 import type { Dialect } from '../dialect/dialect.js';
 import { INTERNAL_PREFIX, STAGING_MARKER_TABLE, internalNamespace, stagingNamespace } from '../dialect/namespaces.js';
+import { ownTables } from '../dialect/own-tables-db.js';
 import type { Queryable } from '../dialect/queryable.js';
 import { UserError } from '../errors.js';
 
@@ -28,19 +29,17 @@ export interface Staging {
 
 /** Does a schema (PostgreSQL) / database (MySQL) exist? */
 export async function namespaceExists(conn: Queryable, d: Dialect, ns: string): Promise<boolean> {
-  const rows =
-    d.engine === 'postgres'
-      ? await conn.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [ns])
-      : await conn.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [ns]);
-  return rows.length > 0;
+  return d.namespaceExists(conn, ns);
 }
 
 async function markerExists(conn: Queryable, d: Dialect, ns: string): Promise<boolean> {
-  const rows =
-    d.engine === 'postgres'
-      ? await conn.query('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [ns, STAGING_MARKER_TABLE])
-      : await conn.query('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [ns, STAGING_MARKER_TABLE]);
-  return rows.length > 0;
+  return d.tableExists(conn, ns, STAGING_MARKER_TABLE);
+}
+
+/** The marker table of a staging namespace, through Kysely. */
+async function marker(conn: Queryable, d: Dialect, ns: string) {
+  const own = await ownTables(conn, d);
+  return { own, db: own.db.withSchema(ns) };
 }
 
 /**
@@ -49,50 +48,56 @@ async function markerExists(conn: Queryable, d: Dialect, ns: string): Promise<bo
  */
 export async function ensureStagingNamespace(conn: Queryable, d: Dialect, database: string, backupId: string): Promise<string> {
   const ns = stagingNamespace(database, backupId);
-  const marker = d.quoteQualified(ns, STAGING_MARKER_TABLE);
   if (await namespaceExists(conn, d, ns)) {
     if (!(await markerExists(conn, d, ns))) {
       throw new UserError(
-        `${d.engine === 'postgres' ? 'schema' : 'database'} ${ns} exists but was not made by crm-rescue; refusing to stage into it`,
+        `${d.namespaceKind} ${ns} exists but was not made by crm-rescue; refusing to stage into it`,
         'Rename or drop it yourself after checking what it holds',
       );
     }
-    const [row] = await conn.query<{ backup_id: string }>(`SELECT backup_id FROM ${marker} WHERE kind = 'namespace'`);
+    const { db } = await marker(conn, d, ns);
+    const row = await db.selectFrom(STAGING_MARKER_TABLE).select('backup_id').where('kind', '=', 'namespace').executeTakeFirst();
     if (row && row.backup_id !== backupId) {
       throw new UserError(`staging namespace ${ns} belongs to backup ${row.backup_id}, not ${backupId}`, 'crm-rescue staging list shows what is staged');
     }
     return ns;
   }
   await conn.query(d.createNamespace(ns));
-  const ts = d.engine === 'postgres' ? 'timestamptz' : 'datetime(6)';
   await conn.query(
-    `CREATE TABLE ${marker} (kind varchar(16) NOT NULL, backup_id varchar(255) NOT NULL, database_name varchar(255) NOT NULL,
+    `CREATE TABLE ${d.quoteQualified(ns, STAGING_MARKER_TABLE)} (kind varchar(16) NOT NULL, backup_id varchar(255) NOT NULL, database_name varchar(255) NOT NULL,
       table_schema varchar(255) NOT NULL DEFAULT '', table_name varchar(255) NOT NULL DEFAULT '', staged_as varchar(255) NOT NULL DEFAULT '',
-      rows_loaded bigint, bytes bigint, staged_at ${ts} NOT NULL, PRIMARY KEY (kind, table_schema, table_name))`,
+      rows_loaded bigint, bytes bigint, staged_at ${d.timestampType} NOT NULL, PRIMARY KEY (kind, table_schema, table_name))`,
   );
-  await conn.query(
-    `INSERT INTO ${marker} (kind, backup_id, database_name, staged_at) VALUES ('namespace', ${d.placeholder(1)}, ${d.placeholder(2)}, ${nowSql(d)})`,
-    [backupId, database],
-  );
+  const { own, db } = await marker(conn, d, ns);
+  await db.insertInto(STAGING_MARKER_TABLE).values({ kind: 'namespace', backup_id: backupId, database_name: database, staged_at: own.nowUtc }).execute();
   return ns;
 }
 
 /** Records (or replaces) a staged table in the marker, inside the caller's swap transaction. */
 export async function recordStaged(conn: Queryable, d: Dialect, ns: string, backupId: string, database: string, t: StagedTable): Promise<void> {
-  const marker = d.quoteQualified(ns, STAGING_MARKER_TABLE);
-  const p = (i: number) => d.placeholder(i);
-  await conn.query(`DELETE FROM ${marker} WHERE kind = 'table' AND table_schema = ${p(1)} AND table_name = ${p(2)}`, [t.schema, t.name]);
-  await conn.query(
-    `INSERT INTO ${marker} (kind, backup_id, database_name, table_schema, table_name, staged_as, rows_loaded, bytes, staged_at)
-     VALUES ('table', ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${nowSql(d)})`,
-    [backupId, database, t.schema, t.name, t.stagedAs, t.rows, t.bytes],
-  );
+  const { own, db } = await marker(conn, d, ns);
+  await db.deleteFrom(STAGING_MARKER_TABLE).where('kind', '=', 'table').where('table_schema', '=', t.schema).where('table_name', '=', t.name).execute();
+  await db
+    .insertInto(STAGING_MARKER_TABLE)
+    .values({
+      kind: 'table',
+      backup_id: backupId,
+      database_name: database,
+      table_schema: t.schema,
+      table_name: t.name,
+      staged_as: t.stagedAs,
+      rows_loaded: t.rows,
+      bytes: t.bytes,
+      staged_at: own.nowUtc,
+    })
+    .execute();
 }
 
 /** Reads one staging namespace, or null when it does not exist or is not ours. */
 export async function readStaging(conn: Queryable, d: Dialect, ns: string): Promise<Staging | null> {
   if (!(await namespaceExists(conn, d, ns)) || !(await markerExists(conn, d, ns))) return null;
-  const rows = await conn.query<Record<string, unknown>>(`SELECT * FROM ${d.quoteQualified(ns, STAGING_MARKER_TABLE)} ORDER BY kind, table_schema, table_name`);
+  const { db } = await marker(conn, d, ns);
+  const rows = await db.selectFrom(STAGING_MARKER_TABLE).selectAll().orderBy('kind').orderBy('table_schema').orderBy('table_name').execute();
   const head = rows.find((r) => r.kind === 'namespace');
   if (!head) return null;
   return {
@@ -116,11 +121,7 @@ export async function readStaging(conn: Queryable, d: Dialect, ns: string): Prom
 /** Every staging namespace of the target database (ours only; others' are ignored). */
 export async function listStagings(db: Db): Promise<Staging[]> {
   const d = db.dialect;
-  const like = `${INTERNAL_PREFIX}\\_stage\\_%`;
-  const names =
-    d.engine === 'postgres'
-      ? (await db.query<{ n: string }>(`SELECT nspname AS n FROM pg_namespace WHERE nspname LIKE $1 ORDER BY 1`, [like])).map((r) => r.n)
-      : (await db.query<{ n: string }>(`SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ORDER BY 1`, [like])).map((r) => r.n);
+  const names = await d.namespacesLike(db, `${INTERNAL_PREFIX}\\_stage\\_%`);
   const out: Staging[] = [];
   for (const ns of names) {
     const s = await readStaging(db, d, ns);
@@ -141,11 +142,6 @@ export function stagedName(d: Dialect, schema: string, name: string, defaultSche
   const plain = schema === defaultSchema ? name : `${schema}.${name}`;
   if (Buffer.byteLength(plain) <= 56) return plain;
   return `${plain.slice(0, 40)}_${createHash('sha256').update(plain).digest('hex').slice(0, 10)}`;
-}
-
-/** The server's current UTC time. */
-function nowSql(d: Dialect): string {
-  return d.engine === 'postgres' ? 'now()' : 'UTC_TIMESTAMP(6)';
 }
 
 /**

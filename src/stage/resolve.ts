@@ -13,7 +13,7 @@ export interface StagedPair {
 }
 
 /** Finds a table of the live snapshot by `name` or `schema.name`, or explains. */
-export function findLiveTable(snapshot: SchemaSnapshot, ref: string): TableInfo {
+export function findLiveTable(snapshot: Pick<SchemaSnapshot, 'tables' | 'database'>, ref: string): TableInfo {
   const exact = snapshot.tables.find((t) => `${t.schema}.${t.name}` === ref);
   if (exact) return exact;
   let byName = snapshot.tables.filter((t) => t.name === ref);

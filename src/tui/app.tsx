@@ -1,5 +1,6 @@
 import { Box, Text, useApp, useInput } from 'ink';
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { engineName } from '../dialect/engine-name.js';
 import { BusyContext, useBusyState } from './busy.js';
 import { ConfirmDialog } from './components/confirm-dialog.js';
 import { Footer } from './components/footer.js';
@@ -101,7 +102,7 @@ function Shell({ services, onQuit }: { services: ConsoleServices; onQuit?: () =>
   });
 
   const titleOf = (e: NavEntry) => (SCREENS[e.id] as ScreenDefinition).title(e.params);
-  const target = overview.status === 'ready' ? `${overview.value.engine === 'postgres' ? 'PostgreSQL' : 'MySQL'} · ${overview.value.database}` : '';
+  const target = overview.status === 'ready' ? `${engineName(overview.value.engine).short} · ${overview.value.database}` : '';
   const footerContext: KeyContext = overlay === 'help' ? 'help' : overlay === 'quit' ? 'dialog' : topContext;
   const helpContexts: KeyContext[] = topContext === top.id && LIST_SCREENS.includes(top.id) ? [topContext, 'text'] : [topContext];
 

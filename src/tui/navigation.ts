@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useMemo, useReducer } from 'react';
 import type { ScreenId } from './screen-id.js';
-import type { AuditEvent, DiffRowView, DiffSet, IncidentSummary, RowSelection } from './services-types.js';
+import type { AuditEvent, DiffRowView, DiffSet, IncidentSummary, RowSelection } from './services.js';
 
 /** The parameters each screen is opened with; all-optional ones can be opened without. */
 export interface ScreenParams {

@@ -1,8 +1,9 @@
 import type { Db } from '../connect/open.js';
-import { identifyingKey, buildInspectReport, type InspectReport, type InspectTable } from '../inspect/report.js';
+import { buildInspectReport, type InspectReport, type InspectTable } from '../inspect/report.js';
+import { identifyingKey } from '../keys/identifying-key.js';
 import type { SchemaSnapshot } from '../dialect/model.js';
 import type { ConsoleServices, RelationSummary, TableDetail, TableSummary } from './services.js';
-import { tableDisplay } from './table-name.js';
+import { tableLabel } from '../dialect/table-label.js';
 
 /** Optional providers later modules plug in (backup catalog, audit). */
 export type ServiceExtensions = Pick<ConsoleServices, 'lastBackup' | 'deletionSpikes' | 'audit' | 'backups' | 'stage' | 'diff' | 'merge'>;
@@ -89,7 +90,7 @@ export function servicesFromDb(db: Db, extensions: ServiceExtensions = {}): Cons
 
 function displayName(report: InspectReport, t: InspectTable): string {
   const multiSchema = new Set(report.tables.map((x) => x.schema)).size > 1;
-  return tableDisplay(report.engine, t.schema, t.name, multiSchema);
+  return tableLabel(report.engine, t.schema, t.name, multiSchema);
 }
 
 function summary(report: InspectReport, t: InspectTable): TableSummary {

@@ -1,15 +1,16 @@
 import type { Db } from '../connect/open.js';
 import type { SchemaSnapshot } from '../dialect/model.js';
 import type { ConsoleServices } from './services.js';
-import type { AuditServices, BackupServices, DiffServices, MergeServices, StageServices } from './services-types.js';
+import type { AuditServices, BackupServices, DiffServices, MergeServices, StageServices } from '../recovery/index.js';
 
 /** The recovery services the console plugs into `servicesFromDb`. */
 export type RecoveryServices = Required<Pick<ConsoleServices, 'audit' | 'backups' | 'stage' | 'diff' | 'merge' | 'deletionSpikes'>>;
 
 /**
- * Audit, backups, stage, diff and merge over the console's read-only connection (writes open
- * their own read-write connection). Each engine module is loaded on first use, so the console's
- * first frame never waits for it, and a module that fails to load shows where it is used.
+ * The recovery API (audit, backups, stage, diff and merge) over the console's read-only
+ * connection (writes open their own read-write connection). Each recovery module is loaded on
+ * first use, so the console's first frame never waits for it, and a module that fails to load
+ * shows where it is used.
  */
 export function recoveryServices(db: Db, env: NodeJS.ProcessEnv = process.env): RecoveryServices {
   let snap: Promise<SchemaSnapshot> | undefined;
@@ -20,11 +21,11 @@ export function recoveryServices(db: Db, env: NodeJS.ProcessEnv = process.env): 
     });
     return snap;
   };
-  const audit = once(async () => (await import('./services-audit.js')).auditServices(db, env));
-  const backups = once(async () => (await import('./services-backups.js')).backupServices(db, env));
-  const stage = once(async () => (await import('./services-stage.js')).stageServices(db, snapshot, env));
-  const diff = once(async () => (await import('./services-diff.js')).diffServices(db, env));
-  const merge = once(async () => (await import('./services-merge.js')).mergeServices(db, env));
+  const audit = once(async () => (await import('../recovery/audit.js')).auditServices(db, env));
+  const backups = once(async () => (await import('../recovery/backups.js')).backupServices(db, env));
+  const stage = once(async () => (await import('../recovery/stage.js')).stageServices(db, snapshot, env));
+  const diff = once(async () => (await import('../recovery/diff.js')).diffServices(db, env));
+  const merge = once(async () => (await import('../recovery/merges.js')).mergeServices(db, env));
   return {
     deletionSpikes: async (days) => (await audit()).deletionSpikes(days),
     audit: delegate<AuditServices>(audit, ['timeline', 'countEvents', 'events', 'incidents', 'newestEvent']),

@@ -1,8 +1,8 @@
-import type { AuditServices, BackupServices, DiffServices, MergeServices, StageServices } from './services-types.js';
+import type { AuditServices, BackupServices, DeletionDay, DiffServices, MergeServices, StageServices } from '../recovery/index.js';
 
 /**
  * What the console asks of the engine. Screens and components see only this interface (never a
- * `Db`, never SQL): `console-entry.ts` builds it from the target's `Db`, and screen tests pass
+ * `Db`, never SQL): `tui/index.ts` builds it from the target's `Db`, and screen tests pass
  * fakes. Later modules plug in by adding optional members (`lastBackup`, `deletionSpikes`, …).
  */
 export interface ConsoleServices {
@@ -29,17 +29,12 @@ export interface ConsoleServices {
 }
 
 export type {
-  AuditEvent,
   AuditServices,
   BackupDetail,
   BackupItem,
   BackupServices,
   BackupTable,
-  BucketSize,
-  ConflictPolicy,
-  DiffClass,
-  DiffCounts,
-  DiffRowDetail,
+  DeletionDay,
   DiffRowView,
   DiffServices,
   DiffSet,
@@ -57,10 +52,13 @@ export type {
   StageServices,
   StagingSummary,
   TimeRange,
-  TimelineBucket,
   UndoView,
   VerifyOutcome,
-} from './services-types.js';
+} from '../recovery/index.js';
+export type { BucketSize, DeletionEvent as AuditEvent, TimelineBucket } from '../audit/model.js';
+export type { DiffClass, DiffCounts } from '../diff/model.js';
+export type { DiffRowDetail } from '../diff/row-detail.js';
+export type { ConflictPolicy } from '../merge/model.js';
 
 /** The Home screen's picture of the target. */
 export interface Overview {
@@ -149,14 +147,4 @@ export interface BackupSummary {
   finishedAt: string;
   bytes?: number;
   tables?: number;
-}
-
-/** Deletions on one day. */
-export interface DeletionDay {
-  /** `YYYY-MM-DD` (UTC). */
-  day: string;
-  /** Rows deleted that day, over all tables. */
-  deletions: number;
-  /** The tables with the most deletions that day, most first. */
-  topTables: { table: string; count: number }[];
 }

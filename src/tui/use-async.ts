@@ -1,7 +1,11 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 
 /** The state of one asynchronous read. */
-export type AsyncState<T> = { status: 'loading' } | { status: 'ready'; value: T } | { status: 'error'; error: string };
+export type AsyncState<T> =
+  | { status: 'loading' }
+  | { status: 'ready'; value: T }
+  /** `error` is the message shown; `cause` what was thrown, to tell expected outcomes by their class. */
+  | { status: 'error'; error: string; cause?: unknown };
 
 /**
  * Runs `load` on mount (and on `reload()`), keeping only the latest answer. `load` must be stable
@@ -16,7 +20,7 @@ export function useAsync<T>(load: (() => Promise<T>) | undefined, deps: readonly
     setState({ status: 'loading' });
     load().then(
       (value) => !cancelled && setState({ status: 'ready', value }),
-      (err: unknown) => !cancelled && setState({ status: 'error', error: err instanceof Error ? err.message : String(err) }),
+      (err: unknown) => !cancelled && setState({ status: 'error', error: err instanceof Error ? err.message : String(err), cause: err }),
     );
     return () => {
       cancelled = true;

@@ -1,4 +1,5 @@
 import { nowMs } from './clock.js';
+import { padCells, truncateCells } from './text-width.js';
 
 /** Human-readable byte size: 1.2 MB. */
 export function formatBytes(bytes: number): string {
@@ -19,18 +20,14 @@ export function formatCount(n: number | null | undefined): string {
   return n.toLocaleString('en-US');
 }
 
-/** Cuts text to a display width, marking the cut with `…`. */
+/** Cuts text to a display width in terminal cells, marking the cut with `…` (see text-width.ts). */
 export function truncate(text: string, width: number): string {
-  if (width <= 0) return '';
-  const chars = [...text];
-  return chars.length <= width ? text : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
+  return truncateCells(text, width);
 }
 
-/** Pads (or truncates) to an exact width. */
+/** Pads (or truncates) to an exact width in terminal cells (see text-width.ts). */
 export function pad(text: string, width: number, align: 'left' | 'right' = 'left'): string {
-  const t = truncate(text, width);
-  const fill = ' '.repeat(Math.max(0, width - [...t].length));
-  return align === 'left' ? t + fill : fill + t;
+  return padCells(text, width, align);
 }
 
 /** Human age: "3 min", "2 h", "5 d". */

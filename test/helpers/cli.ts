@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The built binary, as users run it. Tests that use it need `npm run build` first (globalSetup does it). */
@@ -30,8 +31,12 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input
       child.kill('SIGKILL');
     }, timeoutMs);
     child.on('error', reject);
+    const started = performance.now();
     child.on('close', (code) => {
       clearTimeout(timer);
+      // CRM_RESCUE_TEST_TIMING=FILE: one line per run (milliseconds, verb and flags), to find where a slow test spends its time.
+      const timing = process.env.CRM_RESCUE_TEST_TIMING;
+      if (timing) appendFileSync(timing, `${Math.round(performance.now() - started)}\t${args.filter((a) => !/^\w+:\/\//.test(a)).join(' ')}\n`);
       if (timedOut) stderr += `\n[test helper: crm-rescue ${args.join(' ')} did not end within ${timeoutMs / 1000} s and was killed]\n`;
       resolve({ code, stdout, stderr });
     });

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { $ } from 'zx';
 import type { TempDb } from './temp-db.js';
 
 /**
@@ -29,23 +29,19 @@ export function skipNotice(file: string): void {
   if (!haveSchemas) console.log(`${file}: skipped: ${SCHEMAS} not found (only in the development workspace; CRM_RESCUE_CRM_SCHEMAS points elsewhere)`);
 }
 
-/** Runs a client with the SQL on stdin (or via its own -f), the password in the environment. */
-export function runClient(
+/**
+ * Runs a client (through zx) with the SQL on stdin (or via its own -f), the password in the
+ * environment, never in argv. The exit code is returned for the caller to check.
+ */
+export async function runClient(
   command: string,
   args: string[],
   env: Record<string, string>,
   input?: string | Readable,
 ): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr }));
-    if (typeof input === 'string') child.stdin.end(input);
-    else if (input) input.pipe(child.stdin);
-    else child.stdin.end();
-  });
+  const client$ = $({ env: { ...process.env, ...env }, quiet: true, nothrow: true, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+  const out = await (input === undefined ? client$ : client$({ input }))`${command} ${args}`;
+  return { code: out.exitCode, stderr: out.stderr };
 }
 
 /** Loads SQL into a MariaDB/MySQL temp database with the mysql client (it handles DELIMITER and friends). */

@@ -1,12 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { $ } from 'zx';
 import { BIN } from './cli.js';
 import { WAIT_TIMEOUT_MS, waitFor as waitUntil } from './wait.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** tmux through zx: quiet, synchronous, exit code checked by `tmux()` (not thrown by zx). */
+const tmux$ = $({ sync: true, quiet: true, nothrow: true });
 /** Where screens are written for the docs. */
 export const SCREENS_DIR = join(ROOT, 'docs', 'screens');
 
@@ -23,7 +25,9 @@ export class TmuxConsole {
   }
 
   tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-S', this.socket, ...args], { encoding: 'utf8' });
+    const out = tmux$`tmux -S ${this.socket} ${args}`;
+    if (out.exitCode !== 0) throw new Error(`tmux ${args[0]} exited ${out.exitCode ?? out.signal}: ${out.stderr.trim()}`);
+    return out.stdout;
   }
 
   /** Starts `crm-rescue --url URL` in a detached session; the shell reports the exit code and stays. */

@@ -3,7 +3,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deletionEvents, installTriggerAudit, loadAuditContext, rebuildFromLog, selectSources, uninstallTriggerAudit } from '../../src/audit/index.js';
-import { installMysql } from '../../src/audit/trigger/mysql.js';
+import { installMysql } from '../../src/dialect/mysql/mysql-trigger-audit.js';
 import { openDb, type Db } from '../../src/connect/open.js';
 import { parseTargetUrl } from '../../src/connect/target.js';
 import { internalNamespace } from '../../src/dialect/namespaces.js';

@@ -124,7 +124,7 @@ describe.each(engines)('%s merge faults', (engine: TestEngine) => {
     const before = await bigChecksum(db);
     const holder = await createLockHolder(db, `UPDATE big SET name = name WHERE id = 5`);
     try {
-      const r = await sb.run(['merge', '--url', db.url, '--backup', id, '--table', 'big', '--soft-deleted', '--apply', '--yes']);
+      const r = await sb.run(['merge', '--url', db.url, '--backup', id, '--table', 'big', '--soft-deleted', '--apply', '--yes', '--lock-timeout', '1']);
       expectOneLineError(r, 1, /rolled back, live data is unchanged: .*(lock|Lock)/);
     } finally {
       await holder.release();
@@ -137,7 +137,7 @@ describe.each(engines)('%s merge faults', (engine: TestEngine) => {
     const journal = await journalRows(db);
     const holder = await createLockHolder(db, `UPDATE big SET name = name WHERE id = 5`);
     try {
-      const r = await sb.run(['merge', '--url', db.url, '--table', 'big', '--undelete', '--where', 'id <= 10', '--apply', '--yes']);
+      const r = await sb.run(['merge', '--url', db.url, '--table', 'big', '--undelete', '--where', 'id <= 10', '--apply', '--yes', '--lock-timeout', '1']);
       expectOneLineError(r, 1, /rolled back, live data is unchanged: .*(lock|Lock)/);
     } finally {
       await holder.release();

@@ -9,6 +9,8 @@ import { formatDuration, progressBar, progressParts } from '../../src/tui/compon
 import { editText } from '../../src/tui/components/text-edit.js';
 import { TextInput } from '../../src/tui/components/text-input.js';
 import { charKey } from '../../src/tui/input/split-keys.js';
+import { InputRouter } from '../../src/tui/input/router.js';
+import { InputRouterContext } from '../../src/tui/input/use-input-layer.js';
 import type { ProgressEvent } from '../../src/progress/event.js';
 import { KEYS, WithInput, frameWith, press, renderAt } from './helpers.js';
 
@@ -81,6 +83,30 @@ describe('text fields', () => {
     expect(await frameWith(app, 'crm_prod')).not.toContain('✗');
     await press(app, KEYS.enter);
     expect(onSubmit).toHaveBeenCalledWith('crm_prod');
+  });
+});
+
+describe('TextInput typed ahead', () => {
+  it('a name and Enter routed before React re-renders (a loaded machine, a paste over SSH) submit the whole name', async () => {
+    const onSubmit = vi.fn();
+    const router = new InputRouter();
+    function Field() {
+      const [v, setV] = useState('');
+      return <TextInput prompt="Name:" value={v} onChange={setV} onSubmit={onSubmit} validate={(x) => (x === 'crm_prod' ? null : 'type crm_prod exactly')} />;
+    }
+    const app = await renderAt(
+      <InputRouterContext.Provider value={router}>
+        <Field />
+      </InputRouterContext.Provider>,
+    );
+    // Every key handled in one go, with no render in between: what the router does when React
+    // has not committed within its wait.
+    for (const c of 'crm_prod\r') {
+      const k = charKey(c);
+      router.dispatch(k.input, k.key);
+    }
+    expect(onSubmit).toHaveBeenCalledWith('crm_prod');
+    expect(await frameWith(app, 'crm_prod')).not.toContain('✗');
   });
 });
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { assertInteractiveTerminal } from '../../src/console-entry.js';
+import { assertInteractiveTerminal } from '../../src/tui/index.js';
 import { ENTER_ALT_SCREEN, LEAVE_ALT_SCREEN, SHOW_CURSOR } from '../../src/tui/terminal.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/run-console-child.mjs', import.meta.url));

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/connect/open.js';
 import { parseTargetUrl } from '../../src/connect/target.js';
-import { diffServices } from '../../src/tui/services-diff.js';
-import { mergeServices } from '../../src/tui/services-merge.js';
-import { stageServices } from '../../src/tui/services-stage.js';
+import { diffServices } from '../../src/recovery/diff.js';
+import { mergeServices } from '../../src/recovery/merges.js';
+import { stageServices } from '../../src/recovery/stage.js';
 import { tableChecksum } from '../helpers/checksum.js';
 import { backupId, makeSandbox } from '../helpers/flow.js';
 import { engines, type TestEngine } from '../helpers/servers.js';

@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileSink } from '../../src/backup/file-sink.js';
 import { acquireTargetLock, locksDir } from '../../src/backup/lock.js';
-import { parseTocTableData } from '../../src/backup/pg-dump.js';
+import { parseTocTableData } from '../../src/dialect/postgres/postgres-dump.js';
 import { selectTables } from '../../src/backup/select-tables.js';
 import type { TableInfo } from '../../src/dialect/index.js';
 import { UsageError, UserError } from '../../src/errors.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INCOMPLETE, MysqldumpSplitter, parseCommentIdent, parseMarker, type SplitPiece } from '../../src/backup/mysqldump-splitter.js';
+import { INCOMPLETE, MysqldumpSplitter, parseCommentIdent, parseMarker, type SplitPiece } from '../../src/dialect/mysql/mysqldump-splitter.js';
 
 /** A mysqldump-shaped text: header, tables with odd names, views, routines, footer. */
 function dump(tables: { name: string; rows?: string[] }[], withFooter = true): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinStdinValues } from '../../src/cli.js';
+import { joinStdinValues } from '../../src/cli/index.js';
 import { parseJsonExact } from '../../src/util/json-exact.js';
 import { parseQuotedName, splitTableList } from '../../src/util/table-ref.js';
 

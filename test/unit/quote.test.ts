@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mysqlDialect } from '../../src/dialect/mysql.js';
-import { postgresDialect } from '../../src/dialect/postgres.js';
+import { mysqlDialect } from '../../src/dialect/mysql/mysql-dialect.js';
+import { postgresDialect } from '../../src/dialect/postgres/postgres-dialect.js';
 
 const cases: { name: string; pg: string; my: string }[] = [
   { name: 'plain', pg: '"plain"', my: '`plain`' },

@@ -3,7 +3,7 @@ import type { TableInfo } from '../../dialect/model.js';
 import { defineSource } from '../define-source.js';
 import { auditTableOf, type AuditContext } from '../source.js';
 import type { EventStream } from '../stream.js';
-import { joinUsers, lit, qualified, ref } from './helpers.js';
+import { filteredIndex, joinUsers, lit, qualified, ref } from './helpers.js';
 
 function historyTable(ctx: Pick<AuditContext, 'snapshot' | 'knowledge'>): TableInfo | undefined {
   if (ctx.knowledge.flavour !== 'demo') return undefined;
@@ -29,7 +29,6 @@ export const demoHistorySource = defineSource({
     const users = joinUsers(ctx, h.schema, r('user_id'), column(h, 'user_id')?.dataType);
     const changes = r('changes');
     const soft = `${ctx.sql.jsonGetText(changes, 'deleted')} IS NOT NULL`;
-    const mysql = ctx.sql.engine === 'mysql';
     return [
       {
         id: 'demo-history/history',
@@ -48,8 +47,7 @@ export const demoHistorySource = defineSource({
         detailsJson: true,
         index: {
           table: { schema: h.schema, name: h.name },
-          columns: mysql ? ['action', 'changed_at', 'id'] : ['changed_at', 'id'],
-          ...(!mysql && { where: `action = 'delete'` }),
+          ...filteredIndex(ctx, 'action', `action = 'delete'`, ['changed_at', 'id']),
           rowEstimate: h.rowEstimate,
         },
       },

@@ -71,7 +71,8 @@ export const dolibarrAgendaSource = defineSource({
         index: {
           table: { schema: a.schema, name: a.name },
           columns: ['datep', 'id'],
-          ...(ctx.sql.engine === 'postgres' && { where: `code LIKE 'AC\\_%\\_DELETE'` }),
+          // Without a partial index, the code filter is left to the table (its LIKE is no range).
+          ...(ctx.sql.partialIndexes && { where: `code LIKE 'AC\\_%\\_DELETE'` }),
           rowEstimate: a.rowEstimate,
         },
       },

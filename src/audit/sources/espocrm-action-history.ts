@@ -3,7 +3,7 @@ import type { TableInfo } from '../../dialect/model.js';
 import { defineSource } from '../define-source.js';
 import { auditTableOf, type AuditContext } from '../source.js';
 import type { EventStream } from '../stream.js';
-import { joinUsers, mappedTable, qualified, ref } from './helpers.js';
+import { filteredIndex, joinUsers, mappedTable, qualified, ref } from './helpers.js';
 
 function actionHistory(ctx: Pick<AuditContext, 'snapshot' | 'knowledge'>): TableInfo | undefined {
   if (ctx.knowledge.flavour !== 'espocrm') return undefined;
@@ -45,7 +45,6 @@ export const espocrmActionHistorySource = defineSource({
     const r = (n: string) => ref(ctx, 'e', a, n);
     const users = joinUsers(ctx, a.schema, r('user_id'), column(a, 'user_id')?.dataType);
     const orderCol = column(a, 'number') ? 'number' : 'id';
-    const mysql = ctx.sql.engine === 'mysql';
     const where = [`${r('action')} = 'delete'`];
     if (column(a, 'deleted')) where.push(`NOT ${ctx.sql.dialect.truthy(r('deleted'), column(a, 'deleted')!.dataType)}`);
     return [
@@ -65,8 +64,7 @@ export const espocrmActionHistorySource = defineSource({
         details: ctx.sql.dialect.textCast(r('target_type')),
         index: {
           table: { schema: a.schema, name: a.name },
-          columns: mysql ? ['action', 'created_at', column(a, orderCol)!.name] : ['created_at', column(a, orderCol)!.name],
-          ...(!mysql && { where: `action = 'delete'` }),
+          ...filteredIndex(ctx, 'action', `action = 'delete'`, ['created_at', column(a, orderCol)!.name]),
           rowEstimate: a.rowEstimate,
         },
       },

@@ -101,6 +101,14 @@ export function joinUsers(
   const idType = column(dir.table, dir.id)!.dataType;
   // PostgreSQL has no implicit cast between text and integer ids: compare as text when the families differ.
   const same = actorType !== undefined && typeFamily(actorType) === typeFamily(idType);
-  const on = ctx.sql.engine === 'postgres' && !same ? `${d.textCast(idRef)} = ${d.textCast(actorExpr)}` : `${idRef} = ${actorExpr}`;
+  const on = ctx.sql.idsCompareAsText && !same ? `${d.textCast(idRef)} = ${d.textCast(actorExpr)}` : `${idRef} = ${actorExpr}`;
   return { join: ` LEFT JOIN ${qualified(ctx, dir.table)} ${alias} ON ${on}`, name: `${alias}.${d.quoteIdent(dir.name)}` };
+}
+
+/**
+ * The columns (and predicate) of the index a filtered stream wants: a partial index on the time
+ * columns WHERE the filter holds, or, where indexes take no WHERE, the filter's column first.
+ */
+export function filteredIndex(ctx: AuditContext, filterColumn: string, where: string, columns: string[]): { columns: string[]; where?: string } {
+  return ctx.sql.partialIndexes ? { columns, where } : { columns: [filterColumn, ...columns] };
 }

@@ -47,7 +47,7 @@ export const odooMailMessageSource = defineSource({
     const actorCol = column(tr.message, 'create_uid') ? m('create_uid') : null;
     const users = actorCol ? joinUsers(ctx, tr.message.schema, actorCol, column(tr.message, 'create_uid')?.dataType) : { join: '', name: null };
     const model = m('model');
-    const tableExpr = ctx.sql.engine === 'postgres' ? `replace(${model}, '.', '_')` : `REPLACE(${model}, '.', '_')`;
+    const tableExpr = ctx.sql.replace(model, `'.'`, `'_'`);
     return [
       {
         id: 'odoo-mail-message/active',

@@ -4,7 +4,7 @@ import type { ColumnInfo, TableInfo } from '../../dialect/model.js';
 import { defineSource } from '../define-source.js';
 import type { AuditContext } from '../source.js';
 import type { EventStream } from '../stream.js';
-import { joinUsers, keyColumns, lit, qualified, timeColumn } from './helpers.js';
+import { filteredIndex, joinUsers, keyColumns, lit, qualified, timeColumn } from './helpers.js';
 
 /** Columns that tell when a row was last changed, when the mark itself does not say. */
 const MODIFIED_COLUMNS = ['date_modified', 'modified_at', 'updated_at', 'updatedat', 'modifiedtime', 'write_date', 'tms', 'last_modified', 'modified'];
@@ -53,7 +53,6 @@ export const softDeleteSource = defineSource({
         : null,
   streams(ctx): EventStream[] {
     const d = ctx.sql.dialect;
-    const mysql = ctx.sql.engine === 'mysql';
     return markedTables(ctx)
       .filter((m) => !ctx.covered?.({ schema: m.table.schema, name: m.table.name }))
       .map(({ table, mark, time, key }): EventStream => {
@@ -61,8 +60,7 @@ export const softDeleteSource = defineSource({
         const markCol = column(table, mark.column)!;
         const pred = (alias: string) => {
           const x = alias ? `${alias}.${d.quoteIdent(markCol.name)}` : d.quoteIdent(markCol.name);
-          // MySQL: `<> 0` is a range an index on (flag, time) can serve; COALESCE would hide it.
-          const flag = mysql ? `${x} <> 0` : d.truthy(x, markCol.dataType);
+          const flag = ctx.sql.flagSet(x, markCol.dataType);
           return mark.kind === 'flag' ? flag : mark.kind === 'timestamp' ? `${x} IS NOT NULL` : ctx.sql.isFalse(x);
         };
         const actorCol = mark.actorColumn ? column(table, mark.actorColumn) : undefined;
@@ -85,8 +83,7 @@ export const softDeleteSource = defineSource({
           details: null,
           index: {
             table: { schema: table.schema, name: table.name },
-            columns: mysql && !timeFirst ? [markCol.name, time.name, ...keyCols] : [time.name, ...keyCols],
-            ...(!mysql && !timeFirst && { where: pred('') }),
+            ...(timeFirst ? { columns: [time.name, ...keyCols] } : filteredIndex(ctx, markCol.name, pred(''), [time.name, ...keyCols])),
             rowEstimate: table.rowEstimate,
           },
         };

@@ -19,17 +19,19 @@ export const triggerAuditSource = defineSource({
     const st = ctx.triggerAudit;
     if (!st.logPresent) return [];
     const d = ctx.sql.dialect;
-    const pg = ctx.sql.engine === 'postgres';
-    const details = pg
-      ? `json_build_object('dbUser', e.db_user, 'appUser', e.app_user, 'txid', e.txid, 'operation', e.operation)::text`
-      : `JSON_OBJECT('dbUser', e.db_user, 'appUser', e.app_user, 'txid', e.txid, 'operation', e.operation)`;
+    const details = d.jsonObject([
+      ['dbUser', 'e.db_user'],
+      ['appUser', 'e.app_user'],
+      ['txid', 'e.txid'],
+      ['operation', 'e.operation'],
+    ]);
     return [
       {
         id: 'trigger-audit/log',
         source: 'trigger-audit',
         from: `${d.quoteQualified(st.namespace, LOG_TABLE)} e`,
         where: [`e.operation = 'DELETE'`],
-        time: { expr: 'e.logged_at', dataType: pg ? 'timestamp with time zone' : 'datetime(6)' },
+        time: { expr: 'e.logged_at', dataType: ctx.sql.logTimeType },
         order: ['e.id'],
         table: { schemaExpr: 'e.table_schema', nameExpr: 'e.table_name' },
         rowKey: { json: ctx.sql.jsonText('e.row_key') },

@@ -1,3 +1,4 @@
+import { auditSqlFor } from '../../dialect/audit-sql.js';
 import { column, hasColumns } from '../../crm/schema-index.js';
 import type { TableInfo } from '../../dialect/model.js';
 import { defineSource } from '../define-source.js';
@@ -9,7 +10,8 @@ import { qualified, ref, tableNamed } from './helpers.js';
 const TIMELINE_OBJECTS = ['company', 'person', 'opportunity', 'note', 'task'];
 
 function timelines(ctx: Pick<AuditContext, 'snapshot' | 'knowledge'>): TableInfo[] {
-  if (ctx.knowledge.flavour !== 'twenty' || ctx.snapshot.engine !== 'postgres') return [];
+  // The stream reads `properties` with jsonb operators and split_part: PostgreSQL's, as Twenty's own.
+  if (ctx.knowledge.flavour !== 'twenty' || !auditSqlFor(ctx.snapshot.engine).jsonb) return [];
   return auditTableOf(ctx, 'twenty-timeline').filter((t) => hasColumns(t, 'id', 'happensAt', 'name', 'properties'));
 }
 

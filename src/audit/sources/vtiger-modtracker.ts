@@ -4,7 +4,7 @@ import type { TableInfo } from '../../dialect/model.js';
 import { defineSource } from '../define-source.js';
 import { auditTableOf, type AuditContext } from '../source.js';
 import type { EventStream } from '../stream.js';
-import { joinUsers, mappedTable, qualified, ref, tableNamed } from './helpers.js';
+import { filteredIndex, joinUsers, mappedTable, qualified, ref, tableNamed } from './helpers.js';
 
 function modtracker(ctx: Pick<AuditContext, 'snapshot' | 'knowledge'>): TableInfo | undefined {
   if (ctx.knowledge.flavour !== 'vtiger') return undefined;
@@ -41,7 +41,6 @@ export const vtigerModtrackerSource = defineSource({
       const t = tableNamed(ctx, m.schema, name);
       if (t) modules.set(module, t.name);
     }
-    const mysql = ctx.sql.engine === 'mysql';
     return [
       {
         id: 'vtiger-modtracker/basic',
@@ -59,8 +58,7 @@ export const vtigerModtrackerSource = defineSource({
         details: d.textCast(r('module')),
         index: {
           table: { schema: m.schema, name: m.name },
-          columns: mysql ? ['status', 'changedon', 'id'] : ['changedon', 'id'],
-          ...(!mysql && { where: 'status = 1' }),
+          ...filteredIndex(ctx, 'status', 'status = 1', ['changedon', 'id']),
           rowEstimate: m.rowEstimate,
         },
       },

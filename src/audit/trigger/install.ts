@@ -1,9 +1,8 @@
 import type { Db } from '../../connect/open.js';
 import { UsageError, UserError } from '../../errors.js';
 import { parseQuotedName } from '../../util/table-ref.js';
-import { installMysql, uninstallMysql } from './mysql.js';
 import { resolveTables, type InstallOptions, type InstallResult, type UninstallOptions, type UninstallResult } from './model.js';
-import { installPostgres, uninstallPostgres } from './postgres.js';
+import { triggerAuditFor } from '../../dialect/trigger-audit.js';
 
 function requireWritable(db: Db, verb: string): void {
   if (db.readOnly) throw new UserError(`audit ${verb} needs a read-write connection`, 'Open the target with openDb(target, { readOnly: false })');
@@ -21,7 +20,7 @@ export async function installTriggerAudit(db: Db, options: InstallOptions): Prom
   const snapshot = await db.dialect.introspect(db);
   const tables = options.all ? snapshot.tables : resolveTables(snapshot.tables, options.tables!);
   if (tables.length === 0) throw new UserError(`${snapshot.database} has no tables to audit`, 'Check the target with crm-rescue inspect');
-  return db.dialect.engine === 'postgres' ? installPostgres(db, tables, options.updates ?? false) : installMysql(db, tables, options.updates ?? false);
+  return triggerAuditFor(db.dialect.engine).install(db, tables, options.updates ?? false);
 }
 
 /**
@@ -48,5 +47,5 @@ export async function uninstallTriggerAudit(db: Db, options: UninstallOptions = 
       }
     });
   }
-  return db.dialect.engine === 'postgres' ? uninstallPostgres(db, only, options.dropLog ?? false) : uninstallMysql(db, only, options.dropLog ?? false);
+  return triggerAuditFor(db.dialect.engine).uninstall(db, only, options.dropLog ?? false);
 }

@@ -1,6 +1,8 @@
 import type { Queryable } from '../../dialect/queryable.js';
 import type { Engine } from '../../connect/target.js';
+import { dialectFor } from '../../dialect/index.js';
 import { internalNamespace } from '../../dialect/namespaces.js';
+import { triggerAuditFor } from '../../dialect/trigger-audit.js';
 
 /** The log table of crm-rescue's trigger audit, in the internal namespace. */
 export const LOG_TABLE = 'audit_log';
@@ -17,9 +19,7 @@ export const TRIGGER_PREFIX = 'crm_rescue_audit_';
  * outlives the transaction and must be cleared on a pooled connection.
  */
 export function appUserStatements(engine: Engine): { set: string; clear: string | null } {
-  return engine === 'postgres'
-    ? { set: `SELECT set_config('crm_rescue.app_user', $1, true)`, clear: null }
-    : { set: 'SET @crm_rescue_app_user = ?', clear: 'SET @crm_rescue_app_user = NULL' };
+  return triggerAuditFor(engine).appUser;
 }
 
 /** One audited table, from the registry. */
@@ -47,26 +47,14 @@ export interface TriggerAuditState {
 
 /** The namespace of a connection's database. */
 export async function namespaceOf(db: Queryable, engine: Engine): Promise<{ database: string; namespace: string }> {
-  const [row] = await db.query<{ d: string }>(engine === 'postgres' ? 'SELECT current_database() AS d' : 'SELECT DATABASE() AS d');
-  return { database: row.d, namespace: internalNamespace(engine, row.d) };
+  const database = await triggerAuditFor(engine).currentDatabase(db);
+  return { database, namespace: internalNamespace(engine, database) };
 }
 
 /** Reads the trigger audit's state: which of its tables exist and what the registry lists. */
 export async function readTriggerAuditState(db: Queryable, engine: Engine): Promise<TriggerAuditState> {
   const { namespace } = await namespaceOf(db, engine);
-  const present =
-    engine === 'postgres'
-      ? await db.query<{ name: string; estimate: unknown }>(
-          // A log this user may not read does not count as present (MySQL hides such tables itself).
-          `SELECT c.relname AS name, c.reltuples AS estimate FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE n.nspname = $1 AND c.relname IN ($2, $3) AND c.relkind IN ('r', 'p') AND has_table_privilege(c.oid, 'SELECT')`,
-          [namespace, LOG_TABLE, REGISTRY_TABLE],
-        )
-      : await db.query<{ name: string; estimate: unknown }>(
-          `SELECT TABLE_NAME AS name, TABLE_ROWS AS estimate FROM information_schema.TABLES
-           WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?)`,
-          [namespace, LOG_TABLE, REGISTRY_TABLE],
-        );
+  const present = await triggerAuditFor(engine).readableTables(db, namespace, [LOG_TABLE, REGISTRY_TABLE]);
   const log = present.find((r) => r.name === LOG_TABLE);
   const registryPresent = present.some((r) => r.name === REGISTRY_TABLE);
   const state: TriggerAuditState = {
@@ -82,9 +70,8 @@ export async function readTriggerAuditState(db: Queryable, engine: Engine): Prom
 
 /** The registry's rows, grouped by table. */
 export async function readRegistry(db: Queryable, engine: Engine, namespace: string): Promise<AuditedTable[]> {
-  const q = (n: string) => (engine === 'postgres' ? `"${n.replace(/"/g, '""')}"` : `\`${n.replace(/`/g, '``')}\``);
   const rows = await db.query<{ table_schema: string; table_name: string; trigger_name: string; operation: string; key_columns: unknown }>(
-    `SELECT table_schema, table_name, trigger_name, operation, key_columns FROM ${q(namespace)}.${q(REGISTRY_TABLE)} ORDER BY table_schema, table_name, trigger_name`,
+    `SELECT table_schema, table_name, trigger_name, operation, key_columns FROM ${dialectFor(engine).quoteQualified(namespace, REGISTRY_TABLE)} ORDER BY table_schema, table_name, trigger_name`,
   );
   const out = new Map<string, AuditedTable>();
   for (const r of rows) {

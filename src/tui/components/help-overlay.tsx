@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { useState } from 'react';
 import { pad } from '../../util/format.js';
+import { cellWidth } from '../../util/text-width.js';
 import { helpFor, type KeyContext } from '../keymap.js';
 import { LayerPriority } from '../input/router.js';
 import { useInputLayer } from '../input/use-input-layer.js';
@@ -61,7 +62,7 @@ export function HelpOverlay(props: HelpOverlayProps) {
       }
     },
   });
-  const keyWidth = Math.max(...lines.map((l) => (l.kind === 'key' ? l.keys.length : 0))) + 2;
+  const keyWidth = Math.max(...lines.map((l) => (l.kind === 'key' ? cellWidth(l.keys) : 0))) + 2;
   return (
     <Box flexDirection="column" width={props.width} height={props.height}>
       <Text bold color={theme.fg('accent')} wrap="truncate">

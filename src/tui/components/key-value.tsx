@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import { pad } from '../../util/format.js';
+import { cellWidth } from '../../util/text-width.js';
 import { useTheme, type Tone } from '../theme.js';
 
 /** One row of a key/value panel. */
@@ -22,7 +23,7 @@ export interface KeyValueProps {
 /** Aligned `Key   value` rows, one line each (values are truncated, never wrapped). */
 export function KeyValue({ entries, width, keyWidth }: KeyValueProps) {
   const theme = useTheme();
-  const kw = keyWidth ?? Math.max(...entries.map((e) => e.key.length), 0) + 2;
+  const kw = keyWidth ?? Math.max(...entries.map((e) => cellWidth(e.key)), 0) + 2;
   return (
     <Box flexDirection="column" width={width}>
       {entries.map((e, i) => {

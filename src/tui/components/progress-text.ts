@@ -1,20 +1,11 @@
-import type { ProgressEvent } from '../../progress/event.js';
+import type { ProgressUpdate } from '../../progress/event.js';
 import { formatBytes, formatCount } from '../../util/format.js';
 
 /**
- * What a progress bar needs of a progress event: the engine's `ProgressEvent` fits, and so does
+ * What a progress bar needs of a progress event (the engine's `ProgressUpdate`): a `ProgressEvent` fits, and so does
  * anything with a phase and done/total (bytes, rate and ETA are shown when present).
  */
-export type ProgressEventLike = Pick<ProgressEvent, 'phase' | 'done' | 'total'> & {
-  operation?: string;
-  table?: string;
-  /** Bytes processed so far. */
-  bytes?: number;
-  /** Bytes per second. */
-  rate?: number;
-  /** Seconds left; null or absent while unknown. */
-  etaSeconds?: number | null;
-};
+export type ProgressEventLike = ProgressUpdate;
 
 /** The parts of a progress display, each already text. */
 export interface ProgressParts {

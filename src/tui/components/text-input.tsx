@@ -1,9 +1,10 @@
 import { Box, Text } from 'ink';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useInputLayer } from '../input/use-input-layer.js';
 import { LayerPriority } from '../input/router.js';
 import { useTheme } from '../theme.js';
 import { truncate } from '../../util/format.js';
+import { cellWidth, truncateCells } from '../../util/text-width.js';
 import { editText } from './text-edit.js';
 
 /** Props of a one-line text field. */
@@ -34,21 +35,28 @@ export function TextInput(props: TextInputProps) {
   const theme = useTheme();
   const { value, active = true, width = 60 } = props;
   const [message, setMessage] = useState<string | null>(null);
+  // Keys typed ahead (a pasted name and Enter, over a slow link or a loaded machine) can be
+  // routed before React has re-rendered with the last change: edit and submit the latest value,
+  // not the one of the last render.
+  const latest = useRef({ prop: value, value });
+  if (latest.current.prop !== value) latest.current = { prop: value, value };
   useInputLayer({
     priority: props.inDialog ? LayerPriority.dialogText : LayerPriority.screenText,
     context: 'text',
     active,
     handle(command, input, key) {
-      const edit = editText(value, command, input, key);
+      const current = latest.current.value;
+      const edit = editText(current, command, input, key);
       switch (edit.type) {
         case 'change':
           setMessage(null);
+          latest.current.value = edit.value;
           props.onChange(edit.value);
           return true;
         case 'submit': {
-          const problem = props.validate?.(value) ?? null;
+          const problem = props.validate?.(current) ?? null;
           setMessage(problem);
-          if (!problem) props.onSubmit?.(value);
+          if (!problem) props.onSubmit?.(current);
           return true;
         }
         case 'cancel':
@@ -61,8 +69,8 @@ export function TextInput(props: TextInputProps) {
     },
   });
   const prompt = props.prompt ? `${props.prompt} ` : '';
-  const room = Math.max(1, width - [...prompt].length - 1);
-  const shown = [...value].length > room ? `…${[...value].slice(-(room - 1)).join('')}` : value;
+  const room = Math.max(1, width - cellWidth(prompt) - 1);
+  const shown = truncateCells(value, room, 'start');
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">

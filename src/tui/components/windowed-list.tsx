@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { formatCount, pad } from '../../util/format.js';
+import { cellWidth } from '../../util/text-width.js';
 import { useTheme } from '../theme.js';
 import { TextInput } from './text-input.js';
 import type { WindowedListState } from './use-windowed-list.js';
@@ -91,7 +92,7 @@ export function WindowedList<Row>(props: WindowedListProps<Row>) {
               onSubmit={() => list.endFilter(true)}
               onCancel={() => list.endFilter(false)}
               active={active}
-              width={Math.max(10, width - status.length - 2)}
+              width={Math.max(10, width - cellWidth(status) - 2)}
             />
           </Box>
           <Text dimColor>{status}</Text>

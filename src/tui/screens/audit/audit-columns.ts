@@ -1,6 +1,6 @@
 import { formatCount } from '../../../util/format.js';
 import type { ListColumn } from '../../components/windowed-list.js';
-import type { AuditEvent, IncidentSummary } from '../../services-types.js';
+import type { AuditEvent, IncidentSummary } from '../../services.js';
 import { bucketLabel } from './timeline-range.js';
 
 /** A key as one short token: `12` or `a,b`. */

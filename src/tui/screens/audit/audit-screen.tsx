@@ -4,7 +4,7 @@ import { Message } from '../../components/message.js';
 import { Tabs } from '../../components/tabs.js';
 import { LIST_CHROME_LINES, WindowedList } from '../../components/windowed-list.js';
 import { useNavigation } from '../../navigation.js';
-import type { AuditServices } from '../../services-types.js';
+import type { AuditServices } from '../../services.js';
 import { useServices } from '../../services-context.js';
 import { useTheme } from '../../theme.js';
 import { useLayout } from '../../use-layout.js';

@@ -1,4 +1,4 @@
-import type { BucketSize, TimeRange } from '../../services-types.js';
+import type { BucketSize, TimeRange } from '../../services.js';
 
 /** Milliseconds per bucket. */
 export const BUCKET_MS: Record<BucketSize, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };

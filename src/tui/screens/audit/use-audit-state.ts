@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { arraySource, keysetSource } from '../../components/list-source.js';
 import { useWindowedList, type WindowedListState } from '../../components/use-windowed-list.js';
-import type { AuditEvent, AuditServices, IncidentSummary, TimeRange, TimelineBucket } from '../../services-types.js';
+import type { AuditEvent, AuditServices, IncidentSummary, TimeRange, TimelineBucket } from '../../services.js';
 import { useAsync, type AsyncState } from '../../use-async.js';
 import type { AuditPane } from './audit-input.js';
 import { BUCKET_MS, FINER, bucketStart, indexOf, initialWindow, shiftWindow, windowAround, windowRange, type ChartWindow } from './timeline-range.js';

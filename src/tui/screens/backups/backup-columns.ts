@@ -1,6 +1,6 @@
 import { formatAge, formatBytes, formatCount } from '../../../util/format.js';
 import type { ListColumn } from '../../components/windowed-list.js';
-import type { BackupItem, BackupTable } from '../../services-types.js';
+import type { BackupItem, BackupTable } from '../../services.js';
 
 /** Columns of the catalog list. */
 export const BACKUP_COLUMNS: ListColumn<BackupItem>[] = [

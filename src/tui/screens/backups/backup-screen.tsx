@@ -6,7 +6,7 @@ import { arraySource } from '../../components/list-source.js';
 import { Message } from '../../components/message.js';
 import { useWindowedList } from '../../components/use-windowed-list.js';
 import { LIST_CHROME_LINES, WindowedList } from '../../components/windowed-list.js';
-import type { BackupDetail } from '../../services-types.js';
+import type { BackupDetail } from '../../services.js';
 import { useServices } from '../../services-context.js';
 import { useAsync } from '../../use-async.js';
 import { useLayout } from '../../use-layout.js';

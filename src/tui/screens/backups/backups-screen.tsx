@@ -3,7 +3,7 @@ import { Message } from '../../components/message.js';
 import { ProgressBar } from '../../components/progress-bar.js';
 import { LIST_CHROME_LINES, WindowedList } from '../../components/windowed-list.js';
 import { useNavigation } from '../../navigation.js';
-import type { BackupServices } from '../../services-types.js';
+import type { BackupServices } from '../../services.js';
 import { useServices } from '../../services-context.js';
 import { useLayout } from '../../use-layout.js';
 import { Unavailable } from '../unavailable.js';

@@ -3,7 +3,7 @@ import { formatBytes, formatCount } from '../../../util/format.js';
 import type { MessageKind } from '../../components/message.js';
 import { arraySource } from '../../components/list-source.js';
 import { useWindowedList, type WindowedListState } from '../../components/use-windowed-list.js';
-import type { BackupItem, BackupServices, VerifyOutcome } from '../../services-types.js';
+import type { BackupItem, BackupServices, VerifyOutcome } from '../../services.js';
 import { useAsync, type AsyncState } from '../../use-async.js';
 import { useTask, type Task } from '../../use-task.js';
 

@@ -1,6 +1,6 @@
 import { show } from '../../../diff/format.js';
 import type { ListColumn } from '../../components/windowed-list.js';
-import type { DiffRowView } from '../../services-types.js';
+import type { DiffRowView } from '../../services.js';
 
 /** What differs in a row, on one line: changed columns as `col: before → after`, else the first values. */
 export function rowDetail(r: DiffRowView): string {

@@ -6,7 +6,7 @@ import { ProgressBar } from '../../components/progress-bar.js';
 import { Tabs } from '../../components/tabs.js';
 import { LIST_CHROME_LINES, WindowedList } from '../../components/windowed-list.js';
 import { useNavigation } from '../../navigation.js';
-import type { DiffServices, DiffSet } from '../../services-types.js';
+import type { DiffServices, DiffSet } from '../../services.js';
 import { useServices } from '../../services-context.js';
 import { useLayout } from '../../use-layout.js';
 import { useTask } from '../../use-task.js';

@@ -1,5 +1,5 @@
 import { formatCount } from '../../../util/format.js';
-import type { DiffClass, DiffCounts, DiffRowView, DiffTable, RowSelection } from '../../services-types.js';
+import type { DiffClass, DiffCounts, DiffRowView, DiffTable, RowSelection } from '../../services.js';
 
 /** The rows chosen in one table: whole classes (never listed row by row) and single rows. */
 export interface TableChoice {

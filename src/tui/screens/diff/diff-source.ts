@@ -1,5 +1,5 @@
 import { keysetSource, type ListSource } from '../../components/list-source.js';
-import type { DiffClass, DiffRowView, DiffSet } from '../../services-types.js';
+import type { DiffClass, DiffRowView, DiffSet } from '../../services.js';
 
 /** Rows per read: one block of the keyset (the list keeps at most two). */
 export const DIFF_BLOCK = 256;

@@ -5,7 +5,7 @@ import { arraySource } from '../../components/list-source.js';
 import { Message } from '../../components/message.js';
 import { useWindowedList } from '../../components/use-windowed-list.js';
 import { LIST_CHROME_LINES, WindowedList, type ListColumn } from '../../components/windowed-list.js';
-import type { DiffRowDetail } from '../../services-types.js';
+import type { DiffRowDetail } from '../../services.js';
 import { useAsync } from '../../use-async.js';
 import { useLayout } from '../../use-layout.js';
 import { useScreen, useScreenInput, type ScreenProps } from '../screen.js';

@@ -1,7 +1,7 @@
 import { useCallback, useMemo, useState } from 'react';
 import type { MessageKind } from '../../components/message.js';
 import { useWindowedList, type WindowedListState } from '../../components/use-windowed-list.js';
-import type { DiffClass, DiffRowView, DiffSet, DiffTable } from '../../services-types.js';
+import type { DiffClass, DiffRowView, DiffSet, DiffTable } from '../../services.js';
 import { classCount, isChosen, rowId, toggleClass, toggleRow, type DiffSelection } from './diff-selection.js';
 import { diffRowSource } from './diff-source.js';
 

@@ -1,5 +1,8 @@
 import { Box, Text } from 'ink';
+import { NoAuditSourceError } from '../../../audit/errors.js';
+import { engineName } from '../../../dialect/engine-name.js';
 import { formatBytes, formatCount, pad, truncate } from '../../../util/format.js';
+import { cellWidth } from '../../../util/text-width.js';
 import { KeyValue, type KeyValueEntry } from '../../components/key-value.js';
 import { useNavigation } from '../../navigation.js';
 import type { Overview } from '../../services.js';
@@ -45,7 +48,7 @@ export function HomeScreen(_props: ScreenProps<'home'>) {
 
 function ActionList({ state, width }: { state: HomeState; width: number }) {
   const theme = useTheme();
-  const labelWidth = Math.max(...state.actions.map((a) => a.label.length)) + 2;
+  const labelWidth = Math.max(...state.actions.map((a) => cellWidth(a.label))) + 2;
   return (
     <>
       <Text bold>Actions</Text>
@@ -70,7 +73,7 @@ function overviewEntries(state: HomeState): KeyValueEntry[] {
   const backup = backupLine(state.backup);
   const entries: KeyValueEntry[] = [
     { key: 'Target', value: v.target },
-    { key: 'Server', value: `${v.engine === 'postgres' ? 'PostgreSQL' : 'MySQL/MariaDB'} ${v.serverVersion}` },
+    { key: 'Server', value: `${engineName(v.engine).family} ${v.serverVersion}` },
     { key: 'CRM', value: crmText(v) },
     { key: 'Size', value: `${formatBytes(v.totals.bytes)} in ${formatCount(v.totals.tables)} tables, ~${formatCount(v.totals.rowEstimate)} rows` },
     { key: 'Last backup', value: backup.text, tone: backup.tone === 'ok' ? undefined : backup.tone },
@@ -78,7 +81,7 @@ function overviewEntries(state: HomeState): KeyValueEntry[] {
   const d = state.deletions;
   if (d === 'absent') entries.push({ key: 'Deletions', value: 'audit not available yet', tone: 'muted' });
   else if (d.status === 'loading') entries.push({ key: 'Deletions', value: 'reading…', tone: 'muted' });
-  else if (d.status === 'error' && /^no audit source/.test(d.error))
+  else if (d.status === 'error' && d.cause instanceof NoAuditSourceError)
     entries.push({ key: 'Deletions', value: 'no audit source here: crm-rescue audit install adds one', tone: 'warn' });
   else if (d.status === 'error') entries.push({ key: 'Deletions', value: `could not read the audit: ${d.error}`, tone: 'error' });
   else {

@@ -6,7 +6,7 @@ import { Message } from '../../components/message.js';
 import { ProgressBar } from '../../components/progress-bar.js';
 import { Tabs } from '../../components/tabs.js';
 import { LIST_CHROME_LINES, WindowedList, type ListColumn } from '../../components/windowed-list.js';
-import type { MergeRecordView, MergeServices } from '../../services-types.js';
+import type { MergeRecordView, MergeServices } from '../../services.js';
 import { useServices } from '../../services-context.js';
 import { useTheme } from '../../theme.js';
 import { useLayout } from '../../use-layout.js';

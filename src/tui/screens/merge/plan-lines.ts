@@ -1,5 +1,5 @@
 import { formatCount, pad } from '../../../util/format.js';
-import type { MergeOutcome, MergePlan, MergeStep } from '../../services-types.js';
+import type { MergeOutcome, MergePlan, MergeStep } from '../../services.js';
 
 /** One line of the plan or result view. */
 export interface PlanLine {

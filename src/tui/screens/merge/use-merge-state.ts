@@ -1,13 +1,14 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { formatCount } from '../../../util/format.js';
 import { arraySource } from '../../components/list-source.js';
 import type { MessageKind } from '../../components/message.js';
 import { useWindowedList, type WindowedListState } from '../../components/use-windowed-list.js';
-import type { ConflictPolicy, MergeOutcome, MergePlan, MergeRecordView, MergeServices, RowSelection, UndoView } from '../../services-types.js';
+import type { ConflictPolicy, MergeOutcome, MergePlan, MergeRecordView, MergeServices, RowSelection, UndoView } from '../../services.js';
 import { useAsync, type AsyncState } from '../../use-async.js';
 import { useTask, type Task } from '../../use-task.js';
 import type { MergePane } from './merge-input.js';
 import { outcomeLines, planLines, sqlLines, type PlanLine } from './plan-lines.js';
+import { useHeldPlan } from './use-held-plan.js';
 
 /** Everything the Merge screen shows and does. */
 export interface MergeState {
@@ -38,24 +39,14 @@ export function useMergeState(merge: MergeServices, request: { backupId?: string
   const [policy, setPolicy] = useState<ConflictPolicy>('abort');
   const [showSql, setShowSql] = useState(false);
   const [said, setSaid] = useState<{ kind: MessageKind; text: string } | null>(null);
-  const planTask = useTask<MergePlan>('merge plan');
-  const applyTask = useTask<MergeOutcome>('merge apply', { cancellable: false });
+  const { planTask, applyTask, plan: startPlan, apply: applyHeld } = useHeldPlan();
   const undoTask = useTask<UndoView>('undo', { cancellable: false });
-  const held = useRef<MergePlan | null>(null);
 
   // Plans on open and on every policy change; a plan holds connections until it is closed.
-  const { start: startPlan } = planTask;
   useEffect(() => {
     if (!hasRequest) return;
-    startPlan(async (o) => {
-      await held.current?.close();
-      held.current = null;
-      const plan = await merge.plan({ backupId: request.backupId!, selections: request.selections!, policy }, o);
-      held.current = plan;
-      return plan;
-    });
+    startPlan(merge, { backupId: request.backupId!, selections: request.selections!, policy });
   }, [merge, hasRequest, request.backupId, request.selections, policy, startPlan]);
-  useEffect(() => () => void held.current?.close().catch(() => undefined), []);
 
   const journal = useAsync(useCallback(() => merge.list(), [merge]));
   const mergeSource = useMemo(() => arraySource(journal.status === 'ready' ? journal.value : [], (m) => `${m.id} ${m.tables.join(' ')}`), [journal]);
@@ -73,19 +64,8 @@ export function useMergeState(merge: MergeServices, request: { backupId?: string
 
   const { reload } = journal;
   const apply = useCallback(() => {
-    const p = held.current;
-    if (!p) return;
-    setSaid(null);
-    applyTask.start(async () => {
-      try {
-        return await p.apply();
-      } finally {
-        await p.close().catch(() => undefined);
-        held.current = null;
-        reload();
-      }
-    });
-  }, [applyTask, reload]);
+    if (applyHeld(reload)) setSaid(null);
+  }, [applyHeld, reload]);
 
   const undo = useCallback(
     (id: string) => {

@@ -1,7 +1,7 @@
 import { useCallback, useMemo } from 'react';
 import { arraySource } from '../../components/list-source.js';
 import { useWindowedList, type WindowedListState } from '../../components/use-windowed-list.js';
-import type { BackupItem, BackupServices, BackupTable, StageServices } from '../../services-types.js';
+import type { BackupItem, BackupServices, BackupTable, StageServices } from '../../services.js';
 import { useAsync, type AsyncState } from '../../use-async.js';
 
 /** The usable backups of the target, newest first, in a windowed list. */

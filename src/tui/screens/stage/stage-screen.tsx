@@ -4,7 +4,7 @@ import { Message } from '../../components/message.js';
 import { ProgressBar } from '../../components/progress-bar.js';
 import { LIST_CHROME_LINES, WindowedList, type ListColumn } from '../../components/windowed-list.js';
 import { useNavigation } from '../../navigation.js';
-import type { BackupTable, StageServices } from '../../services-types.js';
+import type { BackupTable, StageServices } from '../../services.js';
 import { useServices } from '../../services-context.js';
 import { useLayout } from '../../use-layout.js';
 import { BACKUP_COLUMNS } from '../backups/backup-columns.js';

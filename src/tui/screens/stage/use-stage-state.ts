@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { MessageKind } from '../../components/message.js';
 import type { WindowedListState } from '../../components/use-windowed-list.js';
-import type { BackupItem, BackupServices, BackupTable, StageOutcome, StageServices } from '../../services-types.js';
+import type { BackupItem, BackupServices, BackupTable, StageOutcome, StageServices } from '../../services.js';
 import type { AsyncState } from '../../use-async.js';
 import { useTask, type Task } from '../../use-task.js';
 import { useBackupPicker, useTablePicker } from './pickers.js';

@@ -8,6 +8,7 @@ import { useTask, type Task } from '../../use-task.js';
 import { classCount, toSelections, toggleClass } from '../diff/diff-selection.js';
 import { nextPolicy } from '../merge/merge-input.js';
 import { outcomeLines, planLines, sqlLines, type PlanLine } from '../merge/plan-lines.js';
+import { useHeldPlan } from '../merge/use-held-plan.js';
 import { freshMemory, lossOfIncident, parseLoss, preselect, proposeBackup, type LossForm, type WizardMemory, type WizardStep } from './wizard-model.js';
 import { forgetWizard, keepWizard, recallWizard } from './wizard-store.js';
 
@@ -149,27 +150,16 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
   const classList = useMemo(() => ({ ...classListBase, selected: chosen }), [classListBase, chosen]);
 
   // Steps 6–7: plan and apply. A plan holds connections: closed when replaced or left.
-  const planTask = useTask<MergePlan>('merge plan');
-  const applyTask = useTask<MergeOutcome>('merge apply', { cancellable: false });
-  const held = useRef<MergePlan | null>(null);
-  useEffect(() => () => void held.current?.close().catch(() => undefined), []);
+  const { planTask, applyTask, plan: holdPlan, apply: applyHeld, drop: dropPlan } = useHeldPlan();
   const [showSql, setShowSql] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const merge = services.merge;
   const startPlan = useCallback(
     (policy = memory.policy) => {
       if (!merge || !memory.backupId) return;
-      const backupId = memory.backupId;
-      const selections = toSelections(memory.selection);
-      planTask.start(async (o) => {
-        await held.current?.close();
-        held.current = null;
-        const plan = await merge.plan({ backupId, selections, policy }, o);
-        held.current = plan;
-        return plan;
-      });
+      holdPlan(merge, { backupId: memory.backupId, selections: toSelections(memory.selection), policy });
     },
-    [merge, memory.backupId, memory.selection, memory.policy, planTask],
+    [merge, memory.backupId, memory.selection, memory.policy, holdPlan],
   );
   // Resumed at the plan step: plan again (the plan itself is never kept).
   const resumed = useRef(false);
@@ -280,11 +270,7 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
     };
     const to = back[memory.step];
     if (!to) return false;
-    if (memory.step === 'plan') {
-      void held.current?.close().catch(() => undefined);
-      held.current = null;
-      planTask.reset();
-    }
+    if (memory.step === 'plan') dropPlan();
     if (memory.step === 'stage') stageTask.reset();
     if (memory.step === 'diff') diffTask.reset();
     goto(to);
@@ -345,17 +331,7 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
     nextField: () => setForm((f) => ({ ...f, field: FIELDS[(FIELDS.indexOf(f.field) + 1) % FIELDS.length] })),
     confirm: () => {
       setConfirming(false);
-      const plan = held.current;
-      if (!plan) return;
-      goto('apply');
-      applyTask.start(async () => {
-        try {
-          return await plan.apply();
-        } finally {
-          await plan.close().catch(() => undefined);
-          held.current = null;
-        }
-      });
+      if (applyHeld()) goto('apply');
     },
     closeConfirm: () => setConfirming(false),
     finish,

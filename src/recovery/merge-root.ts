@@ -1,0 +1,93 @@
+import type { BackupOrigin } from '../backup/belongs.js';
+import type { Db } from '../connect/open.js';
+import { internalNamespace } from '../dialect/namespaces.js';
+import { prepareMerge, type MergeSession } from '../merge/engine.js';
+import { readErasures } from '../merge/erasures.js';
+import { buildMergeRequest, buildUndeleteRequest, type MergeFlags } from '../merge/prepare.js';
+import { UsageError } from '../errors.js';
+import type { ProgressListener } from '../progress/event.js';
+import { prepareTables } from './prepare.js';
+
+/** One merge of one root table: where its rows come from and which. */
+export interface RootMergeRequest {
+  /** The backup (id, prefix, `latest`, `audit-log`); absent for an undelete, which reads none. */
+  backup?: string;
+  /** The root table, `name` or `schema.name`. */
+  table: string;
+  /** Which rows (`undelete`: clear live rows' soft-delete marks), the policy, keys, maps. */
+  flags: MergeFlags;
+  /** sha256 hashes of identifiers that must never come back; default: the erasures file's. */
+  erasures?: string[];
+  /** --without-triggers. */
+  withoutTriggers?: boolean;
+  /** Seconds to wait for a lock. */
+  lockTimeoutSeconds?: number;
+  /** Catalog root (`--dir`). */
+  dir?: string;
+  allowOtherDatabase?: boolean;
+  onProgress?: ProgressListener;
+  /** Called once the backup is resolved and its tables staged, before the selection is built. */
+  onPrepared?: (prepared: { backupId: string; backupOrigin: BackupOrigin | null; stagedNow: string[] }) => void;
+}
+
+/** A root merge ready to dry-run and apply. */
+export interface PreparedRootMerge {
+  session: MergeSession;
+  /** Whose backup it is (null for an undelete or the trigger-audit log). */
+  backupOrigin: BackupOrigin | null;
+}
+
+/**
+ * Prepares one merge on a read-write connection, as the CLI and the console both do it: stages
+ * what the backup must provide (with the related tables when asked), builds and checks the
+ * request, and computes the selection in the backup's staging namespace (an undelete reads no
+ * backup: its selection goes to crm-rescue's own namespace). Nothing is written to live.
+ */
+export async function prepareRootMerge(db: Db, req: RootMergeRequest): Promise<PreparedRootMerge> {
+  const safety = {
+    ...(req.withoutTriggers !== undefined && { withoutTriggers: req.withoutTriggers }),
+    ...(req.lockTimeoutSeconds !== undefined && { lockTimeoutSeconds: req.lockTimeoutSeconds }),
+  };
+  const erasures = req.erasures ?? (await readErasures()).map((e) => e.hash);
+  if (req.backup === undefined) {
+    const request = await buildUndeleteRequest(db, req.table, req.flags, erasures);
+    const session = await prepareMerge(db, { ...request, ...safety }, { stagingNs: internalNamespace(db.dialect.engine, db.target.database) });
+    return { session, backupOrigin: null };
+  }
+  const prepared = await prepareTables(db, {
+    backup: req.backup,
+    tables: [req.table],
+    dir: req.dir,
+    withRelated: req.flags.withRelated,
+    onProgress: req.onProgress,
+    allowOtherDatabase: req.allowOtherDatabase,
+  });
+  req.onPrepared?.(prepared);
+  const request = await buildMergeRequest(db, prepared, req.flags, erasures);
+  const session = await prepareMerge(db, { ...request, ...safety }, { stagingNs: prepared.pairs[0].namespace });
+  return { session, backupOrigin: prepared.backupOrigin };
+}
+
+/**
+ * Where a merge's rows come from: a backup, or (undelete) live rows whose soft-delete mark is
+ * cleared, which reads no backup, so flags about a backup contradict it.
+ */
+export function checkMergeSource(req: {
+  undelete: boolean;
+  backup?: string;
+  backupOfOtherDatabase?: boolean;
+  map?: string[];
+  leaveNewColumnsEmpty?: boolean;
+}): void {
+  if (req.undelete && req.backup !== undefined)
+    throw new UsageError(
+      '--undelete reads no backup: it clears the soft-delete mark of live rows',
+      'Drop --backup, or use --soft-deleted to restore rows from the backup',
+    );
+  if (req.undelete && req.backupOfOtherDatabase)
+    throw new UsageError('--backup-of-other-database is about a backup, and --undelete reads none', 'Drop --backup-of-other-database');
+  if (req.undelete && (req.map?.length || req.leaveNewColumnsEmpty))
+    throw new UsageError("--map and --leave-new-columns-empty are about the backup's columns, and --undelete reads no backup", 'Drop them');
+  if (!req.undelete && req.backup === undefined)
+    throw new UsageError('merge needs --backup ID (or --undelete to clear soft-delete marks of live rows)', 'crm-rescue backups lists the backups');
+}

@@ -1,0 +1,106 @@
+import { resolveTargetBackup } from '../backup/belongs.js';
+import { openDb, type Db } from '../connect/open.js';
+import { detectCrm } from '../crm/detect.js';
+import { relatedTables, relationsOf } from '../crm/relations.js';
+import type { SchemaSnapshot } from '../dialect/model.js';
+import { isInternalNamespace } from '../dialect/namespaces.js';
+import { tableLabel } from '../dialect/table-label.js';
+import { listStagings } from '../stage/namespace.js';
+import { stagingOf } from '../stage/resolve.js';
+import { stageTables, type StageResult } from '../stage/stage.js';
+import { catalogDir } from '../util/paths.js';
+import { toBackupTable, type BackupTable } from './backup-table.js';
+import type { ProgressOptions } from './progress.js';
+
+/** A staging namespace and what it holds, tables named as people read them. */
+export interface StagingSummary {
+  namespace: string;
+  backupId: string;
+  createdAt: string;
+  tables: { table: string; rows: number | null }[];
+}
+
+/** What staging did, tables named as people read them. */
+export type StageOutcome = Pick<StageResult, 'backupId' | 'namespace'> & {
+  tables: { table: string; rows: number | null; seconds: number; related: boolean }[];
+};
+
+/** Restoring tables of a backup into staging (never into live). */
+export interface StageServices {
+  /** The tables of a backup, and whether each is staged already. */
+  backupTables(backupId: string): Promise<(BackupTable & { staged: boolean })[]>;
+  /** Tables the backup holds that are related to these (parents and children), by `BackupTable.id`. */
+  related(backupId: string, tables: string[]): Promise<string[]>;
+  /** Stages the tables (ids), and their related ones when asked; tables already staged are kept. */
+  run(request: { backupId: string; tables: string[]; withRelated: boolean }, options?: ProgressOptions): Promise<StageOutcome>;
+  list(): Promise<StagingSummary[]>;
+}
+
+/**
+ * Staging of the target's backups (the default catalog). Reads go through `db`, which may be
+ * read-only; staging opens its own read-write connection, which writes only the staging
+ * namespace, and closes it after.
+ */
+export function stageServices(db: Db, snapshot: () => Promise<SchemaSnapshot>, env: NodeJS.ProcessEnv = process.env): StageServices {
+  const catalog = () => catalogDir(undefined, env);
+  const label = (t: { schema: string; name: string }) => tableLabel(db.dialect.engine, t.schema, t.name);
+  // Where the schema is the database itself, a backup names the database it was taken from:
+  // its tables are the target database's.
+  const liveSchema = (schema: string) => (db.dialect.capabilities.multiSchema ? schema : db.target.database);
+  return {
+    async backupTables(backupId) {
+      const { manifest } = await resolveTargetBackup(db, backupId, { dir: catalog() });
+      const staging = await stagingOf(db, manifest.id);
+      const staged = new Set(staging?.tables.map((t) => `${t.schema}.${t.name}`) ?? []);
+      // A backup of the whole database also holds crm-rescue's own schemas (journal, staging): not CRM tables.
+      return manifest.tables
+        .filter((t) => !t.partitionOf && !isInternalNamespace(t.schema))
+        .map((t) => ({ ...toBackupTable(t), staged: staged.has(`${liveSchema(t.schema)}.${t.name}`) }));
+    },
+    async related(backupId, tables) {
+      const { manifest } = await resolveTargetBackup(db, backupId, { dir: catalog() });
+      const snap = await snapshot();
+      const relations = relationsOf(snap, detectCrm(snap));
+      const chosen = new Set(tables);
+      const out = new Set<string>();
+      for (const id of tables) {
+        const t = manifest.tables.find((x) => `${x.schema}.${x.name}` === id);
+        if (!t) continue;
+        for (const r of relatedTables(relations, { schema: liveSchema(t.schema), name: t.name })) {
+          const m = manifest.tables.find((x) => x.name === r.name && liveSchema(x.schema) === r.schema);
+          if (m && !chosen.has(`${m.schema}.${m.name}`)) out.add(`${m.schema}.${m.name}`);
+        }
+      }
+      return [...out].sort();
+    },
+    async run(request, options = {}) {
+      const writer = await openDb(db.target, { readOnly: false, interactive: false, poolSize: 2 });
+      try {
+        const r = await stageTables(writer, {
+          backup: request.backupId,
+          tables: request.tables,
+          withRelated: request.withRelated,
+          dir: catalog(),
+          onProgress: options.onProgress,
+          signal: options.signal,
+          onlyMissing: true,
+        });
+        return {
+          backupId: r.backupId,
+          namespace: r.namespace,
+          tables: r.tables.map((t) => ({ table: label(t), rows: t.rows, seconds: t.seconds, related: t.related })),
+        };
+      } finally {
+        await writer.close().catch(() => undefined);
+      }
+    },
+    async list() {
+      return (await listStagings(db)).map((s) => ({
+        namespace: s.namespace,
+        backupId: s.backupId,
+        createdAt: s.createdAt,
+        tables: s.tables.map((t) => ({ table: label(t), rows: t.rows })),
+      }));
+    },
+  };
+}
