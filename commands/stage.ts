@@ -23,9 +23,9 @@ export const stageCommand = defineCommand({
     const [{ openFromArgs }, { createProgressReporter }, { stageTables }] = await Promise.all([
       import('../src/cli/target-flags.js'),
       import('../src/progress/reporter.js'),
-      import('../src/stage/stage.js'),
+      import('../src/recovery/stage-tables.js'),
     ]);
-    const db = await openFromArgs(args, { readOnly: false, kysely: false });
+    const db = await openFromArgs(args, { readOnly: false });
     const reporter = createProgressReporter({ json: args.json });
     try {
       // Commas separate tables, except inside a quoted name ("a,b").
@@ -42,10 +42,10 @@ export const stageCommand = defineCommand({
       if (args.json) printJson(result);
       else {
         printText(`staged from backup ${result.backupId} into ${result.namespace}:`);
-        if (result.backupOrigin.note) printText(`  note: ${result.backupOrigin.note}`);
+        if (result.backupOrigin?.note) printText(`  note: ${result.backupOrigin.note}`);
         for (const t of result.tables) {
           printText(
-            `  ${t.schema}.${t.name}${t.related ? ' (related)' : ''}: ${formatCount(t.rows)} rows, ${formatBytes(t.bytes ?? 0)} read, ${t.seconds.toFixed(1)} s`,
+            `  ${t.schema}.${t.name}${t.related ? ' (related)' : ''}: ${formatCount(t.rows)} rows, ${formatBytes(t.bytes ?? 0)} read, ${t.seconds.toFixed(1)} s${t.note ?? ''}`,
           );
         }
       }

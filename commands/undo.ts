@@ -22,11 +22,10 @@ export const undoCommand = defineCommand({
       }),
   handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
-    const [{ confirmTyped }, { openFromArgs }, { mergeRecord }, { undoMerge }] = await Promise.all([
+    const [{ confirmTyped }, { openFromArgs }, { mergeRecord, undoMerge }] = await Promise.all([
       import('../src/cli/confirm.js'),
       import('../src/cli/target-flags.js'),
       import('../src/recovery/merges.js'),
-      import('../src/merge/undo.js'),
     ]);
     const { UsageError } = await import('../src/errors.js');
     if (!(args.lockTimeout > 0 && args.lockTimeout <= 3600))

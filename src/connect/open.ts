@@ -1,20 +1,13 @@
 import { readFileSync } from 'node:fs';
-import type { Kysely } from 'kysely';
 import type * as Mysql from 'mysql2';
 import type { Pool as PgPool, PoolClient, PoolConfig } from 'pg';
 import { UserError } from '../errors.js';
-import { dialectFor, type Dialect, type Queryable, type Snapshot } from '../dialect/index.js';
+import { dialectFor, type Dialect, type Queryable, type Snapshot, type Transaction } from '../dialect/index.js';
 import { connectError, isPasswordMissing } from './errors.js';
 import { lockWaitError, sessionLockTimeoutSeconds } from './lock-wait.js';
 import { promptPassword } from './prompt-password.js';
 import { mysqlSnapshot, pgSnapshot } from './snapshot.js';
 import type { Target } from './target.js';
-
-/**
- * Kysely without a schema type: crm-rescue runs only raw SQL through it (CompiledQuery.raw), on
- * tables it learns at run time.
- */
-export type UntypedKysely = Kysely<Record<string, never>>;
 
 /** An open connection pool to a target. */
 export interface Db extends Queryable {
@@ -22,13 +15,17 @@ export interface Db extends Queryable {
   readonly dialect: Dialect;
   /** Read-only unless opened for merge/undo/staging. */
   readonly readOnly: boolean;
-  /** A Kysely instance on the same pool (unless opened with `kysely: false`). */
-  readonly kysely: UntypedKysely;
   /**
    * Runs `fn` on one dedicated connection of the pool, for work that needs session state
    * (temporary tables, an explicit BEGIN … COMMIT spanning several statements).
    */
   withConnection<T>(fn: (conn: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction on one dedicated connection of the pool: BEGIN, then COMMIT
+   * when `fn` resolves, ROLLBACK (and `fn`'s error rethrown) when it or the COMMIT fails. The
+   * transaction is read-only when the Db is.
+   */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /**
    * A read-only transaction with one consistent snapshot on a dedicated connection, whose
    * `stream` reads large results in batches (see Snapshot). The caller must `release` it.
@@ -46,11 +43,6 @@ export interface OpenOptions {
   /** Pool size. Default 4. */
   poolSize?: number;
   /**
-   * Default true. False skips loading Kysely (a tenth of a second of start-up) for callers that
-   * only use `query` and `withConnection`; `db.kysely` then throws.
-   */
-  kysely?: boolean;
-  /**
    * Seconds any statement of any session of this pool waits for a lock another session holds
    * (default 5). Past it, the statement fails with a LockWaitError naming the table and that session.
    */
@@ -58,7 +50,6 @@ export interface OpenOptions {
 }
 
 type PgModule = typeof import('pg');
-type KyselyModule = typeof import('kysely');
 
 /** The drivers load on first use, only the target's own: each costs start-up time. */
 let pgModule: Promise<PgModule> | null = null;
@@ -82,17 +73,16 @@ function loadPg(): Promise<PgModule> {
 }
 
 /**
- * Opens a connection pool (and a Kysely instance on it) for a target and checks that it answers. Read-only by default:
+ * Opens a connection pool for a target and checks that it answers. Read-only by default:
  * PostgreSQL sessions get `default_transaction_read_only=on`, MySQL sessions
  * `SET SESSION TRANSACTION READ ONLY`.
  */
 export async function openDb(target: Target, options: OpenOptions = {}): Promise<Db> {
   const readOnly = options.readOnly ?? true;
   const interactive = options.interactive ?? Boolean(process.stdin.isTTY);
-  const kyselyModule = options.kysely === false ? null : await import('kysely');
   const t = { ...target };
   for (let attempt = 0; ; attempt++) {
-    const db = await createDb(t, readOnly, options.poolSize ?? 4, kyselyModule, options.lockTimeoutSeconds ?? sessionLockTimeoutSeconds());
+    const db = await createDb(t, readOnly, options.poolSize ?? 4, options.lockTimeoutSeconds ?? sessionLockTimeoutSeconds());
     try {
       await db.query('SELECT 1');
       return db;
@@ -109,18 +99,24 @@ export async function openDb(target: Target, options: OpenOptions = {}): Promise
   }
 }
 
+/** One statement's outcome: its rows (none without a result set) and the rows a write affected. */
+interface RawResult {
+  rows: unknown[];
+  affected: number;
+}
+
 /** What each engine's pool provides: one statement, or a dedicated connection. */
 interface RawPool {
-  query(conn: unknown, sqlText: string, params: readonly unknown[]): Promise<unknown[]>;
-  acquire(): Promise<{ conn: unknown; release(): void }>;
+  query(conn: unknown, sqlText: string, params: readonly unknown[]): Promise<RawResult>;
+  /** `release(true)` closes the connection instead of returning it (its state is unknown). */
+  acquire(): Promise<{ conn: unknown; release(destroy?: boolean): void }>;
   end(): Promise<void>;
-  kysely(k: KyselyModule): UntypedKysely;
   snapshot(): Promise<Snapshot>;
   /** Session ids (PostgreSQL pids, MySQL connection ids) of this pool's own connections. */
   sessions: Set<number>;
 }
 
-async function createDb(target: Target, readOnly: boolean, poolSize: number, kyselyModule: KyselyModule | null, lockSeconds: number): Promise<Db> {
+async function createDb(target: Target, readOnly: boolean, poolSize: number, lockSeconds: number): Promise<Db> {
   const dialect = dialectFor(target.engine);
   const raw =
     target.engine === 'postgres'
@@ -131,31 +127,26 @@ async function createDb(target: Target, readOnly: boolean, poolSize: number, kys
   const lockError = (err: unknown, sqlText: string) =>
     lockWaitError(err, {
       dialect,
-      diagnose: { query: async <T>(q: string, p: readonly unknown[] = []) => (await raw.query(null, q, p)) as T[] },
+      diagnose: { query: async <T>(q: string, p: readonly unknown[] = []) => (await raw.query(null, q, p)).rows as T[] },
       sqlText,
       ownSessions: [...raw.sessions],
       seconds: lockSeconds,
     });
-  let kysely: UntypedKysely | null = null;
-  const query = async <T>(conn: unknown, sqlText: string, params: readonly unknown[]): Promise<T[]> => {
+  const run = async (conn: unknown, sqlText: string, params: readonly unknown[]): Promise<RawResult> => {
     try {
-      return (await raw.query(conn, sqlText, params)) as T[];
+      return await raw.query(conn, sqlText, params);
     } catch (err) {
-      // The caller's stack, as Kysely gave it.
+      // The driver's stack ends in its socket handler: add the caller's.
       if (err instanceof Error && err.stack) err.stack += `\n${new Error().stack?.split('\n').slice(1).join('\n')}`;
       if (dialect.lockTimeout(err)) throw await lockError(err, sqlText);
       throw err;
     }
   };
+  const query = async <T>(conn: unknown, sqlText: string, params: readonly unknown[]): Promise<T[]> => (await run(conn, sqlText, params)).rows as T[];
   return {
     target,
     dialect,
     readOnly,
-    get kysely(): UntypedKysely {
-      if (!kyselyModule) throw new Error('internal: this connection was opened without Kysely');
-      kysely ??= raw.kysely(kyselyModule);
-      return kysely;
-    },
     query: <T>(sqlText: string, params: readonly unknown[] = []) => query<T>(null, sqlText, params),
     async withConnection(fn) {
       const c = await raw.acquire();
@@ -163,6 +154,29 @@ async function createDb(target: Target, readOnly: boolean, poolSize: number, kys
         return await fn({ query: <R>(sqlText: string, params: readonly unknown[] = []) => query<R>(c.conn, sqlText, params) });
       } finally {
         c.release();
+      }
+    },
+    async transaction(fn) {
+      const c = await raw.acquire();
+      const tx: Transaction = {
+        query: <R>(sqlText: string, params: readonly unknown[] = []) => query<R>(c.conn, sqlText, params),
+        write: async (sqlText: string, params: readonly unknown[] = []) => (await run(c.conn, sqlText, params)).affected,
+      };
+      let broken = false;
+      try {
+        await run(c.conn, 'BEGIN', []);
+        const result = await fn(tx);
+        await run(c.conn, 'COMMIT', []);
+        return result;
+      } catch (err) {
+        // The work's error is the one to report; a connection that cannot even roll back is
+        // closed rather than handed to the next caller mid-transaction.
+        await run(c.conn, 'ROLLBACK', []).catch(() => {
+          broken = true;
+        });
+        throw err;
+      } finally {
+        c.release(broken);
       }
     },
     snapshot: async () => {
@@ -187,8 +201,7 @@ async function createDb(target: Target, readOnly: boolean, poolSize: number, kys
         release: () => s.release(),
       };
     },
-    // Kysely's destroy ends the pool it was given.
-    close: () => (kysely ? kysely.destroy() : raw.end()),
+    close: () => raw.end(),
   };
 }
 
@@ -220,15 +233,16 @@ async function pgPool(t: Target, readOnly: boolean, max: number, lockSeconds: nu
   return {
     async query(conn, sqlText, params) {
       const res = await ((conn as PoolClient | null) ?? pool).query<Record<string, unknown>>(sqlText, [...params]);
-      // Several statements in one text give several results; like Kysely, no rows then.
-      return Array.isArray(res) ? [] : (res.rows ?? []);
+      // Several statements in one text give several results: no rows then.
+      if (Array.isArray(res)) return { rows: [], affected: 0 };
+      return { rows: res.rows ?? [], affected: res.rowCount ?? 0 };
     },
     async acquire() {
       const client = await pool.connect();
-      return { conn: client, release: () => client.release() };
+      // pg closes a client released with a truthy argument.
+      return { conn: client, release: (destroy) => client.release(destroy === true) };
     },
     end: () => pool.end(),
-    kysely: (k) => new k.Kysely<Record<string, never>>({ dialect: new k.PostgresDialect({ pool }) }),
     snapshot: () => pgSnapshot(pool),
     sessions,
   };
@@ -289,21 +303,21 @@ async function mysqlPool(t: Target, readOnly: boolean, connectionLimit: number, 
     sessions.add(conn.threadId);
   });
   const run = (conn: Mysql.Pool | Mysql.PoolConnection, sqlText: string, params: readonly unknown[]) =>
-    new Promise<unknown[]>((resolve, reject) => {
+    new Promise<RawResult>((resolve, reject) => {
       conn.query(sqlText, [...params], (err, result) => {
         if (err) reject(err);
-        // Statements without a result set (an OK packet) give no rows, as with Kysely.
-        else resolve(Array.isArray(result) ? result : []);
+        // Statements without a result set (an OK packet) give no rows, only the rows they affected.
+        else if (Array.isArray(result)) resolve({ rows: result, affected: 0 });
+        else resolve({ rows: [], affected: Number((result as Mysql.ResultSetHeader).affectedRows ?? 0) });
       });
     });
   return {
     query: (conn, sqlText, params) => run((conn as Mysql.PoolConnection | null) ?? pool, sqlText, params),
     acquire: () =>
       new Promise((resolve, reject) => {
-        pool.getConnection((err, conn) => (err ? reject(err) : resolve({ conn, release: () => conn.release() })));
+        pool.getConnection((err, conn) => (err ? reject(err) : resolve({ conn, release: (destroy) => (destroy ? conn.destroy() : conn.release()) })));
       }),
     end: () => new Promise<void>((resolve, reject) => pool.end((err) => (err ? reject(err) : resolve()))),
-    kysely: (k) => new k.Kysely<Record<string, never>>({ dialect: new k.MysqlDialect({ pool }) }),
     snapshot: () => mysqlSnapshot(pool),
     sessions,
   };

@@ -5,11 +5,10 @@
  * or, with `history: false`, the CRM keeps no log of its own and identifies its user to
  * crm-rescue's trigger audit instead, as a CRM's database layer would.
  */
-import { CompiledQuery } from 'kysely';
-import type { Db, UntypedKysely } from '../connect/open.js';
+import type { Db } from '../connect/open.js';
 import { BugError } from '../errors.js';
 import type { DemoEngine } from './demo-engine.js';
-import type { Queryable } from '../dialect/index.js';
+import type { Transaction } from '../dialect/index.js';
 import type { IncidentPlan } from './incident-plan.js';
 import { appUserStatements } from '../audit/trigger/state.js';
 import { HISTORY_COLUMNS } from './tables.js';
@@ -68,24 +67,17 @@ export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan
 
   // The CRM's login for crm-rescue's trigger audit; cleared where it would outlive the transaction.
   const appUser = appUserStatements(db.dialect.engine);
-  const identify = async (trx: UntypedKysely) => {
-    if (!history) await exec(trx, appUser.set, [actor]);
+  const identify = async (trx: Transaction) => {
+    if (!history) await trx.query(appUser.set, [actor]);
   };
-  const forget = async (trx: UntypedKysely) => {
-    if (!history && appUser.clear) await exec(trx, appUser.clear, []);
+  const forget = async (trx: Transaction) => {
+    if (!history && appUser.clear) await trx.query(appUser.clear, []);
   };
-  const exec = async (k: UntypedKysely, sqlText: string, params: unknown[]): Promise<number> => {
-    const res = await k.executeQuery(CompiledQuery.raw(sqlText, params));
-    return Number(res.numAffectedRows ?? 0);
-  };
-  const writeHistory = async (k: UntypedKysely, rows: [string, string, number, string | null][]) => {
+  const writeHistory = async (trx: Transaction, rows: [string, string, number, string | null][]) => {
     if (!history) return;
-    const q: Queryable = {
-      query: async <R>(sqlText: string, params: readonly unknown[] = []) => (await k.executeQuery<R>(CompiledQuery.raw(sqlText, [...params]))).rows,
-    };
     for (const part of chunks(rows, engine.batchRows)) {
       await engine.insertRows(
-        q,
+        trx,
         'history',
         HISTORY_COLUMNS,
         part.map(([table, id, at, changes]) => [table, id, 'delete', actor, at, changes]),
@@ -107,12 +99,12 @@ export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan
       ...[...batch.contactIds].sort().map((id): Event => ['contacts', id]),
     ];
     if (events.length === 0) continue;
-    await db.kysely.transaction().execute(async (trx) => {
+    await db.transaction(async (trx) => {
       await identify(trx);
       for (const table of ['notes', 'accounts_contacts', 'contacts'] as const) {
         const ids = events.filter((e) => e[0] === table).map((e) => e[1]);
         for (const part of chunks(ids, CHUNK)) {
-          const n = await exec(trx, `DELETE FROM ${db.dialect.quoteIdent(table)} WHERE id IN (${inList(part.length)})`, part);
+          const n = await trx.write(`DELETE FROM ${db.dialect.quoteIdent(table)} WHERE id IN (${inList(part.length)})`, part);
           if (n !== part.length) {
             throw new BugError(`incident: deleting ${part.length} rows from ${table} affected ${n}; the demo database changed underneath`);
           }
@@ -130,12 +122,12 @@ export async function runIncident(db: Db, engine: DemoEngine, plan: IncidentPlan
 
   const softParts = chunks(plan.softDeletedAccountIds, SOFT_CHUNK);
   if (softParts.length > 0) {
-    await db.kysely.transaction().execute(async (trx) => {
+    await db.transaction(async (trx) => {
       await identify(trx);
       for (const part of softParts) {
         const at = now();
         const sqlText = `UPDATE accounts SET deleted = 1, date_modified = ${p(1)}, modified_user_id = ${p(2)} WHERE id IN (${inList(part.length, 3)})`;
-        const n = await exec(trx, sqlText, [engine.timestampParam(at), actor, ...part]);
+        const n = await trx.write(sqlText, [engine.timestampParam(at), actor, ...part]);
         if (n !== part.length) {
           throw new BugError(`incident: soft-deleting ${part.length} accounts affected ${n}; the demo database changed underneath`);
         }

@@ -4,7 +4,6 @@
  * and the engine's steps around them (keys and indexes, staging). Runs on one pinned connection
  * with the engine's bulk-load settings.
  */
-import { CompiledQuery } from 'kysely';
 import type { Db } from '../connect/open.js';
 import type { Queryable } from '../dialect/index.js';
 import { loadSql } from '../util/sql-file.js';
@@ -13,17 +12,6 @@ import type { DemoProgress } from './progress.js';
 import { ghostHistory, tableGenerators, type Row, type SeedContext, type TableGenerator } from './rows.js';
 import { runScript } from './sql-script.js';
 import { HISTORY_COLUMNS, DEMO_COLUMNS } from './tables.js';
-
-/** Runs `fn` on one connection of the pool (session settings and temporary tables stick). */
-export async function withPinnedConnection<T>(db: Db, fn: (q: Queryable) => Promise<T>): Promise<T> {
-  return db.kysely.connection().execute((k) =>
-    fn({
-      async query<R>(sqlText: string, params: readonly unknown[] = []): Promise<R[]> {
-        return (await k.executeQuery<R>(CompiledQuery.raw(sqlText, [...params]))).rows;
-      },
-    }),
-  );
-}
 
 /** Keeps one write in flight while the caller generates the next batch. */
 class WritePipeline {
@@ -46,7 +34,8 @@ class WritePipeline {
 export async function seedDemo(db: Db, engine: DemoEngine, ctx: SeedContext, onProgress: (e: DemoProgress) => void): Promise<void> {
   const started = performance.now();
   const dir = `demo/${engine.engine}`;
-  await withPinnedConnection(db, async (q) => {
+  // One connection throughout: the session's bulk-load settings and temporary tables stick.
+  await db.withConnection(async (q) => {
     for (const s of engine.loadSessionSql) await q.query(s);
     try {
       const runSteps = async (steps: readonly DemoStep[]) => {

@@ -14,5 +14,5 @@ export function dialectFor(engine: Engine): Dialect {
 }
 
 export type { Dialect, DialectCapabilities, IntrospectOptions, ServerIdentity } from './dialect.js';
-export type { Queryable, Snapshot } from './queryable.js';
+export type { Queryable, Snapshot, Transaction } from './queryable.js';
 export * from './model.js';

@@ -5,6 +5,15 @@ export interface Queryable {
 }
 
 /**
+ * One read-write transaction on one dedicated connection (Db.transaction): every statement runs
+ * between its BEGIN and its COMMIT, or its ROLLBACK when the work fails.
+ */
+export interface Transaction extends Queryable {
+  /** Runs one INSERT, UPDATE or DELETE and returns how many rows it affected. */
+  write(sqlText: string, params?: readonly unknown[]): Promise<number>;
+}
+
+/**
  * A read-only transaction with one consistent snapshot on one dedicated connection: every
  * statement sees the same data. `stream` reads a SELECT's rows in batches through a server-side
  * cursor (PostgreSQL) or the driver's row stream (MySQL), so memory holds one batch however many

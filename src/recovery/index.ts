@@ -1,6 +1,6 @@
 /**
  * The recovery API: what the CLI's verbs and the console both call to get rows back. Open a
- * diff (staging what is missing), plan a merge of one or several roots, apply it, undo it; and
+ * diff (staging what is missing), stage tables, plan a merge of one or several roots, apply it, undo it; and
  * the audit, backup and staging reads around them. Each module loads on its own, so a caller
  * that needs one part does not load the others.
  */
@@ -22,7 +22,8 @@ export { planMerge, type MergeOutcome, type MergePlan, type MergePlanRequest, ty
 export { checkMergeSource, prepareRootMerge, type PreparedRootMerge, type RootMergeRequest } from './merge-root.js';
 export { prepareTableDiff, type TableDiffRequest } from './table-diff.js';
 export { stagingsToDrop } from './stagings.js';
-export { mergeRecord, mergeRecords, mergeServices, type MergeRecordView, type MergeServices, type UndoView } from './merges.js';
+export { mergeRecord, mergeRecords, mergeServices, undoMerge, type MergeRecordView, type MergeServices, type UndoOptions, type UndoView } from './merges.js';
 export { diffPlanFor, prepareTables, type PrepareRequest, type PreparedDiff } from './prepare.js';
 export type { ProgressOptions } from './progress.js';
 export { stageServices, type StageOutcome, type StageServices, type StagingSummary } from './stage.js';
+export { stageTables, type StageRequest, type StageResult } from './stage-tables.js';

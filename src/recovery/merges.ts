@@ -1,7 +1,7 @@
 import { openDb, type Db } from '../connect/open.js';
 import { internalNamespace } from '../dialect/namespaces.js';
 import { listMerges, loadMerge, type MergeRecord } from '../merge/journal.js';
-import { undoMerge, type UndoResult } from '../merge/undo.js';
+import { undoMerge as undoFromJournal, type UndoResult } from '../merge/undo.js';
 import { planMerge, type MergePlan, type MergePlanRequest } from './merge-plan.js';
 import type { ProgressOptions } from './progress.js';
 
@@ -10,6 +10,9 @@ export type MergeRecordView = Pick<MergeRecord, 'id' | 'backupId' | 'createdAt' 
   /** The tables it wrote rows to. */
   tables: string[];
 };
+
+/** How to undo: leave rows changed since as they are, lock wait, skip the live tables' triggers. */
+export type UndoOptions = NonNullable<Parameters<typeof undoFromJournal>[2]>;
 
 /** What an undo did. */
 export type UndoView = Pick<UndoResult, 'mergeId' | 'state' | 'tables'>;
@@ -61,4 +64,13 @@ export function mergeRecords(db: Db): Promise<MergeRecord[]> {
 /** One merge of the target's journal (an unknown id is a UserError). */
 export function mergeRecord(db: Db, mergeId: string): Promise<MergeRecord> {
   return loadMerge(db, db.dialect, internalNamespace(db.dialect.engine, db.target.database), mergeId);
+}
+
+/**
+ * Reverses one merge from its journal, in one transaction, on a connection that may write live
+ * (see merge/undo.ts: rows changed since the merge are refused, or left as they are). The `undo`
+ * verb and the console's undo both call it.
+ */
+export function undoMerge(db: Db, mergeId: string, options?: UndoOptions): Promise<UndoResult> {
+  return undoFromJournal(db, mergeId, options);
 }

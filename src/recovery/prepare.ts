@@ -1,20 +1,20 @@
-import { resolveTargetBackup, type BackupOrigin } from '../backup/belongs.js';
+import type { BackupOrigin } from '../backup/belongs.js';
 import { openDb, type Db } from '../connect/open.js';
 import { detectCrm } from '../crm/detect.js';
 import type { CrmKnowledge } from '../crm/flavour.js';
-import { relatedTables, relationsOf } from '../crm/relations.js';
+import { relationsOf } from '../crm/relations.js';
 import type { SchemaSnapshot, TableInfo } from '../dialect/model.js';
 import type { DiffPlan } from '../diff/model.js';
 import { planDiff } from '../diff/plan.js';
 import type { ProgressListener } from '../progress/event.js';
-import { AUDIT_LOG_SOURCE, stageFromAuditLog } from '../stage/from-log.js';
 import { findLiveTables, stagedPairs, type StagedPair } from '../stage/resolve.js';
-import { stageTables } from '../stage/stage.js';
+import { openRowSource } from '../stage/sources/index.js';
+import { stageSourceTables } from './stage-tables.js';
 
 /** What diff and merge need before comparing: the backup, the live and staged tables. */
 export interface PreparedDiff {
   backupId: string;
-  /** Whose backup it is (null for the trigger-audit log, which is the target's own). */
+  /** Whose backup it is (null for a source that is the target's own: the trigger-audit log). */
   backupOrigin: BackupOrigin | null;
   snapshot: SchemaSnapshot;
   knowledge: CrmKnowledge;
@@ -25,7 +25,7 @@ export interface PreparedDiff {
 
 /** What to prepare. */
 export interface PrepareRequest {
-  /** Backup id, unique prefix, `latest`, or `audit-log` (rows rebuilt from the trigger-audit log). */
+  /** What `--backup` names: a backup id, unique prefix, `latest`, or `audit-log` (rows rebuilt from the trigger-audit log). */
   backup: string;
   /** Live tables, `name` or `schema.name`. */
   tables: string[];
@@ -41,76 +41,50 @@ export interface PrepareRequest {
 }
 
 /**
- * Resolves the backup and the live tables, and stages from the backup whatever is not staged
- * yet (through a separate read-write connection that only writes the staging namespace). The one
- * way diff and merge, in the CLI and in the console, get their tables staged.
+ * Resolves the source `backup` names (see openRowSource) and the live tables, and stages from it
+ * whatever is not staged yet — every time for a source that grows (the trigger-audit log) —
+ * through a separate read-write connection that only writes the staging namespace. The one way
+ * diff and merge, in the CLI and in the console, get their tables staged.
  */
 export async function prepareTables(db: Db, opts: PrepareRequest): Promise<PreparedDiff> {
   const snapshot = await db.dialect.introspect(db);
   const knowledge = detectCrm(snapshot);
   const live = await findLiveTables(db, snapshot, opts.tables);
-  if (opts.backup === AUDIT_LOG_SOURCE) {
-    // No backup: rows rebuilt from crm-rescue's trigger-audit log.
-    const related = opts.withRelated ? relatedLive(snapshot, knowledge, live) : [];
-    const writer = await openDb(db.target, { readOnly: false, interactive: false });
-    let stagedNow: string[];
-    try {
-      stagedNow = await stageFromAuditLog(writer, [...live, ...related]);
-    } finally {
-      await writer.close();
-    }
-    const pairs = await stagedPairs(db, AUDIT_LOG_SOURCE, live);
-    return { backupId: AUDIT_LOG_SOURCE, backupOrigin: null, snapshot, knowledge, pairs: pairs as StagedPair[], stagedNow };
-  }
   // The target's own backup, or another database's only when asked for (never `latest`).
-  const { manifest, origin } = await resolveTargetBackup(db, opts.backup, { dir: opts.dir, allowOtherDatabase: opts.allowOtherDatabase });
-  let pairs = await stagedPairs(db, manifest.id, live);
+  const { source, origin } = await openRowSource(db, opts.backup, { dir: opts.dir, allowOtherDatabase: opts.allowOtherDatabase, snapshot });
+  // A growing source is staged again anyway: no need to look at what is staged first.
+  let pairs: (StagedPair | null)[] = source.grows ? live.map(() => null) : await stagedPairs(db, source.id, live);
   const stagedNow: string[] = [];
   if (pairs.some((p) => !p) || opts.withRelated) {
-    const missing = live.filter((_, i) => !pairs[i]);
+    const toStage = opts.withRelated ? live : live.filter((_, i) => !pairs[i]);
+    const wanted = await source.find(toStage.map((t) => sourceTableRef(db, t)));
     const writer = await openDb(db.target, { readOnly: false, interactive: false });
     try {
-      const toStage = opts.withRelated ? live : missing;
-      const res = await stageTables(writer, {
-        backup: manifest.id,
-        tables: toStage.map((t) => backupTableRef(db, t)),
+      const res = await stageSourceTables(writer, source, wanted, {
         withRelated: opts.withRelated,
-        dir: opts.dir,
+        relations: () => Promise.resolve(relationsOf(snapshot, knowledge)),
         onProgress: opts.onProgress,
         signal: opts.signal,
         onlyMissing: true,
-        allowOtherDatabase: opts.allowOtherDatabase,
       });
-      stagedNow.push(...res.tables.map((t) => `${t.schema}.${t.name}`));
+      // What a copy leaves out (the log's rows that cannot be restored exactly) is said with its name.
+      stagedNow.push(...res.tables.map((t) => `${t.schema}.${t.name}${t.note ?? ''}`));
     } finally {
       await writer.close();
     }
-    pairs = await stagedPairs(db, manifest.id, live);
+    pairs = await stagedPairs(db, source.id, live);
   }
   opts.signal?.throwIfAborted();
-  return { backupId: manifest.id, backupOrigin: origin, snapshot, knowledge, pairs: pairs as StagedPair[], stagedNow };
+  return { backupId: source.id, backupOrigin: origin, snapshot, knowledge, pairs: pairs as StagedPair[], stagedNow };
 }
 
 /**
- * How a backup names a live table. A schema of a multi-schema database is the same in the
- * backup; where the schema is the database itself, the backup's is the database it was taken
+ * How a source names a live table. A schema of a multi-schema database is the same in the
+ * source; where the schema is the database itself, a backup's is the database it was taken
  * from, whatever it was called, so the bare name finds it.
  */
-function backupTableRef(db: Db, t: TableInfo): string {
+function sourceTableRef(db: Db, t: TableInfo): string {
   return db.dialect.capabilities.multiSchema ? `${t.schema}.${t.name}` : t.name;
-}
-
-/** Live tables related to these (declared and CRM-implied relations). */
-function relatedLive(snapshot: SchemaSnapshot, knowledge: CrmKnowledge, tables: TableInfo[]): TableInfo[] {
-  const relations = relationsOf(snapshot, knowledge);
-  const out = new Map<string, TableInfo>();
-  for (const t of tables) {
-    for (const r of relatedTables(relations, { schema: t.schema, name: t.name })) {
-      const info = snapshot.tables.find((x) => x.schema === r.schema && x.name === r.name);
-      if (info && !tables.includes(info)) out.set(`${r.schema}.${r.name}`, info);
-    }
-  }
-  return [...out.values()];
 }
 
 /** The diff plan of one prepared table, with the CRM's soft-delete mark. */

@@ -1,16 +1,20 @@
 import { resolveTargetBackup } from '../backup/belongs.js';
 import { openDb, type Db } from '../connect/open.js';
 import { detectCrm } from '../crm/detect.js';
-import { relatedTables, relationsOf } from '../crm/relations.js';
+import { relationsOf } from '../crm/relations.js';
 import type { SchemaSnapshot } from '../dialect/model.js';
 import { isInternalNamespace } from '../dialect/namespaces.js';
 import { tableLabel } from '../dialect/table-label.js';
+import { UserError } from '../errors.js';
 import { listStagings } from '../stage/namespace.js';
+import { relatedSourceTables } from '../stage/related.js';
 import { stagingOf } from '../stage/resolve.js';
-import { stageTables, type StageResult } from '../stage/stage.js';
+import type { SourceTable } from '../stage/row-source.js';
+import { openRowSource } from '../stage/sources/index.js';
 import { catalogDir } from '../util/paths.js';
 import { toBackupTable, type BackupTable } from './backup-table.js';
 import type { ProgressOptions } from './progress.js';
+import { stageTables, type StageResult } from './stage-tables.js';
 
 /** A staging namespace and what it holds, tables named as people read them. */
 export interface StagingSummary {
@@ -58,20 +62,19 @@ export function stageServices(db: Db, snapshot: () => Promise<SchemaSnapshot>, e
         .map((t) => ({ ...toBackupTable(t), staged: staged.has(`${liveSchema(t.schema)}.${t.name}`) }));
     },
     async related(backupId, tables) {
-      const { manifest } = await resolveTargetBackup(db, backupId, { dir: catalog() });
       const snap = await snapshot();
-      const relations = relationsOf(snap, detectCrm(snap));
-      const chosen = new Set(tables);
-      const out = new Set<string>();
+      const { source } = await openRowSource(db, backupId, { dir: catalog(), snapshot: snap });
+      const wanted: SourceTable[] = [];
       for (const id of tables) {
-        const t = manifest.tables.find((x) => `${x.schema}.${x.name}` === id);
-        if (!t) continue;
-        for (const r of relatedTables(relations, { schema: liveSchema(t.schema), name: t.name })) {
-          const m = manifest.tables.find((x) => x.name === r.name && liveSchema(x.schema) === r.schema);
-          if (m && !chosen.has(`${m.schema}.${m.name}`)) out.add(`${m.schema}.${m.name}`);
+        try {
+          wanted.push(...(await source.find([id])));
+        } catch (err) {
+          // A table the source does not hold has no related tables in it.
+          if (!(err instanceof UserError)) throw err;
         }
       }
-      return [...out].sort();
+      const related = await relatedSourceTables(source, wanted, relationsOf(snap, detectCrm(snap)));
+      return [...new Set(related.map((t) => `${t.schema}.${t.name}`))].sort();
     },
     async run(request, options = {}) {
       const writer = await openDb(db.target, { readOnly: false, interactive: false, poolSize: 2 });

@@ -3,7 +3,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { openSqlFile, type TableSource } from '../backup/catalog.js';
 import { findMysqlTool } from '../backup/tools.js';
 import type { Db } from '../connect/open.js';
-import { startTool } from '../exec/index.js';
+import { startTool, type ToolVersion } from '../exec/index.js';
 import { UserError } from '../errors.js';
 import { MysqlTableFilter } from './mysql-filter.js';
 import type { LoadResult } from './pg-stage.js';
@@ -25,7 +25,7 @@ export async function loadMysqlTable(
   signal?: AbortSignal,
 ): Promise<LoadResult & { table: string }> {
   const d = db.dialect;
-  const mysql = await findMysqlTool('client');
+  const mysql = await mysqlClient();
   await db.query(d.createNamespace(scratch));
   const name = src.table.name;
   const counter = new ByteCounter(onBytes);
@@ -56,6 +56,23 @@ export async function loadMysqlTable(
     throw new UserError(`the backup's file for ${name} created no table`, 'The backup may be damaged; crm-rescue backups verify checks it');
   return { rows: null, bytes: counter.bytes, table: name };
 }
+
+/**
+ * The mysql client, looked up (a `--version` run) once per PATH rather than once per table: a
+ * stage run of related tables loads dozens of small tables, each otherwise paying two process
+ * starts. A failed look-up is not kept, so installing the client and retrying works.
+ */
+function mysqlClient(): Promise<ToolVersion> {
+  const key = `${process.env.CRM_RESCUE_MYSQL_BINDIR ?? ''}\0${process.env.PATH ?? ''}`;
+  let found = clients.get(key);
+  if (!found) {
+    found = findMysqlTool('client');
+    clients.set(key, found);
+    found.catch(() => clients.delete(key));
+  }
+  return found;
+}
+const clients = new Map<string, Promise<ToolVersion>>();
 
 /** A scratch database name next to a staging namespace (inside crm-rescue's prefix). */
 export function scratchName(ns: string): string {

@@ -9,6 +9,7 @@ import type { Db } from '../connect/open.js';
 import type { ToolVersion } from '../exec/index.js';
 import { findFirstTool, runTool, ToolError } from '../exec/index.js';
 import { UserError } from '../errors.js';
+import { indexScript, keysByTable, type IndexedScript, type ScriptKey } from './pg-archive-script.js';
 
 type PgSource = Extract<TableSource, { layout: 'pg-directory' }>;
 
@@ -22,7 +23,10 @@ export interface LoadResult {
 
 /**
  * What staging from one pg_dump directory archive shares between its tables: the client tools
- * (looked up once) and the archive's post-data section (its keys), read once for all tables.
+ * (looked up once), the archive's pre-data section (the tables' definitions) and its post-data
+ * section (their keys), each read with one pg_restore call for all tables: a call reads the
+ * archive's whole TOC (5 MB for a 776-table Odoo), so one per table would cost more than most
+ * tables' loads.
  */
 export interface PgArchive {
   archiveDir: string;
@@ -31,6 +35,10 @@ export interface PgArchive {
   /** The version checks of pg_restore and psql (against the server): awaited before anything is loaded. */
   tools: Promise<{ pgRestore: ToolVersion; psql: ToolVersion }>;
   postData(): Promise<string>;
+  /** The pre-data script (`pg_restore -s --section=pre-data`), indexed by TOC entry. */
+  preData(): Promise<IndexedScript>;
+  /** The primary and unique keys of the post-data script, by table as the script qualifies it. */
+  keys(): Promise<Map<string, ScriptKey[]>>;
 }
 
 /**
@@ -47,7 +55,9 @@ export function openPgArchive(db: Db, archiveDir: string, env: NodeJS.ProcessEnv
   tools.catch(() => undefined);
   const pgRestorePath = findFirstTool(['pg_restore'], { binDir: env.CRM_RESCUE_PG_BINDIR, env });
   let postData: Promise<string> | null = null;
-  return {
+  let preData: Promise<IndexedScript> | null = null;
+  let keys: Promise<Map<string, ScriptKey[]>> | null = null;
+  const archive: PgArchive = {
     archiveDir,
     pgRestorePath,
     tools,
@@ -58,7 +68,24 @@ export function openPgArchive(db: Db, archiveDir: string, env: NodeJS.ProcessEnv
       postData.catch(() => undefined);
       return postData;
     },
+    preData: () => {
+      preData ??= pgRestore(pgRestorePath, tools).then((path) =>
+        runTool({
+          tool: path,
+          args: ['-s', '--section=pre-data', '--no-owner', '--no-privileges', '-f', '-', archiveDir],
+          what: 'reading the definitions of the backup',
+        }).then((r) => indexScript(r.stdout)),
+      );
+      preData.catch(() => undefined);
+      return preData;
+    },
+    keys: () => {
+      keys ??= archive.postData().then(keysByTable);
+      keys.catch(() => undefined);
+      return keys;
+    },
   };
+  return archive;
 }
 
 /** pg_restore's path; when it is not on PATH, findPgTool's error says what to install. */
@@ -75,18 +102,34 @@ export interface PgTableDefinition {
   inherits: string | null;
 }
 
-/** Reads one table's definition from the archive's TOC (no data file is opened). */
+/**
+ * Reads one table's definition from the archive's TOC (no data file is opened): its entry in the
+ * pre-data script read once for all tables, or, when that script does not name it exactly once
+ * (see indexScript), the table read alone.
+ */
 export async function readPgDefinition(archive: PgArchive, src: PgSource): Promise<PgTableDefinition> {
   const { schema, name } = src.table;
+  const found = (await archive.preData()).tableEntry(schema, name);
+  if (found) {
+    const def = definitionIn(found.entry);
+    if (def) return { ...def, encoding: found.encoding };
+  }
   const ddl = await runTool({
     tool: await pgRestore(archive.pgRestorePath, archive.tools),
     args: ['-s', '--no-owner', '--no-privileges', '-n', schema, '-t', name, '-f', '-', archive.archiveDir],
     what: `reading the definition of ${schema}.${name}`,
   });
-  const create = extractCreateTable(ddl.stdout);
-  if (!create) throw new UserError(`the backup has no definition of ${schema}.${name}`, 'crm-rescue backups show ID lists its tables');
-  const enc = /^SET client_encoding = '([A-Za-z0-9_-]+)';$/m.exec(ddl.stdout);
-  const inherits = /^\)\nINHERITS \((.+)\);$/m.exec(ddl.stdout);
+  const def = definitionIn(ddl.stdout);
+  if (!def) throw new UserError(`the backup has no definition of ${schema}.${name}`, 'crm-rescue backups show ID lists its tables');
+  return def;
+}
+
+/** The definition in a script holding one table's CREATE TABLE, or null when it has none. */
+function definitionIn(script: string): PgTableDefinition | null {
+  const create = extractCreateTable(script);
+  if (!create) return null;
+  const enc = /^SET client_encoding = '([A-Za-z0-9_-]+)';$/m.exec(script);
+  const inherits = /^\)\nINHERITS \((.+)\);$/m.exec(script);
   return { create, encoding: enc ? enc[1] : null, inherits: inherits ? inherits[1] : null };
 }
 
@@ -220,7 +263,7 @@ export async function loadPgTable(
   const d = db.dialect;
   const target = d.quoteQualified(ns, tmp);
   const { psql } = await archive.tools;
-  const keys = extractKeys(await archive.postData(), def.create.qualified);
+  const keys = (await archive.keys()).get(def.create.qualified) ?? [];
   const shape = await stagedShape(db, ns, def, display);
   const copies: string[] = [];
   for (const p of parts) {
@@ -347,17 +390,13 @@ export type PartitionedParent = ManifestTable & { partitions: ManifestTable[] };
  * only), each with the leaf partitions of the backup under it, at any depth.
  */
 export async function partitionedParents(archive: PgArchive, tables: ManifestTable[]): Promise<PartitionedParent[]> {
-  const script = await runTool({
-    tool: await pgRestore(archive.pgRestorePath, archive.tools),
-    args: ['-s', '--section=pre-data', '--no-owner', '--no-privileges', '-f', '-', archive.archiveDir],
-    what: 'reading the partitions of the backup',
-  });
+  const script = (await archive.preData()).text;
   const id = '(?:"(?:[^"]|"")+"|[^\\s."]+)';
   const attach = new RegExp(`^ALTER TABLE ONLY (${id})\\.(${id}) ATTACH PARTITION (${id})\\.(${id}) `, 'gm');
   const unquote = (x: string) => (x.startsWith('"') ? x.slice(1, -1).replace(/""/g, '"') : x);
   const key = (schema: string, name: string) => JSON.stringify([schema, name]);
   const parentOf = new Map<string, string>();
-  for (const m of script.stdout.matchAll(attach)) parentOf.set(key(unquote(m[3]), unquote(m[4])), key(unquote(m[1]), unquote(m[2])));
+  for (const m of script.matchAll(attach)) parentOf.set(key(unquote(m[3]), unquote(m[4])), key(unquote(m[1]), unquote(m[2])));
   const leaves = new Map<string, ManifestTable[]>();
   for (const t of tables) {
     for (let k = parentOf.get(key(t.schema, t.name)); k; k = parentOf.get(k)) leaves.set(k, [...(leaves.get(k) ?? []), t]);
@@ -394,16 +433,4 @@ export function extractCreateTable(script: string): { qualified: string; body: s
     body.push(l);
   }
   return null;
-}
-
-/** PRIMARY KEY and UNIQUE constraints of one table in a post-data script. */
-export function extractKeys(script: string, qualified: string): { kind: 'PRIMARY KEY' | 'UNIQUE'; columns: string }[] {
-  const out: { kind: 'PRIMARY KEY' | 'UNIQUE'; columns: string }[] = [];
-  const lines = script.split('\n');
-  for (let i = 0; i + 1 < lines.length; i++) {
-    if (lines[i] !== `ALTER TABLE ONLY ${qualified}`) continue;
-    const m = /^ {4}ADD CONSTRAINT .+ (PRIMARY KEY|UNIQUE) \((.+)\);$/.exec(lines[i + 1]);
-    if (m) out.push({ kind: m[1] as 'PRIMARY KEY' | 'UNIQUE', columns: m[2] });
-  }
-  return out;
 }

@@ -19,8 +19,9 @@ import type { QualifiedName } from '../dialect/own-tables.js';
  *    definition, INSERTs the rows in batches and adds the keys: any source that can decode rows
  *    works at once) or `load` (an engine-native path: COPY through psql, the mysql client, a
  *    server-side INSERT … SELECT), or both;
- * 3. let `openRowSource` (sources/index.ts) recognise how the user names it.
- * Nothing in diff, merge or the console changes.
+ * 3. let `openRowSource` (sources/index.ts) recognise how the user names it (`--backup REF`).
+ * Every staging path (the `stage`, `diff` and `merge` verbs, the console) opens its source there
+ * and stages through stageFromSource: nothing in recovery, diff, merge or the console changes.
  */
 export interface RowSource {
   /** What the staging namespace is named after and its marker records: a backup id, `audit-log`. */
@@ -32,6 +33,12 @@ export interface RowSource {
   readonly database: string;
   /** Time and origin, for messages, JSON output and manifests. */
   readonly about: RowSourceInfo;
+  /**
+   * The source gains rows as time passes (a log): a copy staged earlier misses what came since,
+   * so its tables are staged again every time, even when the caller stages only what is missing.
+   * A backup does not change: absent or false.
+   */
+  readonly grows?: boolean;
   /**
    * The source's tables for names as the user writes them (`name`, `schema.name`, quoted), or a
    * UserError naming what the source holds.

@@ -1,4 +1,3 @@
-import { CompiledQuery } from 'kysely';
 import type { Db } from '../../connect/open.js';
 
 /** A read-only REPEATABLE READ transaction whose snapshot was exported for pg_dump --snapshot. */
@@ -23,8 +22,9 @@ export async function openSnapshotSession(db: Db): Promise<SnapshotSession> {
   const released = new Promise<void>((r) => (release = r));
   return new Promise<SnapshotSession>((resolve, reject) => {
     let opened = false;
-    const run = db.kysely.connection().execute(async (conn) => {
-      const q = async <T>(text: string) => (await conn.executeQuery<T>(CompiledQuery.raw(text))).rows;
+    // Its own BEGIN, not db.transaction: the snapshot needs REPEATABLE READ and is never committed.
+    const run = db.withConnection(async (conn) => {
+      const q = <T>(text: string) => conn.query<T>(text);
       await q('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
         await q('SET LOCAL max_parallel_workers_per_gather = 0');

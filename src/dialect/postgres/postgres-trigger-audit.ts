@@ -1,6 +1,6 @@
-import { CompiledQuery } from 'kysely';
-import type { Db, UntypedKysely } from '../../connect/open.js';
+import type { Db } from '../../connect/open.js';
 import type { TableInfo } from '../model.js';
+import type { Queryable } from '../queryable.js';
 import { UserError } from '../../errors.js';
 import { loadSql } from '../../util/sql-file.js';
 import { keyColumns } from '../../audit/sources/helpers.js';
@@ -13,9 +13,8 @@ import { pgColumnKinds, rebuildPostgres } from './postgres-trigger-rebuild.js';
 /** PostgreSQL trigger names are per table: one per operation. */
 const triggerName = (op: 'DELETE' | 'UPDATE') => `${TRIGGER_PREFIX}${op.toLowerCase()}`;
 
-async function exec(k: UntypedKysely, sqlText: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  const res = await k.executeQuery(CompiledQuery.raw(sqlText, params));
-  return res.rows as Record<string, unknown>[];
+function exec(q: Queryable, sqlText: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  return q.query<Record<string, unknown>>(sqlText, params);
 }
 
 /** Refuses early, with the reason, when the user cannot create the schema or lacks TRIGGER. */
@@ -54,7 +53,7 @@ export async function installPostgres(db: Db, tables: TableInfo[], updates: bool
   const registry = d.quoteQualified(namespace, REGISTRY_TABLE);
   const installed: InstalledTable[] = [];
   try {
-    await db.kysely.transaction().execute(async (trx) => {
+    await db.transaction(async (trx) => {
       await exec(trx, renderSql(loadSql('audit/postgres/install'), { ns }));
       for (const table of tables) {
         const target = d.quoteQualified(table.schema, table.name);
@@ -118,7 +117,7 @@ export async function installPostgres(db: Db, tables: TableInfo[], updates: bool
 }
 
 /** The triggers that call our functions, whether or not the registry lists them. */
-async function ourTriggers(k: UntypedKysely, namespace: string): Promise<TriggerRef[]> {
+async function ourTriggers(k: Queryable, namespace: string): Promise<TriggerRef[]> {
   const q = `SELECT n.nspname AS schema, c.relname AS "table", t.tgname AS trigger
     FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
@@ -136,7 +135,7 @@ export async function uninstallPostgres(db: Db, only: { schema: string; name: st
   const { namespace } = await namespaceOf(db, 'postgres');
   const ns = d.quoteIdent(namespace);
   const result: UninstallResult = { namespace, removed: [], alreadyGone: [], log: 'absent', logRows: 0, namespaceDropped: false };
-  await db.kysely.transaction().execute(async (trx) => {
+  await db.transaction(async (trx) => {
     const tables = await exec(
       trx,
       `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname IN ($2, $3)`,

@@ -36,6 +36,8 @@ export function triggerLogSource(db: Db, live: Pick<SchemaSnapshot, 'database' |
       takenAt: null,
       coversUntil: nowIso(),
     },
+    // Every deletion since the last staging is logged too: a table is rebuilt every time.
+    grows: true,
     find: (names) => Promise.resolve(names.map((n) => wrap(findLiveTable(live, n)))),
     forLive(table) {
       const t = live.tables.find((x) => x.schema === table.schema && x.name === table.name);

@@ -38,19 +38,19 @@ export function TextInput(props: TextInputProps) {
   // Keys typed ahead (a pasted name and Enter, over a slow link or a loaded machine) can be
   // routed before React has re-rendered with the last change: edit and submit the latest value,
   // not the one of the last render.
-  const latest = useRef({ prop: value, value });
-  if (latest.current.prop !== value) latest.current = { prop: value, value };
+  // The edit made on top of which rendered value: it stands until a render brings another value.
+  const latest = useRef<{ prop: string; value: string } | null>(null);
   useInputLayer({
     priority: props.inDialog ? LayerPriority.dialogText : LayerPriority.screenText,
     context: 'text',
     active,
     handle(command, input, key) {
-      const current = latest.current.value;
+      const current = latest.current?.prop === value ? latest.current.value : value;
       const edit = editText(current, command, input, key);
       switch (edit.type) {
         case 'change':
           setMessage(null);
-          latest.current.value = edit.value;
+          latest.current = { prop: value, value: edit.value };
           props.onChange(edit.value);
           return true;
         case 'submit': {
