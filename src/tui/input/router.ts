@@ -2,8 +2,13 @@ import type { Key } from 'ink';
 import { resolveCommand, type Command, type KeyContext } from '../keymap.js';
 import { splitKeys, type KeyPress } from './split-keys.js';
 
-/** How long a key typed ahead waits for the previous key's render before going on anyway. */
-const TYPE_AHEAD_WAIT_MS = 250;
+/**
+ * How long a key typed ahead waits for the previous key's render before going on anyway (when
+ * that key changed nothing, no render comes). Generous: on a loaded machine a render took over
+ * 250 ms, and a key routed before it acted on the screen's previous state (a chart cursor moved
+ * from where it had been, keys seemed lost). Only queued keys after a no-op key ever wait it out.
+ */
+const TYPE_AHEAD_WAIT_MS = 2000;
 
 /** Priorities of the input layers: the highest active layer sees a key first. */
 export const LayerPriority = {
