@@ -50,6 +50,15 @@ const show = defineCommand({
     const { findBackup, targetKey, formatManifest } = await engine();
     const target = explicitTarget(args);
     const entry = await findBackup(catalogDir(args.dir), args.id, target ? { targetKey: targetKey(target), database: target.database } : {});
+    if (entry.external) {
+      const [{ formatExternalRecord }, { describeRecord }] = await Promise.all([
+        import('../src/external/store.js'),
+        import('../src/stage/sources/external-dump.js'),
+      ]);
+      if (args.json) printJson(entry.external);
+      else printText(formatExternalRecord(entry.external, describeRecord(entry.external)));
+      return;
+    }
     if (!entry.manifest) throw new UserError(`backup ${entry.id} is ${entry.status}: ${entry.error ?? 'no manifest'}`);
     if (args.json) printJson(entry.manifest);
     else printText(formatManifest(entry.manifest, entry.path));
@@ -73,6 +82,8 @@ const verify = defineCommand({
       if (target) restoreTarget = target;
       else {
         const entry = await findBackup(catalog, args.id);
+        if (entry.external)
+          throw new UsageError(`backup ${entry.id} is a dump made by another tool: --restore-test is for crm-rescue's own backups`, 'Drop --restore-test');
         if (!entry.manifest) throw new UserError(`backup ${entry.id} is ${entry.status}: ${entry.error ?? 'no manifest'}`);
         restoreTarget = completeTarget(parseTargetUrl(entry.manifest.target, `manifest of ${entry.id}`));
       }
@@ -140,10 +151,102 @@ const prune = defineCommand({
   },
 });
 
-/** `crm-rescue backups list|show|verify|prune`: the catalog. */
+const importCmd = defineCommand({
+  command: 'import [paths..]',
+  describe:
+    'Record backups made by other tools (pg_dump, pg_dumpall, mysqldump, mydumper, Odoo, Dolibarr, EspoCRM) by reference: recognised by content, hashed once, never moved',
+  builder: (y) =>
+    dirOption(y)
+      .positional('paths', { type: 'string', array: true, describe: 'Dump files or folders' })
+      .option('copy', { type: 'boolean', default: false, describe: 'Copy the files into the catalog (external-files/ID/) instead of recording where they are' })
+      .option('scan', { type: 'string', describe: 'Find every dump under this folder (not following symbolic links) and list them newest first' })
+      .option('all', { type: 'boolean', default: false, describe: 'With --scan: import every dump found' })
+      .option('choose', { type: 'string', describe: 'With --scan: import these of the list (1,3)' }),
+  handler: async (args) => {
+    const [{ importBackups }, { scanForDumps, summarizeFound }, { describeRecord }, { abortOnSignals }, { createProgressReporter }, { formatBytes }] =
+      await Promise.all([
+        import('../src/external/import.js'),
+        import('../src/external/scan.js'),
+        import('../src/stage/sources/external-dump.js'),
+        import('../src/backup/signals.js'),
+        import('../src/progress/reporter.js'),
+        import('../src/util/format.js'),
+      ]);
+    const catalog = catalogDir(args.dir);
+    const given = (args.paths ?? []).map(String);
+    let paths = given;
+    if (args.scan !== undefined) {
+      if (given.length) throw new UsageError('--scan finds the dumps itself', 'Give either paths or --scan DIR');
+      const found = await scanForDumps(args.scan);
+      const chosen = args.all ? found.map((_, i) => i) : args.choose !== undefined ? parseChoice(args.choose, found.length) : null;
+      if (!chosen) {
+        if (args.json) printJson(found.map((f, i) => ({ n: i + 1, ...summarizeFound(f) })));
+        else if (!found.length) printText(`no dumps under ${args.scan}`);
+        else {
+          printText(`${found.length} dump${found.length === 1 ? '' : 's'} under ${args.scan}, newest first:`);
+          for (const [i, f] of found.entries())
+            printText(
+              `  ${String(i + 1).padStart(2)}  ${f.modifiedAt.slice(0, 16).replace('T', ' ')}  ${f.detected.engine.padEnd(8)}  ${(f.database ?? (f.detected.format === 'pg-dumpall' ? '(several)' : '?')).padEnd(16)}  ${formatBytes(f.bytes).padStart(8)}  ${f.path}`,
+            );
+          note('import them with --all, or some with --choose 1,3');
+        }
+        return;
+      }
+      paths = chosen.map((i) => found[i].path);
+    } else if (args.all || args.choose !== undefined) throw new UsageError('--all and --choose choose among what --scan found', 'Add --scan DIR');
+    if (!paths.length) throw new UsageError('nothing to import', 'Give dump files or folders, or --scan DIR');
+    const reporter = createProgressReporter({ json: args.json });
+    const interrupts = abortOnSignals(() => reporter.end());
+    try {
+      const results = await importBackups(paths, { catalog, copy: args.copy, onProgress: reporter.listener, signal: interrupts.signal });
+      reporter.end();
+      if (args.json) printJson(results.map((r) => ({ path: r.path, id: r.record.id, existing: r.existing, record: r.record })));
+      else
+        for (const r of results) {
+          const x = r.record.index;
+          printText(
+            r.existing
+              ? `${r.path} was imported before as ${r.record.id} (same sha256): nothing changed`
+              : `imported ${r.path} as ${r.record.id}: ${describeRecord(r.record)}, ${x.databases.length ? `database ${x.databases.join(', ')}, ` : ''}${x.tables.length} tables, taken ${x.takenAt} (${x.takenAtSource === 'mtime' ? "file's modification time" : x.takenAtSource})${r.record.copied ? ', copied into the catalog' : ''}`,
+          );
+        }
+    } finally {
+      reporter.end();
+      interrupts.dispose();
+    }
+  },
+});
+
+/** `1,3` → [0, 2], each between 1 and n. */
+function parseChoice(text: string, n: number): number[] {
+  const picks = text.split(',').map((s) => s.trim());
+  return picks.map((p) => {
+    const k = Number(p);
+    if (!Number.isInteger(k) || k < 1 || k > n)
+      throw new UsageError(`--choose ${text}: "${p}" is not a number of the list (1 to ${n})`, 'Run without --choose to see it');
+    return k - 1;
+  });
+}
+
+const forget = defineCommand({
+  command: 'forget <id>',
+  describe: "Drop an imported backup's record (and the copy --copy made); the dump where it was found is never deleted",
+  builder: (y) => dirOption(y).positional('id', { type: 'string', demandOption: true }),
+  handler: async (args) => {
+    const [{ findBackup }, { removeExternal }] = await Promise.all([import('../src/backup/catalog.js'), import('../src/external/store.js')]);
+    const catalog = catalogDir(args.dir);
+    const entry = await findBackup(catalog, args.id);
+    if (!entry.external) throw new UserError(`backup ${entry.id} is crm-rescue's own`, 'forget is for imported dumps; prune removes crm-rescue backups');
+    const r = await removeExternal(catalog, entry.id);
+    if (args.json) printJson({ id: r.id, forgotten: true, path: entry.path, copyDeleted: r.copied });
+    else printText(`forgot ${r.id}${r.copied ? ' and deleted its copy in the catalog' : `; ${entry.path} stays where it is`}`);
+  },
+});
+
+/** `crm-rescue backups list|show|verify|prune|import|forget`: the catalog. */
 export const backupsCommand = defineCommand({
   command: 'backups <command>',
-  describe: 'The backup catalog: list, show, verify [--restore-test], prune',
-  builder: (y) => y.command(list).command(show).command(verify).command(prune).demandCommand(1),
+  describe: 'The backup catalog: list, show, verify [--restore-test], prune; import (dumps made by other tools), forget',
+  builder: (y) => y.command(list).command(show).command(verify).command(prune).command(importCmd).command(forget).demandCommand(1),
   handler: () => undefined,
 });

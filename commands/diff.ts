@@ -2,6 +2,7 @@ import { defineCommand } from '../src/cli/define-command.js';
 import { note, printNdjson, printText } from '../src/cli/output.js';
 import { DIFF_CLASSES } from '../src/diff/model.js';
 import { ExitCode, UsageError } from '../src/errors.js';
+import { externalChoiceFromArgs, withExternalDumpFlags } from '../src/cli/external-flags.js';
 
 const list = (v?: string) =>
   v
@@ -14,12 +15,13 @@ export const diffCommand = defineCommand({
   command: 'diff',
   describe: 'Compare a table of a backup (staged) with live by key: deleted, soft-deleted, changed (which columns), added',
   builder: (y) =>
-    y
+    withExternalDumpFlags(y)
       .option('table', { type: 'string', demandOption: true, describe: 'The table (name or schema.name)' })
       .option('backup', {
         type: 'string',
         demandOption: true,
-        describe: "Backup id (or a unique prefix, or latest: the target's newest); the table is staged first when it is not yet",
+        describe:
+          "Backup id (or a unique prefix, or latest: the target's newest), or a dump file or folder made by another tool (imported first); the table is staged first when it is not yet",
       })
       .option('backup-of-other-database', {
         type: 'boolean',
@@ -56,6 +58,7 @@ export const diffCommand = defineCommand({
         table: args.table,
         dir: args.dir,
         allowOtherDatabase: args.backupOfOtherDatabase,
+        external: externalChoiceFromArgs(args),
         key: list(args.key),
         columns: list(args.columns),
         where: args.where,

@@ -3,6 +3,7 @@ import { defineCommand } from '../src/cli/define-command.js';
 import { note, printNdjson, printText } from '../src/cli/output.js';
 import type { MergeSession } from '../src/merge/engine.js';
 import type { RowOutcome } from '../src/merge/model.js';
+import { externalChoiceFromArgs, withExternalDumpFlags } from '../src/cli/external-flags.js';
 
 const list = (v?: string) =>
   v
@@ -15,8 +16,12 @@ export const mergeCommand = defineCommand({
   command: 'merge',
   describe: 'Put rows of a backup back into live, or --undelete soft-deleted rows: a dry run unless --apply; one transaction with an undo journal',
   builder: (y) =>
-    y
-      .option('backup', { type: 'string', describe: "Backup id (or a unique prefix, or latest: the target's newest); required unless --undelete" })
+    withExternalDumpFlags(y)
+      .option('backup', {
+        type: 'string',
+        describe:
+          "Backup id (or a unique prefix, or latest: the target's newest), or a dump file or folder made by another tool (imported first); required unless --undelete",
+      })
       .option('backup-of-other-database', {
         type: 'boolean',
         default: false,
@@ -124,6 +129,7 @@ export const mergeCommand = defineCommand({
         lockTimeoutSeconds: args.lockTimeout,
         dir: args.dir,
         allowOtherDatabase: args.backupOfOtherDatabase,
+        external: externalChoiceFromArgs(args),
         onProgress: reporter.listener,
         onPrepared: (p) => {
           reporter.end();

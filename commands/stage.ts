@@ -2,14 +2,19 @@ import { defineCommand } from '../src/cli/define-command.js';
 import { printJson, printText } from '../src/cli/output.js';
 import { formatBytes, formatCount } from '../src/util/format.js';
 import { splitTableList } from '../src/util/table-ref.js';
+import { externalChoiceFromArgs, withExternalDumpFlags } from '../src/cli/external-flags.js';
 
 /** `crm-rescue stage`: restore tables of a backup into its staging namespace, never into live. */
 export const stageCommand = defineCommand({
   command: 'stage',
   describe: 'Restore tables of a backup into its staging namespace on the live server (live tables are never written)',
   builder: (y) =>
-    y
-      .option('backup', { type: 'string', demandOption: true, describe: "Backup id (or a unique prefix, or latest: the target's newest)" })
+    withExternalDumpFlags(y)
+      .option('backup', {
+        type: 'string',
+        demandOption: true,
+        describe: "Backup id (or a unique prefix, or latest: the target's newest), or a dump file or folder made by another tool (imported first)",
+      })
       .option('backup-of-other-database', {
         type: 'boolean',
         default: false,
@@ -37,6 +42,7 @@ export const stageCommand = defineCommand({
         dir: args.dir,
         onProgress: reporter.listener,
         allowOtherDatabase: args.backupOfOtherDatabase,
+        external: externalChoiceFromArgs(args),
       });
       reporter.end();
       if (args.json) printJson(result);

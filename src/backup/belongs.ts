@@ -118,6 +118,9 @@ export async function resolveTargetBackup(
     entry = mine;
   } else {
     entry = await findBackup(catalog, ref);
+    // An imported dump is opened as its own row source (stage/sources/external-dump.ts), never here.
+    if (entry.external)
+      throw new UserError(`backup ${entry.id} is a dump made by another tool (${entry.path}), not one of crm-rescue's own`, 'Stage it with --backup ID');
   }
   if (!entry.usable || !entry.manifest) {
     throw new UserError(

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../errors.js';
+import type { ExternalBackupRecord } from '../external/model.js';
+import { listExternal } from '../external/store.js';
 import { parseBackupId } from './id.js';
 import { isLockLive, locksDir, readLock } from './lock.js';
 import { readManifest, type BackupManifest, type ManifestTable } from './manifest.js';
@@ -38,6 +40,11 @@ export interface BackupEntry {
   database: string | null;
   /** Folder's modification time (ISO), used to age leftovers without a manifest. */
   modifiedAt: string;
+  /**
+   * A dump made by another tool, imported by reference (`backups import`): no manifest, `path` is
+   * the dump's file or folder, `startedAt` the time it was taken. Prune never deletes it.
+   */
+  external?: ExternalBackupRecord;
 }
 
 /**
@@ -74,11 +81,33 @@ export async function listBackups(catalog: string, filter: { targetKey?: string;
     entry.database ??= parts.database;
     entries.push(entry);
   }
+  for (const r of await listExternal(catalog)) entries.push(externalEntry(r));
   // Newest first by start time (the manifest's has milliseconds; an id only seconds, so two
   // backups started within one second would otherwise order by their random suffix).
   entries.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   if (!filter.targetKey) return entries;
-  return entries.filter((e) => (e.targetKey ? e.targetKey === filter.targetKey : belongsByName(e, filter)));
+  // An imported dump records no address, and may come from a database named otherwise (crm_old): by engine.
+  return entries.filter((e) =>
+    e.external ? e.engine === filter.targetKey?.split(':')[0] : e.targetKey ? e.targetKey === filter.targetKey : belongsByName(e, filter),
+  );
+}
+
+/** An imported dump as a catalog entry: usable while its record reads (its files are checked before use). */
+function externalEntry(r: ExternalBackupRecord): BackupEntry {
+  return {
+    id: r.id,
+    path: r.index.location.path,
+    status: 'ok',
+    usable: true,
+    manifest: null,
+    startedAt: r.index.takenAt,
+    target: null,
+    targetKey: null,
+    engine: r.index.engine,
+    database: r.index.databases.length === 1 ? r.index.databases[0] : r.index.databases.length ? r.index.databases.join(',') : null,
+    modifiedAt: r.importedAt,
+    external: r,
+  };
 }
 
 function belongsByName(e: BackupEntry, filter: { targetKey?: string; database?: string }): boolean {

@@ -51,7 +51,10 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
   const item = (e: BackupEntry, reasons: string[]): PruneItem => ({ id: e.id, status: e.status, target: e.target, startedAt: e.startedAt, reasons });
 
   const groups = new Map<string, BackupEntry[]>();
-  for (const e of entries.filter((x) => x.usable)) {
+  // Dumps made by other tools are never deleted, nor their records: `backups forget ID` drops a record.
+  for (const e of entries.filter((x) => x.external))
+    kept.push(item(e, [`imported from another tool: prune never deletes it (${e.path}); crm-rescue backups forget ${e.id} drops its record`]));
+  for (const e of entries.filter((x) => x.usable && !x.external)) {
     const key = e.targetKey ?? '?';
     groups.set(key, [...(groups.get(key) ?? []), e]);
   }

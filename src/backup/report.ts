@@ -25,12 +25,17 @@ export interface BackupListItem {
   restoreTest: { at: string; ok: boolean; durationSeconds: number } | null;
   error: string | null;
   path: string;
+  /** Present for a dump made by another tool, imported by reference: what it is and where it lies. */
+  external?: { format: string; wrapper: string | null; tool: string | null; takenAtSource: string; databases: string[]; copied: boolean; files: number };
 }
 
 /** The JSON shape of a catalog entry. */
 export function listItem(e: BackupEntry, now = nowMs()): BackupListItem {
   const m = e.manifest;
-  const ok = e.status === 'ok';
+  const ok = e.status === 'ok' && m !== null;
+  const x = e.external;
+  const known = <T>(v: (T | null)[]) => (v.every((n) => n !== null) ? (v as T[]) : null);
+  const xRows = x ? known(x.index.tables.map((t) => t.rows)) : null;
   return {
     id: e.id,
     status: e.status,
@@ -42,12 +47,23 @@ export function listItem(e: BackupEntry, now = nowMs()): BackupListItem {
     startedAt: e.startedAt,
     finishedAt: m?.finishedAt ?? null,
     ageSeconds: Math.max(0, Math.round((now - Date.parse(e.startedAt)) / 1000)),
-    bytes: ok ? m!.totals.bytes : null,
-    tables: ok ? m!.totals.tables : null,
-    rows: ok ? m!.totals.rows : null,
+    bytes: ok ? m.totals.bytes : x ? x.files.reduce((a, f) => a + f.bytes, 0) : null,
+    tables: ok ? m.totals.tables : x ? x.index.tables.length : null,
+    rows: ok ? m.totals.rows : xRows ? xRows.reduce((a, n) => a + n, 0) : null,
     restoreTest: m?.restoreTest ? { at: m.restoreTest.at, ok: m.restoreTest.ok, durationSeconds: m.restoreTest.durationSeconds } : null,
     error: e.error ?? null,
     path: e.path,
+    ...(x && {
+      external: {
+        format: x.index.format,
+        wrapper: x.index.wrapper,
+        tool: x.index.tool,
+        takenAtSource: x.index.takenAtSource,
+        databases: x.index.databases,
+        copied: x.copied,
+        files: x.files.length,
+      },
+    }),
   };
 }
 
@@ -59,9 +75,9 @@ export function formatBackupList(entries: BackupEntry[], now = nowMs()): string 
   const lines = entries.map((e) => {
     const i = listItem(e, now);
     const rt = i.restoreTest ? `${i.restoreTest.ok ? 'yes' : 'FAILED'} ${formatAge(i.restoreTest.at, now)} ago (${i.restoreTest.durationSeconds} s)` : 'no';
-    const status = e.usable ? 'ok' : e.status;
-    const why = !e.usable && e.error ? `  ${e.error}` : '';
-    return `${pad(i.id, w)} ${pad(formatAge(i.startedAt, now), 7)} ${pad(i.bytes === null ? '-' : formatBytes(i.bytes), 8, 'right')} ${pad(i.tables === null ? '-' : String(i.tables), 6, 'right')} ${pad(status, 10)} ${e.usable ? rt : '-'}${why}`;
+    const status = e.external ? 'external' : e.usable ? 'ok' : e.status;
+    const why = e.external ? `  ${e.path}` : !e.usable && e.error ? `  ${e.error}` : '';
+    return `${pad(i.id, w)} ${pad(formatAge(i.startedAt, now), 7)} ${pad(i.bytes === null ? '-' : formatBytes(i.bytes), 8, 'right')} ${pad(i.tables === null ? '-' : String(i.tables), 6, 'right')} ${pad(status, 10)} ${e.usable && !e.external ? rt : '-'}${why}`;
   });
   return [header, ...lines].join('\n');
 }

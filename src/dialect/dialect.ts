@@ -49,6 +49,31 @@ export function comparedType(t: ComparedType): Pick<ColumnInfo, 'dataType' | 'eq
   return typeof t === 'string' ? { dataType: t } : t;
 }
 
+/**
+ * What a column type holds, to decide whether a column retyped since the backup can still be
+ * matched by key and written: numbers, strings, dates and timestamps, times of day, booleans,
+ * bytes, JSON, or `other` (uuid, enums, arrays, user types…: only the same type is trusted).
+ */
+export type TypeFamily = 'number' | 'string' | 'datetime' | 'time' | 'boolean' | 'binary' | 'json' | 'other';
+
+/** Key values of these types can be matched with `=` exactly: the same type, or the same family (not `other`). */
+export function typesMatchable(d: Pick<Dialect, 'typeFamily'>, a: string, b: string): boolean {
+  if (a === b) return true;
+  const fa = d.typeFamily(a);
+  return fa !== 'other' && fa === d.typeFamily(b);
+}
+
+/**
+ * A value of type `from` can be written to a column of type `to` by INSERT … SELECT and UPDATE
+ * (an assignment the server makes without being told how): the same type or family, or
+ * anything to a string. A string to a number (or a date) depends on each value: refused too.
+ */
+export function typeAssignable(d: Pick<Dialect, 'typeFamily'>, from: string, to: string): boolean {
+  if (from === to) return true;
+  const [f, t] = [d.typeFamily(from), d.typeFamily(to)];
+  return t === 'string' || (f !== 'other' && f === t);
+}
+
 /** The parts of an UPDATE/DELETE that joins other tables. */
 export interface JoinedWrite {
   /** Quoted, qualified target table. */
@@ -106,6 +131,8 @@ export interface Dialect extends OwnTablesSql {
    * What merge's verify uses to check a written value against the backup's.
    */
   distinctValue(left: string, right: string, leftType: string, rightType: string): string;
+  /** What a column type (its `dataType`) holds: see TypeFamily. */
+  typeFamily(dataType: string): TypeFamily;
   /**
    * A boolean SQL expression: the key columns, in order, come after the given values (keyset
    * paging). `value(i)` returns the placeholder of the i-th value; it may be called more than once

@@ -1,4 +1,4 @@
-import type { Dialect } from '../dialect/dialect.js';
+import { typesMatchable, type Dialect } from '../dialect/dialect.js';
 import type { TableInfo } from '../dialect/model.js';
 import type { Queryable } from '../dialect/queryable.js';
 import { UserError } from '../errors.js';
@@ -35,6 +35,7 @@ export async function checkKeyIdentifies(q: Queryable, d: Dialect, key: string[]
     if (missing)
       throw new UserError(`${keyText}: column "${missing}" is not in ${s.label}'s copy`, `Its columns: ${s.table.columns.map((c) => c.name).join(', ')}`);
   }
+  checkKeyTypes(d, key, sides, display);
   const nulls: string[] = [];
   for (const s of sides) {
     const nullable = key.filter((k) => s.table.columns.find((c) => c.name === k)!.nullable);
@@ -69,6 +70,27 @@ export async function checkKeyIdentifies(q: Queryable, d: Dialect, key: string[]
       `${keyText} does not identify one row: values repeat ${repeats.join(' and ')}`,
       'Pass --key with columns whose values are unique (the primary key, or a unique key)',
     );
+  }
+}
+
+/**
+ * Rows are matched by `=` on the key: a key column retyped since the backup into another kind of
+ * type (integer → varchar, varchar → uuid) cannot be matched exactly (PostgreSQL has no such
+ * `=`, MySQL would convert: '01' = 1), so it is refused, naming the column and both types.
+ */
+export function checkKeyTypes(d: Pick<Dialect, 'typeFamily'>, key: string[], sides: Pick<KeySide, 'label' | 'table'>[], display: string): void {
+  const [first, ...others] = sides;
+  for (const k of key) {
+    const a = first?.table.columns.find((c) => c.name === k);
+    for (const s of others) {
+      const b = s.table.columns.find((c) => c.name === k);
+      if (a && b && !typesMatchable(d, a.dataType, b.dataType)) {
+        throw new UserError(
+          `key column "${k}" of ${display} is ${a.dataType} in ${first.label} and ${b.dataType} in ${s.label}, so rows cannot be matched by it`,
+          'Pass --key with columns whose type has not changed since the backup',
+        );
+      }
+    }
   }
 }
 

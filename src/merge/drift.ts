@@ -1,9 +1,10 @@
-import type { Dialect } from '../dialect/dialect.js';
+import { typeAssignable, type Dialect } from '../dialect/dialect.js';
 import type { ColumnInfo } from '../dialect/model.js';
 import type { Queryable } from '../dialect/queryable.js';
 import { UserError } from '../errors.js';
 import type { TableCtx } from './context.js';
 import type { MergeRequest } from './model.js';
+import { updateColumns } from './write.js';
 
 /**
  * Columns that changed between the backup and live (schema drift), for the tables whose selected
@@ -12,7 +13,8 @@ import type { MergeRequest } from './model.js';
  * - the backup has columns live lacks and live has columns the backup lacks (a rename): unless
  *   they are mapped (--map name=full_name) or the user accepts leaving live's empty
  *   (--leave-new-columns-empty);
- * - rows to insert and a live column that is NOT NULL without a default and not in the backup.
+ * - rows to insert and a live column that is NOT NULL without a default and not in the backup;
+ * - a written column retyped since the backup into a type its values cannot be written to.
  * Everything else is said in the preview (the returned notes): a mapped column, a live column
  * inserted rows get the default of, a backup column that is not written.
  */
@@ -26,6 +28,10 @@ export async function columnDrift(conn: Queryable, d: Dialect, tables: TableCtx[
       `SELECT crm_rescue_op AS op, crm_rescue_kind AS kind, count(*) AS n FROM ${t.sel} GROUP BY crm_rescue_op, crm_rescue_kind`,
     );
     const inserts = counts.filter((c) => c.op === 'insert').reduce((s, c) => s + Number(c.n), 0);
+    const kinds = new Set(counts.filter((c) => Number(c.n) > 0).map((c) => c.kind));
+    // Overwrite may turn any selected row into an update of every column, once checked.
+    if (req.policy === 'overwrite' && kinds.size) kinds.add('full');
+    checkWrittenTypes(d, t, kinds, changed?.kind === 'changed' ? changed.columns : undefined);
     const fromBackup = counts.filter((c) => valueKinds.includes(c.kind)).reduce((s, c) => s + Number(c.n), 0);
     if (!fromBackup) continue;
     const liveNames = new Set(t.table.live.columns.map((c) => c.name));
@@ -46,7 +52,7 @@ export async function columnDrift(conn: Queryable, d: Dialect, tables: TableCtx[
         const filled = fillOf(c);
         if (filled === null) {
           throw new UserError(
-            `${t.display}: live column ${c.name} is NOT NULL without a default and is not in the backup, so its ${inserts} row(s) cannot be inserted`,
+            `${t.display}: live column ${c.name} is NOT NULL without a default and the backup has no such column, so its ${inserts} row(s) cannot be inserted`,
             backupOnly.length
               ? `Map a backup column to it: --map ${backupOnly[0]}=${c.name}`
               : `Give ${c.name} a default, or map a backup column to it with --map COLUMN=${c.name}`,
@@ -59,6 +65,27 @@ export async function columnDrift(conn: Queryable, d: Dialect, tables: TableCtx[
     for (const c of backupOnly) notes.push(`${t.display}: the backup's ${c} is not in live and is not written`);
   }
   return notes;
+}
+
+/**
+ * A column the rows take from the backup but whose type changed since into one the backup's
+ * values cannot be written to as they are (varchar → integer, integer → boolean): refused before
+ * any write, naming the column and both types, rather than failing halfway or converting.
+ */
+function checkWrittenTypes(d: Dialect, t: TableCtx, kinds: Set<string>, changedColumns?: string[]): void {
+  const written = new Set<string>();
+  if (kinds.has('full')) for (const c of t.writable) written.add(c.name);
+  if (kinds.has('changed')) for (const c of updateColumns(t, 'changed', changedColumns)) written.add(c);
+  if (kinds.has('soft')) for (const c of updateColumns(t, 'soft')) written.add(c);
+  const stagedType = new Map(t.table.staged.columns.map((c) => [c.name, c.dataType]));
+  for (const c of t.writable) {
+    const from = stagedType.get(c.name);
+    if (!written.has(c.name) || from === undefined || typeAssignable(d, from, c.dataType)) continue;
+    throw new UserError(
+      `${t.display}: column ${c.name} is ${from} in the backup and ${c.dataType} in live, and the backup's values cannot be written to it as they are`,
+      'Give the live column a type that takes them (or a text type), or leave these rows out',
+    );
+  }
 }
 
 /** What the server fills a column left out of an INSERT with, as the preview says it; null: nothing (NOT NULL, no default). */

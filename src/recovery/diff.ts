@@ -1,5 +1,6 @@
 import type { Db } from '../connect/open.js';
 import { tableLabel } from '../dialect/table-label.js';
+import { checkKeyTypes } from '../diff/key-check.js';
 import type { DiffClass, DiffCounts, DiffPlan, DiffRow } from '../diff/model.js';
 import { diffRowDetail, type DiffRowDetail } from '../diff/row-detail.js';
 import { countDiff, diffPage } from '../diff/run.js';
@@ -18,6 +19,9 @@ export interface DiffTable {
   columns: string[];
   /** The soft-delete column, when the CRM marks deleted rows. */
   softDelete: string | null;
+  /** Columns only the backup has and only live has (added or dropped since): not compared. */
+  onlyInStaged?: string[];
+  onlyInLive?: string[];
   counts: DiffCounts;
 }
 
@@ -74,7 +78,15 @@ export async function openDiff(db: Db, request: { backupId: string; tables: stri
 
 async function diffSet(db: Db, prepared: PreparedDiff, onProgress?: ProgressOptions['onProgress']): Promise<DiffSet> {
   const plans = new Map<string, DiffPlan>();
-  prepared.pairs.forEach((p, i) => plans.set(`${p.live.schema}.${p.live.name}`, diffPlanFor(prepared, i, {})));
+  prepared.pairs.forEach((p, i) => {
+    const plan = diffPlanFor(prepared, i, {});
+    const sides = [
+      { label: 'the backup', table: plan.staged },
+      { label: 'live', table: plan.live },
+    ];
+    checkKeyTypes(db.dialect, plan.key, sides, `${p.live.schema}.${p.live.name}`);
+    plans.set(`${p.live.schema}.${p.live.name}`, plan);
+  });
   const multiSchema = new Set(prepared.pairs.map((p) => p.live.schema)).size > 1;
   const planOf = (id: string) => {
     const plan = plans.get(id);
@@ -93,6 +105,8 @@ async function diffSet(db: Db, prepared: PreparedDiff, onProgress?: ProgressOpti
         key: plan.key,
         columns: plan.columns.map((c) => c.name),
         softDelete: plan.softDelete?.column ?? null,
+        onlyInStaged: plan.onlyInStaged,
+        onlyInLive: plan.onlyInLive,
         counts: s.counts,
       });
       done++;

@@ -6,6 +6,7 @@ import { readErasures } from '../merge/erasures.js';
 import { buildMergeRequest, buildUndeleteRequest, type MergeFlags } from '../merge/prepare.js';
 import { UsageError } from '../errors.js';
 import type { ProgressListener } from '../progress/event.js';
+import type { ExternalChoice } from '../stage/sources/external-dump.js';
 import { prepareTables } from './prepare.js';
 
 /** One merge of one root table: where its rows come from and which. */
@@ -25,6 +26,8 @@ export interface RootMergeRequest {
   /** Catalog root (`--dir`). */
   dir?: string;
   allowOtherDatabase?: boolean;
+  /** For a dump made by another tool: `--from-table`, `--from-database`, `--verify`. */
+  external?: ExternalChoice;
   onProgress?: ProgressListener;
   /** Called once the backup is resolved and its tables staged, before the selection is built. */
   onPrepared?: (prepared: { backupId: string; backupOrigin: BackupOrigin | null; stagedNow: string[] }) => void;
@@ -61,6 +64,7 @@ export async function prepareRootMerge(db: Db, req: RootMergeRequest): Promise<P
     withRelated: req.flags.withRelated,
     onProgress: req.onProgress,
     allowOtherDatabase: req.allowOtherDatabase,
+    external: req.external,
   });
   req.onPrepared?.(prepared);
   const request = await buildMergeRequest(db, prepared, req.flags, erasures);

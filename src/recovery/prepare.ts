@@ -8,6 +8,7 @@ import type { DiffPlan } from '../diff/model.js';
 import { planDiff } from '../diff/plan.js';
 import type { ProgressListener } from '../progress/event.js';
 import { findLiveTables, stagedPairs, type StagedPair } from '../stage/resolve.js';
+import type { ExternalChoice } from '../stage/sources/external-dump.js';
 import { openRowSource } from '../stage/sources/index.js';
 import { stageSourceTables } from './stage-tables.js';
 
@@ -38,6 +39,8 @@ export interface PrepareRequest {
   signal?: AbortSignal;
   /** Accept a backup of another database than the target's (named by id, never `latest`). */
   allowOtherDatabase?: boolean;
+  /** For a dump made by another tool: `--from-table`, `--from-database`, `--verify`. */
+  external?: ExternalChoice;
 }
 
 /**
@@ -51,7 +54,7 @@ export async function prepareTables(db: Db, opts: PrepareRequest): Promise<Prepa
   const knowledge = detectCrm(snapshot);
   const live = await findLiveTables(db, snapshot, opts.tables);
   // The target's own backup, or another database's only when asked for (never `latest`).
-  const { source, origin } = await openRowSource(db, opts.backup, { dir: opts.dir, allowOtherDatabase: opts.allowOtherDatabase, snapshot });
+  const { source, origin } = await openRowSource(db, opts.backup, { ...opts.external, dir: opts.dir, allowOtherDatabase: opts.allowOtherDatabase, snapshot });
   // A growing source is staged again anyway: no need to look at what is staged first.
   let pairs: (StagedPair | null)[] = source.grows ? live.map(() => null) : await stagedPairs(db, source.id, live);
   const stagedNow: string[] = [];

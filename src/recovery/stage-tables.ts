@@ -6,6 +6,7 @@ import type { ProgressListener } from '../progress/event.js';
 import type { StagedTable } from '../stage/namespace.js';
 import { relatedSourceTables } from '../stage/related.js';
 import type { RowSource, SourceTable } from '../stage/row-source.js';
+import type { ExternalChoice } from '../stage/sources/external-dump.js';
 import { openRowSource } from '../stage/sources/index.js';
 import { stageFromSource, type StagedFromSource } from '../stage/stage-rows.js';
 
@@ -25,6 +26,8 @@ export interface StageRequest {
   onlyMissing?: boolean;
   /** Accept a backup of another database than the target's (`--backup-of-other-database`). */
   allowOtherDatabase?: boolean;
+  /** For a dump made by another tool: `--from-table`, `--from-database`, `--verify`. */
+  external?: ExternalChoice;
 }
 
 /** What staging did. */
@@ -81,7 +84,7 @@ export async function stageSourceTables(
  */
 export async function stageTables(db: Db, req: StageRequest): Promise<StageResult> {
   preloadOwnTables();
-  const { source, origin } = await openRowSource(db, req.backup, { dir: req.dir, allowOtherDatabase: req.allowOtherDatabase });
+  const { source, origin } = await openRowSource(db, req.backup, { ...req.external, dir: req.dir, allowOtherDatabase: req.allowOtherDatabase });
   const wanted = await source.find(req.tables);
   const staged = await stageSourceTables(db, source, wanted, {
     withRelated: req.withRelated,

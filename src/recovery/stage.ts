@@ -1,4 +1,5 @@
 import { resolveTargetBackup } from '../backup/belongs.js';
+import { findBackup } from '../backup/catalog.js';
 import { openDb, type Db } from '../connect/open.js';
 import { detectCrm } from '../crm/detect.js';
 import { relationsOf } from '../crm/relations.js';
@@ -53,6 +54,25 @@ export function stageServices(db: Db, snapshot: () => Promise<SchemaSnapshot>, e
   const liveSchema = (schema: string) => (db.dialect.capabilities.multiSchema ? schema : db.target.database);
   return {
     async backupTables(backupId) {
+      const entry = await findBackup(catalog(), backupId).catch(() => null);
+      if (entry?.external) {
+        // A dump made by another tool: the tables its import indexed.
+        const r = entry.external;
+        const staging = await stagingOf(db, r.id);
+        const staged = new Set(staging?.tables.map((t) => `${t.schema}.${t.name}`) ?? []);
+        return r.index.tables
+          .filter((t) => !isInternalNamespace(t.schema) && !isInternalNamespace(t.database))
+          .map((t) => ({
+            id: `${t.schema}.${t.name}`,
+            schema: t.schema,
+            name: t.name,
+            rows: t.rows,
+            rowsEstimated: false,
+            bytes: t.bytes ?? 0,
+            file: r.index.location.path,
+            staged: staged.has(`${liveSchema(t.schema)}.${t.name}`),
+          }));
+      }
       const { manifest } = await resolveTargetBackup(db, backupId, { dir: catalog() });
       const staging = await stagingOf(db, manifest.id);
       const staged = new Set(staging?.tables.map((t) => `${t.schema}.${t.name}`) ?? []);

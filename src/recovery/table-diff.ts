@@ -2,6 +2,7 @@ import type { Db } from '../connect/open.js';
 import { checkKeyIdentifies } from '../diff/key-check.js';
 import type { DiffPlan } from '../diff/model.js';
 import type { ProgressListener } from '../progress/event.js';
+import type { ExternalChoice } from '../stage/sources/external-dump.js';
 import { diffPlanFor, prepareTables, type PreparedDiff } from './prepare.js';
 
 /** One table to compare with a backup, as `crm-rescue diff` asks for it. */
@@ -11,6 +12,8 @@ export interface TableDiffRequest {
   table: string;
   dir?: string;
   allowOtherDatabase?: boolean;
+  /** For a dump made by another tool: `--from-table`, `--from-database`, `--verify`. */
+  external?: ExternalChoice;
   /** Columns that identify a row, when the table has no usable key. */
   key?: string[];
   /** Compare only these columns. */
@@ -34,6 +37,7 @@ export async function prepareTableDiff(db: Db, req: TableDiffRequest): Promise<{
     dir: req.dir,
     onProgress: req.onProgress,
     allowOtherDatabase: req.allowOtherDatabase,
+    external: req.external,
   });
   req.onPrepared?.(prepared);
   const plan = diffPlanFor(prepared, 0, { key: req.key, columns: req.columns, where: req.where });

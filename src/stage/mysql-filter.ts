@@ -359,7 +359,7 @@ export class MysqlTableFilter extends Transform {
         const word = b.toString('latin1', i, j).toUpperCase();
         this.pos = j;
         if (this.first === null) this.first = word;
-        else if (this.first === 'INSERT' && (word === 'VALUES' || word === 'VALUE')) {
+        else if ((this.first === 'INSERT' || this.first === 'REPLACE') && (word === 'VALUES' || word === 'VALUE')) {
           this.insertHead(b.toString('latin1', 0, j));
           const rest = Buffer.from(b.subarray(j, len));
           this.len = 0;
@@ -602,7 +602,11 @@ export class MysqlTableFilter extends Transform {
     if (this.delim.toString() !== ';') throw refuse(t, 'its file holds an INSERT under another delimiter');
     if (this.vc) throw refuse(t, 'its file holds an INSERT inside a version comment');
     const toks = tokenize(text, t);
-    const n = toks[1]?.v === 'INTO' ? readName(toks, 2) : null;
+    // mysqldump --insert-ignore / --replace and mydumper -N write `INSERT IGNORE` / `REPLACE`:
+    // passed as written (into the staged table, they only say what a duplicate key does).
+    const verb = toks[0].v === 'REPLACE' ? 'REPLACE' : toks[1]?.v === 'IGNORE' ? 'INSERT IGNORE' : 'INSERT';
+    const into = verb === 'INSERT IGNORE' ? 2 : 1;
+    const n = toks[into]?.v === 'INTO' ? readName(toks, into + 1) : null;
     if (!n || n.name !== this.tableLatin1) throw refuse(t, `its file holds an INSERT staging does not run (${preview(toks)})`);
     let k = n.next;
     let cols = '';
@@ -616,7 +620,7 @@ export class MysqlTableFilter extends Transform {
     }
     if (k !== toks.length - 1) throw refuse(t, `its file holds an INSERT staging does not run (${preview(toks)})`);
     this.report.inserts++;
-    this.out(`INSERT INTO ${this.target}${cols} VALUES `);
+    this.out(`${verb} INTO ${this.target}${cols} VALUES `);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { openSqlFile, type TableSource } from '../backup/catalog.js';
 import { findMysqlTool } from '../backup/tools.js';
 import type { Db } from '../connect/open.js';
@@ -24,14 +24,32 @@ export async function loadMysqlTable(
   onBytes?: (bytes: number) => void,
   signal?: AbortSignal,
 ): Promise<LoadResult & { table: string }> {
+  return loadMysqlStream(db, src.table.name, () => openSqlFile(src.sqlFile), scratch, { onBytes, signal });
+}
+
+/**
+ * Restores one table from a stream of its statements (a split backup's file, or what an
+ * external dump's reader extracted), the same way: through MysqlTableFilter into the mysql
+ * client, into `scratch`. An error of the stream itself (a damaged file) is the one thrown.
+ */
+export async function loadMysqlStream(
+  db: Db,
+  name: string,
+  open: () => Readable,
+  scratch: string,
+  opts: { onBytes?: (bytes: number) => void; signal?: AbortSignal; what?: string } = {},
+): Promise<LoadResult & { table: string }> {
   const d = db.dialect;
   const mysql = await mysqlClient();
   await db.query(d.createNamespace(scratch));
-  const name = src.table.name;
-  const counter = new ByteCounter(onBytes);
+  const counter = new ByteCounter(opts.onBytes);
   const filter = new MysqlTableFilter({ table: name, target: d.quoteQualified(scratch, name) });
-  const input = openSqlFile(src.sqlFile);
-  input.on('error', (err) => counter.destroy(err));
+  const input = open();
+  let inputError = null as Error | null;
+  input.on('error', (err) => {
+    inputError = err;
+    counter.destroy(err);
+  });
   counter.on('error', (err) => filter.destroy(err));
   // Rows flow before the client is started: a refusal then is kept (filter.refusal), not thrown.
   filter.on('error', () => undefined);
@@ -45,15 +63,17 @@ export async function loadMysqlTable(
       stdin: filter,
       stdout: 'ignore',
       what: `loading ${name} into staging`,
-      signal,
+      signal: opts.signal,
     });
     await load.done;
+    // A stream that broke before the client read it may look like a clean end to the client.
+    if (inputError) throw inputError;
   } catch (err) {
-    // The filter's refusal is the story, not the client it stopped.
-    throw filter.refusal ?? err;
+    // The filter's refusal is the story, not the client it stopped; then a damaged input's own words.
+    throw filter.refusal ?? (inputError instanceof UserError ? inputError : err);
   }
   if (!(await d.tableExists(db, scratch, name)))
-    throw new UserError(`the backup's file for ${name} created no table`, 'The backup may be damaged; crm-rescue backups verify checks it');
+    throw new UserError(`${opts.what ?? "the backup's file"} for ${name} created no table`, 'The backup may be damaged; crm-rescue backups verify checks it');
   return { rows: null, bytes: counter.bytes, table: name };
 }
 

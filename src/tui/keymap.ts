@@ -42,7 +42,9 @@ export type Command =
   | 'apply'
   | 'undo'
   | 'next'
-  | 'details';
+  | 'details'
+  | 'import'
+  | 'complete';
 
 /**
  * Where a binding applies: a screen, or one of the layers above screens.
@@ -204,6 +206,14 @@ export const KEYMAP: readonly Binding[] = [
     footer: { text: 'verify', priority: 5 },
   },
   {
+    command: 'import',
+    keys: [{ char: 'i' }],
+    description: 'Import a dump another tool made: type a file to import, or a folder to search for dumps',
+    category: 'Act',
+    contexts: ['backups', 'wizard'],
+    footer: { text: 'import', priority: 6 },
+  },
+  {
     command: 'related',
     keys: [{ char: 'r' }],
     description: 'Select the related tables the backup holds too',
@@ -262,6 +272,13 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: 'toggle',
     keys: [{ name: 'space' }],
+    description: 'Found dumps: mark or unmark the one under the cursor',
+    category: 'Select',
+    contexts: ['backups'],
+  },
+  {
+    command: 'toggle',
+    keys: [{ name: 'space' }],
     description: 'Timeline: start a range at the bucket under the cursor (again: clear it)',
     category: 'Select',
     contexts: ['audit'],
@@ -303,6 +320,13 @@ export const KEYMAP: readonly Binding[] = [
     contexts: ['text'],
   },
   { command: 'cancel', keys: [{ name: 'escape' }], description: 'Leave the field; a filter is cleared', category: 'Text fields', contexts: ['text'] },
+  {
+    command: 'complete',
+    keys: [{ name: 'tab' }],
+    description: 'Path fields: complete the name, list the choices',
+    category: 'Text fields',
+    contexts: ['text'],
+  },
   { command: 'deleteBack', keys: [{ name: 'backspace' }], description: 'Delete the character before the cursor', category: 'Text fields', contexts: ['text'] },
   { command: 'clearLine', keys: [{ char: 'u', ctrl: true }], description: 'Clear the field', category: 'Text fields', contexts: ['text'] },
 ];

@@ -1,7 +1,9 @@
 import type { Db } from '../connect/open.js';
 import type { SchemaSnapshot } from '../dialect/model.js';
+import { catalogDir } from '../util/paths.js';
 import type { ConsoleServices } from './services.js';
 import type { AuditServices, BackupServices, DiffServices, MergeServices, StageServices } from '../recovery/index.js';
+import { withExternalBackups } from './services-external.js';
 
 /** The recovery services the console plugs into `servicesFromDb`. */
 export type RecoveryServices = Required<Pick<ConsoleServices, 'audit' | 'backups' | 'stage' | 'diff' | 'merge' | 'deletionSpikes'>>;
@@ -29,7 +31,11 @@ export function recoveryServices(db: Db, env: NodeJS.ProcessEnv = process.env): 
   return {
     deletionSpikes: async (days) => (await audit()).deletionSpikes(days),
     audit: delegate<AuditServices>(audit, ['timeline', 'countEvents', 'events', 'incidents', 'newestEvent']),
-    backups: delegate<BackupServices>(backups, ['list', 'detail', 'run', 'verify']),
+    // With the dumps other tools made: imported from where they lie, listed beside crm-rescue's own.
+    backups: withExternalBackups(delegate<BackupServices>(backups, ['list', 'detail', 'run', 'verify']), {
+      engine: db.target.engine,
+      catalog: () => catalogDir(undefined, env),
+    }),
     stage: delegate<StageServices>(stage, ['backupTables', 'related', 'run', 'list']),
     diff: delegate<DiffServices>(diff, ['open']),
     merge: { ...delegate<Omit<MergeServices, 'database'>>(merge, ['plan', 'list', 'undo']), database: () => db.target.database },

@@ -1,4 +1,16 @@
-import type { AuditServices, BackupServices, DeletionDay, DiffServices, MergeServices, StageServices } from '../recovery/index.js';
+import type { Engine } from '../connect/target.js';
+import type { Compression, DumpFormat, DumpWrapper, TakenAtSource } from '../external/model.js';
+import type {
+  AuditServices,
+  BackupDetail as CatalogBackupDetail,
+  BackupItem as CatalogBackupItem,
+  BackupServices as CatalogBackupServices,
+  DeletionDay,
+  DiffServices,
+  MergeServices,
+  ProgressOptions,
+  StageServices,
+} from '../recovery/index.js';
 
 /**
  * What the console asks of the engine. Screens and components see only this interface (never a
@@ -30,9 +42,6 @@ export interface ConsoleServices {
 
 export type {
   AuditServices,
-  BackupDetail,
-  BackupItem,
-  BackupServices,
   BackupTable,
   DeletionDay,
   DiffRowView,
@@ -147,4 +156,90 @@ export interface BackupSummary {
   finishedAt: string;
   bytes?: number;
   tables?: number;
+}
+
+/** A backup of the catalog as the console lists it: crm-rescue's own, or a dump another tool made (`external`). */
+export interface BackupItem extends CatalogBackupItem {
+  /** Set for a dump imported from where it lies (pg_dump, mysqldump, mydumper, a CRM's backup page). */
+  external?: ExternalBackupView;
+}
+
+/** A backup with its manifest (or, for an external one, what its import recorded). */
+export interface BackupDetail extends CatalogBackupDetail {
+  external?: ExternalBackupView;
+}
+
+/**
+ * The backup catalog as the console uses it: the recovery API's, plus importing the dumps people
+ * already have (absent members: the import key says it is not available).
+ */
+export interface BackupServices extends Omit<CatalogBackupServices, 'list' | 'detail' | 'run'> {
+  list(): Promise<BackupItem[]>;
+  detail(id: string): Promise<BackupDetail>;
+  run(options?: ProgressOptions): Promise<BackupItem>;
+  /** Imports dump files or folders by reference, all or none: cancelled or refused, nothing stays imported. */
+  importPaths?(paths: string[], options?: ProgressOptions): Promise<ImportedBackup[]>;
+  /** The path (`~` is the home folder) is a folder: Enter scans it rather than importing it. */
+  isFolder?(path: string): Promise<boolean>;
+  /** Every dump under a folder, newest first (nothing imported). */
+  scanFolder?(dir: string, options?: ProgressOptions): Promise<FoundDump[]>;
+  /** Completes a path like a shell's Tab (`~` is the home folder). */
+  completePath?(prefix: string): Promise<PathCompletion>;
+}
+
+/** An external backup: where the dump is, what it is, and what was recorded when it was imported. */
+export interface ExternalBackupView {
+  /** The file or folder. */
+  path: string;
+  /** Members of containers opened to reach the dump (an Odoo zip's `dump.sql`), outermost first. */
+  members: string[];
+  engine: Engine;
+  format: DumpFormat;
+  wrapper: DumpWrapper;
+  compression: Compression;
+  databases: string[];
+  /** When the dump was taken (ISO 8601), and what says so. */
+  takenAt: string;
+  takenAtSource: TakenAtSource;
+  /** `pg_dump 15.19`, when the dump says. */
+  tool: string | null;
+  importedAt: string;
+  /** The files were copied into the catalog (`--copy`). */
+  copied: boolean;
+  files: { path: string; bytes: number; sha256: string }[];
+  /** The re-check before every use (size and modification time as at import): null when unchanged, else what changed. */
+  changed: string | null;
+}
+
+/** One path imported. */
+export interface ImportedBackup {
+  /** The path as given. */
+  path: string;
+  item: BackupItem & { external: ExternalBackupView };
+  /** The same bytes had been imported before: the earlier record. */
+  existing: boolean;
+}
+
+/** A dump found under a folder, before import. */
+export interface FoundDump {
+  path: string;
+  engine: Engine;
+  format: DumpFormat;
+  wrapper: DumpWrapper;
+  compression: Compression;
+  /** The database its first bytes name; null when they do not. */
+  database: string | null;
+  /** The newest modification time of its files (ISO 8601): the order of the list. */
+  modifiedAt: string;
+  bytes: number;
+}
+
+/** A path completed like a shell's Tab. */
+export interface PathCompletion {
+  /** The path extended as far as every candidate agrees (a folder ends with `/`). */
+  completed: string;
+  /** Names that match, folders ending with `/`, sorted; at most `limit`. */
+  candidates: string[];
+  /** Matches beyond `candidates`. */
+  more: number;
 }

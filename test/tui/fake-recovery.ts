@@ -9,14 +9,19 @@ import type {
   DiffServices,
   DiffSet,
   DiffTable,
+  ExternalBackupView,
+  FoundDump,
+  ImportedBackup,
   IncidentSummary,
   MergeOutcome,
   MergePlan,
   MergeServices,
+  PathCompletion,
   RowSelection,
   StageServices,
   TimelineBucket,
 } from '../../src/tui/services.js';
+import type { Compression, DumpFormat, TakenAtSource } from '../../src/external/model.js';
 import { fakeServices } from './helpers.js';
 
 /** The instant the fakes call "now": 21 Nov 2026 12:00 UTC. */
@@ -100,7 +105,7 @@ export function backupItem(id: string, hoursAgo: number, extra: Partial<BackupIt
 }
 
 /** Two usable backups (one before the incident, one after) and a failed one. */
-export function fakeBackups(overrides: Partial<BackupServices> = {}): BackupServices & { runs: number } {
+export function fakeBackups(overrides: Partial<BackupServices> = {}): BackupServices & { runs: number; items: BackupItem[] } {
   const items = [
     backupItem('20261121T110000Z-postgres-crm_prod-aa01', 1),
     backupItem('20261121T020000Z-postgres-crm_prod-bb02', 10),
@@ -108,8 +113,10 @@ export function fakeBackups(overrides: Partial<BackupServices> = {}): BackupServ
   ];
   const self = {
     runs: 0,
+    items,
     async list() {
-      return items;
+      // Newest taken first, as the catalog lists them (imports land in their place).
+      return [...items].sort((a, b) => Date.parse(b.external?.takenAt ?? b.startedAt) - Date.parse(a.external?.takenAt ?? a.startedAt));
     },
     async detail(id: string) {
       const b = items.find((x) => x.id === id) ?? items[0];
@@ -353,4 +360,153 @@ export function fakeMerge(): MergeServices & { planned: RowSelection[][]; applie
 /** Console services with every recovery service faked. */
 export function recoveryFakes(overrides: Partial<ConsoleServices> = {}): ConsoleServices {
   return fakeServices({ audit: fakeAudit(), backups: fakeBackups(), stage: fakeStage(), diff: fakeDiff(), merge: fakeMerge(), ...overrides });
+}
+
+/** What a fake path holds: a folder, a dump (and what reading it tells), or a file the import refuses. */
+export type FakeEntry =
+  | { kind: 'folder' }
+  | { kind: 'dump'; view: Omit<ExternalBackupView, 'path' | 'members' | 'importedAt' | 'copied' | 'files' | 'changed'>; bytes: number; id: string }
+  | { kind: 'refused'; message: string };
+
+/** The home folder of the fake file system (`~`). */
+export const FAKE_HOME = '/home/ada';
+
+/**
+ * A file system for the import: `/srv/backups` holds two pg_dump files (one taken before the
+ * incident, newer than every catalog backup before it), a text file and an encrypted dump.
+ */
+export function fakeFiles(): Map<string, FakeEntry> {
+  const dump = (id: string, format: DumpFormat, compression: Compression, takenAt: string, source: TakenAtSource, bytes: number): FakeEntry => ({
+    kind: 'dump',
+    id,
+    bytes,
+    view: {
+      engine: 'postgres',
+      format,
+      wrapper: null,
+      compression,
+      databases: ['crm_prod'],
+      takenAt,
+      takenAtSource: source,
+      tool: format === 'pg-custom' ? 'pg_dump 15.4' : null,
+    },
+  });
+  return new Map<string, FakeEntry>([
+    ['/srv', { kind: 'folder' }],
+    ['/srv/backups', { kind: 'folder' }],
+    ['/srv/backups/nightly', { kind: 'folder' }],
+    [
+      '/srv/backups/nightly/crm_prod-1121.dump',
+      dump('20261121T030000Z-postgres-crm_prod-ex01', 'pg-custom', 'none', '2026-11-21T03:00:00.000Z', 'archive-header', 3_400_000),
+    ],
+    [
+      '/srv/backups/nightly/crm_prod-1119.sql.gz',
+      dump('20261119T020000Z-postgres-crm_prod-ex02', 'pg-plain', 'gzip', '2026-11-19T02:00:00.000Z', 'mtime', 900_000),
+    ],
+    [
+      '/srv/backups/nightly/notes.txt',
+      { kind: 'refused', message: '/srv/backups/nightly/notes.txt is not a database dump: it looks like text (crm-rescue reads pg_dump, …)' },
+    ],
+    ['/srv/backups/secret.sql.gpg', { kind: 'refused', message: '/srv/backups/secret.sql.gpg is encrypted with GnuPG (Decrypt it first)' }],
+    ['/srv/backups/old-crm', { kind: 'folder' }],
+    [FAKE_HOME, { kind: 'folder' }],
+    [`${FAKE_HOME}/dumps`, { kind: 'folder' }],
+    [
+      `${FAKE_HOME}/dumps/crm_prod-1121.dump`,
+      dump('20261121T030000Z-postgres-crm_prod-ex01', 'pg-custom', 'none', '2026-11-21T03:00:00.000Z', 'archive-header', 3_400_000),
+    ],
+  ]);
+}
+
+/**
+ * Adds the import to fake backups: paths of `files` (see fakeFiles), an import that lands in the
+ * list marked external, a scan newest first, shell-like completion. `hold` keeps every import
+ * running until it is cancelled (then nothing is added). `calls` records what was asked.
+ */
+export function withFakeImports<T extends BackupServices & { items: BackupItem[] }>(
+  backups: T,
+  options: { files?: Map<string, FakeEntry>; hold?: boolean } = {},
+): T & { calls: string[] } {
+  const files = options.files ?? fakeFiles();
+  const calls: string[] = [];
+  const expand = (p: string) => (p === '~' ? FAKE_HOME : p.startsWith('~/') ? `${FAKE_HOME}/${p.slice(2)}` : p).replace(/\/+$/, '') || '/';
+  const children = (dir: string) => [...files.keys()].filter((k) => k !== dir && k.slice(0, k.lastIndexOf('/')) === (dir === '/' ? '' : dir));
+  const abort = (signal?: AbortSignal) =>
+    new Promise<never>((_resolve, reject) =>
+      signal?.addEventListener('abort', () => {
+        const err = new Error('import cancelled');
+        err.name = 'AbortError';
+        reject(err);
+      }),
+    );
+  const self = Object.assign(backups, {
+    calls,
+    async importPaths(paths: string[], o: { signal?: AbortSignal } = {}): Promise<ImportedBackup[]> {
+      calls.push(`import ${paths.join(' ')}`);
+      const out: ImportedBackup[] = [];
+      for (const typed of paths) {
+        const path = expand(typed);
+        const e = files.get(path);
+        if (!e) throw new Error(`${typed} does not exist`);
+        if (e.kind === 'refused') throw new Error(e.message);
+        if (e.kind === 'folder') throw new Error(`${path} is not a pg_dump or mydumper folder`);
+        const external: ExternalBackupView = {
+          ...e.view,
+          path,
+          members: [],
+          importedAt: new Date(NOW).toISOString(),
+          copied: false,
+          files: [{ path, bytes: e.bytes, sha256: 'ab'.repeat(32) }],
+          changed: null,
+        };
+        const item = { ...backupItem(e.id, 0), startedAt: e.view.takenAt, finishedAt: e.view.takenAt, bytes: e.bytes, tables: 3, rows: null, external };
+        out.push({ path: typed, item, existing: backups.items.some((b) => b.id === e.id) });
+      }
+      if (options.hold) await abort(o.signal);
+      // All or none: added only once every path was read.
+      for (const r of out) if (!r.existing) backups.items.push(r.item);
+      return out;
+    },
+    async isFolder(path: string) {
+      return files.get(expand(path))?.kind === 'folder';
+    },
+    async scanFolder(dir: string): Promise<FoundDump[]> {
+      calls.push(`scan ${dir}`);
+      const root = expand(dir);
+      return [...files.entries()]
+        .filter(([p, e]) => p.startsWith(`${root}/`) && e.kind === 'dump')
+        .map(([path, e]) => {
+          const d = e as Extract<FakeEntry, { kind: 'dump' }>;
+          return {
+            path,
+            engine: d.view.engine,
+            format: d.view.format,
+            wrapper: null,
+            compression: d.view.compression,
+            database: 'crm_prod',
+            modifiedAt: d.view.takenAt,
+            bytes: d.bytes,
+          };
+        })
+        .sort((a, b) => Date.parse(b.modifiedAt) - Date.parse(a.modifiedAt));
+    },
+    async completePath(prefix: string): Promise<PathCompletion> {
+      calls.push(`complete ${prefix}`);
+      if (prefix === '~') return { completed: '~/', candidates: [], more: 0 };
+      const cut = prefix.lastIndexOf('/') + 1;
+      const folderPart = prefix.slice(0, cut);
+      const base = prefix.slice(cut);
+      const folder = expand(folderPart || '/');
+      const names = children(folder)
+        .map((k) => k.slice(k.lastIndexOf('/') + 1) + (files.get(k)?.kind === 'folder' ? '/' : ''))
+        .filter((n) => n.startsWith(base))
+        .sort();
+      if (names.length === 0) return { completed: prefix, candidates: [], more: 0 };
+      if (names.length === 1) return { completed: folderPart + names[0], candidates: names, more: 0 };
+      let common = names[0].replace(/\/$/, '');
+      for (const n of names) while (!n.startsWith(common)) common = common.slice(0, -1);
+      return { completed: folderPart + (common.length > base.length ? common : base), candidates: names, more: 0 };
+    },
+  });
+  return self;
 }

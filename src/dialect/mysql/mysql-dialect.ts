@@ -39,6 +39,17 @@ export const mysqlDialect: Dialect = {
     if (leftType !== rightType && num.test(leftType) && num.test(rightType)) return `NOT (${left} <=> ${right})`;
     return this.distinct(left, right, leftType, rightType);
   },
+  typeFamily(dataType) {
+    // As COLUMN_TYPE spells them: `bigint(20) unsigned`, `enum('a','b')`; MariaDB's JSON is longtext.
+    const t = dataType.toLowerCase();
+    if (/^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric|float|double|real|bit|year)\b/.test(t)) return 'number';
+    if (/^(char|varchar|tinytext|text|mediumtext|longtext|enum|set)\b/.test(t)) return 'string';
+    if (/^(date|datetime|timestamp)\b/.test(t)) return 'datetime';
+    if (/^time\b/.test(t)) return 'time';
+    if (/^(binary|varbinary|tinyblob|blob|mediumblob|longblob)\b/.test(t)) return 'binary';
+    if (/^json\b/.test(t)) return 'json';
+    return 'other';
+  },
   keyAfter(columns, value) {
     // Spelled out (MariaDB does not range-scan a row comparison); the leading >= keeps a range.
     const after = (i: number): string =>

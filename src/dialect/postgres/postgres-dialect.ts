@@ -42,6 +42,19 @@ export const postgresDialect: Dialect = {
     if (leftType !== rightType && num.test(leftType) && num.test(rightType)) return `((${left}) IS DISTINCT FROM (${right}))`;
     return this.distinct(left, right, leftType, rightType);
   },
+  typeFamily(dataType) {
+    // As format_type spells them: `numeric(10,2)`, `timestamp(3) with time zone`, `integer[]`.
+    const t = dataType.toLowerCase();
+    if (t.endsWith(']')) return 'other';
+    if (/^(smallint|integer|bigint|numeric|decimal|real|double precision)\b/.test(t)) return 'number';
+    if (/^(character varying|character|varchar|char|text|name|"char")\b/.test(t)) return 'string';
+    if (/^(date|timestamp)\b/.test(t)) return 'datetime';
+    if (/^time\b/.test(t)) return 'time';
+    if (t === 'boolean') return 'boolean';
+    if (t === 'bytea') return 'binary';
+    if (t === 'json' || t === 'jsonb') return 'json';
+    return 'other';
+  },
   // A row comparison is one index condition for a btree.
   keyAfter: (columns, value) => `(${columns.join(', ')}) > (${columns.map((_, i) => value(i)).join(', ')})`,
   truthy: (expr, dataType) => (dataType === 'boolean' ? `((${expr}) IS TRUE)` : `(COALESCE((${expr})::numeric, 0) <> 0)`),

@@ -15,6 +15,8 @@ export interface TextInputProps {
   onSubmit?(value: string): void;
   /** Esc. */
   onCancel?(): void;
+  /** Tab (a path field's completion); without it, Tab goes on to the screen (the next field). */
+  onComplete?(value: string): void;
   /** Shown before the value: `/`, `Database name:`. */
   prompt?: string;
   placeholder?: string;
@@ -46,6 +48,10 @@ export function TextInput(props: TextInputProps) {
     active,
     handle(command, input, key) {
       const current = latest.current?.prop === value ? latest.current.value : value;
+      if (command === 'complete' && props.onComplete) {
+        props.onComplete(current);
+        return true;
+      }
       const edit = editText(current, command, input, key);
       switch (edit.type) {
         case 'change':

@@ -13,6 +13,7 @@ import { useLayout } from '../../use-layout.js';
 import { Unavailable } from '../unavailable.js';
 import { useScreen, useScreenInput, type ScreenProps } from '../screen.js';
 import { BACKUP_TABLE_COLUMNS } from './backup-columns.js';
+import { compressionLabel, EXTERNAL_MARK, formatLabel, shortTime, takenAtSourceLabel } from './external-labels.js';
 
 /** Facts above the table list. */
 const HEAD_LINES = 7;
@@ -40,8 +41,9 @@ export function BackupScreen({ params }: ScreenProps<'backup'>) {
   );
 }
 
-/** The manifest's facts, seven lines. */
+/** The manifest's facts, seven lines (for a dump another tool made, what its import recorded). */
 export function manifestEntries(d: BackupDetail): KeyValueEntry[] {
+  if (d.external) return externalEntries(d, d.external);
   const rt = d.restoreTest;
   return [
     { key: 'Backup', value: `${d.id}${d.label ? ` (${d.label})` : ''}` },
@@ -59,5 +61,33 @@ export function manifestEntries(d: BackupDetail): KeyValueEntry[] {
           tone: rt.ok ? undefined : 'error',
         }
       : { key: 'Restore', value: 'never tested (crm-rescue backups verify --restore-test)', tone: 'muted' },
+  ];
+}
+
+/**
+ * An imported dump's facts, seven lines: where it is, whether it is as imported (the size and time
+ * check every use makes; v hashes it all again), when it was taken and what says so, the format,
+ * the size, and the sha256 recorded at import.
+ */
+function externalEntries(d: BackupDetail, e: NonNullable<BackupDetail['external']>): KeyValueEntry[] {
+  const bytes = e.files.reduce((a, f) => a + f.bytes, 0);
+  const dbs = e.databases.length ? e.databases.join(', ') : 'a database it does not name';
+  return [
+    {
+      key: 'Backup',
+      value: `${EXTERNAL_MARK} external ${d.id} (imported ${e.importedAt.slice(0, 10)}${e.copied ? ', copied into the catalog' : ', by reference'})`,
+    },
+    e.changed
+      ? { key: 'Status', value: `changed since import: ${e.changed}`, tone: 'error' }
+      : { key: 'Status', value: 'ok: unchanged since import (size and time); v checks every sha256', tone: 'ok' },
+    { key: 'Taken', value: `${shortTime(e.takenAt)} (${takenAtSourceLabel(e.takenAtSource)})` },
+    { key: 'File', value: [e.path, ...e.members].join(' › ') },
+    { key: 'Dump', value: `${e.tool ?? '?'} · ${formatLabel(e.format, e.wrapper)} · ${compressionLabel(e.compression)}` },
+    { key: 'Size', value: `${formatBytes(bytes)} in ${d.tables ?? '?'} tables of ${dbs}, ${d.rows === null ? 'rows unknown' : `${formatCount(d.rows)} rows`}` },
+    {
+      key: 'sha256',
+      value: e.files.length === 1 ? e.files[0].sha256 : `${e.files.length} files, the first ${e.files[0]?.sha256 ?? '?'}`,
+      tone: 'muted',
+    },
   ];
 }

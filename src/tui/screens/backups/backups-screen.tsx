@@ -10,13 +10,22 @@ import { Unavailable } from '../unavailable.js';
 import { useScreen, useScreenInput, type ScreenProps } from '../screen.js';
 import { BACKUP_COLUMNS } from './backup-columns.js';
 import { backupsIntent } from './backups-input.js';
+import { externalLines } from './external-labels.js';
+import { FoundList, ImportLines } from './import-view.js';
 import { useBackupsState } from './use-backups-state.js';
+import { useImport } from './use-import.js';
 
-/** Lines around the list: the status (two lines: progress bar or message) and the hint. */
+/**
+ * Lines around the list: the status (two lines: progress bar or message); below, the row under
+ * the cursor (or the import's path field) and the hint (or the field's choices).
+ */
 const HEAD_LINES = 2;
-const FOOT_LINES = 1;
+const FOOT_LINES = 2;
 
-/** Backups: the catalog of this target; run a backup with progress (Esc cancels), verify, open a manifest. */
+/**
+ * Backups: the catalog of this target, crm-rescue's own and the dumps other tools made (marked
+ * ⇲); run a backup with progress (Esc cancels), verify, open a manifest, import a dump (i).
+ */
 export function BackupsScreen(_props: ScreenProps<'backups'>) {
   const services = useServices();
   if (!services.backups) return <Unavailable what="The backup catalog" />;
@@ -27,10 +36,18 @@ function Backups({ service }: { service: BackupServices }) {
   const layout = useLayout();
   const nav = useNavigation();
   const screen = useScreen();
-  const state = useBackupsState(service, Math.max(1, layout.bodyHeight - HEAD_LINES - FOOT_LINES - LIST_CHROME_LINES));
+  const height = Math.max(1, layout.bodyHeight - HEAD_LINES - FOOT_LINES - LIST_CHROME_LINES);
+  const state = useBackupsState(service, height);
+  const imp = useImport(service, height, {
+    imported: (imported) => {
+      if (imported.length) state.reloadAt(imported[0].item.id);
+    },
+    report: (m) => (m ? state.say(m.kind, m.text) : state.hush()),
+  });
   const running = state.task.state === 'running';
   useScreenInput((command) => {
     if (state.list.editingFilter) return false;
+    if (imp.handle(command)) return true;
     const intent = backupsIntent(command, running);
     switch (intent.type) {
       case 'cancel':
@@ -45,6 +62,9 @@ function Backups({ service }: { service: BackupServices }) {
       case 'verify':
         state.verifyCurrent();
         return true;
+      case 'import':
+        imp.open();
+        return true;
       case 'open':
         if (state.list.current) nav.push('backup', { id: state.list.current.id });
         return Boolean(state.list.current);
@@ -53,9 +73,13 @@ function Backups({ service }: { service: BackupServices }) {
     }
   });
   const w = layout.columns;
+  const importing = imp.task.state === 'running';
+  const current = state.list.current;
   return (
     <Box flexDirection="column" width={w}>
-      {running ? (
+      {importing ? (
+        <ProgressBar event={imp.task.progress ?? { operation: 'import', phase: 'reading', done: 0, total: 0 }} width={w} noun="files" />
+      ) : running ? (
         <ProgressBar
           event={state.task.progress ?? { operation: 'starting', phase: '', done: 0, total: 0 }}
           width={w}
@@ -67,7 +91,9 @@ function Backups({ service }: { service: BackupServices }) {
           <Text> </Text>
         </>
       )}
-      {state.backups.status === 'error' ? (
+      {imp.mode === 'found' ? (
+        <FoundList imp={imp} width={w} active={screen.active} />
+      ) : state.backups.status === 'error' ? (
         <Message kind="error" text={`could not read the catalog: ${state.backups.error}`} width={w} />
       ) : (
         <WindowedList
@@ -76,12 +102,23 @@ function Backups({ service }: { service: BackupServices }) {
           width={w}
           active={screen.active}
           noun="backups"
-          emptyText={state.backups.status === 'loading' ? 'reading…' : 'no backups of this target yet: b takes one'}
+          emptyText={state.backups.status === 'loading' ? 'reading…' : 'no backups of this target yet: b takes one, i imports a dump'}
         />
       )}
-      <Text dimColor wrap="truncate">
-        {running ? 'Esc cancels: the partial files are removed, nothing else changes' : 'Enter: manifest · b: back up now · v: verify against the manifest'}
-      </Text>
+      {imp.mode !== 'closed' ? (
+        <ImportLines imp={imp} width={w} active={screen.active} />
+      ) : (
+        <>
+          <Text wrap="truncate">{current?.external ? externalLines(current.external)[0] : current ? `crm-rescue backup ${current.id}` : ' '}</Text>
+          <Text dimColor wrap="truncate">
+            {running
+              ? 'Esc cancels: the partial files are removed, nothing else changes'
+              : current?.external
+                ? externalLines(current.external)[1]
+                : 'Enter: manifest · b: back up now · v: verify · i: import a dump (a file, or a folder to search)'}
+          </Text>
+        </>
+      )}
     </Box>
   );
 }

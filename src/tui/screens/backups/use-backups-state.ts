@@ -18,6 +18,10 @@ export interface BackupsState {
   runBackup(): void;
   verifyCurrent(): void;
   say(kind: MessageKind, text: string): void;
+  /** Clears the message line. */
+  hush(): void;
+  /** Reads the catalog again and puts the cursor on `id` (an import just added it). */
+  reloadAt(id: string): void;
 }
 
 /** The catalog, a windowed list over it, and the backup/verify task. */
@@ -25,7 +29,7 @@ export function useBackupsState(service: BackupServices, height: number): Backup
   const load = useCallback(() => service.list(), [service]);
   const backups = useAsync(load);
   const items = backups.status === 'ready' ? backups.value : undefined;
-  const source = useMemo(() => arraySource(items ?? [], (b) => `${b.id} ${b.status}`), [items]);
+  const source = useMemo(() => arraySource(items ?? [], (b) => `${b.id} ${b.status} ${b.external?.path ?? ''}`), [items]);
   const list = useWindowedList({ source, height, rowKey: (b) => b.id });
   const task = useTask<{ kind: 'backup'; item: BackupItem } | { kind: 'verify'; outcome: VerifyOutcome }>('backup');
   const [said, setSaid] = useState<{ kind: MessageKind; text: string } | null>(null);
@@ -56,9 +60,31 @@ export function useBackupsState(service: BackupServices, height: number): Backup
     task.start(async (o) => ({ kind: 'verify' as const, outcome: await service.verify(id, o) }));
   }, [service, task, current]);
 
+  // The cursor goes to a wanted row once the list has counted the new catalog.
+  const [wanted, setWanted] = useState<string | null>(null);
+  const { move } = list;
+  const counted = list.window.count;
+  useEffect(() => {
+    if (!wanted || !items || counted !== items.length) return;
+    // Until the reload brings it (the list before the reload is seen first).
+    const index = items.findIndex((b) => b.id === wanted);
+    if (index < 0) return;
+    setWanted(null);
+    move('first');
+    for (let i = 0; i < index; i++) move('down');
+  }, [wanted, items, counted, move]);
+  const reloadAt = useCallback(
+    (id: string) => {
+      setWanted(id);
+      reload();
+    },
+    [reload],
+  );
+
   const message = said ?? taskMessage(task);
   const say = useCallback((kind: MessageKind, text: string) => setSaid({ kind, text }), []);
-  return { backups, list, task, message, runBackup, verifyCurrent, say };
+  const hush = useCallback(() => setSaid(null), []);
+  return { backups, list, task, message, runBackup, verifyCurrent, say, hush, reloadAt };
 }
 
 /** The line that says how the last backup or verify ended. */

@@ -58,9 +58,14 @@ export interface Wizard {
   closeConfirm: () => void;
   finish(): void;
   say(kind: MessageKind, text: string): void;
+  /** Clears the message line. */
+  hush(): void;
+  /** Reads the backups again (an import added one) and puts the cursor on `id`. */
+  reloadBackupsAt(id: string): void;
 }
 
 const FIELDS: (keyof LossForm)[] = ['table', 'since', 'until'];
+const NO_INCIDENTS: IncidentSummary[] = [];
 
 /**
  * The recovery wizard's state: its memory (kept when left, so it resumes), the work of each step
@@ -83,9 +88,12 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
   // Step 1: incidents (when the audit is there), or a described loss.
   const audit = services.audit;
   const incidents = useAsync(useCallback(() => (audit ? audit.incidents() : Promise.resolve([])), [audit]));
+  // No incidents read is the same list as none yet: the list is not rebuilt under the cursor (an
+  // Enter on "Describe" while the audit answers would find no row and do nothing).
+  const incidentList = incidents.status === 'ready' && incidents.value.length ? incidents.value : NO_INCIDENTS;
   const choices = useMemo<LossChoice[]>(
-    () => [...(incidents.status === 'ready' ? incidents.value.map((incident) => ({ kind: 'incident' as const, incident })) : []), { kind: 'describe' }],
-    [incidents],
+    () => [...incidentList.map((incident) => ({ kind: 'incident' as const, incident })), { kind: 'describe' }],
+    [incidentList],
   );
   const lossList = useWindowedList({
     source: useMemo(() => arraySource(choices, () => ''), [choices]),
@@ -106,16 +114,41 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
   const backups = useAsync(useCallback(async () => (backupSvc ? (await backupSvc.list()).filter((b) => b.usable) : []), [backupSvc]));
   const backupItems = backups.status === 'ready' ? backups.value : undefined;
   const backupList = useWindowedList({ source: useMemo(() => arraySource(backupItems ?? [], (b) => b.id), [backupItems]), height, rowKey: (b) => b.id });
-  const proposal = useMemo(() => (memory.loss && backupItems ? proposeBackup(backupItems, memory.loss.range) : null), [memory.loss, backupItems]);
+  const database = services.merge?.database();
+  const proposal = useMemo(
+    () => (memory.loss && backupItems ? proposeBackup(backupItems, memory.loss.range, database) : null),
+    [memory.loss, backupItems, database],
+  );
   const { move: moveBackup } = backupList;
   const placed = useRef<string | null>(null);
+  // Moves only once the list has counted these backups: before, a move stops at the old count.
+  const backupCount = backupList.window.count;
   useEffect(() => {
-    if (memory.step !== 'backup' || !proposal || !backupItems || placed.current === proposal.backup.id) return;
+    if (memory.step !== 'backup' || !proposal || !backupItems || backupCount !== backupItems.length || placed.current === proposal.backup.id) return;
     placed.current = proposal.backup.id;
     const index = backupItems.findIndex((b) => b.id === proposal.backup.id);
     moveBackup('first');
     for (let i = 0; i < index; i++) moveBackup('down');
-  }, [memory.step, proposal, backupItems, moveBackup]);
+  }, [memory.step, proposal, backupItems, backupCount, moveBackup]);
+  // After an import, the cursor goes to the imported dump once the list has counted the new catalog.
+  const [wanted, setWanted] = useState<string | null>(null);
+  useEffect(() => {
+    if (!wanted || !backupItems || backupCount !== backupItems.length) return;
+    // Until the reload brings it (the list before the reload is seen first).
+    const index = backupItems.findIndex((b) => b.id === wanted);
+    if (index < 0) return;
+    setWanted(null);
+    moveBackup('first');
+    for (let i = 0; i < index; i++) moveBackup('down');
+  }, [wanted, backupItems, backupCount, moveBackup]);
+  const { reload: reloadBackups } = backups;
+  const reloadBackupsAt = useCallback(
+    (id: string) => {
+      setWanted(id);
+      reloadBackups();
+    },
+    [reloadBackups],
+  );
 
   // Steps 3–4: staging and diffing.
   const stageTask = useTask<StageOutcome>('stage');
@@ -336,6 +369,8 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
     closeConfirm: () => setConfirming(false),
     finish,
     say,
+    hush: () => setSaid(null),
+    reloadBackupsAt,
   };
 }
 

@@ -13,6 +13,7 @@ export type WizardIntent =
   | { type: 'sql' }
   | { type: 'policy' }
   | { type: 'field' }
+  | { type: 'import' }
   | { type: 'list' };
 
 /**
@@ -26,7 +27,7 @@ export function wizardIntent(command: Command | undefined, step: WizardStep, wor
     if (work.running) return work.cancellable ? { type: 'cancel' } : { type: 'busy' };
     return { type: 'leave' };
   }
-  if (work.running && command !== undefined && ['next', 'left', 'toggle', 'sql', 'policy', 'details'].includes(command)) return { type: 'busy' };
+  if (work.running && command !== undefined && ['next', 'left', 'toggle', 'sql', 'policy', 'details', 'import'].includes(command)) return { type: 'busy' };
   if (command === 'left') return { type: 'previous' };
   switch (command) {
     case 'next':
@@ -41,6 +42,8 @@ export function wizardIntent(command: Command | undefined, step: WizardStep, wor
       return step === 'plan' ? { type: 'policy' } : { type: 'list' };
     case 'nextPane':
       return step === 'describe' ? { type: 'field' } : { type: 'list' };
+    case 'import':
+      return step === 'backup' ? { type: 'import' } : { type: 'list' };
     default:
       return { type: 'list' };
   }

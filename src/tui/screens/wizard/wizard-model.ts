@@ -127,24 +127,38 @@ export function parseLoss(form: LossForm, tables: readonly TableSummary[], now =
 }
 
 /**
- * The backup to restore from: the newest usable one that started before the loss began. Failing
- * that, the newest that started before it ended, with a warning (rows deleted before it started
- * may be missing from it). Null when every backup is newer.
+ * The backup to restore from, crm-rescue's own or a dump another tool made (by the time it was
+ * taken): the newest usable one taken before the loss began. Failing that, the newest taken before
+ * it ended, with a warning (rows deleted before it was taken may be missing from it). Null when
+ * every backup is newer. An imported dump that names other databases than `database` is never
+ * proposed (it may be another CRM's): it stays in the list, to be chosen by hand.
  */
-export function proposeBackup(backups: readonly BackupItem[], range: TimeRange): { backup: BackupItem; note: string; safe: boolean } | null {
-  const usable = backups.filter((b) => b.usable).sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
-  const before = usable.find((b) => Date.parse(b.startedAt) < Date.parse(range.since));
+export function proposeBackup(backups: readonly BackupItem[], range: TimeRange, database?: string): { backup: BackupItem; note: string; safe: boolean } | null {
+  const usable = backups
+    .filter((b) => b.usable && (!b.external || !database || b.external.databases.length === 0 || b.external.databases.includes(database)))
+    .sort((a, b) => Date.parse(takenAt(b)) - Date.parse(takenAt(a)));
+  const kind = (b: BackupItem) => (b.external ? ` — ${b.external.path}` : '');
+  const before = usable.find((b) => Date.parse(takenAt(b)) < Date.parse(range.since));
   if (before)
-    return { backup: before, note: `the newest backup taken before the loss began (${before.startedAt.slice(0, 16).replace('T', ' ')} UTC)`, safe: true };
-  const during = usable.find((b) => Date.parse(b.startedAt) < Date.parse(range.until));
+    return {
+      backup: before,
+      note: `the newest backup taken before the loss began (${takenAt(before).slice(0, 16).replace('T', ' ')} UTC${kind(before)})`,
+      safe: true,
+    };
+  const during = usable.find((b) => Date.parse(takenAt(b)) < Date.parse(range.until));
   if (during) {
     return {
       backup: during,
-      note: `taken during the deletions (${during.startedAt.slice(11, 19)} UTC): rows deleted before may be missing`,
+      note: `taken during the deletions (${takenAt(during).slice(11, 19)} UTC${kind(during)}): rows deleted before may be missing`,
       safe: false,
     };
   }
   return null;
+}
+
+/** When a backup was taken: the dump's own time for an imported one, the start of crm-rescue's. */
+export function takenAt(b: BackupItem): string {
+  return b.external?.takenAt ?? b.startedAt;
 }
 
 /** The rows preselected for a loss: deleted and soft-deleted rows of the affected tables. */

@@ -13,8 +13,11 @@ import { useTheme } from '../../theme.js';
 import { useLayout } from '../../use-layout.js';
 import { INCIDENT_COLUMNS } from '../audit/audit-columns.js';
 import { useScreen, useScreenInput, type ScreenProps } from '../screen.js';
+import { backupName } from '../backups/external-labels.js';
+import { FoundList, ImportLines } from '../backups/import-view.js';
+import { useImport, type ImportState } from '../backups/use-import.js';
 import { wizardIntent } from './wizard-input.js';
-import { plainLine, STEP_BAR, stepNumber } from './wizard-model.js';
+import { plainLine, STEP_BAR, stepNumber, takenAt } from './wizard-model.js';
 import { useWizard, type ClassRow, type LossChoice, type Wizard } from './use-wizard.js';
 import { planHeader } from '../merge/plan-lines.js';
 import { lineColumns } from '../merge/merge-screen.js';
@@ -65,8 +68,16 @@ export function WizardScreen({ params }: ScreenProps<'wizard'>) {
   const height = Math.max(1, layout.bodyHeight - CHROME - LIST_CHROME_LINES);
   const w = useWizard(services, params, height, layout.columns - 8, () => nav.pop());
   const step = w.memory.step;
+  // The backup step's import: a dump taken before the loss, imported on the spot, is proposed.
+  const imp = useImport(services.backups, height, {
+    imported: (imported) => {
+      if (imported.length) w.reloadBackupsAt(imported[0].item.id);
+    },
+    report: (m) => (m ? w.say(m.kind, m.text) : w.hush()),
+  });
   useScreenInput((command) => {
     if (w.confirming) return false;
+    if (imp.handle(command)) return true;
     const intent = wizardIntent(command, step, w.work);
     switch (intent.type) {
       case 'next':
@@ -99,6 +110,9 @@ export function WizardScreen({ params }: ScreenProps<'wizard'>) {
       case 'field':
         w.nextField();
         return true;
+      case 'import':
+        imp.open();
+        return true;
       case 'list': {
         const list = listOf(w);
         return list ? list.handle(command) : false;
@@ -112,14 +126,22 @@ export function WizardScreen({ params }: ScreenProps<'wizard'>) {
       <Box height={2}>
         <Text wrap="wrap">{plainLine(w.memory, w.affected)}</Text>
       </Box>
-      <Status w={w} width={width} />
+      {imp.mode === 'closed' ? (
+        <Status w={w} width={width} />
+      ) : imp.task.state === 'running' && imp.task.progress ? (
+        <ProgressBar event={imp.task.progress} width={width} noun="files" />
+      ) : (
+        <ImportLines imp={imp} width={width} active={screen.active} />
+      )}
       {w.confirming && w.planTask.result ? (
         <ApplyDialog w={w} width={Math.min(width, 76)} database={services.merge?.database() ?? ''} />
+      ) : imp.mode === 'found' ? (
+        <FoundList imp={imp} width={width} active={screen.active} />
       ) : (
         <Content w={w} width={width} height={height} active={screen.active} />
       )}
       <Text dimColor wrap="truncate">
-        {hint(w)}
+        {imp.mode === 'closed' ? hint(w) : importHint(imp)}
       </Text>
     </Box>
   );
@@ -233,9 +255,9 @@ function Content({ w, width, height, active }: { w: Wizard; width: number; heigh
 
 function backupColumns(proposed: string | null): ListColumn<BackupItem>[] {
   return [
-    { header: 'BACKUP', width: 'flex', render: (b) => b.id },
-    { header: 'TAKEN', width: 16, render: (b) => b.startedAt.replace('T', ' ').slice(0, 16) },
-    { header: 'AGE', width: 6, align: 'right', render: (b) => formatAge(b.startedAt) },
+    { header: 'BACKUP', width: 'flex', render: backupName },
+    { header: 'TAKEN', width: 16, render: (b) => takenAt(b).replace('T', ' ').slice(0, 16) },
+    { header: 'AGE', width: 6, align: 'right', render: (b) => formatAge(takenAt(b)) },
     { header: '', width: 10, render: (b) => (b.id === proposed ? '◂ proposed' : '') },
   ];
 }
@@ -353,7 +375,7 @@ function hint(w: Wizard): string {
     case 'describe':
       return 'Tab: next field · Enter: go on · Esc: back to the choices';
     case 'backup':
-      return 'Enter: use this backup · ←: step back · Esc: leave';
+      return 'Enter: use this backup · i: import a dump · ←: step back · Esc: leave';
     case 'stage':
       return w.stageTask.state === 'running' ? 'Esc cancels: always safe' : 'Enter: stage (or go on) · ←: step back · Esc: leave';
     case 'diff':
@@ -367,4 +389,11 @@ function hint(w: Wizard): string {
     case 'verify':
       return 'Enter: close the wizard · d: the rows now · Esc: leave it open';
   }
+}
+
+/** The hint line while the import is open. */
+function importHint(imp: ImportState): string {
+  if (imp.mode === 'working') return 'Esc cancels: nothing stays imported';
+  if (imp.mode === 'found') return 'found dumps: Space marks · Enter imports · Esc cancels';
+  return 'a dump file imports it, a folder is searched · Tab completes · Esc cancels';
 }
