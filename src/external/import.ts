@@ -79,7 +79,9 @@ async function importOne(path: string, options: ImportOptions): Promise<ImportOu
     signal: options.signal,
   });
   tracker.finish(abs);
-  const indexed = withTakenAt(index, files);
+  // Odoo's zip: the database from its manifest, the time from dump.sql's entry (see odoo.ts).
+  const described = detected.wrapper === 'odoo-zip' ? await (await import('./odoo.js')).withOdooManifest(index, options.signal) : index;
+  const indexed = withTakenAt(described, files);
   let id = newExternalId(indexed);
   while (await readExternal(options.catalog, id)) id = newExternalId(indexed);
   let record = newRecord(id, nowDate().toISOString(), files, false, indexed);

@@ -50,8 +50,11 @@ export interface DumpLocation {
   members: string[];
 }
 
-/** Where the time a dump was taken comes from. */
-export type TakenAtSource = 'archive-header' | 'dump-completed' | 'mydumper-metadata' | 'odoo-manifest' | 'mtime';
+/**
+ * Where the time a dump was taken comes from. `odoo-zip-entry`: dump.sql's entry time inside Odoo's
+ * zip (its manifest.json names the database but holds no time).
+ */
+export type TakenAtSource = 'archive-header' | 'dump-completed' | 'mydumper-metadata' | 'odoo-zip-entry' | 'mtime';
 
 /** One table a dump holds. */
 export interface DumpTable {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectDump } from '../../src/external/detect.js';
+import { importBackups } from '../../src/external/import.js';
 import { openDump } from '../../src/external/open.js';
 import { UserError } from '../../src/errors.js';
 import { createTempDb, type TempDb } from '../helpers/temp-db.js';
@@ -111,6 +112,19 @@ describe('detectDump recognises by content', () => {
       const expected = readFileSync(file(d === odoo ? 'plain.txt' : 'my.sql'));
       expect(Buffer.concat(chunks).equals(expected)).toBe(true);
     }
+  });
+});
+
+describe("Odoo's zip", () => {
+  it('names the database from manifest.json and the time from dump.sql inside the zip, not the zip file', async () => {
+    // The zip file's mtime is a copy's; dump.sql's entry keeps the time Odoo wrote it.
+    sh('touch', ['-d', '2030-01-01 00:00:00', file('odoo-backup.zip')]);
+    const [imported] = await importBackups([file('odoo-backup.zip')], { catalog: file('catalog') });
+    const x = imported.record.index;
+    expect(x.databases).toEqual([pgDb.name]);
+    expect(x.takenAtSource).toBe('odoo-zip-entry');
+    expect(Date.parse(x.takenAt)).toBeLessThan(Date.parse('2030-01-01T00:00:00Z') - 86_400_000);
+    expect(x.tool).toMatch(/^pg_dump .*\(Odoo 17\.0\)$/);
   });
 });
 

@@ -27,7 +27,7 @@ const SOURCES: Record<TakenAtSource, string> = {
   'archive-header': 'archive header',
   'dump-completed': '"Dump completed on"',
   'mydumper-metadata': 'mydumper metadata',
-  'odoo-manifest': 'Odoo manifest',
+  'odoo-zip-entry': 'dump.sql entry in the Odoo zip',
   mtime: 'file modification time',
 };
 
