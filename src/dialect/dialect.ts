@@ -66,12 +66,14 @@ export function typesMatchable(d: Pick<Dialect, 'typeFamily'>, a: string, b: str
 /**
  * A value of type `from` can be written to a column of type `to` by INSERT … SELECT and UPDATE
  * (an assignment the server makes without being told how): the same type or family, or
- * anything to a string. A string to a number (or a date) depends on each value: refused too.
+ * anything to a string. A string to a number (or a date) depends on each value: refused. A type
+ * of family `other` on either side (a domain, citext, an enum, a user type) is not judged here:
+ * the server's assignment and the check before COMMIT decide, as they do for any value.
  */
 export function typeAssignable(d: Pick<Dialect, 'typeFamily'>, from: string, to: string): boolean {
   if (from === to) return true;
   const [f, t] = [d.typeFamily(from), d.typeFamily(to)];
-  return t === 'string' || (f !== 'other' && f === t);
+  return t === 'string' || f === 'other' || t === 'other' || f === t;
 }
 
 /** The parts of an UPDATE/DELETE that joins other tables. */
