@@ -2,7 +2,7 @@ import { defineCommand } from '../src/cli/define-command.js';
 import { note, printNdjson, printText } from '../src/cli/output.js';
 import { DIFF_CLASSES } from '../src/diff/model.js';
 import { ExitCode, UsageError } from '../src/errors.js';
-import { externalChoiceFromArgs, withExternalDumpFlags } from '../src/cli/external-flags.js';
+import { sourceChoiceFromArgs, withSourceChoiceFlags } from '../src/cli/external-flags.js';
 
 const list = (v?: string) =>
   v
@@ -15,7 +15,7 @@ export const diffCommand = defineCommand({
   command: 'diff',
   describe: 'Compare a table of a backup (staged) with live by key: deleted, soft-deleted, changed (which columns), added',
   builder: (y) =>
-    withExternalDumpFlags(y)
+    withSourceChoiceFlags(y)
       .option('table', { type: 'string', demandOption: true, describe: 'The table (name or schema.name)' })
       .option('backup', {
         type: 'string',
@@ -58,7 +58,7 @@ export const diffCommand = defineCommand({
         table: args.table,
         dir: args.dir,
         allowOtherDatabase: args.backupOfOtherDatabase,
-        external: externalChoiceFromArgs(args),
+        external: sourceChoiceFromArgs(args),
         key: list(args.key),
         columns: list(args.columns),
         where: args.where,

@@ -9,6 +9,7 @@ import { erasuresCommand } from './erasures.js';
 import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
 import { mergesCommand } from './merges.js';
+import { protectCommand } from './protect.js';
 import { stageCommand } from './stage.js';
 import { stagingCommand } from './staging.js';
 import { undoCommand } from './undo.js';
@@ -20,6 +21,7 @@ export function withCommands(y: Argv<GlobalArgs>): Argv<GlobalArgs> {
     .command(inspectCommand)
     .command(backupCommand)
     .command(backupsCommand)
+    .command(protectCommand)
     .command(auditCommand)
     .command(stageCommand)
     .command(stagingCommand)

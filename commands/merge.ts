@@ -3,7 +3,7 @@ import { defineCommand } from '../src/cli/define-command.js';
 import { note, printNdjson, printText } from '../src/cli/output.js';
 import type { MergeSession } from '../src/merge/engine.js';
 import type { RowOutcome } from '../src/merge/model.js';
-import { externalChoiceFromArgs, withExternalDumpFlags } from '../src/cli/external-flags.js';
+import { sourceChoiceFromArgs, withSourceChoiceFlags } from '../src/cli/external-flags.js';
 
 const list = (v?: string) =>
   v
@@ -16,7 +16,7 @@ export const mergeCommand = defineCommand({
   command: 'merge',
   describe: 'Put rows of a backup back into live, or --undelete soft-deleted rows: a dry run unless --apply; one transaction with an undo journal',
   builder: (y) =>
-    withExternalDumpFlags(y)
+    withSourceChoiceFlags(y)
       .option('backup', {
         type: 'string',
         describe:
@@ -129,7 +129,7 @@ export const mergeCommand = defineCommand({
         lockTimeoutSeconds: args.lockTimeout,
         dir: args.dir,
         allowOtherDatabase: args.backupOfOtherDatabase,
-        external: externalChoiceFromArgs(args),
+        external: sourceChoiceFromArgs(args),
         onProgress: reporter.listener,
         onPrepared: (p) => {
           reporter.end();

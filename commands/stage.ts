@@ -2,14 +2,14 @@ import { defineCommand } from '../src/cli/define-command.js';
 import { printJson, printText } from '../src/cli/output.js';
 import { formatBytes, formatCount } from '../src/util/format.js';
 import { splitTableList } from '../src/util/table-ref.js';
-import { externalChoiceFromArgs, withExternalDumpFlags } from '../src/cli/external-flags.js';
+import { sourceChoiceFromArgs, withSourceChoiceFlags } from '../src/cli/external-flags.js';
 
 /** `crm-rescue stage`: restore tables of a backup into its staging namespace, never into live. */
 export const stageCommand = defineCommand({
   command: 'stage',
   describe: 'Restore tables of a backup into its staging namespace on the live server (live tables are never written)',
   builder: (y) =>
-    withExternalDumpFlags(y)
+    withSourceChoiceFlags(y)
       .option('backup', {
         type: 'string',
         demandOption: true,
@@ -42,7 +42,7 @@ export const stageCommand = defineCommand({
         dir: args.dir,
         onProgress: reporter.listener,
         allowOtherDatabase: args.backupOfOtherDatabase,
-        external: externalChoiceFromArgs(args),
+        external: sourceChoiceFromArgs(args),
       });
       reporter.end();
       if (args.json) printJson(result);

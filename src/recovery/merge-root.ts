@@ -6,7 +6,7 @@ import { readErasures } from '../merge/erasures.js';
 import { buildMergeRequest, buildUndeleteRequest, type MergeFlags } from '../merge/prepare.js';
 import { UsageError } from '../errors.js';
 import type { ProgressListener } from '../progress/event.js';
-import type { ExternalChoice } from '../stage/sources/external-dump.js';
+import type { SourceChoice } from '../stage/sources/index.js';
 import { prepareTables } from './prepare.js';
 
 /** One merge of one root table: where its rows come from and which. */
@@ -27,7 +27,7 @@ export interface RootMergeRequest {
   dir?: string;
   allowOtherDatabase?: boolean;
   /** For a dump made by another tool: `--from-table`, `--from-database`, `--verify`. */
-  external?: ExternalChoice;
+  external?: SourceChoice;
   onProgress?: ProgressListener;
   /** Called once the backup is resolved and its tables staged, before the selection is built. */
   onPrepared?: (prepared: { backupId: string; backupOrigin: BackupOrigin | null; stagedNow: string[] }) => void;

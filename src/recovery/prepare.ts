@@ -8,7 +8,7 @@ import type { DiffPlan } from '../diff/model.js';
 import { planDiff } from '../diff/plan.js';
 import type { ProgressListener } from '../progress/event.js';
 import { findLiveTables, stagedPairs, type StagedPair } from '../stage/resolve.js';
-import type { ExternalChoice } from '../stage/sources/external-dump.js';
+import type { SourceChoice } from '../stage/sources/index.js';
 import { openRowSource } from '../stage/sources/index.js';
 import { stageSourceTables } from './stage-tables.js';
 
@@ -40,7 +40,7 @@ export interface PrepareRequest {
   /** Accept a backup of another database than the target's (named by id, never `latest`). */
   allowOtherDatabase?: boolean;
   /** For a dump made by another tool: `--from-table`, `--from-database`, `--verify`. */
-  external?: ExternalChoice;
+  external?: SourceChoice;
 }
 
 /**

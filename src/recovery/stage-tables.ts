@@ -6,7 +6,7 @@ import type { ProgressListener } from '../progress/event.js';
 import type { StagedTable } from '../stage/namespace.js';
 import { relatedSourceTables } from '../stage/related.js';
 import type { RowSource, SourceTable } from '../stage/row-source.js';
-import type { ExternalChoice } from '../stage/sources/external-dump.js';
+import type { SourceChoice } from '../stage/sources/index.js';
 import { openRowSource } from '../stage/sources/index.js';
 import { stageFromSource, type StagedFromSource } from '../stage/stage-rows.js';
 
@@ -27,7 +27,7 @@ export interface StageRequest {
   /** Accept a backup of another database than the target's (`--backup-of-other-database`). */
   allowOtherDatabase?: boolean;
   /** For a dump made by another tool: `--from-table`, `--from-database`, `--verify`. */
-  external?: ExternalChoice;
+  external?: SourceChoice;
 }
 
 /** What staging did. */

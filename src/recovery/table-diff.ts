@@ -2,7 +2,7 @@ import type { Db } from '../connect/open.js';
 import { checkKeyIdentifies } from '../diff/key-check.js';
 import type { DiffPlan } from '../diff/model.js';
 import type { ProgressListener } from '../progress/event.js';
-import type { ExternalChoice } from '../stage/sources/external-dump.js';
+import type { SourceChoice } from '../stage/sources/index.js';
 import { diffPlanFor, prepareTables, type PreparedDiff } from './prepare.js';
 
 /** One table to compare with a backup, as `crm-rescue diff` asks for it. */
@@ -13,7 +13,7 @@ export interface TableDiffRequest {
   dir?: string;
   allowOtherDatabase?: boolean;
   /** For a dump made by another tool: `--from-table`, `--from-database`, `--verify`. */
-  external?: ExternalChoice;
+  external?: SourceChoice;
   /** Columns that identify a row, when the table has no usable key. */
   key?: string[];
   /** Compare only these columns. */

@@ -1,4 +1,5 @@
 import type { Db } from '../connect/open.js';
+import type { TableInfo } from '../dialect/model.js';
 import type { QualifiedName } from '../dialect/own-tables.js';
 
 /**
@@ -109,4 +110,16 @@ export interface LoadedCopy {
   cleanup(): Promise<void>;
   /** What the copy leaves out and why, appended to the table's name in reports (starts with a space). */
   note?: string;
+}
+
+/**
+ * A live table's definition as staging creates its copy (sources that read rows of the live
+ * table's shape: the trigger log, dead tuples): its stored columns, its key, its unique keys.
+ */
+export function liveTableDefinition(t: TableInfo, primaryKey: string[] | null): TableDefinition {
+  return {
+    columns: t.columns.filter((c) => !c.generated).map((c) => ({ name: c.name, type: c.dataType, nullable: c.nullable })),
+    primaryKey,
+    uniqueKeys: t.uniqueKeys.map((k) => k.columns),
+  };
 }

@@ -3,7 +3,7 @@ import type { Db } from '../../connect/open.js';
 import type { SchemaSnapshot, TableInfo } from '../../dialect/model.js';
 import { nowIso } from '../../util/clock.js';
 import { findLiveTable } from '../resolve.js';
-import type { LoadedCopy, LoadTarget, RowSource, SourceTable } from '../row-source.js';
+import { liveTableDefinition, type LoadedCopy, type LoadTarget, type RowSource, type SourceTable } from '../row-source.js';
 
 /**
  * The pseudo backup id that names crm-rescue's trigger-audit log as the source: `stage`, `diff`
@@ -54,12 +54,7 @@ function logTable(t: TableInfo): SourceTable {
     name: t.name,
     live: { schema: t.schema, name: t.name },
     bytes: null,
-    definition: () =>
-      Promise.resolve({
-        columns: t.columns.filter((c) => !c.generated).map((c) => ({ name: c.name, type: c.dataType, nullable: c.nullable })),
-        primaryKey: key,
-        uniqueKeys: t.uniqueKeys.map((k) => k.columns),
-      }),
+    definition: () => Promise.resolve(liveTableDefinition(t, key)),
     async load(into: LoadTarget): Promise<LoadedCopy> {
       const { db, namespace } = into;
       const d = db.dialect;
