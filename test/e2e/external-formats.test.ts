@@ -9,6 +9,13 @@ import { haveSchemas, loadMysql, shared, skipNotice } from '../helpers/crm-dumps
 import { createTempDb, type TempDb } from '../helpers/temp-db.js';
 
 /**
+ * mydumper on the shared test server: it refuses to start while any query of another test has
+ * run for 60 s (--long-query-guard), and its FLUSH TABLES WITH READ LOCK would stall every other
+ * test's writes (--no-locks: these tables do not change while dumped).
+ */
+const MYDUMPER_SHARED = ['--long-query-guard', '86400', '--no-locks'];
+
+/**
  * The whole loop for every format another tool writes, through the built binary: the dump is
  * made by the real tool, rows are deleted from live, `merge --backup FILE --deleted --apply`
  * imports the file, stages the one table out of it, diffs and merges, and the live table must
@@ -153,7 +160,7 @@ describe('MariaDB: every mysqldump option set, mydumper and the CRMs’ files th
       '--default-character-set=utf8',
     ]);
     compress('zstd', 'dolibarr.sql', 'mysqldump_dolibarr_22.0.4_202611300200.sql.zst');
-    sh('mydumper', ['-h', '127.0.0.1', '-u', 'root', '-B', db.name, '-o', file('mydumper')]);
+    sh('mydumper', [...MYDUMPER_SHARED, '-h', '127.0.0.1', '-u', 'root', '-B', db.name, '-o', file('mydumper')]);
     // EspoCRM's backup script: a tar.gz holding a tar.gz holding db.sql.
     mkdirSync(file('espo/inner'), { recursive: true });
     copyFileSync(file('my.sql'), file('espo/inner/db.sql'));

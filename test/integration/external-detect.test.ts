@@ -10,6 +10,13 @@ import { UserError } from '../../src/errors.js';
 import { createTempDb, type TempDb } from '../helpers/temp-db.js';
 
 /**
+ * mydumper on the shared test server: it refuses to start while any query of another test has
+ * run for 60 s (--long-query-guard), and its FLUSH TABLES WITH READ LOCK would stall every other
+ * test's writes (--no-locks: these tables do not change while dumped).
+ */
+const MYDUMPER_SHARED = ['--long-query-guard', '86400', '--no-locks'];
+
+/**
  * Recognising dumps by content: every format made by the real tools (pg_dump in four formats,
  * mysqldump with and without comments, mydumper), each compression made by its own tool, and
  * the CRMs' wrappers (an Odoo zip, an EspoCRM tarball with a nested tar.gz). Names are
@@ -54,7 +61,7 @@ beforeAll(async () => {
   writeFileSync(file('my-compact.sql'), sh('mysqldump', ['--compact', ...myArgs]));
   writeFileSync(file('my-skip.sql'), sh('mysqldump', ['--skip-comments', ...myArgs]));
   writeFileSync(file('mysqldump_dolibarr_22.0.4_202611300200.sql.zst'), sh('zstd', ['-c'], { input: readFileSync(file('my.sql')) }));
-  sh('mydumper', ['-h', '127.0.0.1', '-u', 'root', '-B', myDb.name, '-o', file('mydumper')]);
+  sh('mydumper', [...MYDUMPER_SHARED, '-h', '127.0.0.1', '-u', 'root', '-B', myDb.name, '-o', file('mydumper')]);
   // Odoo's database manager: a zip of dump.sql, manifest.json and filestore/.
   mkdirSync(file('odoo/filestore/ab'), { recursive: true });
   copyFileSync(file('plain.txt'), file('odoo/dump.sql'));

@@ -20,6 +20,13 @@ import { haveSchemas, loadMysql, shared } from '../helpers/crm-dumps.js';
 import { createTempDb, type TempDb } from '../helpers/temp-db.js';
 
 /**
+ * mydumper on the shared test server: it refuses to start while any query of another test has
+ * run for 60 s (--long-query-guard), and its FLUSH TABLES WITH READ LOCK would stall every other
+ * test's writes (--no-locks: these tables do not change while dumped).
+ */
+const MYDUMPER_SHARED = ['--long-query-guard', '86400', '--no-locks'];
+
+/**
  * Issue #16, MySQL half: dumps made by mysqldump / mariadb-dump (every option set people use,
  * every compression) and mydumper are indexed and one table of each staged through the same
  * path as a catalog backup's; the staged rows equal the source's exactly, awkward values included.
@@ -262,7 +269,7 @@ describe('external MySQL dumps: index, stage one table, rows exact', () => {
     try {
       await odd.exec("CREATE TABLE `a b.ü` (id int PRIMARY KEY, `c o.l` text); INSERT INTO `a b.ü` VALUES (1, 'x'), (2, '');");
       const dir = join(work, 'mydumper-odd-name');
-      execFileSync('mydumper', [...HOST, '-B', odd.name, '-o', dir], { stdio: 'ignore' });
+      execFileSync('mydumper', [...MYDUMPER_SHARED, ...HOST, '-B', odd.name, '-o', dir], { stdio: 'ignore' });
       const two = await stage(await detect('mydumper', dir), 'a b.ü');
       expect(two.index.tables.map((t) => `${t.schema}.${t.name}`)).toEqual([`${odd.name}.a b.ü`]);
       expect(two.sum).toBe(await tableChecksum(odd, 'a b.ü'));
@@ -335,7 +342,7 @@ describe('external MySQL dumps: index, stage one table, rows exact', () => {
     ['INSERT IGNORE (-N)', ['-N']],
   ])('mydumper (%s): indexed from its files, staged exactly', async (_label, args) => {
     const dir = join(work, `mydumper-${args.join('').replace(/\W+/g, '_')}`);
-    execFileSync('mydumper', [...HOST, '-B', src.name, '-o', dir, ...args], { stdio: 'ignore' });
+    execFileSync('mydumper', [...MYDUMPER_SHARED, ...HOST, '-B', src.name, '-o', dir, ...args], { stdio: 'ignore' });
     const { index, staged, sum } = await stage(await detect('mydumper', dir), 'awkward');
     expect(index.databases).toEqual([src.name]);
     expect(index.tables.map((t) => t.name).sort()).toEqual(['awkward', 'other', 'people']);
@@ -349,7 +356,7 @@ describe('external MySQL dumps: index, stage one table, rows exact', () => {
 
   it('mydumper with the newer INI metadata: time and rows read from it', async () => {
     const dir = join(work, 'mydumper-ini');
-    execFileSync('mydumper', [...HOST, '-B', src.name, '-o', dir, '-T', 'people'], { stdio: 'ignore' });
+    execFileSync('mydumper', [...MYDUMPER_SHARED, ...HOST, '-B', src.name, '-o', dir, '-T', 'people'], { stdio: 'ignore' });
     writeFileSync(
       join(dir, 'metadata'),
       `# Started dump at: 2026-11-30 02:00:01\n[config]\nquote_character = BACKTICK\n\n[myd_globals]\nmax_statement_size = 1000000\n\n[\`${src.name}\`.\`people\`]\nreal_table_name=people\nrows = 1\n# Finished dump at: 2026-11-30 02:00:05\n`,
