@@ -158,7 +158,18 @@ function writeReadme() {
 }
 
 async function main() {
-  const wanted = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(
+      'npm run bench [-- NAME…]   run every bench/*.bench.mjs (or the named ones)\nnpm run bench -- --readme   only regenerate bench/README.md from bench/results/*.json\n',
+    );
+    return;
+  }
+  if (args.includes('--readme')) {
+    writeReadme();
+    return;
+  }
+  const wanted = args;
   const all = readdirSync(benchDir)
     .filter((f) => f.endsWith('.bench.mjs'))
     .sort();
