@@ -12,6 +12,8 @@ import { postgresProtect } from './postgres/postgres-protect.js';
  * line, run only after the caller has shown them and been told to go on.
  */
 export interface ProtectDialect {
+  /** The engine's source that needs no backup: its `--backup` name and how people call it. */
+  readonly source: { ref: 'binlog' | 'dead-tuples'; name: string };
   /** Protecting changes live tables' settings (PostgreSQL): the session must be read-write. */
   readonly writesLive: boolean;
   /** What a full read of the tables (protect --backup) may cost the evidence, or null. */

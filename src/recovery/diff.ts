@@ -8,6 +8,7 @@ import { catalogDir } from '../util/paths.js';
 import { NoTableChosenError, NotInDiffError } from './errors.js';
 import { diffPlanFor, prepareTables, type PreparedDiff } from './prepare.js';
 import type { ProgressOptions } from './progress.js';
+import { windowChoice, type SourceWindow } from './source-window.js';
 
 /** One compared table. */
 export interface DiffTable {
@@ -51,7 +52,8 @@ export interface DiffSet {
 /** Staging against live. */
 export interface DiffServices {
   /** Stages what is missing (cancellable), then counts every class of every table. */
-  open(request: { backupId: string; tables: string[] }, options?: ProgressOptions): Promise<DiffSet>;
+  /** `window`: the loss's, for the binary log or dead tuples (never for a backup). */
+  open(request: { backupId: string; tables: string[]; window?: SourceWindow }, options?: ProgressOptions): Promise<DiffSet>;
 }
 
 /** Diffs of the target against its backups (the default catalog). */
@@ -64,7 +66,11 @@ export function diffServices(db: Db, env: NodeJS.ProcessEnv = process.env): Diff
  * (cancellable, through a read-write connection that writes only staging), then every read is
  * a keyset page on `db`, which may be read-only.
  */
-export async function openDiff(db: Db, request: { backupId: string; tables: string[]; dir?: string }, options: ProgressOptions = {}): Promise<DiffSet> {
+export async function openDiff(
+  db: Db,
+  request: { backupId: string; tables: string[]; dir?: string; window?: SourceWindow },
+  options: ProgressOptions = {},
+): Promise<DiffSet> {
   if (!request.tables.length) throw new NoTableChosenError();
   const prepared = await prepareTables(db, {
     backup: request.backupId,
@@ -72,6 +78,7 @@ export async function openDiff(db: Db, request: { backupId: string; tables: stri
     dir: request.dir,
     onProgress: options.onProgress,
     signal: options.signal,
+    external: windowChoice(request.window),
   });
   return diffSet(db, prepared, options.onProgress);
 }

@@ -25,5 +25,6 @@ export { stagingsToDrop } from './stagings.js';
 export { mergeRecord, mergeRecords, mergeServices, undoMerge, type MergeRecordView, type MergeServices, type UndoOptions, type UndoView } from './merges.js';
 export { diffPlanFor, prepareTables, type PrepareRequest, type PreparedDiff } from './prepare.js';
 export type { ProgressOptions } from './progress.js';
+export { windowChoice, type SourceWindow } from './source-window.js';
 export { stageServices, type StageOutcome, type StageServices, type StagingSummary } from './stage.js';
 export { stageTables, type StageRequest, type StageResult } from './stage-tables.js';

@@ -14,6 +14,7 @@ import { catalogDir } from '../util/paths.js';
 import { NothingToMergeError, PlanAppliedError, PlanBlockedError } from './errors.js';
 import { prepareRootMerge } from './merge-root.js';
 import type { ProgressOptions } from './progress.js';
+import { windowChoice, type SourceWindow } from './source-window.js';
 
 /** Rows of one table to bring back: whole classes, and single rows. */
 export interface RowSelection {
@@ -71,6 +72,8 @@ export interface MergePlanRequest {
   backupId: string;
   selections: RowSelection[];
   policy: ConflictPolicy;
+  /** The loss's window, for the binary log or dead tuples (never for a backup). */
+  window?: SourceWindow;
 }
 
 /**
@@ -110,6 +113,7 @@ export async function planMerge(db: Db, request: MergePlanRequest, options: Prog
           flags: { ...root.flags, policy: request.policy },
           erasures,
           dir: catalogDir(undefined, env),
+          external: windowChoice(request.window),
         }));
       } catch (err) {
         // Rows that are no longer different (someone put them back meanwhile): nothing to do.

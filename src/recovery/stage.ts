@@ -15,6 +15,7 @@ import { openRowSource } from '../stage/sources/index.js';
 import { catalogDir } from '../util/paths.js';
 import { toBackupTable, type BackupTable } from './backup-table.js';
 import type { ProgressOptions } from './progress.js';
+import { windowChoice, type SourceWindow } from './source-window.js';
 import { stageTables, type StageResult } from './stage-tables.js';
 
 /** A staging namespace and what it holds, tables named as people read them. */
@@ -36,8 +37,11 @@ export interface StageServices {
   backupTables(backupId: string): Promise<(BackupTable & { staged: boolean })[]>;
   /** Tables the backup holds that are related to these (parents and children), by `BackupTable.id`. */
   related(backupId: string, tables: string[]): Promise<string[]>;
-  /** Stages the tables (ids), and their related ones when asked; tables already staged are kept. */
-  run(request: { backupId: string; tables: string[]; withRelated: boolean }, options?: ProgressOptions): Promise<StageOutcome>;
+  /**
+   * Stages the tables (ids), and their related ones when asked; tables already staged are kept.
+   * `window`: the loss's, for the binary log or dead tuples (never for a backup).
+   */
+  run(request: { backupId: string; tables: string[]; withRelated: boolean; window?: SourceWindow }, options?: ProgressOptions): Promise<StageOutcome>;
   list(): Promise<StagingSummary[]>;
 }
 
@@ -107,6 +111,7 @@ export function stageServices(db: Db, snapshot: () => Promise<SchemaSnapshot>, e
           onProgress: options.onProgress,
           signal: options.signal,
           onlyMissing: true,
+          external: windowChoice(request.window),
         });
         return {
           backupId: r.backupId,

@@ -6,7 +6,7 @@ import type { AuditServices, BackupServices, DiffServices, MergeServices, StageS
 import { withExternalBackups } from './services-external.js';
 
 /** The recovery services the console plugs into `servicesFromDb`. */
-export type RecoveryServices = Required<Pick<ConsoleServices, 'audit' | 'backups' | 'stage' | 'diff' | 'merge' | 'deletionSpikes'>>;
+export type RecoveryServices = Required<Pick<ConsoleServices, 'audit' | 'backups' | 'stage' | 'diff' | 'merge' | 'deletionSpikes' | 'noBackupSources'>>;
 
 /**
  * The recovery API (audit, backups, stage, diff and merge) over the console's read-only
@@ -39,6 +39,7 @@ export function recoveryServices(db: Db, env: NodeJS.ProcessEnv = process.env): 
     stage: delegate<StageServices>(stage, ['backupTables', 'related', 'run', 'list']),
     diff: delegate<DiffServices>(diff, ['open']),
     merge: { ...delegate<Omit<MergeServices, 'database'>>(merge, ['plan', 'list', 'undo']), database: () => db.target.database },
+    noBackupSources: async (loss) => (await import('./services-nobackup.js')).noBackupSources(db, snapshot, catalogDir(undefined, env), loss),
   };
 }
 

@@ -38,6 +38,36 @@ export interface ConsoleServices {
   diff?: DiffServices;
   /** Plans, applies and undoes merges. */
   merge?: MergeServices;
+  /**
+   * The sources that need no backup (the binary log, dead tuples) and what each can give for a
+   * loss: read from the server's settings and statistics, never by decoding the log.
+   */
+  noBackupSources?(loss: NoBackupQuery): Promise<NoBackupSource[]>;
+}
+
+/** The `--backup` names of the sources that need no backup. */
+export type NoBackupRef = 'binlog' | 'dead-tuples';
+
+/** A loss as the no-backup sources are asked about it. */
+export interface NoBackupQuery {
+  /** Affected tables, as the audit names them (`contacts`, `schema.name`). */
+  tables: string[];
+  /** The deletions' window (ISO 8601). */
+  since: string;
+  until: string;
+}
+
+/** A source that needs no backup, and what it can give for one loss. */
+export interface NoBackupSource {
+  ref: NoBackupRef;
+  /** `binary log`, `dead tuples`. */
+  name: string;
+  /** It can give deleted rows of this loss back (as far as its settings and statistics tell). */
+  available: boolean;
+  /** One line: what it can give (`2,331 dead tuples of contacts still on disk, autovacuum paused`). */
+  summary: string;
+  /** Why it cannot, when not available. */
+  reason: string | null;
 }
 
 export type {
@@ -57,6 +87,7 @@ export type {
   MergeStep,
   ProgressOptions,
   RowSelection,
+  SourceWindow,
   StageOutcome,
   StageServices,
   StagingSummary,

@@ -16,6 +16,8 @@ import type {
   MergeOutcome,
   MergePlan,
   MergeServices,
+  NoBackupQuery,
+  NoBackupSource,
   PathCompletion,
   RowSelection,
   StageServices,
@@ -509,4 +511,30 @@ export function withFakeImports<T extends BackupServices & { items: BackupItem[]
     },
   });
   return self;
+}
+
+/** What the no-backup sources say for a loss (default: the binary log off, dead tuples on disk), and the losses asked about. */
+export function fakeNoBackupSources(sources?: NoBackupSource[]): ((loss: NoBackupQuery) => Promise<NoBackupSource[]>) & { asked: NoBackupQuery[] } {
+  const list = sources ?? [
+    {
+      ref: 'binlog',
+      name: 'binary log',
+      available: false,
+      summary: 'not kept by this PostgreSQL server',
+      reason: 'not kept by this PostgreSQL server: its source is the dead tuples',
+    },
+    {
+      ref: 'dead-tuples',
+      name: 'dead tuples',
+      available: true,
+      summary: '319 of contacts, 72 of notes still on disk (an estimate), autovacuum paused',
+      reason: null,
+    },
+  ];
+  const asked: NoBackupQuery[] = [];
+  const fn = async (loss: NoBackupQuery) => {
+    asked.push(loss);
+    return list;
+  };
+  return Object.assign(fn, { asked });
 }

@@ -11,6 +11,7 @@ import type { ProtectDialect } from '../protect.js';
  * catalog before the server purges them. It changes nothing on the server.
  */
 export const mysqlProtect: ProtectDialect = {
+  source: { ref: 'binlog', name: 'binary log' },
   writesLive: false,
   backupCaveat: null,
   async plan(db: Db, request: ProtectRequest): Promise<ProtectPlan> {

@@ -11,6 +11,7 @@ import type { ProtectDialect } from '../protect.js';
  * dead tuples are still there.
  */
 export const postgresProtect: ProtectDialect = {
+  source: { ref: 'dead-tuples', name: 'dead tuples' },
   writesLive: true,
   // heap_page_prune_opt: any read of a nearly full page may prune it, autovacuum or not.
   backupCaveat:

@@ -2,14 +2,38 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { arraySource } from '../../components/list-source.js';
 import type { MessageKind } from '../../components/message.js';
 import { useWindowedList, type WindowedListState } from '../../components/use-windowed-list.js';
-import type { BackupItem, ConsoleServices, DiffClass, DiffSet, DiffTable, IncidentSummary, MergeOutcome, MergePlan, StageOutcome } from '../../services.js';
+import type {
+  BackupItem,
+  ConsoleServices,
+  DiffClass,
+  DiffSet,
+  DiffTable,
+  IncidentSummary,
+  MergeOutcome,
+  MergePlan,
+  NoBackupSource,
+  StageOutcome,
+} from '../../services.js';
 import { useAsync, type AsyncState } from '../../use-async.js';
 import { useTask, type Task } from '../../use-task.js';
 import { classCount, toSelections, toggleClass } from '../diff/diff-selection.js';
 import { nextPolicy } from '../merge/merge-input.js';
 import { outcomeLines, planLines, sqlLines, type PlanLine } from '../merge/plan-lines.js';
 import { useHeldPlan } from '../merge/use-held-plan.js';
-import { freshMemory, lossOfIncident, parseLoss, preselect, proposeBackup, type LossForm, type WizardMemory, type WizardStep } from './wizard-model.js';
+import {
+  backupChoices,
+  choiceRef,
+  freshMemory,
+  lossOfIncident,
+  parseLoss,
+  preselect,
+  proposeChoice,
+  sourceWindow,
+  type BackupChoice,
+  type LossForm,
+  type WizardMemory,
+  type WizardStep,
+} from './wizard-model.js';
 import { forgetWizard, keepWizard, recallWizard } from './wizard-store.js';
 
 /** One choice of the first step: an incident, or describing the loss by hand. */
@@ -31,7 +55,11 @@ export interface Wizard {
   lossList: WindowedListState<LossChoice>;
   form: LossForm & { field: keyof LossForm; error: string | null };
   backups: AsyncState<BackupItem[]>;
-  backupList: WindowedListState<BackupItem>;
+  /** The backups, then the sources that need no backup (binary log, dead tuples). */
+  backupList: WindowedListState<BackupChoice>;
+  /** The sources that need no backup, and what each can give for this loss (empty until read, or when none). */
+  sources: NoBackupSource[];
+  /** The proposed backup's id, or source's ref. */
   proposedId: string | null;
   /** Why the proposed backup was chosen, and whether it surely holds the lost rows. */
   proposal: { note: string; safe: boolean } | null;
@@ -66,6 +94,7 @@ export interface Wizard {
 
 const FIELDS: (keyof LossForm)[] = ['table', 'since', 'until'];
 const NO_INCIDENTS: IncidentSummary[] = [];
+const NO_SOURCES: NoBackupSource[] = [];
 
 /**
  * The recovery wizard's state: its memory (kept when left, so it resumes), the work of each step
@@ -113,34 +142,54 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
   const backupSvc = services.backups;
   const backups = useAsync(useCallback(async () => (backupSvc ? (await backupSvc.list()).filter((b) => b.usable) : []), [backupSvc]));
   const backupItems = backups.status === 'ready' ? backups.value : undefined;
-  const backupList = useWindowedList({ source: useMemo(() => arraySource(backupItems ?? [], (b) => b.id), [backupItems]), height, rowKey: (b) => b.id });
+  // Beside the backups, what the binary log or the dead tuples can give for this loss.
+  const lossNow = memory.loss;
+  const sourcesRead = useAsync(
+    useCallback(
+      () =>
+        services.noBackupSources && lossNow
+          ? services.noBackupSources({ tables: lossNow.tables, since: lossNow.range.since, until: lossNow.range.until })
+          : Promise.resolve(NO_SOURCES),
+      [services, lossNow],
+    ),
+  );
+  // A source that cannot be read is not listed (the backups still are).
+  const sources = sourcesRead.status === 'ready' ? sourcesRead.value : NO_SOURCES;
+  const sourcesSettled = sourcesRead.status !== 'loading';
+  const rows = useMemo(() => (backupItems ? backupChoices(backupItems, sources) : undefined), [backupItems, sources]);
+  const backupList = useWindowedList({
+    source: useMemo(() => arraySource(rows ?? [], choiceRef), [rows]),
+    height,
+    rowKey: choiceRef,
+  });
   const database = services.merge?.database();
+  // Proposed once the sources are read too: one of them may be the proposal.
   const proposal = useMemo(
-    () => (memory.loss && backupItems ? proposeBackup(backupItems, memory.loss.range, database) : null),
-    [memory.loss, backupItems, database],
+    () => (memory.loss && backupItems && sourcesSettled ? proposeChoice(backupItems, sources, memory.loss.range, database) : null),
+    [memory.loss, backupItems, sources, sourcesSettled, database],
   );
   const { move: moveBackup } = backupList;
   const placed = useRef<string | null>(null);
-  // Moves only once the list has counted these backups: before, a move stops at the old count.
+  // Moves only once the list has counted these rows: before, a move stops at the old count.
   const backupCount = backupList.window.count;
   useEffect(() => {
-    if (memory.step !== 'backup' || !proposal || !backupItems || backupCount !== backupItems.length || placed.current === proposal.backup.id) return;
-    placed.current = proposal.backup.id;
-    const index = backupItems.findIndex((b) => b.id === proposal.backup.id);
+    if (memory.step !== 'backup' || !proposal || !rows || backupCount !== rows.length || placed.current === proposal.ref) return;
+    placed.current = proposal.ref;
+    const index = rows.findIndex((c) => choiceRef(c) === proposal.ref);
     moveBackup('first');
     for (let i = 0; i < index; i++) moveBackup('down');
-  }, [memory.step, proposal, backupItems, backupCount, moveBackup]);
+  }, [memory.step, proposal, rows, backupCount, moveBackup]);
   // After an import, the cursor goes to the imported dump once the list has counted the new catalog.
   const [wanted, setWanted] = useState<string | null>(null);
   useEffect(() => {
-    if (!wanted || !backupItems || backupCount !== backupItems.length) return;
+    if (!wanted || !rows || backupCount !== rows.length) return;
     // Until the reload brings it (the list before the reload is seen first).
-    const index = backupItems.findIndex((b) => b.id === wanted);
+    const index = rows.findIndex((c) => choiceRef(c) === wanted);
     if (index < 0) return;
     setWanted(null);
     moveBackup('first');
     for (let i = 0; i < index; i++) moveBackup('down');
-  }, [wanted, backupItems, backupCount, moveBackup]);
+  }, [wanted, rows, backupCount, moveBackup]);
   const { reload: reloadBackups } = backups;
   const reloadBackupsAt = useCallback(
     (id: string) => {
@@ -190,9 +239,10 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
   const startPlan = useCallback(
     (policy = memory.policy) => {
       if (!merge || !memory.backupId) return;
-      holdPlan(merge, { backupId: memory.backupId, selections: toSelections(memory.selection), policy });
+      const window = sourceWindow(memory.backupId, memory.loss);
+      holdPlan(merge, { backupId: memory.backupId, selections: toSelections(memory.selection), policy, ...(window && { window }) });
     },
-    [merge, memory.backupId, memory.selection, memory.policy, holdPlan],
+    [merge, memory.backupId, memory.loss, memory.selection, memory.policy, holdPlan],
   );
   // Resumed at the plan step: plan again (the plan itself is never kept).
   const resumed = useRef(false);
@@ -247,13 +297,17 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
         return goto('backup', r.loss.label === memory.loss?.label ? {} : { ...freshMemory(), loss: r.loss });
       }
       case 'backup': {
-        const b = backupList.current;
-        if (!b) return say('warn', 'no usable backup: take one in Backups first');
-        if (memory.loss && Date.parse(b.startedAt) >= Date.parse(memory.loss.range.until))
-          say('warn', `${b.id} was taken after the loss: the rows are not in it`);
-        if (b.id === memory.backupId) return goto('stage');
-        const note = proposal && proposal.backup.id === b.id ? proposal.note : 'chosen by you';
-        return goto('stage', { backupId: b.id, backupNote: note, staged: null, set: null, before: null, selection: {}, outcome: null, after: null });
+        const c = backupList.current;
+        if (!c) return say('warn', 'no usable backup: take one in Backups first');
+        if (c.kind === 'source' && !c.source.available)
+          return say('warn', `the ${c.source.name} cannot give these rows back: ${c.source.reason ?? c.source.summary}`);
+        if (c.kind === 'backup' && memory.loss && Date.parse(c.backup.startedAt) >= Date.parse(memory.loss.range.until))
+          say('warn', `${c.backup.id} was taken after the loss: the rows are not in it`);
+        const ref = choiceRef(c);
+        if (ref === memory.backupId) return goto('stage');
+        const note =
+          proposal && proposal.ref === ref ? proposal.note : c.kind === 'source' ? `the ${c.source.name}, chosen by you: ${c.source.summary}` : 'chosen by you';
+        return goto('stage', { backupId: ref, backupNote: note, staged: null, set: null, before: null, selection: {}, outcome: null, after: null });
       }
       case 'stage':
         if (memory.staged && memory.staged.backupId === memory.backupId) return goto('diff');
@@ -261,7 +315,9 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
         {
           const backupId = memory.backupId;
           const stage = services.stage;
-          stageTask.start((o) => stage.run({ backupId, tables: affected, withRelated: true }, o));
+          // The binary log and the dead tuples are read for the loss's window only.
+          const window = sourceWindow(backupId, memory.loss);
+          stageTask.start((o) => stage.run({ backupId, tables: affected, withRelated: true, ...(window && { window }) }, o));
         }
         return;
       case 'diff':
@@ -270,7 +326,8 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
         {
           const backupId = memory.backupId;
           const diff = services.diff;
-          diffTask.start((o) => diff.open({ backupId, tables: affected }, o));
+          const window = sourceWindow(backupId, memory.loss);
+          diffTask.start((o) => diff.open({ backupId, tables: affected, ...(window && { window }) }, o));
         }
         return;
       case 'select':
@@ -332,7 +389,8 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
     form,
     backups,
     backupList,
-    proposedId: proposal?.backup.id ?? null,
+    sources,
+    proposedId: proposal?.ref ?? null,
     proposal: proposal ? { note: proposal.note, safe: proposal.safe } : null,
     classList,
     lines,

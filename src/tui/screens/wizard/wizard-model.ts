@@ -1,6 +1,18 @@
 import { parseTimeArg } from '../../../audit/time.js';
 import { formatCount } from '../../../util/format.js';
-import type { BackupItem, ConflictPolicy, DiffSet, DiffTable, IncidentSummary, MergeOutcome, StageOutcome, TableSummary, TimeRange } from '../../services.js';
+import type {
+  BackupItem,
+  ConflictPolicy,
+  DiffSet,
+  DiffTable,
+  IncidentSummary,
+  MergeOutcome,
+  NoBackupSource,
+  SourceWindow,
+  StageOutcome,
+  TableSummary,
+  TimeRange,
+} from '../../services.js';
 import { selectionOf, type DiffSelection } from '../diff/diff-selection.js';
 import { nowMs } from '../../../util/clock.js';
 
@@ -154,6 +166,59 @@ export function proposeBackup(backups: readonly BackupItem[], range: TimeRange, 
     };
   }
   return null;
+}
+
+/** One row of the backup step: a backup, or a source that needs no backup (listed after them). */
+export type BackupChoice = { kind: 'backup'; backup: BackupItem } | { kind: 'source'; source: NoBackupSource };
+
+/** What the backup step proposes: a backup's id or a no-backup source's ref. */
+export interface Proposal {
+  ref: string;
+  note: string;
+  /** It surely holds the lost rows (as far as can be told before reading). */
+  safe: boolean;
+}
+
+/** The no-backup sources in the order they are proposed: the log keeps every deleted row; dead tuples only until VACUUM. */
+const SOURCE_ORDER = ['binlog', 'dead-tuples'] as const;
+
+/** The ref names a source that needs no backup (its staging, diff and merge need the loss's window). */
+export function isNoBackupRef(ref: string | null): boolean {
+  return (SOURCE_ORDER as readonly (string | null)[]).includes(ref);
+}
+
+/**
+ * What the backup step proposes: the newest usable backup taken before the loss; else the
+ * binary log, else the dead tuples, when they can give the rows back; else a backup taken during
+ * the deletions (with its warning). Null when nothing can.
+ */
+export function proposeChoice(backups: readonly BackupItem[], sources: readonly NoBackupSource[], range: TimeRange, database?: string): Proposal | null {
+  const b = proposeBackup(backups, range, database);
+  if (b?.safe) return { ref: b.backup.id, note: b.note, safe: true };
+  for (const ref of SOURCE_ORDER) {
+    const s = sources.find((x) => x.ref === ref && x.available);
+    if (!s) continue;
+    const none = b ? 'no backup was taken before the loss began' : 'no backup was taken before the loss';
+    // Dead tuples last only until VACUUM, and any read of a full page may prune them: not sure.
+    return { ref, note: `${none}: read from the ${s.name} instead (${s.summary})`, safe: ref === 'binlog' };
+  }
+  return b ? { ref: b.backup.id, note: b.note, safe: false } : null;
+}
+
+/** The rows of the backup step: the backups, then the sources that need no backup. */
+export function backupChoices(backups: readonly BackupItem[], sources: readonly NoBackupSource[]): BackupChoice[] {
+  return [...backups.map((backup) => ({ kind: 'backup' as const, backup })), ...sources.map((source) => ({ kind: 'source' as const, source }))];
+}
+
+/** A backup step row's id: the backup's, or the source's ref. */
+export function choiceRef(c: BackupChoice): string {
+  return c.kind === 'backup' ? c.backup.id : c.source.ref;
+}
+
+/** The window a no-backup source reads for this loss; undefined for a backup (it holds one moment). */
+export function sourceWindow(ref: string | null, loss: Loss | null): SourceWindow | undefined {
+  if (!loss || !isNoBackupRef(ref)) return undefined;
+  return { since: loss.range.since, until: loss.range.until, label: `the wizard's loss: ${loss.label}` };
 }
 
 /** When a backup was taken: the dump's own time for an imported one, the start of crm-rescue's. */

@@ -7,7 +7,6 @@ import { ProgressBar } from '../../components/progress-bar.js';
 import { TextInput } from '../../components/text-input.js';
 import { LIST_CHROME_LINES, WindowedList, type ListColumn } from '../../components/windowed-list.js';
 import { useNavigation } from '../../navigation.js';
-import type { BackupItem } from '../../services.js';
 import { useServices } from '../../services-context.js';
 import { useTheme } from '../../theme.js';
 import { useLayout } from '../../use-layout.js';
@@ -17,7 +16,7 @@ import { backupName } from '../backups/external-labels.js';
 import { FoundList, ImportLines } from '../backups/import-view.js';
 import { useImport, type ImportState } from '../backups/use-import.js';
 import { wizardIntent } from './wizard-input.js';
-import { plainLine, STEP_BAR, stepNumber, takenAt } from './wizard-model.js';
+import { plainLine, STEP_BAR, stepNumber, takenAt, type BackupChoice } from './wizard-model.js';
 import { useWizard, type ClassRow, type LossChoice, type Wizard } from './use-wizard.js';
 import { planHeader } from '../merge/plan-lines.js';
 import { lineColumns } from '../merge/merge-screen.js';
@@ -171,6 +170,13 @@ function Status({ w, width }: { w: Wizard; width: number }) {
   let line: { kind: 'ok' | 'info' | 'warn' | 'error'; text: string } | null = w.message;
   if (!line && running) line = { kind: 'info', text: 'working… (Esc cancels: always safe)' };
   if (!line && m.step === 'apply') line = { kind: 'info', text: 'applying… do not switch off: each merge commits on its own' };
+  // On a source that needs no backup: all it can give for this loss (the row is truncated).
+  const onSource = m.step === 'backup' ? w.backupList.current : null;
+  if (!line && onSource?.kind === 'source' && onSource.source.ref !== w.proposedId)
+    line = {
+      kind: onSource.source.available ? 'info' : 'warn',
+      text: `${onSource.source.name}: ${onSource.source.available ? onSource.source.summary : (onSource.source.reason ?? onSource.source.summary)}`,
+    };
   if (!line && m.step === 'backup') {
     line = w.proposal
       ? { kind: w.proposal.safe ? 'ok' : 'warn', text: w.proposal.safe ? `Proposed: ${w.proposal.note}` : w.proposal.note }
@@ -253,12 +259,24 @@ function Content({ w, width, height, active }: { w: Wizard; width: number; heigh
   }
 }
 
-function backupColumns(proposed: string | null): ListColumn<BackupItem>[] {
+/** The backups, then the sources that need no backup, each with what it can give for this loss. */
+function backupColumns(proposed: string | null): ListColumn<BackupChoice>[] {
   return [
-    { header: 'BACKUP', width: 'flex', render: backupName },
-    { header: 'TAKEN', width: 16, render: (b) => takenAt(b).replace('T', ' ').slice(0, 16) },
-    { header: 'AGE', width: 6, align: 'right', render: (b) => formatAge(takenAt(b)) },
-    { header: '', width: 10, render: (b) => (b.id === proposed ? '◂ proposed' : '') },
+    {
+      header: 'BACKUP',
+      width: 'flex',
+      render: (c) =>
+        c.kind === 'backup'
+          ? backupName(c.backup)
+          : `${c.source.name} (no backup needed): ${c.source.available ? c.source.summary : (c.source.reason ?? c.source.summary)}`,
+    },
+    {
+      header: 'TAKEN',
+      width: 16,
+      render: (c) => (c.kind === 'backup' ? takenAt(c.backup).replace('T', ' ').slice(0, 16) : c.source.available ? 'the loss window' : 'not available'),
+    },
+    { header: 'AGE', width: 6, align: 'right', render: (c) => (c.kind === 'backup' ? formatAge(takenAt(c.backup)) : '') },
+    { header: '', width: 10, render: (c) => ((c.kind === 'backup' ? c.backup.id : c.source.ref) === proposed ? '◂ proposed' : '') },
   ];
 }
 

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { proposeChoice } from '../../src/tui/screens/wizard/wizard-model.js';
+import type { NoBackupSource, StageServices } from '../../src/tui/services.js';
+import { useClock } from '../helpers/clock.js';
+import { INCIDENT, NOW, backupItem, fakeBackups, fakeDiff, fakeMerge, fakeNoBackupSources, fakeStage, recoveryFakes } from './fake-recovery.js';
+import { KEYS, frameWhere, press, renderConsole, type TestApp } from './helpers.js';
+
+// The fakes' data is dated around NOW: the console's clock is stopped there, whatever today is.
+// eslint-disable-next-line react-hooks/rules-of-hooks -- useClock is a vitest helper (beforeEach/afterEach), not a React hook
+useClock(NOW);
+
+/** Waits for `text` with every visible row read (no `reading…`). */
+function ready(app: TestApp, text: string): Promise<string> {
+  return frameWhere(app, (f) => f.includes(text) && !f.includes('reading…'));
+}
+
+const RANGE = { since: INCIDENT.window.start, until: INCIDENT.window.end };
+const BEFORE = backupItem('20261121T020000Z-postgres-crm_prod-bb02', 10);
+const DURING = { ...backupItem('20261121T055900Z-postgres-crm_prod-dd04', 0), startedAt: '2026-11-21T05:59:00.000Z' };
+const AFTER = backupItem('20261121T110000Z-postgres-crm_prod-aa01', 1);
+
+function source(ref: NoBackupSource['ref'], available: boolean): NoBackupSource {
+  const name = ref === 'binlog' ? 'binary log' : 'dead tuples';
+  return { ref, name, available, summary: `${name} summary`, reason: available ? null : `${name} cannot` };
+}
+
+describe('the backup step proposes a backup before the loss, else a source that needs none', () => {
+  it('a usable backup older than the loss first; else the binary log; else the dead tuples; else a backup taken during it', () => {
+    const both = [source('binlog', true), source('dead-tuples', true)];
+    expect(proposeChoice([AFTER, BEFORE], both, RANGE)).toMatchObject({ ref: BEFORE.id, safe: true });
+    expect(proposeChoice([AFTER, DURING], both, RANGE)).toMatchObject({ ref: 'binlog', safe: true });
+    expect(proposeChoice([AFTER], [source('binlog', false), source('dead-tuples', true)], RANGE)).toMatchObject({ ref: 'dead-tuples', safe: false });
+    expect(proposeChoice([AFTER], [source('binlog', false), source('dead-tuples', true)], RANGE)?.note).toContain('dead tuples summary');
+    expect(proposeChoice([AFTER, DURING], [source('binlog', false), source('dead-tuples', false)], RANGE)).toMatchObject({ ref: DURING.id, safe: false });
+    expect(proposeChoice([AFTER], [source('binlog', false)], RANGE)).toBeNull();
+    // An unusable backup before the loss does not count.
+    expect(proposeChoice([{ ...BEFORE, usable: false }], both, RANGE)?.ref).toBe('binlog');
+  });
+});
+
+describe('the wizard lists the sources that need no backup beside the backups', () => {
+  it('lists them after the backups, marked, while the backup before the loss stays proposed', async () => {
+    const sources = fakeNoBackupSources();
+    const app = await renderConsole({ services: recoveryFakes({ noBackupSources: sources }) });
+    await ready(app, 'crm_prod');
+    await press(app, 'g', KEYS.enter);
+    await ready(app, 'mallory.b');
+    await press(app, KEYS.enter);
+    const frame = await ready(app, 'dead tuples (no backup needed)');
+    expect(frame).toMatch(/▸ 20261121T020000Z-postgres-crm_prod-bb02.*◂ proposed/);
+    expect(frame).toMatch(/binary log \(no backup needed\): not kept.*not available/);
+    // Asked about the incident's tables and window.
+    expect(sources.asked[0]).toEqual({
+      tables: ['accounts_contacts', 'contacts', 'notes', 'accounts'],
+      since: INCIDENT.window.start,
+      until: new Date(Date.parse(INCIDENT.window.end) + 1).toISOString(),
+    });
+    // The unavailable binary log is refused with its reason; its line says it in full.
+    await press(app, 'j');
+    expect(await ready(app, '! binary log: not kept by this PostgreSQL server')).toMatch(/▸ binary log/);
+    await press(app, KEYS.enter);
+    expect(await ready(app, 'cannot give these rows back')).toContain('Step 2/8');
+  });
+
+  it('with no backup before the loss, proposes the dead tuples; staging and diffing read the incident window', async () => {
+    const staged: Parameters<StageServices['run']>[0][] = [];
+    const stage = fakeStage();
+    const run = stage.run.bind(stage);
+    stage.run = (request, options) => {
+      staged.push(request);
+      return run(request, options);
+    };
+    const diff = fakeDiff();
+    const merge = fakeMerge();
+    const planned: unknown[] = [];
+    const plan = merge.plan.bind(merge);
+    merge.plan = (request, options) => {
+      planned.push(request);
+      return plan(request, options);
+    };
+    const backups = fakeBackups({ list: async () => [AFTER] });
+    const app = await renderConsole({
+      services: recoveryFakes({ backups, stage, diff, merge, noBackupSources: fakeNoBackupSources() }),
+    });
+    await ready(app, 'crm_prod');
+    await press(app, 'g', KEYS.enter);
+    await ready(app, 'mallory.b');
+    await press(app, KEYS.enter);
+    const frame = await ready(app, '◂ proposed');
+    expect(frame).toMatch(/▸ dead tuples \(no backup needed\).*◂ proposed/);
+    expect(frame.replace(/\s+/g, ' ')).toContain('no backup was taken before the loss: read from the dead tuples instead');
+    await press(app, KEYS.enter);
+    expect(await ready(app, 'Step 3/8')).toContain('Backup: dead-tuples');
+    await press(app, KEYS.enter);
+    await ready(app, 'staged 4 table(s)');
+    const window = { since: INCIDENT.window.start, until: new Date(Date.parse(INCIDENT.window.end) + 1).toISOString() };
+    expect(staged[0]).toMatchObject({ backupId: 'dead-tuples', window });
+    await press(app, KEYS.enter);
+    await ready(app, 'Step 4/8');
+    await press(app, KEYS.enter);
+    await ready(app, 'accounts_contacts              465');
+    expect(diff.opened[0]).toMatchObject({ backupId: 'dead-tuples', window });
+    await press(app, KEYS.enter);
+    await ready(app, 'Step 5/8');
+    await press(app, KEYS.enter);
+    await ready(app, 'Total:');
+    expect(planned[0]).toMatchObject({ backupId: 'dead-tuples', window });
+  });
+});
