@@ -16,7 +16,9 @@ import { createTempDb, type TempDb } from '../helpers/temp-db.js';
 const MYDUMPER_SHARED = ['--long-query-guard', '86400', '--no-locks'];
 
 /**
- * The whole loop for every format another tool writes, through the built binary: the dump is
+ * The whole loop for every format another tool writes (each compression tool once: bzip2 and
+ * lz4 on MariaDB's dumps; a compressed stream reads the same whatever is inside, see
+ * external-detect), through the built binary: the dump is
  * made by the real tool, rows are deleted from live, `merge --backup FILE --deleted --apply`
  * imports the file, stages the one table out of it, diffs and merges, and the live table must
  * then be identical to what it was before the deletion (every value, as the server prints it).
@@ -89,8 +91,6 @@ describe('PostgreSQL: every pg_dump format through stage → diff → merge', ()
     compress('xz', 'pg-inserts.sql', 'pg-inserts.sql.xz');
     writeFileSync(file('pg-colinserts.sql'), sh('pg_dump', [...args, '--column-inserts', '--rows-per-insert=7']));
     compress('zstd', 'pg-colinserts.sql', 'pg-colinserts.sql.zst');
-    compress('bzip2', 'pg.sql', 'pg.sql.bz2');
-    compress('lz4', 'pg.sql', 'pg.sql.lz4');
     // Odoo's database manager: a zip of dump.sql, manifest.json and filestore/.
     mkdirSync(file('odoo/filestore/00'), { recursive: true });
     copyFileSync(file('pg.sql'), file('odoo/dump.sql'));
@@ -103,8 +103,6 @@ describe('PostgreSQL: every pg_dump format through stage → diff → merge', ()
       ['tar archive (-Ft)', () => file('pg.tar')],
       ['plain SQL', () => file('pg.sql')],
       ['plain SQL, gzip', () => file('pg.sql.gz')],
-      ['plain SQL, bzip2', () => file('pg.sql.bz2')],
-      ['plain SQL, lz4', () => file('pg.sql.lz4')],
       ['--inserts, xz', () => file('pg-inserts.sql.xz')],
       ['--column-inserts --rows-per-insert, zstd', () => file('pg-colinserts.sql.zst')],
       ['Odoo backup zip', () => file('odoo.zip')],
