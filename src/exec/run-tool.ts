@@ -107,7 +107,10 @@ export async function startTool(spec: ToolSpec): Promise<ToolProcess> {
   if (spec.stdin && spec.stdin !== 'ignore') {
     const input = spec.stdin;
     let inputFailed = false;
-    input.once('error', (err) => {
+    input.on('error', (err: NodeJS.ErrnoException) => {
+      // The child closed its stdin (it had read all it needed: tar after its member): the
+      // pipeline destroys the input with EPIPE or a premature close; its exit code tells.
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_PREMATURE_CLOSE' || inputFailed) return;
       // The input itself broke (a file that does not decompress): the child must not see a
       // clean end of input and succeed on half of it.
       inputFailed = true;
