@@ -185,7 +185,11 @@ export function insertToCopy(stmt: string, display: string, backslashStrings = f
   }
 }
 
+/** What a COPY text field escapes. */
+const SPECIAL = /[\\\t\n\r]/;
+
 /** A value as a COPY text field: backslash, tab, newline and carriage return escaped. */
 export function copyEscape(v: string): string {
+  if (!SPECIAL.test(v)) return v;
   return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }

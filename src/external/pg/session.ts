@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import { findPgTool } from '../../backup/tools.js';
 import type { Db } from '../../connect/open.js';
 import type { QualifiedName } from '../../dialect/own-tables.js';
-import { startTool, ToolError, type ToolProcess } from '../../exec/index.js';
+import { ToolError, type ToolProcess } from '../../exec/index.js';
+import { startPsqlWithInput } from '../../stage/pg-copy-in.js';
 import { UserError } from '../../errors.js';
 import { stagedShape, type PgTableDefinition, type StagedShape } from '../../stage/pg-stage.js';
 import type { DumpKey, DumpTable } from '../model.js';
@@ -37,21 +37,8 @@ export class StageSession {
     encoding: string | null,
     display: string,
   ) {
-    const psql = await findPgTool('psql', db.dialect.serverVersion(db));
-    // psql ending early (an error) breaks the pipe: its own exit says why, not the broken pipe.
-    const input = new PassThrough({
-      highWaterMark: 1 << 20,
-      destroy(_err, cb) {
-        cb(null);
-      },
-    });
-    const proc = await startTool({
-      tool: psql.path,
-      args: ['-X', '-v', 'ON_ERROR_STOP=1'],
-      target: db.target,
+    const { proc, input } = await startPsqlWithInput(db, ['-X', '-v', 'ON_ERROR_STOP=1'], {
       env: encoding ? { PGCLIENTENCODING: encoding } : undefined,
-      stdin: input,
-      stdout: 'collect',
       what: `loading ${display} into staging`,
       signal: into.signal,
     });

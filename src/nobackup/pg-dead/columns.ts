@@ -1,4 +1,5 @@
 import type { Queryable } from '../../dialect/queryable.js';
+import { ALIGN_BYTES } from './decode.js';
 
 /** One attribute of a table as the pages store it (dropped ones included: they take room in old tuples). */
 export interface PgAttribute {
@@ -23,6 +24,9 @@ export interface PgAttribute {
   notNull: boolean;
   /** Added later with a default that old tuples do not store (attmissingval). */
   hasMissing: boolean;
+  /** `attlen` (-1 varlena, -2 C string) and `attalign` in bytes: how tuples lay it out (kept for dropped columns too). */
+  len: number;
+  align: number;
 }
 
 /** The table's attributes in attnum order (user columns only). */
@@ -42,11 +46,13 @@ export async function pgAttributes(db: Queryable, quoted: string): Promise<PgAtt
     attgenerated: string;
     attnotnull: boolean;
     atthasmissing: boolean;
+    attlen: number;
+    attalign: string;
   }>(
     `SELECT a.attnum, a.attname, format_type(a.atttypid, a.atttypmod) AS type,
             bt.typname AS base, bt.oid::int8 AS base_oid, bt.typtype, bt.typelem::int AS elem,
             CASE WHEN bt.typlen = -1 THEN et.typname END AS elem_name, et.typlen::int AS elem_len, et.typalign::text AS elem_align,
-            a.attisdropped, a.attgenerated::text AS attgenerated, a.attnotnull, a.atthasmissing
+            a.attisdropped, a.attgenerated::text AS attgenerated, a.attnotnull, a.atthasmissing, a.attlen::int AS attlen, a.attalign::text AS attalign
        FROM pg_attribute a
        LEFT JOIN pg_type t ON t.oid = a.atttypid
        LEFT JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
@@ -70,5 +76,7 @@ export async function pgAttributes(db: Queryable, quoted: string): Promise<PgAtt
     generated: r.attgenerated !== '',
     notNull: r.attnotnull,
     hasMissing: r.atthasmissing,
+    len: r.attlen,
+    align: ALIGN_BYTES[r.attalign] ?? 8,
   }));
 }

@@ -2,7 +2,8 @@ import type { Db } from '../../connect/open.js';
 import type { Queryable } from '../../dialect/queryable.js';
 import { UserError } from '../../errors.js';
 import type { PgAttribute } from './columns.js';
-import { arrayDecoderFor, DecodeError, decoderFor, decompress, varlena, type ColumnDecoder, type ToastPointer } from './decode.js';
+import { copyField, copyIn } from '../../stage/pg-copy-in.js';
+import { arrayDecoderFor, DecodeError, decoderFor, decompress, splitTuple, varlena, type AttLayout, type ColumnDecoder, type ToastPointer } from './decode.js';
 
 /** How dead row versions are read. */
 export type DeadMethod = 'pg_dirtyread' | 'pageinspect';
@@ -127,9 +128,7 @@ function lit(s: string): string {
 // --- pageinspect -----------------------------------------------------------------------------------
 
 /** Pages read per round trip. */
-const PAGES_PER_BATCH = 128;
-/** Rows per INSERT into the work table. */
-const ROWS_PER_INSERT = 500;
+const PAGES_PER_BATCH = 256;
 
 interface RawItem {
   blk: string | number;
@@ -140,16 +139,20 @@ interface RawItem {
   t_ctid: string;
   t_infomask: number;
   t_infomask2: number;
-  attrs: Buffer[] | null;
+  t_bits: string | null;
+  t_data: Buffer | null;
 }
 
 /**
  * Reads the table's pages with get_raw_page (which copies each page out of the buffer manager
- * and never prunes it), keeps the tuples with an xmax whole and the others by their key, splits them into attributes with
- * tuple_data_split and decodes the bytes here. Out-of-line TOAST values are reassembled from
- * the TOAST table's own pages, read the same way (a dead row's chunks are dead too: an index
- * lookup would neither see them nor leave the page unpruned). A value that cannot be given back
- * marks its version bad, naming the column; a column whose type is not decoded refuses the table.
+ * and never prunes it) and heap_page_items, keeps the tuples with an xmax whole and the others by
+ * their key, splits each tuple into its attributes here (splitTuple, as tuple_data_split would on
+ * the server, without its bytea[] per tuple to parse) and decodes the bytes. Out-of-line TOAST
+ * values are reassembled from the TOAST table's own pages, read the same way (a dead row's chunks
+ * are dead too: an index lookup would neither see them nor leave the page unpruned). A value that
+ * cannot be given back marks its version bad, naming the column; a column whose type is not
+ * decoded refuses the table. The versions go into `work` through one COPY (psql), which runs
+ * while the next pages are read.
  */
 export async function pageinspectInto(
   db: Db,
@@ -158,6 +161,8 @@ export async function pageinspectInto(
   key: string[],
   work: string,
   signal?: AbortSignal,
+  /** Every attribute of the table in attnum order, dropped ones included (the tuples' layout). */
+  all: PgAttribute[] = cols,
 ): Promise<{ pruned: number }> {
   const decoders = new Map<number, ColumnDecoder>();
   for (const c of cols) {
@@ -170,6 +175,9 @@ export async function pageinspectInto(
       );
     decoders.set(c.attnum, dec);
   }
+  const layout: AttLayout[] = [];
+  for (const a of all) layout[a.attnum - 1] = { len: a.len, align: a.align };
+  if (layout.some((l, i) => !l || all[i]?.attnum !== i + 1)) throw new Error(`internal: the attributes of ${table} are not 1…n`);
   const [{ blocks, toast, enc }] = await db.query<{ blocks: string | number; toast: string | null; enc: string }>(
     `SELECT pg_relation_size(to_regclass($1)) / current_setting('block_size')::int8 AS blocks,
             (SELECT CASE WHEN reltoastrelid <> 0 THEN reltoastrelid::regclass::text END FROM pg_class WHERE oid = to_regclass($1)) AS toast,
@@ -181,90 +189,111 @@ export async function pageinspectInto(
   const nBlocks = Number(blocks);
   const names = cols.map((c) => `"${c.name.replace(/"/g, '""')}"`);
   const columns = [...names, META.ctid, META.xmin, META.xmax, META.next, META.lockOnly, META.multi, META.bad];
-  let pending: unknown[][] = [];
-  const flush = async () => {
-    if (!pending.length) return;
-    let p = 0;
-    const values = pending.map((r) => `(${r.map(() => `$${++p}`).join(', ')})`).join(', ');
-    await db.query(`INSERT INTO ${work} (${columns.join(', ')}) VALUES ${values}`, pending.flat());
-    pending = [];
-  };
+  const isKey = cols.map((c) => key.includes(c.name));
+  const at = new Int32Array(2 * layout.length);
+  const copy = await copyIn(db, work, columns, `copying the row versions of ${table} into staging`, signal);
   let pruned = 0;
-  for (let first = 0; first < nBlocks; first += PAGES_PER_BATCH) {
-    signal?.throwIfAborted();
-    const last = Math.min(nBlocks, first + PAGES_PER_BATCH) - 1;
-    const items = await db.query<RawItem>(
-      `SELECT b.blk, h.lp, h.lp_flags, h.t_xmin::text, h.t_xmax::text, h.t_ctid::text, h.t_infomask, h.t_infomask2,
-              tuple_data_split(to_regclass($1)::oid, h.t_data, h.t_infomask, h.t_infomask2, h.t_bits) AS attrs
-         FROM generate_series($2::int8, $3::int8) AS b(blk), heap_page_items(get_raw_page($1, b.blk)) AS h
-        WHERE h.lp_flags IN (1, 3)`,
-      [table, first, last],
-    );
-    const rows: { values: (string | null | ToastPointer)[]; meta: unknown[]; bad: string[] }[] = [];
-    const pointers = new Map<number, ToastPointer>();
-    for (const it of items) {
-      // LP_DEAD: a version pruned from the page (by a read since it died); its bytes are gone.
-      if (it.lp_flags === 3) {
-        pruned++;
-        continue;
-      }
-      const bad: string[] = [];
-      const natts = it.t_infomask2 & 0x07ff;
-      const current = it.t_xmax === '0';
-      const values = cols.map((c): string | null | ToastPointer => {
-        // A version nothing ended: only its key is needed (it says the key is live).
-        if (current && !key.includes(c.name)) return null;
-        const bytes = c.attnum <= natts ? (it.attrs?.[c.attnum - 1] ?? null) : null;
-        if (c.attnum > natts && c.hasMissing) {
-          bad.push(`${c.name}: added with a default after this version was written`);
-          return null;
+  let next: Promise<RawItem[]> | null = null;
+  try {
+    const fetch = (first: number) =>
+      db.query<RawItem>(
+        `SELECT b.blk, h.lp, h.lp_flags, h.t_xmin::text, h.t_xmax::text, h.t_ctid::text, h.t_infomask, h.t_infomask2, h.t_bits,
+                CASE WHEN h.lp_flags = 1 THEN h.t_data END AS t_data
+           FROM generate_series($2::int8, $3::int8) AS b(blk), heap_page_items(get_raw_page($1, b.blk)) AS h
+          WHERE h.lp_flags IN (1, 3)`,
+        [table, first, Math.min(nBlocks, first + PAGES_PER_BATCH) - 1],
+      );
+    // The next batch of pages is read while this one is decoded.
+    next = nBlocks > 0 ? fetch(0) : null;
+    for (let first = 0; next; first += PAGES_PER_BATCH) {
+      signal?.throwIfAborted();
+      const items = await next;
+      next = first + PAGES_PER_BATCH < nBlocks ? fetch(first + PAGES_PER_BATCH) : null;
+      const rows: { values: (string | null | ToastPointer)[]; meta: string[]; bad: string[] }[] = [];
+      const pointers = new Map<number, ToastPointer>();
+      for (const it of items) {
+        // LP_DEAD: a version pruned from the page (by a read since it died); its bytes are gone.
+        if (it.lp_flags === 3) {
+          pruned++;
+          continue;
         }
-        if (bytes === null) return null;
-        const dec = decoders.get(c.attnum)!;
+        const bad: string[] = [];
+        const natts = it.t_infomask2 & 0x07ff;
+        const current = it.t_xmax === '0';
+        let split = it.t_data !== null;
         try {
-          if (dec.kind === 'fixed') return dec.decode(bytes);
-          const v = varlena(bytes);
-          if (Buffer.isBuffer(v)) return dec.decode(v);
-          pointers.set(v.valueId, v);
-          return v;
+          if (it.t_data) splitTuple(it.t_data, it.t_bits, natts, layout, at);
         } catch (err) {
-          if (!(err instanceof DecodeError) && !(err instanceof RangeError)) throw err;
-          bad.push(`${c.name}: ${err.message}`);
-          return null;
+          if (!(err instanceof DecodeError)) throw err;
+          bad.push(`the row version cannot be split into columns: ${err.message}`);
+          split = false;
         }
-      });
-      const infomask = it.t_infomask;
-      rows.push({
-        values,
-        bad,
-        // HEAP_XMAX_IS_LOCKED_ONLY: the lock-only bit, or an exclusive lock alone (from before 9.3).
-        meta: [`(${it.blk},${it.lp})`, it.t_xmin, it.t_xmax, it.t_ctid, (infomask & 0x0080) !== 0 || (infomask & 0x1050) === 0x0040, (infomask & 0x1000) !== 0],
-      });
-    }
-    const chunks = pointers.size && toast ? await toastChunks(db, toast, [...pointers.keys()]) : new Map<number, Buffer[]>();
-    for (const r of rows) {
-      const values = r.values.map((v, i) => {
-        if (v === null || typeof v === 'string') return v;
-        const c = cols[i];
-        try {
-          const payload = reassemble(v, chunks.get(v.valueId));
-          if (typeof payload === 'string') {
-            r.bad.push(`${c.name}: ${payload}`);
+        const values = cols.map((c, i): string | null | ToastPointer => {
+          // A version nothing ended: only its key is needed (it says the key is live).
+          if (current && !isKey[i]) return null;
+          if (c.attnum > natts && c.hasMissing) {
+            bad.push(`${c.name}: added with a default after this version was written`);
             return null;
           }
+          const start = split && c.attnum <= natts ? at[2 * (c.attnum - 1)] : -1;
+          if (start < 0) return null;
+          const bytes = it.t_data!.subarray(start, start + at[2 * (c.attnum - 1) + 1]);
           const dec = decoders.get(c.attnum)!;
-          return dec.kind === 'varlena' ? dec.decode(payload) : null;
-        } catch (err) {
-          if (!(err instanceof DecodeError) && !(err instanceof RangeError)) throw err;
-          r.bad.push(`${c.name}: ${err.message}`);
-          return null;
-        }
-      });
-      pending.push([...values, ...r.meta, r.bad.length ? r.bad.join('; ') : null]);
-      if (pending.length * columns.length >= 30_000 || pending.length >= ROWS_PER_INSERT) await flush();
+          try {
+            if (dec.kind === 'fixed') return dec.decode(bytes);
+            const v = varlena(bytes);
+            if (Buffer.isBuffer(v)) return dec.decode(v);
+            pointers.set(v.valueId, v);
+            return v;
+          } catch (err) {
+            if (!(err instanceof DecodeError) && !(err instanceof RangeError)) throw err;
+            bad.push(`${c.name}: ${err.message}`);
+            return null;
+          }
+        });
+        const infomask = it.t_infomask;
+        rows.push({
+          values,
+          bad,
+          // HEAP_XMAX_IS_LOCKED_ONLY: the lock-only bit, or an exclusive lock alone (from before 9.3).
+          meta: [
+            `(${it.blk},${it.lp})`,
+            it.t_xmin,
+            it.t_xmax,
+            it.t_ctid,
+            (infomask & 0x0080) !== 0 || (infomask & 0x1050) === 0x0040 ? 't' : 'f',
+            (infomask & 0x1000) !== 0 ? 't' : 'f',
+          ],
+        });
+      }
+      const chunks = pointers.size && toast ? await toastChunks(db, toast, [...pointers.keys()]) : new Map<number, Buffer[]>();
+      for (const r of rows) {
+        const values = r.values.map((v, i) => {
+          if (v === null || typeof v === 'string') return v;
+          const c = cols[i];
+          try {
+            const payload = reassemble(v, chunks.get(v.valueId));
+            if (typeof payload === 'string') {
+              r.bad.push(`${c.name}: ${payload}`);
+              return null;
+            }
+            const dec = decoders.get(c.attnum)!;
+            return dec.kind === 'varlena' ? dec.decode(payload) : null;
+          } catch (err) {
+            if (!(err instanceof DecodeError) && !(err instanceof RangeError)) throw err;
+            r.bad.push(`${c.name}: ${err.message}`);
+            return null;
+          }
+        });
+        await copy.row([...values.map(copyField), ...r.meta, copyField(r.bad.length ? r.bad.join('; ') : null)]);
+      }
     }
+    await copy.end();
+  } catch (err) {
+    next?.catch(() => undefined);
+    await copy.abort();
+    throw err;
   }
-  await flush();
   return { pruned };
 }
 

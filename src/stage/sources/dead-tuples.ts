@@ -166,7 +166,7 @@ function deadTable(
           }
         }
         let pruned = 0;
-        if (how === 'pageinspect') ({ pruned } = await pageinspectInto(db, quoted, cols, key.columns, work, into.signal));
+        if (how === 'pageinspect') ({ pruned } = await pageinspectInto(db, quoted, cols, key.columns, work, into.signal, attrs));
         const [{ n }] = await db.query<{ n: string | number }>(`SELECT count(*) AS n FROM ${work} WHERE _crm_xmax::text <> '0'`);
         const keyQuoted = key.columns.map((c) => d.quoteIdent(c));
         const picked = await chooseVersions(db, work, chosen, { key: keyQuoted, keyNames: key.columns, window: choose.window, updates: choose.updates });
