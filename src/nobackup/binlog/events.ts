@@ -70,7 +70,19 @@ export function corrupt(path: string, pos: number, what: string): UserError {
  * The events of one binlog file, in order. The FORMAT_DESCRIPTION event comes first and sets
  * whether events carry a checksum.
  */
-export async function* readEvents(path: string, onFormat?: (f: FormatDescription) => void): AsyncGenerator<BinlogEvent> {
+export async function* readEvents(
+  path: string,
+  onFormat?: (f: FormatDescription) => void,
+  opts: {
+    /** Check each event's CRC32 (default). A second pass over bytes a first pass checked may skip it. */
+    verify?: boolean;
+    /** Stop at this position (where a first pass ended), events appended since left out. */
+    end?: number;
+    /** Called at the end of the file (or `end`) with the position reached. */
+    onEnd?: (pos: number) => void;
+  } = {},
+): AsyncGenerator<BinlogEvent> {
+  const verify = opts.verify ?? true;
   const file = basename(path);
   let fh;
   try {
@@ -84,10 +96,13 @@ export async function* readEvents(path: string, onFormat?: (f: FormatDescription
     let eof = false;
     const fill = async (need: number) => {
       while (buf.length < need && !eof) {
-        const chunk = Buffer.allocUnsafe(Math.max(CHUNK, need - buf.length));
-        const { bytesRead } = await fh.read(chunk, 0, chunk.length, fileOffset + buf.length);
+        // A new buffer each time (bodies handed out stay valid), starting with the unread rest
+        // of the last one (less than one event), then filled from the file.
+        const chunk = Buffer.allocUnsafe(Math.max(CHUNK, need));
+        const kept = buf.copy(chunk, 0);
+        const { bytesRead } = await fh.read(chunk, kept, chunk.length - kept, fileOffset + kept);
         if (bytesRead === 0) eof = true;
-        else buf = buf.length ? Buffer.concat([buf, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+        buf = chunk.subarray(0, kept + bytesRead);
       }
       return buf.length >= need;
     };
@@ -99,7 +114,10 @@ export async function* readEvents(path: string, onFormat?: (f: FormatDescription
     consume(4);
     let checksums: boolean | null = null;
     for (;;) {
-      if (!(await fill(1))) return;
+      if ((opts.end !== undefined && fileOffset >= opts.end) || !(await fill(1))) {
+        opts.onEnd?.(fileOffset);
+        return;
+      }
       const pos = fileOffset;
       if (!(await fill(HEADER))) throw corrupt(path, pos, 'the file is truncated inside an event header');
       const size = buf.readUInt32LE(9);
@@ -117,19 +135,20 @@ export async function* readEvents(path: string, onFormat?: (f: FormatDescription
       if (checksums) {
         end = size - 4;
         if (end < HEADER) throw corrupt(path, pos, 'an event is too short for its checksum');
-        if (crc32(checksummed(raw.subarray(0, end))) !== raw.readUInt32LE(end)) throw corrupt(path, pos, 'checksum mismatch');
+        if (verify && crc32(checksummed(raw.subarray(0, end))) !== raw.readUInt32LE(end)) throw corrupt(path, pos, 'checksum mismatch');
       }
       const nextPos = raw.readUInt32LE(13);
       // log_pos is the next event's position in real files (0 only in relay-style artificial events).
       if (nextPos !== 0 && nextPos !== pos + size) throw corrupt(path, pos, `the event says the next one is at ${nextPos}, not ${pos + size}`);
-      // Copy out: the caller may keep the body while the buffer moves on.
+      // A view, not a copy: the bytes read are never overwritten (each read fills a new buffer),
+      // so a caller may keep the body, or views into it, after the next event.
       yield {
         file,
         pos,
         timestamp: raw.readUInt32LE(0),
         type,
         serverId: raw.readUInt32LE(5),
-        body: Buffer.from(raw.subarray(HEADER, end)),
+        body: raw.subarray(HEADER, end),
       };
       consume(size);
     }

@@ -152,6 +152,27 @@ export function parseRows(
   /** Decode only these columns (the others are skipped, left undefined): the key, in a first pass. */
   only?: boolean[],
 ): RowsEvent {
+  const images: (unknown[] | null)[] = [];
+  const complete = eachImage(body, kind, v2, map, unsigned, only, false, (row) => images.push(row));
+  return { tableId: tableId(body), kind, complete, images };
+}
+
+/**
+ * Calls `fn` with each image of a rows event, in order (UPDATE: before, after, before, …); returns
+ * whether the images are complete (every column present). With `reuse`, every call gets the same
+ * array, overwritten by the next image: for a caller that reads it at once (a first pass taking
+ * keys), no array per row.
+ */
+export function eachImage(
+  body: Buffer,
+  kind: RowsEvent['kind'],
+  v2: boolean,
+  map: TableMap,
+  unsigned: boolean[],
+  only: boolean[] | undefined,
+  reuse: boolean,
+  fn: (row: unknown[]) => void,
+): boolean {
   let off = 8;
   if (v2) off += body.readUInt16LE(off);
   const [n, a] = packedInt(body, off);
@@ -167,7 +188,6 @@ export function parseRows(
   const isSet = (bm: Buffer, i: number) => (bm[i >> 3] & (1 << (i & 7))) !== 0;
   let complete = n === map.columns.length;
   for (let i = 0; i < n && complete; i++) if (!isSet(present, i)) complete = false;
-  const images: (unknown[] | null)[] = [];
   const present_ = (bm: Buffer) => {
     const cols: number[] = [];
     for (let i = 0; i < n; i++) if (isSet(bm, i)) cols.push(i);
@@ -175,30 +195,36 @@ export function parseRows(
   };
   const colsBefore = present_(present);
   const colsAfter = kind === 'update' ? present_(presentAfter) : colsBefore;
+  const width = map.columns.length;
+  const shared: unknown[] | null = reuse ? new Array<unknown>(width) : null;
   const readImage = (cols: number[]): unknown[] => {
-    const nulls = body.subarray(off, off + ((cols.length + 7) >> 3));
-    off += nulls.length;
-    const row: unknown[] = new Array<unknown>(map.columns.length).fill(undefined);
-    cols.forEach((c, k) => {
-      if (nulls[k >> 3] & (1 << (k & 7))) {
+    const nullBytes = (cols.length + 7) >> 3;
+    const nullsAt = off;
+    off += nullBytes;
+    const row = shared ?? new Array<unknown>(width);
+    if (shared || cols.length !== width) row.fill(undefined);
+    for (let k = 0; k < cols.length; k++) {
+      const c = cols[k];
+      if (body[nullsAt + (k >> 3)] & (1 << (k & 7))) {
         row[c] = null;
-        return;
+        continue;
       }
+      const col = map.columns[c];
       if (only && !only[c]) {
-        off += valueSize(body, off, map.columns[c]);
-        return;
+        off += valueSize(body, off, col);
+        continue;
       }
-      const [v, used] = decodeValue(body, off, map.columns[c], unsigned[c] ?? false);
+      const [v, used] = decodeValue(body, off, col, unsigned[c] ?? false);
       row[c] = v;
       off += used;
-    });
+    }
     return row;
   };
   while (off < body.length) {
-    images.push(readImage(colsBefore));
-    if (kind === 'update') images.push(readImage(colsAfter));
+    fn(readImage(colsBefore));
+    if (kind === 'update') fn(readImage(colsAfter));
   }
-  return { tableId: tableId(body), kind, complete, images };
+  return complete;
 }
 
 const FIXED: Partial<Record<number, number>> = {

@@ -1,13 +1,16 @@
 import { basename } from 'node:path';
 import { UserError } from '../../errors.js';
 import { EventType, gtidListCount, queryEvent, readEvents, type BinlogEvent } from './events.js';
-import { parseRows, parseTableMap, UnsupportedColumn, type RowsEvent, type TableMap } from './rows.js';
+import { eachImage, parseRows, parseTableMap, UnsupportedColumn, type RowsEvent, type TableMap } from './rows.js';
 
 /**
  * Finding the row images of chosen tables in binlog files, inside a window. Two passes, so that
  * memory holds no rows: the first (`scanBinlog`) checks everything that would make the images
- * wrong or incomplete and notes, per key, which image is the newest; the second (`imagesOf`)
- * reads the files again and yields only those images.
+ * wrong or incomplete and notes which keys have more than one image, and which of those is the
+ * newest; the second (`imagesOf`) reads the files again and yields only the newest image per key.
+ * Telling which keys repeat takes a fixed-size Bloom filter of the keys seen, plus an exact map
+ * of the keys it cannot rule out (the repeated ones, and a few false positives): memory stays
+ * flat with the number of rows deleted, where a map of every key grew with it.
  */
 
 /** A table whose images we want: as the log names it, with what decoding needs from the live definition. */
@@ -44,8 +47,16 @@ export interface ImageAt {
 /** What the first pass found for one table. */
 export interface TableScan {
   table: WantedTable;
-  /** Newest image per key: key text → ordinal of the image among the table's images (in order). */
-  newest: Map<string, number>;
+  /**
+   * Keys that may have several images (every repeated key; a few others the filter could not rule
+   * out): key text → ordinal of its newest image among the table's images (in log order). A key
+   * not in it has one image.
+   */
+  repeated: Map<string, number>;
+  /** The keys seen (ruling out most keys seen once). */
+  seen: KeyFilter;
+  /** Where each file ended when this scan read it (set at its end). */
+  ends?: Map<string, number>;
   images: number;
   first: ImageAt | null;
   last: ImageAt | null;
@@ -60,6 +71,8 @@ export interface BinlogScan {
   from: number | null;
   to: number | null;
   serverVersion: string | null;
+  /** Where each file ended when the first pass read it (the second reads no further). */
+  ends: Map<string, number>;
 }
 
 const isRows = (type: number): RowsEvent['kind'] | null => {
@@ -104,10 +117,47 @@ function statementOn(sql: string, t: WantedTable): boolean {
   return new RegExp(`[\\s.\`]${t.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\`,;]|[\\s.\`]${t.name}$`, 'i').test(sql);
 }
 
-/** The key text of an image. */
-const keyPart = (v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v);
-const keyOf = (image: unknown[], key: number[]) =>
-  key.length === 1 && typeof image[key[0]] === 'string' ? (image[key[0]] as string) : JSON.stringify(key.map((k) => keyPart(image[k])));
+/** The key text of an image: bytes as latin1 (one char per byte, so distinct bytes stay distinct). */
+const keyPart = (v: unknown) => (Buffer.isBuffer(v) ? v.toString('latin1') : v);
+const keyOf = (image: unknown[], key: number[]): string => {
+  if (key.length === 1) {
+    const v = image[key[0]];
+    if (typeof v === 'string') return v;
+    if (Buffer.isBuffer(v)) return v.toString('latin1');
+  }
+  return JSON.stringify(key.map((k) => keyPart(image[k])));
+};
+
+/**
+ * A fixed-size Bloom filter of key texts (2^26 bits, 8 MB; 3 probes): `add` says whether the key
+ * may have been added before. False positives only cost an entry in the exact map: at a million
+ * keys about 1 in 10,000, at ten million about 1 in 20.
+ */
+export class KeyFilter {
+  private readonly bits = new Uint32Array(1 << 21);
+  add(key: string): boolean {
+    // Two 32-bit FNV-1a style hashes of the key (different seeds and primes), combined for the probes.
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9747b28c;
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    }
+    h2 ^= h2 >>> 15;
+    let seen = true;
+    for (let p = 0; p < 3; p++) {
+      const bit = (h1 + Math.imul(p, h2)) >>> 6; // 26 bits
+      const word = bit >>> 5;
+      const mask = 1 << (bit & 31);
+      if (!(this.bits[word] & mask)) {
+        seen = false;
+        this.bits[word] |= mask;
+      }
+    }
+    return seen;
+  }
+}
 
 /**
  * The events of the files in order, each with the table map its rows event refers to and the
@@ -117,6 +167,11 @@ async function* walk(
   files: string[],
   window: ScanWindow,
   onFile?: (path: string, firstTimestamp: number, before: number, version: string) => void,
+  /**
+   * First pass: records where each file ended. Second pass: reads each file only that far (events
+   * appended since were not checked) and skips the checksums the first pass verified.
+   */
+  ends?: { record?: Map<string, number>; upTo?: Map<string, number> },
 ): AsyncGenerator<{ ev: BinlogEvent; map: TableMap | null; statement: string | null }> {
   const started = !window.start;
   let inWindow = started;
@@ -124,7 +179,13 @@ async function* walk(
     let version = '';
     const maps = new Map<number, TableMap>();
     let statement: string | null = null;
-    for await (const ev of readEvents(path, (f) => (version = f.serverVersion))) {
+    const upTo = ends?.upTo?.get(path);
+    const events = readEvents(path, (f) => (version = f.serverVersion), {
+      verify: upTo === undefined,
+      end: upTo,
+      onEnd: (pos) => ends?.record?.set(path, pos),
+    });
+    for await (const ev of events) {
       if (ev.type === EventType.GTID_LIST) onFile?.(path, ev.timestamp, gtidListCount(ev.body), version);
       if (!inWindow && window.start && basename(path) === window.start.file && ev.pos >= window.start.pos) inWindow = true;
       if (!inWindow) continue;
@@ -213,7 +274,7 @@ function checkMap(m: TableMap, t: WantedTable, at: string): void {
 
 /** First pass: checks, and the newest image per key of each wanted table. */
 export async function scanBinlog(files: string[], tables: WantedTable[], window: ScanWindow): Promise<BinlogScan> {
-  const scans = tables.map((table): TableScan => ({ table, newest: new Map(), images: 0, first: null, last: null }));
+  const scans = tables.map((table): TableScan => ({ table, repeated: new Map(), seen: new KeyFilter(), images: 0, first: null, last: null }));
   const byName = new Map(scans.map((s) => [`${s.table.database}\0${s.table.name.toLowerCase()}`, s]));
   let from: number | null = null;
   let to: number | null = null;
@@ -229,7 +290,10 @@ export async function scanBinlog(files: string[], tables: WantedTable[], window:
         'start the window later (--since), or give the older files (--binlog-file) if they were kept (crm-rescue protect copies them)',
       );
   };
-  for await (const { ev, map, statement } of walk(files, window, onFile)) {
+  // Table maps already checked against the live definition (a map is followed by its rows events).
+  const checked = new WeakSet<TableMap>();
+  const ends = new Map<string, number>();
+  for await (const { ev, map, statement } of walk(files, window, onFile, { record: ends })) {
     if (window.since !== undefined && ev.timestamp < window.since) continue;
     from ??= ev.timestamp;
     to = ev.timestamp;
@@ -259,7 +323,8 @@ export async function scanBinlog(files: string[], tables: WantedTable[], window:
     const s = byName.get(`${map.database}\0${map.table.toLowerCase()}`);
     if (!s) continue;
     if (kind === 'write' || (kind === 'update' && !window.updates)) continue;
-    if (!s.mismatch) {
+    if (!s.mismatch && !checked.has(map)) {
+      checked.add(map);
       try {
         checkMap(map, s.table, at);
       } catch (err) {
@@ -271,30 +336,37 @@ export async function scanBinlog(files: string[], tables: WantedTable[], window:
       s.images++;
       continue;
     }
-    let rows: RowsEvent;
+    const key = s.table.key;
+    let complete: boolean;
+    // Keys only, one shared array: this pass keeps no row.
+    let nth = 0;
+    const step = kind === 'update' ? 2 : 1;
     try {
-      rows = parseRows(ev.body, kind, ev.type >= EventType.WRITE_ROWS_V2, map, unsignedOf(s.table), keyOnly(s.table));
+      complete = eachImage(ev.body, kind, ev.type >= EventType.WRITE_ROWS_V2, map, unsignedOf(s.table), keyOnly(s.table), true, (image) => {
+        if (nth++ % step !== 0) return;
+        const k = keyOf(image, key);
+        if (s.seen.add(k)) s.repeated.set(k, s.images);
+        s.images++;
+      });
     } catch (err) {
       if (err instanceof UnsupportedColumn) throw new UserError(`${shown(s.table)}: ${err.message} (at ${at})`);
       throw new UserError(
         `The rows event of ${shown(s.table)} at ${at} cannot be decoded (${(err as Error).message}): the file is damaged or the table differs from the log`,
       );
     }
-    if (!rows.complete)
+    if (!complete)
       throw new UserError(
         `The binary log's images of ${shown(s.table)} are incomplete (at ${at}): it was written with binlog_row_image=MINIMAL or NOBLOB, so deleted rows lack columns`,
         'only binlog_row_image=FULL keeps whole rows; recover from a backup',
       );
-    const step = kind === 'update' ? 2 : 1;
-    const key = s.table.key;
-    for (let i = 0; i < rows.images.length; i += step) s.newest.set(keyOf(rows.images[i]!, key), s.images++);
     const here: ImageAt = { file: ev.file, pos: ev.pos, timestamp: ev.timestamp, kind, statement };
     s.first ??= here;
     s.last = here;
   }
   const mismatch = scans.find((s) => s.mismatch)?.mismatch;
   if (mismatch) throw mismatch;
-  return { tables: scans, from, to, serverVersion };
+  for (const s of scans) s.ends = ends;
+  return { tables: scans, from, to, serverVersion, ends };
 }
 
 const unsignedCache = new WeakMap<WantedTable, boolean[]>();
@@ -314,9 +386,9 @@ const keyOnly = (t: WantedTable) => {
 export async function* imagesOf(files: string[], scan: TableScan, window: ScanWindow): AsyncGenerator<{ image: unknown[]; at: ImageAt }> {
   const t = scan.table;
   let ordinal = 0;
-  // Usually every key has one image: then all are wanted, no set needed.
-  const wanted = scan.newest.size === scan.images ? null : new Set(scan.newest.values());
-  for await (const { ev, map, statement } of walk(files, window)) {
+  // Usually every key has one image: then all are wanted, no key needs computing.
+  const repeated = scan.repeated.size ? scan.repeated : null;
+  for await (const { ev, map, statement } of walk(files, window, undefined, { upTo: scan.ends })) {
     if (window.since !== undefined && ev.timestamp < window.since) continue;
     const kind = isRows(ev.type);
     if (!kind || kind === 'write' || !map || (kind === 'update' && !window.updates)) continue;
@@ -324,7 +396,9 @@ export async function* imagesOf(files: string[], scan: TableScan, window: ScanWi
     const rows = parseRows(ev.body, kind, ev.type >= EventType.WRITE_ROWS_V2, map, unsignedOf(t));
     const step = kind === 'update' ? 2 : 1;
     for (let i = 0; i < rows.images.length; i += step, ordinal++) {
-      if (!wanted || wanted.has(ordinal)) yield { image: rows.images[i]!, at: { file: ev.file, pos: ev.pos, timestamp: ev.timestamp, kind, statement } };
+      const newest = repeated?.get(keyOf(rows.images[i]!, t.key));
+      if (newest === undefined || newest === ordinal)
+        yield { image: rows.images[i]!, at: { file: ev.file, pos: ev.pos, timestamp: ev.timestamp, kind, statement } };
     }
   }
 }
