@@ -52,12 +52,16 @@ export async function chooseVersions(db: Queryable, work: string, chosen: string
     where.push(`(SELECT count(*) FROM unnest(s._crm_xmins) AS x(x) WHERE x.x = s.${META.xmax}) = CASE WHEN s.${META.xmin} = s.${META.xmax} THEN 1 ELSE 0 END`);
     where.push('NOT s._crm_live');
   }
-  // Per key (one sort, no self-join: a table of a million versions stays linear): is a version of
-  // it live (its insert did not abort and nothing committed ended it), and which xids wrote its versions.
+  // Only the keys that have a version something ended (a hash semi-join: in a large table with a
+  // few rows deleted, the sort below sees those few keys, not every live row's). Per key (one
+  // sort, no self-join): is a version of it live (its insert did not abort and nothing committed
+  // ended it), and which xids wrote its versions.
   await db.query(
     `CREATE UNLOGGED TABLE ${chosen} AS
      WITH nx AS (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::int8 AS n),
-     v AS (SELECT w.*, ${fullXid(`w.${META.xmax}`)} AS _crm_xmax8, ${fullXid(`w.${META.xmin}`)} AS _crm_xmin8 FROM ${work} w, nx),
+     v AS (SELECT w.*, ${fullXid(`w.${META.xmax}`)} AS _crm_xmax8, ${fullXid(`w.${META.xmin}`)} AS _crm_xmin8 FROM ${work} w, nx
+            WHERE w.${META.xmax}::text <> '0'
+               OR (${k.map((c) => `w.${c}`).join(', ')}) IN (SELECT ${k.join(', ')} FROM ${work} WHERE ${META.xmax}::text <> '0')),
      t AS (
        SELECT v.*, CASE WHEN v.${META.xmax}::text = '0' OR coalesce(v.${META.multi}, false) THEN NULL ELSE pg_xact_status(v._crm_xmax8::text::xid8) END AS st,
               pg_xact_status(v._crm_xmin8::text::xid8) AS xmin_st
