@@ -225,8 +225,8 @@ async function binlogScenario(ctx, m, n, full) {
     res.decode = await once(ctx, `binlog ${n} our decoding alone`, process.execPath, [...NODE_ARGS, 'binlog', url, 'contacts', ...files]);
     res.ratioDecode = r2(res.decode.seconds / res.raw.seconds);
     res.ratioDecodeCpu = r2(res.decode.cpuSeconds / res.raw.cpuSeconds);
-    res.ratioOwn = r2(res.ours.seconds / res.own.seconds);
     res.own = await stageMeasured(ctx, `binlog ${n} stage own backup`, url, backupId, ['--dir', dir], count);
+    res.ratioOwn = r2(res.ours.seconds / res.own.seconds);
     res.ratio = r2(res.ours.seconds / res.raw.seconds);
     res.ratioLocal = r2(res.oursLocal.seconds / res.raw.seconds);
     res.ratioCpu = r2(res.ours.cpuSeconds / res.raw.cpuSeconds);

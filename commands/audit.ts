@@ -30,6 +30,7 @@ interface AuditArgs extends GlobalArgs {
   updates?: boolean;
   dropLog?: boolean;
   bucket?: string;
+  binlogFile?: string[];
 }
 
 const width = () => Math.max(60, process.stdout.columns || 80);
@@ -71,10 +72,12 @@ async function withDb<T>(args: AuditArgs, readOnly: boolean, fn: (db: Db) => Pro
   }
 }
 
-/** Loads the context and the chosen sources; no source at all is exit 1 with what to do. */
+/** Loads the context and the chosen sources, prepared; no source at all is exit 1 with what to do. */
 async function sourcesFor(db: Db, args: AuditArgs) {
   const { auditSourcesOf } = await import('../src/recovery/audit.js');
-  return auditSourcesOf(db, listArg(args.source));
+  const found = await auditSourcesOf(db, listArg(args.source), { binlogFiles: args.binlogFile });
+  for (const n of found.notes) note(`crm-rescue: ${n}`);
+  return found;
 }
 
 const filterOptions = <T>(y: Argv<T>) =>
@@ -83,7 +86,12 @@ const filterOptions = <T>(y: Argv<T>) =>
     .option('until', { type: 'string', describe: 'Before this time (same forms as --since)' })
     .option('table', { type: 'string', describe: 'Only deletions of this table' })
     .option('user', { type: 'string', describe: 'Only deletions by this actor (id or name)' })
-    .option('source', { type: 'string', array: true, describe: `Only these audit sources (${SOURCE_IDS.join(', ')})` });
+    .option('source', { type: 'string', array: true, describe: `Only these audit sources (${SOURCE_IDS.join(', ')})` })
+    .option('binlog-file', {
+      type: 'string',
+      array: true,
+      describe: 'The binlog source reads these local binlog files or folders (files kept by protect) instead of the server',
+    });
 
 const deletions = defineCommand({
   command: 'deletions',
@@ -223,6 +231,7 @@ const sourcesCmd = defineCommand({
             description: s.describe(),
             available: available.includes(s),
             caveat: available.includes(s) ? (s.caveat?.(ctx) ?? null) : null,
+            ...(available.includes(s) ? {} : { unavailable: s.unavailable?.(ctx) ?? null }),
           })),
         });
       } else printText(formatSources(ctx, ALL_SOURCES, available, width()));

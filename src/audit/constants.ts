@@ -3,7 +3,7 @@
  * ALL_SOURCES (sources/index.ts) lists the same ids in the same order; a unit test checks it.
  */
 
-/** Every audit source id, CRM logs first, then the trigger audit, then soft-delete marks. */
+/** Every audit source id, CRM logs first, then the trigger audit, the binary log, then soft-delete marks. */
 export const SOURCE_IDS = [
   'demo-history',
   'vtiger-modtracker',
@@ -14,6 +14,7 @@ export const SOURCE_IDS = [
   'odoo-auditlog',
   'twenty-timeline',
   'trigger-audit',
+  'binlog',
   'soft-delete',
 ] as const;
 

@@ -8,6 +8,7 @@ import { NoAuditSourceError } from './errors.js';
 import { ALL_SOURCES } from './sources/index.js';
 import { auditSqlFor } from '../dialect/audit-sql.js';
 import { readTriggerAuditState } from './trigger/state.js';
+import { readBinlogAuditState } from './binlog/state.js';
 
 /** Options of loading the audit context. */
 export interface AuditContextOptions {
@@ -15,14 +16,17 @@ export interface AuditContextOptions {
   snapshot?: SchemaSnapshot;
   /** Knowledge already derived, or forced (tests, `--crm` overrides). Default: detectCrm. */
   knowledge?: CrmKnowledge;
+  /** Local binlog files or folders the binlog source reads instead of the server's. */
+  binlogFiles?: string[];
 }
 
-/** Introspects the target, detects the CRM and reads the trigger audit's state. */
+/** Introspects the target, detects the CRM, reads the trigger audit's state and the binary log's settings. */
 export async function loadAuditContext(db: Db, options: AuditContextOptions = {}): Promise<AuditContext> {
   const snapshot = options.snapshot ?? (await db.dialect.introspect(db));
   const knowledge = options.knowledge ?? detectCrm(snapshot);
   const triggerAudit = await readTriggerAuditState(db, db.dialect.engine);
-  return { sql: auditSqlFor(db.dialect.engine), snapshot, knowledge, triggerAudit };
+  const binlog = await readBinlogAuditState(db, options.binlogFiles);
+  return { sql: auditSqlFor(db.dialect.engine), snapshot, knowledge, triggerAudit, binlog };
 }
 
 /** The sources this database has, in ALL_SOURCES order. */
@@ -48,8 +52,9 @@ export function selectSources(ctx: AuditContext, ids?: string[]): { ctx: AuditCo
     if (unknown.length) throw new UsageError(`unknown audit source ${unknown.join(', ')}`, `Known sources: ${sourceIds().join(', ')}`);
     const missing = ids.filter((id) => !available.some((s) => s.id === id));
     if (missing.length) {
+      const reasons = missing.map((id) => ALL_SOURCES.find((s) => s.id === id)?.unavailable?.(ctx)).filter((r): r is string => Boolean(r));
       throw new UserError(
-        `audit source ${missing.join(', ')} is not available on ${ctx.snapshot.database}`,
+        `audit source ${missing.join(', ')} is not available on ${ctx.snapshot.database}${reasons.length ? `: ${reasons.join('; ')}` : ''}`,
         `Available: ${available.map((s) => s.id).join(', ') || 'none'}`,
       );
     }
@@ -57,6 +62,40 @@ export function selectSources(ctx: AuditContext, ids?: string[]): { ctx: AuditCo
   }
   const covered = (t: TableRef) => sources.some((s) => s.covers?.(ctx, t) ?? false);
   return { ctx: { ...ctx, covered }, sources };
+}
+
+/**
+ * Runs the sources' preparation (the binary log decoded into crm-rescue's table) before their
+ * streams are read. A source named by the user fails the audit with its error; one merely
+ * available is left out, its failure returned as a note, so the other sources still answer.
+ */
+export async function prepareSources(
+  db: Db,
+  ctx: AuditContext,
+  sources: AuditSource[],
+  named: string[] = [],
+  signal?: AbortSignal,
+): Promise<{ sources: AuditSource[]; notes: string[] }> {
+  const kept: AuditSource[] = [];
+  const notes: string[] = [];
+  let failed: UserError | null = null;
+  for (const s of sources) {
+    if (!s.prepare) {
+      kept.push(s);
+      continue;
+    }
+    try {
+      await s.prepare(db, ctx, signal);
+      kept.push(s);
+    } catch (err) {
+      if (named.includes(s.id) || !(err instanceof UserError)) throw err;
+      failed = err;
+      notes.push(`audit source ${s.id} left out: ${err.message}${err.hint ? ` (${err.hint})` : ''}`);
+    }
+  }
+  // Nothing else to read: the failure is the answer.
+  if (kept.length === 0 && failed) throw failed;
+  return { sources: kept, notes };
 }
 
 /** The error `audit deletions` raises when a database has no audit source. */

@@ -65,6 +65,9 @@ export async function* streamIncidents(db: Db, ctx: AuditContext, sources: Audit
   for await (const batch of scanNewestFirst(db, ctx, streams, filter, gapMs, minRows, limit)) {
     for (const incident of batch) {
       if (options.backups) incident.backupBefore = await options.backups(incident.window.start).catch(() => null);
+      // A source that holds the rows themselves (the binary log) says how to merge them back.
+      const merge = sources.find((s) => s.mergeFor && incident.sources.includes(s.id))?.mergeFor?.(incident);
+      if (merge) incident.merge = merge;
       yield incident;
       if (++n >= limit) return;
     }

@@ -2,9 +2,20 @@
  * Localize deletions: audit sources → deletion events → incidents, the timeline, and
  * crm-rescue's installable trigger audit. The public face for commands, the console and stage.
  */
-export type { BackupRef, BucketSize, DeletionEvent, DeletionKind, EventFilter, EventPage, Incident, IncidentTable, TimelineBucket } from './model.js';
+export type {
+  BackupRef,
+  BucketSize,
+  DeletionEvent,
+  DeletionKind,
+  EventFilter,
+  EventPage,
+  Incident,
+  IncidentMerge,
+  IncidentTable,
+  TimelineBucket,
+} from './model.js';
 export type { AuditContext, AuditSource } from './source.js';
-export { loadAuditContext, availableSources, selectSources, sourceIds, noSourceError, type AuditContextOptions } from './context.js';
+export { loadAuditContext, availableSources, selectSources, prepareSources, sourceIds, noSourceError, type AuditContextOptions } from './context.js';
 export { ALL_SOURCES } from './sources/index.js';
 export { SOURCE_IDS } from './constants.js';
 export { openAuditSession, type AuditSession } from './session.js';

@@ -89,4 +89,17 @@ export interface Incident {
   sources: string[];
   /** The newest backup taken before the incident started, or null (none, or no catalog). */
   backupBefore: BackupRef | null;
+  /** How to merge the rows back without a backup, when a source of the incident holds them (the binary log). */
+  merge?: IncidentMerge;
+}
+
+/** A merge that needs no backup: `--backup <backup> --since <since> --until <until>`, per table. */
+export interface IncidentMerge {
+  /** What `--backup` names: `binlog`. */
+  backup: string;
+  /** The window (ISO 8601 UTC), as the source reads it. */
+  since: string;
+  until: string;
+  /** One command line per table of the incident. */
+  commands: string[];
 }

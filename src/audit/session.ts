@@ -1,5 +1,5 @@
 import type { Db } from '../connect/open.js';
-import { availableSources, loadAuditContext, selectSources, type AuditContextOptions } from './context.js';
+import { availableSources, loadAuditContext, prepareSources, selectSources, type AuditContextOptions } from './context.js';
 import { deletionEvents, type EventPageOptions } from './events.js';
 import { adviseIndexes, type IndexAdvice } from './explain.js';
 import { listIncidents, type BackupProvider, type IncidentOptions } from './incidents.js';
@@ -31,7 +31,9 @@ export async function openAuditSession(
 ): Promise<AuditSession | null> {
   const loaded = await loadAuditContext(db, options);
   if (availableSources(loaded).length === 0) return null;
-  const { ctx, sources } = selectSources(loaded, options.sources);
+  const selected = selectSources(loaded, options.sources);
+  const ctx = selected.ctx;
+  const { sources } = await prepareSources(db, ctx, selected.sources, options.sources);
   return {
     ctx,
     sources,

@@ -5,6 +5,8 @@ import type { BucketSize, EventFilter, EventPage, TimelineBucket } from './model
 import type { AuditSql } from '../dialect/audit-sql.js';
 import type { EventStream } from './stream.js';
 import type { TriggerAuditState } from './trigger/state.js';
+import type { BinlogAuditState } from './binlog/state.js';
+import type { Incident, IncidentMerge } from './model.js';
 
 /** Everything a source needs to decide whether it applies and to build its SQL. */
 export interface AuditContext {
@@ -13,6 +15,8 @@ export interface AuditContext {
   knowledge: CrmKnowledge;
   /** crm-rescue's trigger audit on this database (log present, tables with triggers). */
   triggerAudit: TriggerAuditState;
+  /** The target's binary log (MySQL/MariaDB; null on PostgreSQL, absent where not loaded). */
+  binlog?: BinlogAuditState | null;
   /** Set by source selection: tables another selected source already records. */
   covered?: (table: TableRef) => boolean;
 }
@@ -36,6 +40,15 @@ export interface AuditSource {
   covers?(ctx: AuditContext, table: TableRef): boolean;
   /** What the source cannot see on this database, said plainly (or null). */
   caveat?(ctx: AuditContext): string | null;
+  /** Why the source is not available on this database, in one line (asked for by name). */
+  unavailable?(ctx: AuditContext): string | null;
+  /**
+   * Work before the streams can be read (the binary log is decoded into crm-rescue's own
+   * table): run once per audit, after selection, on the read-only Db (it opens its own writer).
+   */
+  prepare?(db: Db, ctx: AuditContext, signal?: AbortSignal): Promise<void>;
+  /** The merge that takes an incident with events of this source back, when the source holds the rows. */
+  mergeFor?(incident: Incident): IncidentMerge | null;
   /** A page of this source's events, newest first. */
   events(db: Db, ctx: AuditContext, filter: EventFilter, cursor: string | null, limit: number): Promise<EventPage>;
   /** This source's deletions per bucket. */

@@ -5,6 +5,7 @@ import {
   listIncidents,
   loadAuditContext,
   noSourceError,
+  prepareSources,
   selectSources,
   timeline,
   type AuditContext,
@@ -132,13 +133,21 @@ export function auditServices(db: Db, env: NodeJS.ProcessEnv = process.env): Aud
 }
 
 /**
- * The target's audit context and the sources to read (`ids`, default every available one). A
- * database without any audit source is a NoAuditSourceError that says what to install.
+ * The target's audit context and the sources to read (`ids`, default every available one),
+ * prepared (the binary log decoded into crm-rescue's table). A source named in `ids` that is
+ * not available says why; a database without any audit source is a NoAuditSourceError that
+ * says what to install. `notes`: sources left out because their preparation failed.
  */
-export async function auditSourcesOf(db: Db, ids?: string[]): Promise<{ ctx: AuditContext; sources: AuditSource[] }> {
-  const ctx = await loadAuditContext(db);
-  if (availableSources(ctx).length === 0) throw noSourceError(ctx);
-  return selectSources(ctx, ids);
+export async function auditSourcesOf(
+  db: Db,
+  ids?: string[],
+  options: { binlogFiles?: string[] } = {},
+): Promise<{ ctx: AuditContext; sources: AuditSource[]; notes: string[] }> {
+  const loaded = await loadAuditContext(db, { binlogFiles: options.binlogFiles });
+  if (!ids?.length && availableSources(loaded).length === 0) throw noSourceError(loaded);
+  const { ctx, sources } = selectSources(loaded, ids);
+  const prepared = await prepareSources(db, ctx, sources, ids);
+  return { ctx, ...prepared };
 }
 
 /** An incident with its first actor named. */
@@ -152,5 +161,6 @@ export function summarizeIncident(i: Incident): IncidentSummary {
     rows: i.rows,
     sources: i.sources,
     backupBefore: i.backupBefore,
+    ...(i.merge ? { merge: i.merge } : {}),
   };
 }

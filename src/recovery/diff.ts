@@ -79,6 +79,7 @@ export async function openDiff(
     onProgress: options.onProgress,
     signal: options.signal,
     external: windowChoice(request.window),
+    keepStaged: request.window?.staged,
   });
   return diffSet(db, prepared, options.onProgress);
 }

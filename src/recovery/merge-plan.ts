@@ -114,6 +114,7 @@ export async function planMerge(db: Db, request: MergePlanRequest, options: Prog
           erasures,
           dir: catalogDir(undefined, env),
           external: windowChoice(request.window),
+          keepStaged: request.window?.staged,
         }));
       } catch (err) {
         // Rows that are no longer different (someone put them back meanwhile): nothing to do.

@@ -28,6 +28,8 @@ export interface RootMergeRequest {
   allowOtherDatabase?: boolean;
   /** For a dump made by another tool: `--from-table`, `--from-database`, `--verify`. */
   external?: SourceChoice;
+  /** Use what is staged from a source that grows instead of reading it again (PrepareRequest.keepStaged). */
+  keepStaged?: boolean;
   onProgress?: ProgressListener;
   /** Called once the backup is resolved and its tables staged, before the selection is built. */
   onPrepared?: (prepared: { backupId: string; backupOrigin: BackupOrigin | null; stagedNow: string[] }) => void;
@@ -65,6 +67,7 @@ export async function prepareRootMerge(db: Db, req: RootMergeRequest): Promise<P
     onProgress: req.onProgress,
     allowOtherDatabase: req.allowOtherDatabase,
     external: req.external,
+    keepStaged: req.keepStaged,
   });
   req.onPrepared?.(prepared);
   const request = await buildMergeRequest(db, prepared, req.flags, erasures);

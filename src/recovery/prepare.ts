@@ -41,6 +41,11 @@ export interface PrepareRequest {
   allowOtherDatabase?: boolean;
   /** For a dump made by another tool: `--from-table`, `--from-database`, `--verify`. */
   external?: SourceChoice;
+  /**
+   * Use what is staged from a source that grows (the binary log, dead tuples) instead of reading
+   * it again; only a table not staged yet is read (see SourceWindow.staged).
+   */
+  keepStaged?: boolean;
 }
 
 /**
@@ -54,7 +59,9 @@ export async function prepareTables(db: Db, opts: PrepareRequest): Promise<Prepa
   const knowledge = detectCrm(snapshot);
   const live = await findLiveTables(db, snapshot, opts.tables);
   // The target's own backup, or another database's only when asked for (never `latest`).
-  const { source, origin } = await openRowSource(db, opts.backup, { ...opts.external, dir: opts.dir, allowOtherDatabase: opts.allowOtherDatabase, snapshot });
+  const opened = await openRowSource(db, opts.backup, { ...opts.external, dir: opts.dir, allowOtherDatabase: opts.allowOtherDatabase, snapshot });
+  const { origin } = opened;
+  const source = opts.keepStaged && opened.source.grows ? { ...opened.source, grows: false } : opened.source;
   // A growing source is staged again anyway: no need to look at what is staged first.
   let pairs: (StagedPair | null)[] = source.grows ? live.map(() => null) : await stagedPairs(db, source.id, live);
   const stagedNow: string[] = [];

@@ -7,6 +7,12 @@ export interface SourceWindow {
   until: string;
   /** Where the window comes from, for the source's description (`the wizard's loss`). */
   label?: string;
+  /**
+   * The tables were staged from the source for this window already (the wizard's stage step):
+   * diff and merge use those copies and read the source only for a table not staged yet. Read
+   * again, PostgreSQL's dead tuples would miss the rows the diff's reads of live pruned.
+   */
+  staged?: boolean;
 }
 
 /**

@@ -35,7 +35,7 @@ export async function noBackupSources(db: Db, snapshot: () => Promise<SchemaSnap
   try {
     const tables = await liveTables(snapshot, loss.tables);
     const plan = await engine.plan(db, { tables, window: { since: loss.since, until: loss.until }, release: false, copyBinlogs: false, catalog });
-    mine = own.ref === 'dead-tuples' ? await deadTuples(db, plan, tables, loss) : binlog(plan);
+    mine = own.ref === 'dead-tuples' ? await deadTuples(db, plan, tables, loss) : binlog(plan, await binlogCounts(db, tables, loss));
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     mine = { ...own, available: false, summary: err.message, reason: err.message };
@@ -57,20 +57,62 @@ async function liveTables(snapshot: () => Promise<SchemaSnapshot>, names: string
   return out.map((t) => ({ schema: t.schema, name: t.name }));
 }
 
-/** The binary log: on, ROW, FULL, and whether the kept files cover the window. */
-function binlog(plan: ProtectPlan): NoBackupSource {
+/**
+ * The loss's deletions the audit decoded from the binary log (its cache, `binlog_deletions`, left
+ * by the audit that found the loss): per table, rows and first/last time in the window. Null when
+ * there is no cache (the audit did not read the log): the line then says what the log can give.
+ */
+async function binlogCounts(db: Db, tables: QualifiedName[], loss: NoBackupQuery): Promise<string | null> {
+  if (!tables.length) return null;
+  const { readBinlogAuditState, BINLOG_DELETIONS_TABLE } = await import('../audit/binlog/state.js');
+  const quoteIdent = (name: string) => db.dialect.quoteIdent(name);
+  const state = await readBinlogAuditState(db).catch(() => null);
+  if (!state?.cachePresent) return null;
+  const at = (iso: string) =>
+    iso
+      .replace('T', ' ')
+      .replace(/Z$/, '')
+      .replace(/\.\d+$/, '');
+  const rows = await db
+    .query<{ t: string; n: unknown; first: unknown; last: unknown }>(
+      `SELECT table_name AS t, COUNT(*) AS n, MIN(deleted_at) AS first, MAX(deleted_at) AS last
+         FROM ${quoteIdent(state.namespace)}.${quoteIdent(BINLOG_DELETIONS_TABLE)}
+        WHERE deleted_at >= ? AND deleted_at <= ? AND (${tables.map(() => '(table_schema = ? AND table_name = ?)').join(' OR ')})
+        GROUP BY table_name ORDER BY COUNT(*) DESC`,
+      [at(loss.since), at(loss.until), ...tables.flatMap((t) => [t.schema, t.name])],
+    )
+    .catch(() => null);
+  if (!rows) return null;
+  if (!rows.length) return 'no deletion of these tables decoded in the window';
+  const hm = (v: unknown) => (v instanceof Date ? v.toISOString().slice(11, 16) : String(v).slice(11, 16));
+  const first = rows.map((r) => hm(r.first)).sort()[0];
+  const last = rows
+    .map((r) => hm(r.last))
+    .sort()
+    .pop()!;
+  return `${rows.map((r) => `${formatCount(Number(r.n))} deleted ${r.t}`).join(', ')} in ${first}–${last}`;
+}
+
+/** The binary log: on, ROW, FULL, whether the kept files cover the window, and the deletions the audit found in it. */
+function binlog(plan: ProtectPlan, counted: string | null): NoBackupSource {
   const s = plan.details as MysqlBinlogState;
   const base = { ref: 'binlog' as const, name: 'binary log' };
   if (plan.unusable) return { ...base, available: false, summary: plan.unusable, reason: plan.unusable };
   const settings = `on, ${s.format ?? '?'}, row image ${s.rowImage ?? '?'}`;
   if (!s.files)
-    return { ...base, available: true, summary: `${settings}; its kept files cannot be listed, so whether they cover the loss is unknown`, reason: null };
+    return {
+      ...base,
+      available: true,
+      summary: counted ? `${counted} (${settings})` : `${settings}; its kept files cannot be listed, so whether they cover the loss is unknown`,
+      reason: null,
+    };
   if (!s.covering.length) {
     const reason = 'no kept binary-log file covers the loss: the server has purged them';
     return { ...base, available: false, summary: `${settings}; ${reason}`, reason };
   }
   const files = s.covering.length === 1 ? s.covering[0] : `${s.covering[0]} … ${s.covering[s.covering.length - 1]}`;
   const purged = s.windowPurged ? ' (its start is purged already)' : '';
+  if (counted) return { ...base, available: true, summary: `${counted}, in ${files}${purged} (${settings})`, reason: null };
   return { ...base, available: true, summary: `${settings}; deleted rows of the loss's window in ${files}${purged}`, reason: null };
 }
 

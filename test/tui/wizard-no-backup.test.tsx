@@ -105,5 +105,10 @@ describe('the wizard lists the sources that need no backup beside the backups', 
     await press(app, KEYS.enter);
     await ready(app, 'Total:');
     expect(planned[0]).toMatchObject({ backupId: 'dead-tuples', window });
+    // Staging reads the source; diff and plan take what it staged (read again, dead tuples would
+    // miss the rows the diff's reads of live pruned).
+    expect(staged[0].window).not.toHaveProperty('staged');
+    expect(diff.opened[0]).toMatchObject({ window: { staged: true } });
+    expect(planned[0]).toMatchObject({ window: { staged: true } });
   });
 });

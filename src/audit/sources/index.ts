@@ -1,4 +1,5 @@
 import type { AuditSource } from '../source.js';
+import { binlogSource } from './binlog.js';
 import { demoHistorySource } from './demo-history.js';
 import { dolibarrAgendaSource } from './dolibarr-agenda.js';
 import { dolibarrSecurityEventsSource } from './dolibarr-security-events.js';
@@ -11,7 +12,7 @@ import { twentyTimelineSource } from './twenty-timeline.js';
 import { vtigerModtrackerSource } from './vtiger-modtracker.js';
 
 /**
- * Every audit source, CRM logs first, then crm-rescue's trigger audit, then the generic
+ * Every audit source, CRM logs first, then crm-rescue's trigger audit, the binary log, then the generic
  * soft-delete marks (which skip tables a CRM log already covers).
  */
 export const ALL_SOURCES: readonly AuditSource[] = [
@@ -24,5 +25,6 @@ export const ALL_SOURCES: readonly AuditSource[] = [
   odooAuditlogSource,
   twentyTimelineSource,
   triggerAuditSource,
+  binlogSource,
   softDeleteSource,
 ];

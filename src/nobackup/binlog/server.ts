@@ -54,11 +54,14 @@ export async function fetchServerBinlogs(
   db: Db,
   settings: BinlogSettings,
   signal?: AbortSignal,
+  /** Only these of the server's files (the audit's cache copies only files that changed). */
+  only?: string[],
 ): Promise<{ dir: string; files: string[]; cleanup: () => Promise<void> }> {
   let names: string[];
   try {
     const rows = await db.query<Record<string, unknown>>('SHOW BINARY LOGS');
     names = rows.map((r) => String(r.Log_name ?? Object.values(r)[0]));
+    if (only) names = names.filter((n) => only.includes(n));
   } catch (err) {
     const refused = refusedPrivilege(err, settings.mariadb);
     if (refused) {

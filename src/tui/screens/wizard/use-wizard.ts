@@ -239,7 +239,7 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
   const startPlan = useCallback(
     (policy = memory.policy) => {
       if (!merge || !memory.backupId) return;
-      const window = sourceWindow(memory.backupId, memory.loss);
+      const window = sourceWindow(memory.backupId, memory.loss, true);
       holdPlan(merge, { backupId: memory.backupId, selections: toSelections(memory.selection), policy, ...(window && { window }) });
     },
     [merge, memory.backupId, memory.loss, memory.selection, memory.policy, holdPlan],
@@ -326,7 +326,7 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
         {
           const backupId = memory.backupId;
           const diff = services.diff;
-          const window = sourceWindow(backupId, memory.loss);
+          const window = sourceWindow(backupId, memory.loss, true);
           diffTask.start((o) => diff.open({ backupId, tables: affected, ...(window && { window }) }, o));
         }
         return;

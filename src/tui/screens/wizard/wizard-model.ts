@@ -215,10 +215,14 @@ export function choiceRef(c: BackupChoice): string {
   return c.kind === 'backup' ? c.backup.id : c.source.ref;
 }
 
-/** The window a no-backup source reads for this loss; undefined for a backup (it holds one moment). */
-export function sourceWindow(ref: string | null, loss: Loss | null): SourceWindow | undefined {
+/**
+ * The window a no-backup source reads for this loss; undefined for a backup (it holds one moment).
+ * `staged`: after the stage step, diff and plan take its copies instead of reading the source
+ * again (dead tuples: the diff's reads of live prune the pages the deleted rows were on).
+ */
+export function sourceWindow(ref: string | null, loss: Loss | null, staged = false): SourceWindow | undefined {
   if (!loss || !isNoBackupRef(ref)) return undefined;
-  return { since: loss.range.since, until: loss.range.until, label: `the wizard's loss: ${loss.label}` };
+  return { since: loss.range.since, until: loss.range.until, label: `the wizard's loss: ${loss.label}`, ...(staged && { staged }) };
 }
 
 /** When a backup was taken: the dump's own time for an imported one, the start of crm-rescue's. */
