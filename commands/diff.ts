@@ -66,6 +66,7 @@ export const diffCommand = defineCommand({
         onPrepared: (p) => {
           reporter.end();
           if (p.stagedNow.length) note(`staged ${p.stagedNow.join(', ')} from backup ${p.backupId} first`);
+          if (p.kept) note(p.kept);
         },
       });
       const classes = args.class ?? [...DIFF_CLASSES];

@@ -134,6 +134,7 @@ export const mergeCommand = defineCommand({
         onPrepared: (p) => {
           reporter.end();
           if (p.stagedNow.length) note(`staged ${p.stagedNow.join(', ')} from backup ${p.backupId} first`);
+          if (p.kept) note(p.kept);
         },
       }));
       const width = process.stdout.columns || 80;

@@ -32,7 +32,7 @@ export interface RootMergeRequest {
   keepStaged?: boolean;
   onProgress?: ProgressListener;
   /** Called once the backup is resolved and its tables staged, before the selection is built. */
-  onPrepared?: (prepared: { backupId: string; backupOrigin: BackupOrigin | null; stagedNow: string[] }) => void;
+  onPrepared?: (prepared: { backupId: string; backupOrigin: BackupOrigin | null; stagedNow: string[]; kept: string | null }) => void;
 }
 
 /** A root merge ready to dry-run and apply. */

@@ -22,6 +22,8 @@ export interface PreparedDiff {
   pairs: StagedPair[];
   /** Tables that had to be staged first (said on stderr by the caller). */
   stagedNow: string[];
+  /** Why tables staged earlier from a growing source were used as they are (said on stderr), or null. */
+  kept: string | null;
 }
 
 /** What to prepare. */
@@ -61,7 +63,8 @@ export async function prepareTables(db: Db, opts: PrepareRequest): Promise<Prepa
   // The target's own backup, or another database's only when asked for (never `latest`).
   const opened = await openRowSource(db, opts.backup, { ...opts.external, dir: opts.dir, allowOtherDatabase: opts.allowOtherDatabase, snapshot });
   const { origin } = opened;
-  const source = opts.keepStaged && opened.source.grows ? { ...opened.source, grows: false } : opened.source;
+  const keep = Boolean(opts.keepStaged || opened.source.keepOnceStaged) && Boolean(opened.source.grows);
+  const source = keep ? { ...opened.source, grows: false } : opened.source;
   // A growing source is staged again anyway: no need to look at what is staged first.
   let pairs: (StagedPair | null)[] = source.grows ? live.map(() => null) : await stagedPairs(db, source.id, live);
   const stagedNow: string[] = [];
@@ -85,7 +88,13 @@ export async function prepareTables(db: Db, opts: PrepareRequest): Promise<Prepa
     pairs = await stagedPairs(db, source.id, live);
   }
   opts.signal?.throwIfAborted();
-  return { backupId: source.id, backupOrigin: origin, snapshot, knowledge, pairs: pairs as StagedPair[], stagedNow };
+  const named = (t: TableInfo) => `${t.schema}.${t.name}`;
+  const reused = keep ? live.filter((t) => !stagedNow.some((s) => s === named(t) || s.startsWith(`${named(t)} `))) : [];
+  const kept =
+    reused.length && opened.source.keepOnceStaged
+      ? `used ${reused.map(named).join(', ')} as staged before from ${source.id} (${opened.source.keepOnceStaged}); \`crm-rescue stage --backup ${source.id}\` reads it again`
+      : null;
+  return { backupId: source.id, backupOrigin: origin, snapshot, knowledge, pairs: pairs as StagedPair[], stagedNow, kept };
 }
 
 /**

@@ -41,6 +41,13 @@ export interface RowSource {
    */
   readonly grows?: boolean;
   /**
+   * Reading the live tables may destroy what the source still holds (PostgreSQL's dead tuples:
+   * a page read prunes them), so the first read is the most complete: once staged, diff and merge
+   * keep the staged copy (a merge after its dry run must not swap it for what the dry run's reads
+   * left), and only an explicit stage reads the source again. Said with why when a copy is kept.
+   */
+  readonly keepOnceStaged?: string;
+  /**
    * The source's tables for names as the user writes them (`name`, `schema.name`, quoted), or a
    * UserError naming what the source holds.
    */

@@ -47,7 +47,12 @@ describe('postgres: merge back from dead tuples alone', () => {
     sb.cleanup();
   });
 
-  it('restores the deleted rows with their relation rows, byte-identical, and undo takes them out', async () => {
+  it('restores the deleted rows with their relation rows, byte-identical, after a dry run; undo takes them out', async () => {
+    // The dry run first, as a DBA runs it: its reads of the live tables may prune dead tuples, so
+    // the apply must use what the dry run staged, not read the dead tuples again.
+    const dry = await sb.run(['merge', '--url', url, '--backup', 'dead-tuples', '--table', 'contacts', '--deleted', '--with-related', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toMatch(/staged public\.contacts \(\d+ deleted rows? from/);
     const m = await sb.run([
       'merge',
       '--url',
@@ -63,6 +68,7 @@ describe('postgres: merge back from dead tuples alone', () => {
       '--json',
     ]);
     expect(m.code, m.stderr).toBe(0);
+    expect(m.stderr).toMatch(/used public\.contacts.* as staged before from dead-tuples \(reading dead tuples again after reads of the live table finds fewer/);
     const result = ndjson(m.stdout).find((l) => l.type === 'result') as { mergeId: string; verify: { mismatched: number } };
     expect(result.verify.mismatched).toBe(0);
     expect(await checksums(db, tables)).toEqual(before);

@@ -87,6 +87,7 @@ export async function deadTupleSource(db: Db, opts: DeadTupleOptions = {}): Prom
     },
     // A later deletion adds dead versions: a table is read again every time.
     grows: true,
+    keepOnceStaged: 'reading dead tuples again after reads of the live table finds fewer: those reads prune them',
     find: (names) => Promise.resolve(names.map((n) => wrap(findLiveTable(live, n), true))),
     forLive(table) {
       const t = live.tables.find((x) => x.schema === table.schema && x.name === table.name);
