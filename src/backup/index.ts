@@ -2,7 +2,7 @@
  * Backups: run dumps, the catalog and its manifests, verify, restore test, retention.
  * This is the public face other parts (stage, diff, the console, the demo) use.
  */
-export { runBackup, type BackupOptions, type BackupResult } from './run-backup.js';
+export { runBackup, BackupCancelledError, type BackupOptions, type BackupResult } from './run-backup.js';
 export {
   listBackups,
   findBackup,

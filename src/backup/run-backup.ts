@@ -38,6 +38,11 @@ export interface BackupOptions {
   onProgress?: ProgressListener;
   /** Aborting stops the dump tool, removes the partial files and marks the attempt failed. */
   signal?: AbortSignal;
+  /**
+   * An abort is a person's cancel (the console's Esc): leave no trace instead of a `failed`
+   * entry, so the catalog is as it was. The rejection then says so, or names what is left.
+   */
+  forgetOnAbort?: boolean;
   /** An already open connection to the target (e.g. the demo's); otherwise one is opened and closed. */
   db?: Db;
   env?: NodeJS.ProcessEnv;
@@ -55,7 +60,8 @@ export interface BackupResult {
  * Backs up a target into the catalog (DESIGN.md safety rule 3): dump into `.tmp-<id>`, fsync
  * and hash every file, write the manifest, then one rename makes it visible. On any failure
  * (including abort) the partial files are removed and a `failed` manifest with the reason is
- * left in the temporary folder, which `backups list` never shows as usable.
+ * left in the temporary folder, which `backups list` never shows as usable; with `forgetOnAbort`
+ * an abort removes the temporary folder too (see BackupCancelledError).
  */
 export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const env = options.env ?? process.env;
@@ -87,6 +93,8 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
   const restoreUmask = privateUmask();
   let db: Db | undefined = options.db;
   let manifest: BackupManifest | undefined;
+  // Once the rename is done the backup is in the catalog: an abort after that comes too late.
+  let committed = false;
   try {
     db ??= await openDb(target, { interactive: false });
     const versionQuery = db.dialect.serverVersion(db);
@@ -172,12 +180,16 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
       await writeManifest(tmp, manifest);
       await fsyncPath(tmp);
       await rename(tmp, final);
+      committed = true;
       await fsyncPath(catalog);
     } catch (err) {
       throw fsWriteError(err, tmp);
     }
     return { id, path: final, manifest };
   } catch (err) {
+    // In the catalog already: an abort now changes nothing, and the error is the real one.
+    if (committed) throw err;
+    if (options.signal?.aborted && options.forgetOnAbort) throw await forget(tmp);
     const reason = options.signal?.aborted ? abortError(options.signal) : err;
     await leaveFailed(tmp, manifest, reason);
     throw reason;
@@ -191,6 +203,35 @@ export async function runBackup(options: BackupOptions): Promise<BackupResult> {
 function abortError(signal: AbortSignal): UserError {
   const why = typeof signal.reason === 'string' ? signal.reason : signal.reason instanceof Error ? signal.reason.message : 'abort';
   return new UserError(`backup interrupted (${why}); the partial backup was removed`, 'Run it again when ready');
+}
+
+/**
+ * After a cancel: remove the temporary folder altogether (no `failed` entry). Returns the error
+ * to reject with: an AbortError saying the catalog is as it was, or one naming what is left.
+ */
+async function forget(tmp: string): Promise<Error> {
+  try {
+    await rm(tmp, { recursive: true, force: true });
+    return new BackupCancelledError('backup cancelled: nothing was kept; the catalog is as it was', null);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return new BackupCancelledError(`backup cancelled, but its partial folder ${tmp} could not be removed (${why}); remove it by hand`, tmp, {
+      cause: err,
+    });
+  }
+}
+
+/** The rejection of a cancelled backup (`forgetOnAbort`): an AbortError with what is left, if anything. */
+export class BackupCancelledError extends Error {
+  override name = 'AbortError';
+  constructor(
+    message: string,
+    /** The folder that could not be removed, or null when nothing is left. */
+    readonly leftover: string | null,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 /**

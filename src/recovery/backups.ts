@@ -48,7 +48,10 @@ export interface BackupServices {
   /** This target's backups, newest first (failed and interrupted ones too, never usable). */
   list(): Promise<BackupItem[]>;
   detail(id: string): Promise<BackupDetail>;
-  /** Backs the whole target up into the catalog. */
+  /**
+   * Backs the whole target up into the catalog. Aborted, it leaves nothing and rejects with an
+   * AbortError whose message says so (or names the folder it could not remove).
+   */
   run(options?: ProgressOptions): Promise<BackupItem>;
   /** Checks every file of a backup against its manifest. */
   verify(id: string, options?: ProgressOptions): Promise<VerifyOutcome>;
@@ -66,7 +69,16 @@ export function backupServices(db: Db, env: NodeJS.ProcessEnv = process.env): Ba
       return toDetail(await findBackup(catalog(), id, filter()));
     },
     async run(options = {}) {
-      const result = await runBackup({ target: db.target, db, dir: catalog(), env, onProgress: options.onProgress, signal: options.signal });
+      // The console's Esc is a cancel: the catalog stays as it was (no `failed` entry).
+      const result = await runBackup({
+        target: db.target,
+        db,
+        dir: catalog(),
+        env,
+        onProgress: options.onProgress,
+        signal: options.signal,
+        forgetOnAbort: true,
+      });
       return toItem(await findBackup(catalog(), result.id, filter()));
     },
     async verify(id, options = {}) {

@@ -1,9 +1,10 @@
 import { Box, Text, useApp, useInput } from 'ink';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { engineName } from '../dialect/engine-name.js';
 import { BusyContext, useBusyState } from './busy.js';
 import { ConfirmDialog } from './components/confirm-dialog.js';
 import { Footer } from './components/footer.js';
+import { FooterHintsContext, useFooterHintsState } from './footer-hints.js';
 import { Header } from './components/header.js';
 import { HelpOverlay } from './components/help-overlay.js';
 import { StatusLine } from './components/status-line.js';
@@ -38,6 +39,7 @@ export interface ConsoleAppProps {
  */
 export function ConsoleApp(props: ConsoleAppProps) {
   const router = useMemo(() => new InputRouter(), []);
+  const footerHints = useFooterHintsState();
   // The one keyboard handler of the console: every key goes through the router's layers.
   useInput((input, key) => router.press(input, key));
   return (
@@ -45,7 +47,9 @@ export function ConsoleApp(props: ConsoleAppProps) {
       <ServicesContext.Provider value={props.services}>
         <InputRouterContext.Provider value={router}>
           <LayoutProvider clearOnResize={props.clearOnResize}>
-            <Shell services={props.services} onQuit={props.onQuit} />
+            <FooterHintsContext.Provider value={footerHints}>
+              <Shell services={props.services} onQuit={props.onQuit} />
+            </FooterHintsContext.Provider>
           </LayoutProvider>
         </InputRouterContext.Provider>
       </ServicesContext.Provider>
@@ -66,6 +70,7 @@ function Shell({ services, onQuit }: { services: ConsoleServices; onQuit?: () =>
   const nav = useNavigationState();
   const status = useStatusState();
   const busy = useBusyState();
+  const footerHints = useContext(FooterHintsContext);
   const loadOverview = useCallback(() => services.loadOverview(), [services]);
   const overview = useAsync(loadOverview);
   const [overlay, setOverlay] = useState<Overlay>(null);
@@ -148,7 +153,7 @@ function Shell({ services, onQuit }: { services: ConsoleServices; onQuit?: () =>
                 ) : null}
               </Box>
               <StatusLine message={status.message} busy={busy.tasks} width={layout.columns} />
-              <Footer context={footerContext} width={layout.columns} />
+              <Footer context={footerContext} width={layout.columns} idle={footerContext === topContext ? footerHints.idle : []} />
             </Box>
           </BusyContext.Provider>
         </StatusContext.Provider>

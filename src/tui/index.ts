@@ -54,13 +54,13 @@ export function assertInteractiveTerminal(stdin: NodeJS.ReadStream, stdout: Node
 }
 
 /**
- * NO_COLOR turns chalk off too (belt and braces: the theme already passes no colours), a CI
- * variable must not put Ink in its one-frame CI mode (a console on a TTY has a person at it),
- * and React runs its production build.
+ * A CI variable must not put Ink in its one-frame CI mode (a console on a TTY has a person at
+ * it), and React runs its production build. NO_COLOR is left to the theme, which passes no
+ * colours: chalk must stay on, or bold, reverse video and underline would go too, and
+ * https://no-color.org asks only to drop colour.
  */
-function prepareEnvironment(env: NodeJS.ProcessEnv): void {
+export function prepareEnvironment(env: NodeJS.ProcessEnv): void {
   // React's development build checks and times every render (a third more CPU per key press).
   if (env.NODE_ENV === undefined) env.NODE_ENV = 'production';
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '' && env.FORCE_COLOR === undefined) env.FORCE_COLOR = '0';
   for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) if (name in env) env[name] = 'false';
 }

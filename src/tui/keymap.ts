@@ -434,10 +434,12 @@ export interface FooterItem {
 
 /**
  * The footer for a screen, fitted to `width` columns: items are dropped by priority (help and
- * quit stay longest) but keep their keymap order.
+ * quit stay longest) but keep their keymap order. `idle`: commands that do nothing in the
+ * screen's present state (it says so), left out.
  */
-export function footerFor(context: KeyContext, width: number): FooterItem[] {
-  const candidates = KEYMAP.filter((b) => b.footer && isActiveIn(b, context) && !b.footer.except?.includes(context)).map((b, index) => ({
+export function footerFor(context: KeyContext, width: number, idle: readonly Command[] = []): FooterItem[] {
+  const shown = (b: Binding) => b.footer && isActiveIn(b, context) && !b.footer.except?.includes(context) && !idle.includes(b.command);
+  const candidates = KEYMAP.filter(shown).map((b, index) => ({
     index,
     priority: b.footer!.priority,
     item: { keys: b.footer!.keys ?? b.keys.map(keyLabel).join('/'), text: b.footer!.text },

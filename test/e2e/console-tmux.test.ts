@@ -164,7 +164,9 @@ describe('the console in tmux at 80×24', () => {
     const journal = await waitFor(s, 'no merge was ever applied to this database');
     expect(journal).toContain('Home › Merge');
     expect(journal).toContain('▸ Merges (journal)');
-    expect(journal.split('\n')[22]).toMatch(/u undo {2}\? help {2}q quit\s*$/);
+    // An empty journal: only keys that act (no Enter apply, no Tab, no u with nothing to undo).
+    expect(journal.split('\n')[22]).toMatch(/^↑↓\/jk move {2}Esc back {2}\? help {2}q quit\s*$/);
+    expect(journal).not.toMatch(/Enter apply|Tab pane|u undo|Tab: plan/);
     sendKeys(s, 'Escape');
     await waitFor(s, 'Actions');
 
@@ -193,15 +195,19 @@ describe('the console in tmux at 80×24', () => {
     await waitFor(s, '[exit 0]');
   });
 
-  it('NO_COLOR: no colour codes reach the terminal', async () => {
+  it('NO_COLOR: no colour codes reach the terminal, bold and reverse video do', async () => {
     const s = session('nocolor');
     start(s, temp.url, { NO_COLOR: '1' });
     await waitFor(s, 'no backups yet');
     sendKeys(s, 'G', 'Enter');
     await waitForScreen(s, (x) => x.includes('1/3 tables') && x.includes('notes'), 'the tables list');
     const withEscapes = capture(s, { escapes: true });
-    expect(withEscapes).not.toMatch(/\x1b\[(?:[0-9]+;)*(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9]+)*m/);
+    // 39/49 (default colour) are tmux's own resets between attributes, not colours.
+    expect(withEscapes).not.toMatch(/\x1b\[(?:[0-9]+;)*(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0-9]+)*m/);
     expect(withEscapes).toContain('▸ accounts');
+    // Only colour goes (no-color.org): bold titles and the reverse-video cursor row stay.
+    expect(withEscapes).toMatch(/\x1b\[(?:[0-9]+;)*1(?:;[0-9]+)*m/);
+    expect(withEscapes).toMatch(/\x1b\[(?:[0-9]+;)*7(?:;[0-9]+)*m/);
     sendKeys(s, 'q');
     await waitFor(s, '[exit 0]');
   });

@@ -148,7 +148,8 @@ export function fakeBackups(overrides: Partial<BackupServices> = {}): BackupServ
       // Runs until cancelled: a test sees it running for as long as it needs, however slow the machine.
       return new Promise<BackupItem>((_resolve, reject) => {
         options.signal?.addEventListener('abort', () => {
-          const err = new Error('backup cancelled');
+          // As the real service rejects (BackupCancelledError): nothing is left.
+          const err = Object.assign(new Error('backup cancelled: nothing was kept; the catalog is as it was'), { leftover: null });
           err.name = 'AbortError';
           reject(err);
         });

@@ -58,6 +58,13 @@ describe('keymap', () => {
     expect(narrow.map((i) => i.text)).toEqual(['help', 'quit']);
   });
 
+  it('leaves out of the footer the commands a screen says do nothing in its present state', () => {
+    const all = footerFor('merge', 200).map((i) => i.text);
+    expect(all).toEqual(expect.arrayContaining(['pane', 'apply', 'sql', 'policy', 'undo']));
+    const journal = footerFor('merge', 200, ['apply', 'sql', 'policy', 'nextPane']).map((i) => i.text);
+    expect(journal).toEqual(['move', 'back', 'undo', 'help', 'quit']);
+  });
+
   it('help lists exactly the bindings of a context', () => {
     const tables = helpFor('tables').map((e) => e.description);
     expect(tables).toContain('Filter the list');

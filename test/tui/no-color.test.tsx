@@ -5,6 +5,11 @@ import { describe, expect, it } from 'vitest';
 process.env.FORCE_COLOR = '3';
 const { KEYS, fakeServices, frameWith, press, renderConsole } = await import('./helpers.js');
 const { themeFromEnv } = await import('../../src/tui/theme.js');
+const { prepareEnvironment } = await import('../../src/tui/index.js');
+
+/** SGR bold (1) and reverse video (7), alone or with other attributes. */
+const BOLD = /\x1b\[(?:[0-9]+;)*1(?:;[0-9]+)*m/;
+const INVERSE = /\x1b\[(?:[0-9]+;)*7(?:;[0-9]+)*m/;
 
 /** SGR colour codes: 30–49 and 90–107 (with or without other attributes), 256 and true colour. */
 const COLOUR = /\x1b\[(?:[0-9]+;)*(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9]+)*m/;
@@ -38,5 +43,16 @@ describe('NO_COLOR', () => {
     expect(frames).toContain('! 5 d ago (pg-old): older than 24 h');
     expect(frames).toContain('▸ accounts');
     expect(frames).toContain('Keys · Inspect tables');
+  });
+
+  it('NO_COLOR drops only colour: the console keeps chalk on, so bold and reverse video stay', async () => {
+    const env: NodeJS.ProcessEnv = { NO_COLOR: '1' };
+    prepareEnvironment(env);
+    // FORCE_COLOR=0 would turn chalk (inside Ink) off altogether: no bold, no reverse video.
+    expect(env.FORCE_COLOR).toBeUndefined();
+    const frames = await walk(false);
+    expect(frames).not.toMatch(COLOUR);
+    expect(frames).toMatch(BOLD);
+    expect(frames).toMatch(INVERSE);
   });
 });

@@ -82,12 +82,26 @@ describe('Audit at 80×24', () => {
     expect(await ready(app, 'range from')).toContain('(Enter: its events)');
     await press(app, KEYS.enter);
     const narrowed = await ready(app, '(Esc: the whole chart)');
-    // From the incident's hour to the chart's end: the bucket after the clock's 12:00.
-    expect(narrowed).toContain('range 21 Nov 05:00–13:00 ');
+    // The cursor opens on the spike (05:00): space and Enter there narrow to that hour.
+    expect(narrowed).toContain('range 21 Nov 05:00–06:00 ');
     await press(app, KEYS.escape);
     expect(await frameWhere(app, (f) => !f.includes('Esc: the whole chart'))).toContain('Home › Audit');
     await press(app, 'z');
     expect(await ready(app, 'Deletions by minute')).toMatch(/▲ 21 Nov 0\d:\d\d: \d+ hard/);
+  });
+
+  it('z lands on the spike of the bucket it zooms into, not on its first (empty) bucket', async () => {
+    // 300 deletions, one a second, 05:55:31–06:00:30: the 05:00 hour is the spike; by minute,
+    // 05:56–05:59 hold 60 each and 05:00–05:54 none.
+    const app = await renderConsole({ services: recoveryFakes() });
+    await open(app, 1, 'mallory.b');
+    expect(await ready(app, '▲ 21 Nov 05:00')).toMatch(/▲ 21 Nov 05:00: 269 hard/);
+    await press(app, 'z');
+    const byMinute = await frameWhere(app, (f) => f.includes('Deletions by minute') && f.includes('▲ 21 Nov'));
+    expect(byMinute).toMatch(/▲ 21 Nov 05:56: 60 hard/);
+    // And out again (minute → day): the day of the spike.
+    await press(app, 'z');
+    expect(await ready(app, 'Deletions by day')).toMatch(/▲ 21 Nov: 300 hard/);
   });
 
   it('r on an incident opens the wizard on it, at the backup step', async () => {
@@ -135,7 +149,7 @@ describe('Backups at 80×24', () => {
     expect(app.lastFrame()).toContain('running: backup');
     expect(backups.runs).toBe(1);
     await press(app, KEYS.escape);
-    expect(await ready(app, 'cancelled')).toContain('the partial files were removed');
+    expect(await ready(app, 'cancelled')).toContain('nothing was kept; the catalog is as it was');
     expect(aborted).toBe(true);
     expect(app.lastFrame()).toContain('Home › Backups');
   });
@@ -288,6 +302,40 @@ describe('Merge at 80×24', () => {
     await press(app, KEYS.escape);
     await frameWhere(app, () => merge.closed === 2);
     expect(merge.closed).toBe(2);
+  });
+
+  it('the journal offers only keys that act there: no Enter apply, no Tab (nothing to switch to), no s or p', async () => {
+    const merge = fakeMerge();
+    const app = await renderConsole({ services: recoveryFakes({ merge }) });
+    await open(app, 5, 'mrg_20261121090000_ab12');
+    // u acts once the journal has a merge under the cursor.
+    const journal = await frameWhere(app, (f) => f.split('\n').at(-1)?.includes('u undo') ?? false);
+    const footer = app.lines().at(-1) ?? '';
+    for (const idle of ['Enter apply', 'Tab pane', 's sql', 'p policy']) expect(footer).not.toContain(idle);
+    expect(journal).toContain('u: undo the merge under the cursor');
+    expect(journal).not.toContain('Tab: plan');
+    // They would indeed do nothing here.
+    await press(app, KEYS.enter, KEYS.tab, 's', 'p');
+    expect(app.lastFrame()).toBe(journal);
+    expect(merge.applied).toBe(0);
+  });
+
+  it('with a plan, each pane offers its own keys: Enter apply on the plan, u undo on the journal, Tab on both', async () => {
+    const { app } = await planned();
+    const planFooter = app.lines().at(-1) ?? '';
+    expect(planFooter).toContain('Enter apply');
+    expect(planFooter).toContain('Tab pane');
+    expect(planFooter).not.toContain('u undo');
+    await press(app, KEYS.tab);
+    const journal = await frameWhere(app, (f) => f.includes('Merges applied to crm_prod') && (f.split('\n').at(-1)?.includes('u undo') ?? false));
+    const footer = app.lines().at(-1) ?? '';
+    expect(footer).toContain('Tab pane');
+    expect(footer).toContain('u undo');
+    expect(footer).not.toContain('Enter apply');
+    expect(journal).toContain('Tab: plan');
+    await press(app, KEYS.tab);
+    await frameWhere(app, (f) => f.includes('Dry run of 1 merge(s)') && (f.split('\n').at(-1)?.includes('Enter apply') ?? false));
+    expect(app.lines().at(-1)).not.toContain('u undo');
   });
 
   it('undoes a merge of the journal after the database name is typed', async () => {

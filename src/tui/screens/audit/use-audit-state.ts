@@ -78,26 +78,34 @@ export function useAuditState(audit: AuditServices, options: AuditStateOptions):
 
   const events = useEventsList(audit, chosen?.range ?? (window ? windowRange(window) : null), options.eventRows);
   const tableFilter = events.editingFilter ? '' : events.filter.trim();
-  const loadBuckets = useCallback(
-    () => (window ? audit.timeline(windowRange(window), window.bucket, { table: tableFilter || undefined }) : new Promise<TimelineBucket[]>(() => undefined)),
+  // The buckets carry the window they were read for: right after a zoom or a jump the last answer
+  // is still the old window's (coarser buckets), and must be neither drawn nor searched.
+  const loadTimeline = useCallback(
+    () =>
+      window
+        ? audit.timeline(windowRange(window), window.bucket, { table: tableFilter || undefined }).then((value) => ({ window, value }))
+        : new Promise<{ window: ChartWindow; value: TimelineBucket[] }>(() => undefined),
     [audit, window, tableFilter],
   );
-  const buckets = useAsync(loadBuckets);
+  const timeline = useAsync(loadTimeline);
+  const fresh = timeline.status === 'ready' && timeline.value.window === window ? timeline.value.value : null;
 
-  // After a zoom or a jump: the cursor goes to the busiest bucket of the focus.
+  const buckets = useMemo<AsyncState<TimelineBucket[]>>(
+    () => (timeline.status === 'error' ? timeline : fresh ? { status: 'ready', value: fresh } : { status: 'loading' }),
+    [timeline, fresh],
+  );
+
+  // After a zoom or a jump: the cursor goes to the busiest bucket of the focus, from the first
+  // frame that shows the new buckets.
+  const focused = useMemo(() => (focus && fresh ? busiest(fresh, focus) : null), [focus, fresh]);
   useEffect(() => {
-    if (!focus || !window || buckets.status !== 'ready') return;
-    let best = -1;
-    buckets.value.forEach((b, i) => {
-      const t = Date.parse(b.start);
-      if (t < focus.from || t >= focus.to) return;
-      if (best < 0 || b.hard + b.soft > buckets.value[best].hard + buckets.value[best].soft) best = i;
-    });
-    setCursorMs(best >= 0 ? Date.parse(buckets.value[best].start) : focus.from);
-    setFocus(null);
-  }, [focus, window, buckets]);
+    if (!focus || focused === null) return;
+    setCursorMs(focused);
+    // Only this focus is done: a zoom pressed before this effect ran has set a newer one.
+    setFocus((f) => (f === focus ? null : f));
+  }, [focus, focused]);
 
-  const cursor = window ? indexOf(window, cursorMs ?? window.end - 1) : 0;
+  const cursor = window ? indexOf(window, focused ?? cursorMs ?? window.end - 1) : 0;
   const anchor = window && anchorMs !== null ? indexOf(window, anchorMs) : null;
 
   const incidents = useAsync(useCallback(() => audit.incidents(), [audit]));
@@ -185,6 +193,17 @@ export function useAuditState(audit: AuditServices, options: AuditStateOptions):
     nextPane,
     focusIncident,
   };
+}
+
+/** The start of the bucket with the most deletions in `focus` (the earliest of equals), or the focus's start. */
+export function busiest(buckets: readonly TimelineBucket[], focus: { from: number; to: number }): number {
+  let best: TimelineBucket | null = null;
+  for (const b of buckets) {
+    const t = Date.parse(b.start);
+    if (t < focus.from || t >= focus.to) continue;
+    if (!best || b.hard + b.soft > best.hard + best.soft) best = b;
+  }
+  return best ? Date.parse(best.start) : focus.from;
 }
 
 /** The events of a range, newest first, read page by page by cursor; `/` filters by table. */

@@ -4,6 +4,7 @@ import type { MessageKind } from '../../components/message.js';
 import { arraySource } from '../../components/list-source.js';
 import { useWindowedList, type WindowedListState } from '../../components/use-windowed-list.js';
 import type { BackupItem, BackupServices, VerifyOutcome } from '../../services.js';
+import { errorText } from '../../error-text.js';
 import { useAsync, type AsyncState } from '../../use-async.js';
 import { useTask, type Task } from '../../use-task.js';
 
@@ -33,15 +34,23 @@ export function useBackupsState(service: BackupServices, height: number): Backup
   const list = useWindowedList({ source, height, rowKey: (b) => b.id });
   const task = useTask<{ kind: 'backup'; item: BackupItem } | { kind: 'verify'; outcome: VerifyOutcome }>('backup');
   const [said, setSaid] = useState<{ kind: MessageKind; text: string } | null>(null);
+  // What a cancel left, as the backup said it (or that Esc came after it had finished).
+  const [cancelNote, setCancelNote] = useState<{ kind: MessageKind; text: string } | null>(null);
   const { reload } = backups;
   // A new state of the work says more than an older message.
   useEffect(() => setSaid(null), [task.state]);
 
   const runBackup = useCallback(() => {
     setSaid(null);
+    setCancelNote(null);
     task.start(async (o) => {
       try {
-        return { kind: 'backup' as const, item: await service.run(o) };
+        const item = await service.run(o);
+        if (o.signal.aborted) setCancelNote({ kind: 'info', text: `Esc came too late: the backup had finished and is kept (${item.id})` });
+        return { kind: 'backup' as const, item };
+      } catch (err) {
+        if (o.signal.aborted) setCancelNote(cancelledLine(err));
+        throw err;
       } finally {
         reload();
       }
@@ -56,6 +65,7 @@ export function useBackupsState(service: BackupServices, height: number): Backup
       return;
     }
     setSaid(null);
+    setCancelNote(null);
     const id = current.id;
     task.start(async (o) => ({ kind: 'verify' as const, outcome: await service.verify(id, o) }));
   }, [service, task, current]);
@@ -81,15 +91,25 @@ export function useBackupsState(service: BackupServices, height: number): Backup
     [reload],
   );
 
-  const message = said ?? taskMessage(task);
+  const message = said ?? (cancelNote && task.state !== 'running' ? cancelNote : null) ?? taskMessage(task);
   const say = useCallback((kind: MessageKind, text: string) => setSaid({ kind, text }), []);
   const hush = useCallback(() => setSaid(null), []);
   return { backups, list, task, message, runBackup, verifyCurrent, say, hush, reloadAt };
 }
 
+/**
+ * How a cancelled backup ended, from its rejection: nothing kept, or the folder left behind.
+ * Anything else (a service that does not say) claims nothing about the catalog.
+ */
+export function cancelledLine(err: unknown): { kind: MessageKind; text: string } {
+  // The backup's own report (BackupCancelledError): `leftover` is null or the folder left behind.
+  if (!(err instanceof Error) || !('leftover' in err)) return { kind: 'info', text: 'cancelled' };
+  return { kind: err.leftover === null ? 'info' : 'warn', text: errorText(err) };
+}
+
 /** The line that says how the last backup or verify ended. */
 export function taskMessage(task: Pick<BackupsState['task'], 'state' | 'result' | 'error'>): { kind: MessageKind; text: string } | null {
-  if (task.state === 'cancelled') return { kind: 'info', text: 'cancelled: the partial files were removed; the catalog is as it was' };
+  if (task.state === 'cancelled') return { kind: 'info', text: 'cancelled' };
   if (task.state === 'failed') return { kind: 'error', text: task.error ?? 'failed' };
   if (task.state !== 'done' || !task.result) return null;
   const r = task.result;

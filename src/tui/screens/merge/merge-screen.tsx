@@ -7,6 +7,8 @@ import { ProgressBar } from '../../components/progress-bar.js';
 import { Tabs } from '../../components/tabs.js';
 import { LIST_CHROME_LINES, WindowedList, type ListColumn } from '../../components/windowed-list.js';
 import type { MergeRecordView, MergeServices } from '../../services.js';
+import { useIdleKeys } from '../../footer-hints.js';
+import type { Command } from '../../keymap.js';
 import { useServices } from '../../services-context.js';
 import { useTheme } from '../../theme.js';
 import { useLayout } from '../../use-layout.js';
@@ -45,6 +47,8 @@ function Merge({ merge, params }: { merge: MergeServices; params: ScreenProps<'m
   const [dialog, setDialog] = useState<Dialog>(null);
   const hasPlan = Boolean(params.selections?.length);
   const list = state.pane === 'plan' ? state.lines : state.mergeList;
+  const canUndo = Boolean(state.mergeList.current);
+  useIdleKeys(idleKeys(state.pane, hasPlan, canUndo));
   useScreenInput((command) => {
     if (list.editingFilter) return false;
     if (command === 'back' && state.planTask.state === 'running') return state.planTask.cancel();
@@ -155,10 +159,28 @@ function Merge({ merge, params }: { merge: MergeServices; params: ScreenProps<'m
         {dialog ? ' ' : `${theme.markers.warn} Once committed an apply cannot be cancelled; undo (u) puts the rows back.`}
       </Text>
       <Text dimColor wrap="truncate">
-        {state.pane === 'plan' ? 'Enter: apply… · s: SQL · p: conflict policy · Tab: merges' : 'u: undo the merge under the cursor · Tab: plan'}
+        {paneHint(state.pane, hasPlan, canUndo)}
       </Text>
     </Box>
   );
+}
+
+/**
+ * The keys of the Merge context that do nothing in this pane (the footer leaves them out): the
+ * journal applies nothing and has no SQL or policy; Tab needs a plan to switch to; u needs a merge.
+ */
+export function idleKeys(pane: 'plan' | 'merges', hasPlan: boolean, canUndo: boolean): Command[] {
+  const idle: Command[] = pane === 'plan' ? ['undo'] : ['apply', 'sql', 'policy'];
+  if (!hasPlan) idle.push('nextPane');
+  if (pane === 'merges' && !canUndo) idle.push('undo');
+  return idle;
+}
+
+/** The pane's own line of hints: only keys that act here. */
+function paneHint(pane: 'plan' | 'merges', hasPlan: boolean, canUndo: boolean): string {
+  if (pane === 'plan') return 'Enter: apply… · s: SQL · p: conflict policy · Tab: merges';
+  const hints = [...(canUndo ? ['u: undo the merge under the cursor'] : []), ...(hasPlan ? ['Tab: plan'] : [])];
+  return hints.length ? hints.join(' · ') : 'The journal of the merges applied to this database.';
 }
 
 function summary(state: MergeState, database: string): string {

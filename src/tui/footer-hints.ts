@@ -1,0 +1,40 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import type { Command } from './keymap.js';
+import { useScreen } from './screens/screen.js';
+
+/**
+ * The footer shows only keys that act. The keymap says which keys a screen has; a screen whose
+ * state makes some of them do nothing (the Merge journal has nothing to apply) names those here.
+ */
+export interface FooterHints {
+  /** The commands the top screen says do nothing now. */
+  idle: readonly Command[];
+  /** Sets (or, with null, withdraws) what `owner` says; only the latest owner's word counts. */
+  set: (owner: object, idle: readonly Command[] | null) => void;
+}
+
+/** The footer's state; the console's root keeps it. */
+export function useFooterHintsState(): FooterHints {
+  const [said, setSaid] = useState<{ owner: object; idle: readonly Command[] } | null>(null);
+  const set = useCallback((owner: object, idle: readonly Command[] | null) => {
+    setSaid((current) => (idle ? { owner, idle } : current?.owner === owner ? null : current));
+  }, []);
+  return useMemo(() => ({ idle: said?.idle ?? [], set }), [said, set]);
+}
+
+/** The footer hints; the root provides them. */
+export const FooterHintsContext = createContext<FooterHints>({ idle: [], set: () => undefined });
+
+/** While this screen is on top, the footer leaves out `idle` (keys that do nothing in its state). */
+export function useIdleKeys(idle: readonly Command[]): void {
+  const { active } = useScreen();
+  const { set } = useContext(FooterHintsContext);
+  // A token of this screen instance: what it said is withdrawn only if nobody spoke since.
+  const [owner] = useState(() => ({}));
+  const key = idle.join(' ');
+  useEffect(() => {
+    if (!active) return;
+    set(owner, key ? (key.split(' ') as Command[]) : []);
+    return () => set(owner, null);
+  }, [active, key, set, owner]);
+}
