@@ -33,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(msg, 'Run crm-rescue --help for the verbs and their options');
       });
     parser = withCommands(parser);
+    skipHelpCache(parser);
     parser = parser.command(
       '$0',
       false as unknown as string,
@@ -57,6 +58,18 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   return exitCode;
+}
+
+/**
+ * yargs renders a verb's whole help before running it (its usage's cacheHelpMessage), for help
+ * shown later from the handler or on a failure. crm-rescue shows neither (its `.fail` throws; a
+ * verb never prints help), and that rendering measures every line with string-width: a sixth of
+ * the CPU time of a short command. `--help` still renders the help when asked.
+ */
+function skipHelpCache(parser: Argv<GlobalArgs>): void {
+  type Internal = { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
+  const usage = (parser as unknown as Internal).getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }
 
 /** Options whose value may be `-` (stdin). */

@@ -66,7 +66,13 @@ export async function loadPostgres(temp: TempDb, file: string, options: { stopOn
   const u = new URL(temp.url);
   const args = ['-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username || 'root'), '-d', temp.name, '-q', '-X', '-f', file];
   if (options.stopOnError) args.push('-v', 'ON_ERROR_STOP=1');
-  const { code, stderr } = await runClient('psql', args, u.password ? { PGPASSWORD: decodeURIComponent(u.password) } : {});
+  // Statement by statement in autocommit mode (a dump's failing statements must not abort the
+  // rest): without waiting for the WAL flush of each commit, a schema of thousands of statements
+  // loads in about half the time (Odoo's: 26 s → 15 s). A setting of psql's session only: the
+  // server's configuration is untouched, and what is committed is the same.
+  const env: Record<string, string> = { PGOPTIONS: `${process.env.PGOPTIONS ?? ''} -c synchronous_commit=off`.trim() };
+  if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
+  const { code, stderr } = await runClient('psql', args, env);
   if (code !== 0) throw new Error(`psql exited ${code}: ${stderr.slice(-2000)}`);
 }
 

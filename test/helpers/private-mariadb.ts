@@ -1,9 +1,15 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
+import { inject } from 'vitest';
+import { waitFor } from './wait.js';
+
+const execFileAsync = promisify(execFile);
 
 /**
  * A private MariaDB server for one test file: its own datadir, socket and port under a temporary
@@ -40,23 +46,86 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** The redo log size of every private server: the template is initialized with it too. */
+const LOG_FILE_SIZE = '--innodb-log-file-size=16M';
+
+/** Initializes an empty datadir with mariadb-install-db (a few seconds). */
+async function installDatadir(datadir: string, tmp: string): Promise<void> {
+  try {
+    await execFileAsync(
+      'mariadb-install-db',
+      // --tmpdir: a MariaDB server deletes every `#sql*` file of its tmpdir when it starts (tables
+      // left by a crash), the bootstrap of install-db too; in the shared /tmp that would be the
+      // shared server's live temporary tables (seen: its queries failing, and a crash).
+      [
+        '--no-defaults',
+        `--datadir=${datadir}`,
+        `--tmpdir=${tmp}`,
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
+        '--skip-name-resolve',
+        LOG_FILE_SIZE,
+      ],
+      { encoding: 'utf8', maxBuffer: 16 << 20 },
+    );
+  } catch (err) {
+    const e = err as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`mariadb-install-db failed: ${e.stderr || e.stdout || e.message}`);
+  }
+}
+
+/**
+ * An initialized datadir shared by the test run (global-setup.ts's run folder): the first server
+ * of the run installs it, every server copies it (a copy takes a fraction of a second, an install
+ * several seconds). Null outside a run that provides the folder: each server installs its own.
+ */
+async function templateDatadir(): Promise<string | null> {
+  let runDir: string | undefined;
+  try {
+    runDir = inject('runDir');
+  } catch {
+    return null;
+  }
+  if (!runDir || !existsSync(runDir)) return null;
+  const template = join(runDir, 'mariadb-datadir');
+  const failed = join(runDir, 'mariadb-datadir.failed');
+  // mkdir is atomic: one file of the run installs, the others wait for the finished folder
+  // (renamed into place only once complete), or for the reason it could not be made.
+  const claimed = await mkdir(join(runDir, 'mariadb-datadir.lock')).then(
+    () => true,
+    () => false,
+  );
+  if (claimed) {
+    const work = await mkdtemp(join(runDir, 'mariadb-install-'));
+    try {
+      await installDatadir(join(work, 'data'), work);
+      await rename(join(work, 'data'), template);
+    } catch (err) {
+      await writeFile(failed, String(err));
+      throw err;
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+    return template;
+  }
+  await waitFor(() => existsSync(template) || existsSync(failed), { what: 'the MariaDB datadir template of this run to be installed' });
+  if (!existsSync(template)) throw new Error(await readFile(failed, 'utf8'));
+  return template;
+}
+
 /** Extra server options (e.g. `--binlog-row-image=MINIMAL`, `--skip-log-bin`). */
 export async function startPrivateMariaDb(extra: string[] = []): Promise<PrivateMariaDb> {
   const dir = await mkdtemp(join(tmpdir(), 'crt-mariadb-'));
   const datadir = join(dir, 'data');
   const socket = join(dir, 'mysqld.sock');
   const binlogBase = join(dir, 'binlog');
-  const install = spawnSync(
-    'mariadb-install-db',
-    // --tmpdir: a MariaDB server deletes every `#sql*` file of its tmpdir when it starts (tables
-    // left by a crash), the bootstrap of install-db too; in the shared /tmp that would be the
-    // shared server's live temporary tables (seen: its queries failing, and a crash).
-    ['--no-defaults', `--datadir=${datadir}`, `--tmpdir=${dir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'],
-    { encoding: 'utf8' },
-  );
-  if (install.status !== 0) {
+  try {
+    const template = await templateDatadir();
+    if (template) await execFileAsync('cp', ['-a', template, datadir]);
+    else await installDatadir(datadir, dir);
+  } catch (err) {
     await rm(dir, { recursive: true, force: true });
-    throw new Error(`mariadb-install-db failed: ${install.stderr || install.stdout}`);
+    throw err;
   }
   const port = await freePort();
   const args = [
@@ -75,7 +144,7 @@ export async function startPrivateMariaDb(extra: string[] = []): Promise<Private
     '--skip-name-resolve',
     // Small and quick: a test server holds a few rows.
     '--innodb-buffer-pool-size=32M',
-    '--innodb-log-file-size=16M',
+    LOG_FILE_SIZE,
     '--skip-innodb-doublewrite',
     '--innodb-flush-log-at-trx-commit=0',
     '--sync-binlog=0',

@@ -32,18 +32,21 @@ interface Loaded {
   knowledge: CrmKnowledge;
 }
 
-/** Database loads registered by the blocks, run a few at a time from the start of the file. */
-const pending: (() => Promise<void>)[] = [];
-const LOAD_CONCURRENCY = 2;
+/**
+ * Database loads registered by the blocks, one queue per server, run from the start of the file.
+ * The PostgreSQL queue (Odoo's schema: the longest load) goes first in its own queue, not behind
+ * the MariaDB dumps: each server loads one database at a time, both servers at once.
+ */
+const pending: Record<TestEngine, (() => Promise<void>)[]> = { postgres: [], mysql: [] };
 
 beforeAll(() => {
   // Loading the dumps dominates this file's time: overlap the loads instead of running them block
   // by block. Each block's beforeAll waits for its own database; failures are reported there.
-  const queue = [...pending];
-  const worker = async () => {
-    for (let job = queue.shift(); job; job = queue.shift()) await job();
-  };
-  for (let i = 0; i < LOAD_CONCURRENCY; i++) void worker();
+  for (const queue of Object.values(pending)) {
+    void (async () => {
+      for (let job = queue.shift(); job; job = queue.shift()) await job();
+    })();
+  }
 });
 
 /**
@@ -58,7 +61,7 @@ function useDatabase(engine: TestEngine, prefix: string, load: (temp: TempDb) =>
   const ready = new Promise<Loaded>((resolve, reject) => (settle = { resolve, reject }));
   ready.catch(() => undefined); // reported by the block's beforeAll
   if (enabled) {
-    pending.push(async () => {
+    pending[engine].push(async () => {
       try {
         temp = await createTempDb(engine, prefix);
         await load(temp);
