@@ -54,13 +54,17 @@ export function assertInteractiveTerminal(stdin: NodeJS.ReadStream, stdout: Node
 }
 
 /**
- * A CI variable must not put Ink in its one-frame CI mode (a console on a TTY has a person at
- * it), and React runs its production build. NO_COLOR is left to the theme, which passes no
+ * A CI variable must not put Ink in its one-frame CI mode nor chalk in its no-attributes mode (a
+ * console on a TTY has a person at it), and React runs its production build. NO_COLOR is left to the theme, which passes no
  * colours: chalk must stay on, or bold, reverse video and underline would go too, and
  * https://no-color.org asks only to drop colour.
  */
 export function prepareEnvironment(env: NodeJS.ProcessEnv): void {
   // React's development build checks and times every render (a third more CPU per key press).
   if (env.NODE_ENV === undefined) env.NODE_ENV = 'production';
+  // chalk's colour detection gives level 0 (no bold, no reverse video either) whenever a `CI`
+  // variable exists, whatever its value: keep the level a terminal would get without it.
+  if ('CI' in env && env.FORCE_COLOR === undefined && env.TERM !== 'dumb')
+    env.FORCE_COLOR = /^(truecolor|24bit)$/i.test(env.COLORTERM ?? '') ? '3' : /-256(color)?$/i.test(env.TERM ?? '') ? '2' : '1';
   for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) if (name in env) env[name] = 'false';
 }

@@ -55,4 +55,19 @@ describe('NO_COLOR', () => {
     expect(frames).toMatch(BOLD);
     expect(frames).toMatch(INVERSE);
   });
+
+  it('a CI variable neither turns chalk off (its colour detection gives up on any CI) nor overrides FORCE_COLOR', () => {
+    const ci: NodeJS.ProcessEnv = { CI: 'true', NO_COLOR: '1', TERM: 'tmux-256color' };
+    prepareEnvironment(ci);
+    expect(ci).toMatchObject({ CI: 'false', FORCE_COLOR: '2' });
+    const truecolor: NodeJS.ProcessEnv = { CI: '1', TERM: 'xterm', COLORTERM: 'truecolor' };
+    prepareEnvironment(truecolor);
+    expect(truecolor.FORCE_COLOR).toBe('3');
+    const forced: NodeJS.ProcessEnv = { CI: 'true', FORCE_COLOR: '0', TERM: 'xterm' };
+    prepareEnvironment(forced);
+    expect(forced.FORCE_COLOR).toBe('0');
+    const dumb: NodeJS.ProcessEnv = { CI: 'true', TERM: 'dumb' };
+    prepareEnvironment(dumb);
+    expect(dumb.FORCE_COLOR).toBeUndefined();
+  });
 });
