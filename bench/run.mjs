@@ -11,9 +11,9 @@
 // ctx: { root, binary, log(msg), tmpdir(), measure(cmd, args, opts) }. `data` is any JSON; `summaryMarkdown` is the
 // section shown in bench/README.md. Timings belong here, never in tests.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, totalmem, tmpdir, platform, release } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -91,6 +91,7 @@ export function measure(cmd, args, { env = {}, cwd = root } = {}) {
         } catch {
           /* no report */
         }
+        rmSync(dirname(timeFile), { recursive: true, force: true });
       }
       resolve({
         exitCode: code,
