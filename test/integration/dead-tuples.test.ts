@@ -7,6 +7,7 @@ import { protectPgTables } from '../../src/nobackup/pg-protect.js';
 import { deadTupleSource } from '../../src/stage/sources/dead-tuples.js';
 import { stageFromSource } from '../../src/stage/stage-rows.js';
 import { createTempDb, type TempDb } from '../helpers/temp-db.js';
+import { waitFor } from '../helpers/wait.js';
 
 const CONTACTS = { schema: 'public', name: 'contacts' };
 
@@ -146,6 +147,43 @@ describe('PostgreSQL dead tuples as a row source', () => {
     expect((err as Error).message).toBe('cannot read deleted row versions: pg_dirtyread is not installed and pageinspect is not installed in this database');
     expect((err as UserError).hint).toContain('CREATE EXTENSION pg_dirtyread;');
     expect((err as UserError).hint).toContain('CREATE EXTENSION pageinspect;');
+  });
+
+  it('a pageinspect read whose COPY session is killed midway stages nothing, leaves no work table, and the dead tuples are all still there', async () => {
+    const { t, db } = await setup(['pageinspect'], false);
+    // Live as it will be (read before the deletes: a read after them would prune dead tuples).
+    const live = await rowTexts(t, 'contacts');
+    // Enough dead rows that the COPY into the work table is still running when it is killed.
+    await t.exec(`INSERT INTO contacts (id, name, notes) SELECT i, 'filler ' || i, repeat('x', 200) FROM generate_series(100, 60099) i`);
+    await t.exec(`DELETE FROM contacts WHERE id >= 100`);
+    const source = await deadTupleSource(db, { method: 'pageinspect' });
+    const staging = stageFromSource(db, source, await source.find(['contacts']));
+    staging.catch(() => undefined);
+    // The COPY's own session, once it runs: terminated by the server, as a dropped connection.
+    await waitFor(
+      async () => {
+        const [r] = await t.query<{ n: string }>(
+          `SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'COPY %FROM STDIN%' AND pid <> pg_backend_pid()`,
+        );
+        return Number(r.n) > 0;
+      },
+      { what: 'the COPY into the work table to run' },
+    );
+    const err = await staging.then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(err, 'the stage must fail').not.toBeNull();
+    expect(err!.message).not.toContain('\n');
+    // Nothing staged, nothing left over in the staging namespace (only its own marker); live as it was.
+    const leftovers = await t.query<{ table_schema: string; table_name: string }>(
+      `SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema LIKE 'crm_rescue_stage_%' AND table_name <> '_crm_rescue_staging'`,
+    );
+    expect(leftovers).toEqual([]);
+    // The interrupted read pruned nothing: a second one finds every deleted row.
+    const again = await stage(db, 'pageinspect');
+    expect(again.table.rows).toBe(60000);
+    expect(await rowTexts(t, 'contacts')).toEqual(live);
   });
 
   it('reads without pruning a page, where a plain SELECT prunes it', async () => {
