@@ -116,7 +116,8 @@ describe('Backups: importing a dump another tool made', () => {
     await ready(app, 'Import path: /srv/backups/nightly/crm_prod-1121.dump');
     await press(app, KEYS.enter);
     await ready(app, 'Esc cancels: nothing stays imported');
-    expect(app.lastFrame()).toContain('running: import');
+    // The running-work mark is set by an effect after that frame: waited for, not read at once.
+    expect(await ready(app, 'running: import')).toContain('Esc cancels: nothing stays imported');
     await press(app, KEYS.escape);
     expect(await ready(app, 'cancelled')).toContain('cancelled: nothing was imported');
     expect(backups.items).toHaveLength(3);

@@ -143,6 +143,8 @@ describe('Backups at 80×24', () => {
     expect(running).toMatch(/2\/8 tables/);
     expect(running).toContain('█');
     expect(running).toContain('Esc cancels');
+    // The running-work mark is set by an effect after the first progress frame: waited for.
+    await ready(app, 'running: backup');
     expect(app.lines().at(-2)).toContain('running: backup');
     await press(app, 'b');
     // A second b while it runs starts nothing (and says nothing): the one backup still runs.
