@@ -49,7 +49,7 @@ const cache = new WeakMap<Queryable, Map<Dialect, Promise<OwnTablesDb>>>();
 
 let kysely: Promise<typeof import('kysely')> | null = null;
 /**
- * Kysely: the one-file copy `npm run build` makes (dist/vendor/kysely.js, scripts/bundle-kysely.mjs)
+ * Kysely: the one-file copy `npm run build` makes (dist/vendor/kysely.js, scripts/bundle-vendor.mjs)
  * loads in a fifth of the time of the package's ~300 modules; run from src/ (tests) there is none.
  */
 function loadKysely(): Promise<typeof import('kysely')> {
