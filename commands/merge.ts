@@ -27,7 +27,13 @@ export const mergeCommand = defineCommand({
         default: false,
         describe: 'Accept a backup taken from another database than the target (named by id); said in the preview',
       })
-      .option('table', { type: 'string', demandOption: true, describe: 'The table whose rows to bring back' })
+      .option('table', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe:
+          "The table whose rows to bring back; repeat it (or a comma list) to bring back several tables in ONE transaction with one journal entry and one undo, each table's rows chosen by the same flags",
+      })
       .option('deleted', { type: 'boolean', default: false, describe: 'Rows gone from live (inserted back)' })
       .option('soft-deleted', { type: 'boolean', default: false, describe: 'Rows live only flagged as deleted (flag and touched columns restored)' })
       .option('undelete', {
@@ -87,8 +93,10 @@ export const mergeCommand = defineCommand({
       { UsageError },
       { confirmTyped },
       { openFromArgs },
-      { checkMergeSource, prepareRootMerge },
+      { checkMergeSource, prepareRootsMerge },
       { formatMergeResult, formatOutcome },
+      { renderMergeSql, sqlStepOf },
+      { tableLabel },
       { createProgressReporter },
     ] = await Promise.all([
       import('../src/errors.js'),
@@ -96,9 +104,19 @@ export const mergeCommand = defineCommand({
       import('../src/cli/target-flags.js'),
       import('../src/recovery/merge-root.js'),
       import('../src/merge/format.js'),
+      import('../src/merge/sql-text.js'),
+      import('../src/dialect/table-label.js'),
       import('../src/progress/reporter.js'),
     ]);
     checkMergeSource(args);
+    const tables = [...new Set(args.table.flatMap((t) => list(t) ?? []))];
+    if (!tables.length) throw new UsageError('--table names no table', 'Name the table whose rows to bring back: --table contacts');
+    const oneTableFlags = (['keys', 'keysFrom', 'where', 'key', 'map', 'columns'] as const).filter((f) => args[f] !== undefined && String(args[f]) !== '');
+    if (tables.length > 1 && oneTableFlags.length)
+      throw new UsageError(
+        `--${oneTableFlags[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is about one table's rows, and ${tables.length} tables are named`,
+        'Name one --table with it, or choose the rows of several tables by class (--deleted, --soft-deleted, --changed)',
+      );
     if (!(args.lockTimeout > 0 && args.lockTimeout <= 3600))
       throw new UsageError(`--lock-timeout must be a number of seconds between 1 and 3600, not ${String(args.lockTimeout)}`, 'The default is 5');
     const db = await openFromArgs(args, { readOnly: false, lockTimeoutSeconds: args.lockTimeout });
@@ -107,36 +125,39 @@ export const mergeCommand = defineCommand({
     // Whose backup it is, said with the preview and the result (text and JSON) when it matters.
     let backupOrigin: BackupOrigin | null = null;
     try {
-      ({ session, backupOrigin } = await prepareRootMerge(db, {
-        // --undelete reads no backup: its selection goes to crm-rescue's own namespace.
-        ...(!args.undelete && { backup: args.backup }),
-        table: args.table,
-        flags: {
-          deleted: args.deleted,
-          softDeleted: args.softDeleted,
-          changed: args.changed,
-          columns: list(args.columns),
-          keys: list(args.keys),
-          keysFrom: args.keysFrom,
-          where: args.where,
-          withRelated: args.withRelated,
-          policy: args.onConflict,
-          key: list(args.key),
-          map: args.map,
-          leaveNewColumnsEmpty: args.leaveNewColumnsEmpty,
-        },
-        withoutTriggers: args.withoutTriggers,
-        lockTimeoutSeconds: args.lockTimeout,
-        dir: args.dir,
-        allowOtherDatabase: args.backupOfOtherDatabase,
-        external: sourceChoiceFromArgs(args),
-        onProgress: reporter.listener,
-        onPrepared: (p) => {
-          reporter.end();
-          if (p.stagedNow.length) note(`staged ${p.stagedNow.join(', ')} from backup ${p.backupId} first`);
-          if (p.kept) note(p.kept);
-        },
-      }));
+      ({ session, backupOrigin } = await prepareRootsMerge(
+        db,
+        tables.map((table) => ({
+          // --undelete reads no backup: its selection goes to crm-rescue's own namespace.
+          ...(!args.undelete && { backup: args.backup }),
+          table,
+          flags: {
+            deleted: args.deleted,
+            softDeleted: args.softDeleted,
+            changed: args.changed,
+            columns: list(args.columns),
+            keys: list(args.keys),
+            keysFrom: args.keysFrom,
+            where: args.where,
+            withRelated: args.withRelated,
+            policy: args.onConflict,
+            key: list(args.key),
+            map: args.map,
+            leaveNewColumnsEmpty: args.leaveNewColumnsEmpty,
+          },
+          withoutTriggers: args.withoutTriggers,
+          lockTimeoutSeconds: args.lockTimeout,
+          dir: args.dir,
+          allowOtherDatabase: args.backupOfOtherDatabase,
+          external: sourceChoiceFromArgs(args),
+          onProgress: reporter.listener,
+          onPrepared: (p) => {
+            reporter.end();
+            if (p.stagedNow.length) note(`staged ${p.stagedNow.join(', ')} from backup ${p.backupId} first`);
+            if (p.kept) note(p.kept);
+          },
+        })),
+      ));
       const width = process.stdout.columns || 80;
       const origin = backupOrigin ? { backupOrigin } : {};
       const originLine = backupOrigin?.note ? `  note: ${backupOrigin.note}` : null;
@@ -146,6 +167,17 @@ export const mergeCommand = defineCommand({
         else if (o.outcome === 'skipped' && skipped.length < 50) skipped.push(o);
       };
       const preview = await session.execute(false, args.apply ? (o) => (o.outcome === 'skipped' && skipped.length < 50 ? skipped.push(o) : 0) : emit);
+      // Several tables: a part blocked by conflicts (abort policy) is shown with the others, then refused.
+      const blocked = preview.parts?.find((p) => p.blocked)?.blocked;
+      const refuseBlocked = async () => {
+        if (!blocked) return;
+        const { MergeConflictError } = await import('../src/merge/errors.js');
+        throw new MergeConflictError(
+          `${blocked.message}; nothing was written`,
+          blocked.conflicts,
+          '--on-conflict skip writes the other rows, overwrite replaces the conflicting ones',
+        );
+      };
       if (!args.apply) {
         if (args.json)
           printNdjson({ type: 'plan', database: db.target.database, ...origin, ...preview, ...(args.sql ? {} : { sql: preview.sql.slice(0, 3) }) });
@@ -153,8 +185,11 @@ export const mergeCommand = defineCommand({
           printText(formatMergeResult(preview, db.target.database, width));
           if (originLine) printText(originLine);
           for (const o of skipped) printText(formatOutcome(o, width));
-          printText(args.sql ? `\nSQL (in one transaction):\n${preview.sql.join(';\n')};` : '\n(--sql prints the statements; --apply writes)');
+          // The same text the console's SQL pager shows and writes to a file.
+          const label = (t: { schema: string; name: string }) => tableLabel(db.dialect.engine, t.schema, t.name);
+          printText(args.sql ? `\n${renderMergeSql(db.target.database, [sqlStepOf(preview, label)])}` : '\n(--sql prints the statements; --apply writes)');
         }
+        await refuseBlocked();
         return;
       }
       if (!args.json) {
@@ -162,6 +197,7 @@ export const mergeCommand = defineCommand({
         if (originLine) printText(originLine);
         for (const o of skipped) printText(formatOutcome(o, width));
       }
+      await refuseBlocked();
       await confirmTyped(
         `About to write ${preview.totals.inserted} inserts and ${preview.totals.updated} updates into ${db.target.database} (journal ${preview.mergeId})${backupOrigin?.match === 'other-database' ? ` from a backup of another database (${backupOrigin.backupTarget})` : ''}.`,
         db.target.database,

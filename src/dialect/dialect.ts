@@ -211,6 +211,12 @@ export interface Dialect extends OwnTablesSql {
   createNamespace(name: string): string;
   /** Drops a namespace (schema / database) and everything in it. */
   dropNamespace(name: string): string;
+  /**
+   * Refreshes the planner's statistics of one table (PostgreSQL `ANALYZE`, MySQL/MariaDB
+   * `ANALYZE TABLE`); outside any transaction. Throws with the server's reason when it fails
+   * (MySQL reports a failure as a result row, not an error: it is turned into one).
+   */
+  analyzeTable(db: Queryable, table: { schema: string; name: string }): Promise<void>;
   /** After explicit-key inserts: move sequences past the largest key (PostgreSQL); MySQL needs nothing. */
   fixSequences(db: Queryable, table: { schema: string; name: string; columns: { name: string; autoIncrement: boolean }[] }): Promise<void>;
   /**

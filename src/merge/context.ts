@@ -51,9 +51,11 @@ export interface TableCtx {
 export function tableContexts(
   d: Dialect,
   tables: { table: MergeTable; via: string }[],
-  names: { mergeId: string; stagingNs: string; internalNs: string },
+  names: { mergeId: string; stagingNs: string; internalNs: string; firstIdx?: number },
 ): TableCtx[] {
-  return tables.map(({ table, via }, idx) => {
+  return tables.map(({ table, via }, i) => {
+    // Unique across the parts of a merge of several roots: the shadow tables are named by it.
+    const idx = (names.firstIdx ?? 0) + i;
     const display = `${table.live.schema}.${table.live.name}`;
     const reserved = table.live.columns.find((c) => (INTERNAL_COLUMNS as readonly string[]).includes(c.name));
     if (reserved) {

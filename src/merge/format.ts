@@ -20,6 +20,11 @@ export function formatMergeResult(r: MergeResult, database: string, width = 80):
       .join(', ');
     if (reasons) lines.push(`    ${truncate(`skipped: ${reasons}`, width - 4)}`);
   }
+  if (r.parts && r.parts.length > 1)
+    lines.push(
+      `  ${truncate(`one transaction for ${r.parts.length} tables' rows (${r.parts.map((p) => `${p.root.schema}.${p.root.name}`).join(', ')}): one journal entry, one undo; if one part fails, none is written`, width - 2)}`,
+    );
+  for (const p of r.parts ?? []) if (p.blocked) lines.push(`  BLOCKED ${p.root.schema}.${p.root.name}: ${p.blocked.message}`);
   for (const n of r.notes ?? []) lines.push(`  note: ${n}`);
   lines.push(...triggerLines(r));
   lines.push('');

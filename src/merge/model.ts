@@ -108,6 +108,19 @@ export interface PlannedTable {
   triggers?: TriggerUse[];
 }
 
+/** One root's share of a merge of several roots. */
+export interface MergePartResult {
+  /** The root table. */
+  root: { schema: string; name: string };
+  /** Indexes into MergeResult.tables. */
+  tables: number[];
+  totals: MergeResult['totals'];
+  /** The statements of this part, in order. */
+  sql: string[];
+  /** Dry run only: the conflicts that block this part under the abort policy (the rest is still planned). */
+  blocked?: { message: string; conflicts: { table: string; key: Record<string, unknown>; reason: string }[] };
+}
+
 /** A live table's trigger that a merge (or its undo) sets off, or skips. */
 export interface TriggerUse {
   name: string;
@@ -138,4 +151,9 @@ export interface MergeResult {
   withoutTriggers?: boolean;
   /** Seconds the write transaction took. */
   durationSeconds: number;
+  /**
+   * The roots of a merge of several (one incident: deleted contacts, soft-deleted accounts), in
+   * write order, each with its tables (indexes into `tables`) and SQL. One transaction for all.
+   */
+  parts?: MergePartResult[];
 }

@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { colList, keyJoin } from './context.js';
 import { loadMerge, markUndone, type MergeRecord } from './journal.js';
 import { tableLocks } from './locks.js';
+import { refreshStatistics } from './statistics.js';
 import type { TriggerUse } from './model.js';
 import { describeUse, mismatchError, orphans, triggerUses, type Mismatch } from './verify.js';
 
@@ -219,6 +220,14 @@ export async function undoMerge(
       result.state = result.tables.some((t) => t.refused) ? 'partially-undone' : 'undone';
       await markUndone(conn, d, ns, mergeId, result.state, result);
       await conn.query('COMMIT');
+      // After COMMIT, outside the transaction: a failure here is a note, the undo stands.
+      const written = checks.filter((c) => result.tables.some((r) => r.table === `${c.t.schema}.${c.t.name}` && r.deleted + r.restored > 0));
+      const stats = await refreshStatistics(
+        conn,
+        d,
+        written.map((c) => ({ schema: c.t.schema, name: c.t.name })),
+      );
+      if (stats.length) result.notes = [...(result.notes ?? []), ...stats];
       return result;
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => undefined);

@@ -4,7 +4,7 @@ import { relationsOf } from '../crm/relations.js';
 import { tableLabel } from '../dialect/table-label.js';
 import type { DiffClass } from '../diff/model.js';
 import { identifyingKey } from '../keys/identifying-key.js';
-import type { MergeSession } from '../merge/engine.js';
+import { prepareMergeGroup, type MergePart, type MergeSession } from '../merge/engine.js';
 import { readErasures } from '../merge/erasures.js';
 import { MergeConflictError, NoRowsMatchError } from '../merge/errors.js';
 import type { ConflictPolicy, MergeResult, PlannedTable } from '../merge/model.js';
@@ -12,7 +12,7 @@ import { splitSelections } from '../merge/split.js';
 import { findLiveTable } from '../stage/resolve.js';
 import { catalogDir } from '../util/paths.js';
 import { NothingToMergeError, PlanAppliedError, PlanBlockedError } from './errors.js';
-import { prepareRootMerge } from './merge-root.js';
+import { prepareRootPart } from './merge-root.js';
 import type { ProgressOptions } from './progress.js';
 import { windowChoice, type SourceWindow } from './source-window.js';
 
@@ -29,8 +29,9 @@ export interface RowSelection {
 /** Rows written per outcome. */
 export type MergeTotals = MergeResult['totals'];
 
-/** One merge (one transaction) of a plan, tables named as people read them. */
+/** One root of a plan (its selection and the related rows that come along), tables named as people read them. */
 export interface MergeStep {
+  /** The plan's merge id: every step of a plan is one transaction, one journal entry. */
   mergeId: string;
   /** The table the selection is about; related tables come along. */
   root: string;
@@ -38,18 +39,18 @@ export interface MergeStep {
   totals: MergeTotals;
   /** The statements that write live, in order. */
   sql: string[];
-  /** Why this merge cannot be applied as planned (conflicts under the abort policy), or null. */
+  /** Why this root cannot be applied as planned (conflicts under the abort policy), or null. */
   blocked: string | null;
   /** The first conflicting rows, when blocked. */
   conflictRows: MergeConflictError['conflicts'];
 }
 
-/** The result of applying a plan. */
+/** The result of applying a plan: every step committed together, or none. */
 export interface MergeOutcome {
   merges: (MergeStep & { applied: boolean; verify: MergeResult['verify'] | null; durationSeconds: number })[];
   totals: MergeTotals;
   verify: { checked: number; mismatched: number };
-  /** A merge that failed (rolled back); merges before it stay committed. */
+  /** The apply failed and was rolled back: no table of the plan was written. */
   failed: { root: string; error: string } | null;
 }
 
@@ -58,12 +59,14 @@ export interface MergePlan {
   database: string;
   backupId: string;
   policy: ConflictPolicy;
-  /** One per transaction, parents first. */
+  /** The one merge (transaction, journal entry, undo) the plan applies. */
+  mergeId: string;
+  /** One per root, parents first; all applied in one transaction. */
   merges: MergeStep[];
   totals: MergeTotals;
-  /** Applies every merge in order, each in its own transaction; the rest stop at the first failure. */
+  /** Applies every step in one transaction: all of them commit, or none (the outcome says why). */
   apply(onStep?: (index: number, count: number) => void): Promise<MergeOutcome>;
-  /** Releases the plan (its selection tables and connections). */
+  /** Releases the plan (its selection tables and connection). */
   close(): Promise<void>;
 }
 
@@ -77,11 +80,12 @@ export interface MergePlanRequest {
 }
 
 /**
- * Plans the merge of one or several roots. The selections become merges, parents first (a
- * child whose deleted rows are chosen whole comes along with its parent's merge); each is a
- * real dry run (rolled back). Their sessions stay open on a read-write connection, so that
- * applying runs exactly what was previewed, each merge in its own transaction. A root whose
- * rows are no longer different is left out; if none is left, NothingToMergeError.
+ * Plans the merge of one or several roots as ONE merge: the selections become parts, parents
+ * first (a child whose deleted rows are chosen whole comes along with its parent's part), all
+ * dry-run together in one transaction that is rolled back. The session stays open on a
+ * read-write connection, so that applying runs exactly what was previewed, in one transaction
+ * with one journal entry: a failure in any table's part leaves every table as it was. A root
+ * whose rows are no longer different is left out; if none is left, NothingToMergeError.
  */
 export async function planMerge(db: Db, request: MergePlanRequest, options: ProgressOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<MergePlan> {
   const label = (t: { schema: string; name: string }) => tableLabel(db.dialect.engine, t.schema, t.name);
@@ -94,104 +98,123 @@ export async function planMerge(db: Db, request: MergePlanRequest, options: Prog
   const keyOf = (ref: { schema: string; name: string }) => identifyingKey(findLiveTable(snapshot, `${ref.schema}.${ref.name}`))?.columns ?? [];
   const roots = splitSelections(selections, relations, db.dialect, keyOf);
   const erasures = (await readErasures(env)).map((e) => e.hash);
-  const rw = await openDb(db.target, { readOnly: false, interactive: false, poolSize: roots.length + 3 });
-  const sessions: { session: MergeSession; step: MergeStep }[] = [];
+  const rw = await openDb(db.target, { readOnly: false, interactive: false, poolSize: 3 });
+  let session: MergeSession | undefined;
   const closeAll = async () => {
-    for (const s of sessions) await s.session.close().catch(() => undefined);
+    await session?.close().catch(() => undefined);
     await rw.close().catch(() => undefined);
   };
+  const parts: MergePart[] = [];
+  let steps: MergeStep[];
   try {
     for (const [i, root] of roots.entries()) {
       options.signal?.throwIfAborted();
-      const shown = label(root.table);
-      options.onProgress?.({ operation: 'merge', phase: 'plan', table: shown, done: i, total: roots.length });
-      let session: MergeSession;
+      options.onProgress?.({ operation: 'merge', phase: 'plan', table: label(root.table), done: i, total: roots.length + 1 });
       try {
-        ({ session } = await prepareRootMerge(rw, {
-          backup: request.backupId,
-          table: `${root.table.schema}.${root.table.name}`,
-          flags: { ...root.flags, policy: request.policy },
-          erasures,
-          dir: catalogDir(undefined, env),
-          external: windowChoice(request.window),
-          keepStaged: request.window?.staged,
-        }));
+        parts.push(
+          await prepareRootPart(rw, {
+            backup: request.backupId,
+            table: `${root.table.schema}.${root.table.name}`,
+            flags: { ...root.flags, policy: request.policy },
+            erasures,
+            dir: catalogDir(undefined, env),
+            external: windowChoice(request.window),
+            keepStaged: request.window?.staged,
+          }),
+        );
       } catch (err) {
         // Rows that are no longer different (someone put them back meanwhile): nothing to do.
         if (err instanceof NoRowsMatchError) continue;
         throw err;
       }
-      const entry = { session, step: emptyStep(session.mergeId, shown) };
-      sessions.push(entry);
-      try {
-        entry.step = toStep(await session.execute(false), shown, label);
-      } catch (err) {
-        if (!(err instanceof MergeConflictError)) throw err;
-        entry.step = { ...entry.step, blocked: err.message, conflictRows: err.conflicts.slice(0, 20) };
-      }
     }
-    options.onProgress?.({ operation: 'merge', phase: 'plan', done: roots.length, total: roots.length });
+    options.signal?.throwIfAborted();
+    if (!parts.length) throw new NothingToMergeError();
+    options.onProgress?.({ operation: 'merge', phase: 'plan', table: 'dry run', done: roots.length, total: roots.length + 1 });
+    try {
+      session = await prepareMergeGroup(rw, parts);
+    } catch (err) {
+      if (err instanceof NoRowsMatchError) throw new NothingToMergeError();
+      throw err;
+    }
+    steps = toSteps(session, await dryRun(session), label);
+    options.onProgress?.({ operation: 'merge', phase: 'plan', done: roots.length + 1, total: roots.length + 1 });
   } catch (err) {
     await closeAll();
     throw err;
   }
-  if (!sessions.length) {
-    await closeAll();
-    throw new NothingToMergeError();
-  }
+  const held = session;
   let applied = false;
   return {
     database: db.target.database,
     backupId: request.backupId,
     policy: request.policy,
-    merges: sessions.map((s) => s.step),
-    totals: sum(sessions.map((s) => s.step.totals)),
+    mergeId: held.mergeId,
+    merges: steps,
+    totals: sum(steps.map((s) => s.totals)),
     async apply(onStep) {
       if (applied) throw new PlanAppliedError();
-      if (sessions.some((s) => s.step.blocked)) throw new PlanBlockedError();
+      if (steps.some((s) => s.blocked)) throw new PlanBlockedError();
       applied = true;
-      const merges: MergeOutcome['merges'] = [];
-      let failed: MergeOutcome['failed'] = null;
-      for (const [i, s] of sessions.entries()) {
-        onStep?.(i, sessions.length);
-        try {
-          const r = await s.session.execute(true);
-          merges.push({ ...toStep(r, s.step.root, label), applied: true, verify: r.verify ?? null, durationSeconds: r.durationSeconds });
-        } catch (err) {
-          failed = { root: s.step.root, error: err instanceof Error ? err.message : String(err) };
-          break;
-        }
+      onStep?.(0, 1);
+      try {
+        const r = await held.execute(true);
+        const done = toSteps(held, r, label);
+        onStep?.(1, 1);
+        return {
+          merges: done.map((m) => ({ ...m, applied: true, verify: null, durationSeconds: r.durationSeconds })),
+          failed: null,
+          totals: r.totals,
+          verify: { checked: r.verify?.checked ?? 0, mismatched: r.verify?.mismatched ?? 0 },
+        };
+      } catch (err) {
+        const what = steps.length > 1 ? `the recovery of ${steps.map((s) => s.root).join(', ')}` : steps[0].root;
+        return {
+          merges: [],
+          failed: { root: what, error: err instanceof Error ? err.message : String(err) },
+          totals: { inserted: 0, updated: 0, skipped: 0 },
+          verify: { checked: 0, mismatched: 0 },
+        };
       }
-      return {
-        merges,
-        failed,
-        totals: sum(merges.map((m) => m.totals)),
-        verify: merges.reduce((v, m) => ({ checked: v.checked + (m.verify?.checked ?? 0), mismatched: v.mismatched + (m.verify?.mismatched ?? 0) }), {
-          checked: 0,
-          mismatched: 0,
-        }),
-      };
     },
     close: closeAll,
   };
 }
 
-function emptyStep(mergeId: string, root: string): MergeStep {
-  return { mergeId, root, tables: [], totals: { inserted: 0, updated: 0, skipped: 0 }, sql: [], blocked: null, conflictRows: [] };
+/** The dry run; a single root's conflicts under the abort policy come back as a blocked step. */
+async function dryRun(session: MergeSession): Promise<MergeResult | MergeConflictError> {
+  try {
+    return await session.execute(false);
+  } catch (err) {
+    if (err instanceof MergeConflictError) return err;
+    throw err;
+  }
 }
 
-function toStep(r: MergeResult, root: string, label: (t: { schema: string; name: string }) => string): MergeStep {
-  return {
-    mergeId: r.mergeId,
-    root,
-    tables: r.tables
-      .filter((t) => t.inserts + t.updates + t.skipped > 0)
-      .map((t) => ({ table: label(t), inserts: t.inserts, updates: t.updates, skipped: t.skipped, conflicts: t.conflicts, via: t.via })),
-    totals: r.totals,
-    sql: r.sql,
-    blocked: null,
-    conflictRows: [],
-  };
+/** One step per root of the session, from a dry run or an apply. */
+function toSteps(session: MergeSession, r: MergeResult | MergeConflictError, label: (t: { schema: string; name: string }) => string): MergeStep[] {
+  if (r instanceof MergeConflictError) {
+    return [{ ...emptyStep(session.mergeId, label(session.roots[0])), blocked: r.message, conflictRows: r.conflicts.slice(0, 20) }];
+  }
+  const parts = r.parts ?? [{ root: session.roots[0], tables: r.tables.map((_, i) => i), totals: r.totals, sql: r.sql }];
+  return parts.map((p) => {
+    const tables = p.tables.map((i) => r.tables[i]);
+    return {
+      mergeId: r.mergeId,
+      root: label(p.root),
+      tables: tables
+        .filter((t) => t.inserts + t.updates + t.skipped > 0)
+        .map((t) => ({ table: label(t), inserts: t.inserts, updates: t.updates, skipped: t.skipped, conflicts: t.conflicts, via: t.via })),
+      totals: p.totals,
+      sql: p.sql,
+      blocked: p.blocked?.message ?? null,
+      conflictRows: (p.blocked?.conflicts ?? []).slice(0, 20),
+    };
+  });
+}
+
+function emptyStep(mergeId: string, root: string): MergeStep {
+  return { mergeId, root, tables: [], totals: { inserted: 0, updated: 0, skipped: 0 }, sql: [], blocked: null, conflictRows: [] };
 }
 
 function sum(totals: MergeTotals[]): MergeTotals {

@@ -1,7 +1,7 @@
 import type { BackupOrigin } from '../backup/belongs.js';
 import type { Db } from '../connect/open.js';
 import { internalNamespace } from '../dialect/namespaces.js';
-import { prepareMerge, type MergeSession } from '../merge/engine.js';
+import { prepareMerge, prepareMergeGroup, type MergePart, type MergeSession } from '../merge/engine.js';
 import { readErasures } from '../merge/erasures.js';
 import { buildMergeRequest, buildUndeleteRequest, type MergeFlags } from '../merge/prepare.js';
 import { UsageError } from '../errors.js';
@@ -49,6 +49,36 @@ export interface PreparedRootMerge {
  * backup: its selection goes to crm-rescue's own namespace). Nothing is written to live.
  */
 export async function prepareRootMerge(db: Db, req: RootMergeRequest): Promise<PreparedRootMerge> {
+  const part = await prepareRootPart(db, req);
+  const session = await prepareMerge(db, part.req, { stagingNs: part.stagingNs });
+  return { session, backupOrigin: part.backupOrigin };
+}
+
+/**
+ * One merge of several roots (`merge --table contacts --table accounts`): each root staged and
+ * checked as prepareRootMerge does, then all selected on one connection under one merge id, so
+ * the dry run and the apply are each one transaction, with one journal entry and one undo. A
+ * root none of whose rows is selected is left out (NoRowsMatchError when none is left).
+ */
+export async function prepareRootsMerge(db: Db, reqs: RootMergeRequest[]): Promise<PreparedRootMerge> {
+  if (reqs.length === 1) return prepareRootMerge(db, reqs[0]);
+  const parts: PreparedRootPart[] = [];
+  for (const r of reqs) parts.push(await prepareRootPart(db, r));
+  const session = await prepareMergeGroup(db, parts);
+  return { session, backupOrigin: parts.find((p) => p.backupOrigin)?.backupOrigin ?? null };
+}
+
+/** One root's part of a merge: its checked request, the namespace its rows are in, whose backup. */
+export interface PreparedRootPart extends MergePart {
+  backupOrigin: BackupOrigin | null;
+}
+
+/**
+ * What prepareRootMerge does before the selection: stages what the backup must provide and
+ * builds the checked request. Parts of several roots go into one prepareMergeGroup (one
+ * transaction for an incident).
+ */
+export async function prepareRootPart(db: Db, req: RootMergeRequest): Promise<PreparedRootPart> {
   const safety = {
     ...(req.withoutTriggers !== undefined && { withoutTriggers: req.withoutTriggers }),
     ...(req.lockTimeoutSeconds !== undefined && { lockTimeoutSeconds: req.lockTimeoutSeconds }),
@@ -56,8 +86,7 @@ export async function prepareRootMerge(db: Db, req: RootMergeRequest): Promise<P
   const erasures = req.erasures ?? (await readErasures()).map((e) => e.hash);
   if (req.backup === undefined) {
     const request = await buildUndeleteRequest(db, req.table, req.flags, erasures);
-    const session = await prepareMerge(db, { ...request, ...safety }, { stagingNs: internalNamespace(db.dialect.engine, db.target.database) });
-    return { session, backupOrigin: null };
+    return { req: { ...request, ...safety }, stagingNs: internalNamespace(db.dialect.engine, db.target.database), backupOrigin: null };
   }
   const prepared = await prepareTables(db, {
     backup: req.backup,
@@ -71,8 +100,7 @@ export async function prepareRootMerge(db: Db, req: RootMergeRequest): Promise<P
   });
   req.onPrepared?.(prepared);
   const request = await buildMergeRequest(db, prepared, req.flags, erasures);
-  const session = await prepareMerge(db, { ...request, ...safety }, { stagingNs: prepared.pairs[0].namespace });
-  return { session, backupOrigin: prepared.backupOrigin };
+  return { req: { ...request, ...safety }, stagingNs: prepared.pairs[0].namespace, backupOrigin: prepared.backupOrigin };
 }
 
 /**

@@ -12,6 +12,7 @@ import { undoMerge } from '../../src/merge/undo.js';
 import { internalNamespace } from '../../src/dialect/namespaces.js';
 import { checksums } from '../helpers/checksum.js';
 import { engines, type TestEngine } from '../helpers/servers.js';
+import { freezeStatistics, statRows } from '../helpers/statistics.js';
 import { createTempDb, type TempDb } from '../helpers/temp-db.js';
 
 const TABLES = ['accounts', 'contacts', 'accounts_contacts', 'notes'];
@@ -175,8 +176,14 @@ describe.each(engines)('%s merge engine', (engine) => {
     expect(merges.map((m) => m.state)).toEqual(['applied', 'applied']);
     const u2 = await undoMerge(db, r2.mergeId);
     expect(u2.tables).toEqual([{ table: expect.stringMatching(/accounts$/), deleted: 0, restored: 1, refused: 0 }]);
+    // Statistics that only an ANALYZE moves: they count the 4 contacts the merge left.
+    await freezeStatistics(live, 'contacts');
+    expect(await statRows(live, 'contacts')).toBe(4);
     const u1 = await undoMerge(db, r1.mergeId);
     expect(u1.tables.reduce((s, t) => s + t.deleted, 0)).toBe(6);
+    // The undo refreshed them after its COMMIT: the 2 contacts left.
+    expect(await statRows(live, 'contacts')).toBe(2);
+    expect(u1.notes ?? []).not.toContainEqual(expect.stringMatching(/not refreshed/));
     expect(await checksums(live, TABLES)).toEqual(post);
     await expect(undoMerge(db, r1.mergeId)).rejects.toThrow(/already undone/);
   });

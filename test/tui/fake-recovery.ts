@@ -296,8 +296,9 @@ export function fakeMerge(): MergeServices & { planned: RowSelection[][]; applie
     database: () => 'crm_prod',
     async plan(request: { backupId: string; selections: RowSelection[]; policy: 'abort' | 'skip' | 'overwrite' }): Promise<MergePlan> {
       self.planned.push(request.selections);
-      const steps = request.selections.map((s, i) => ({
-        mergeId: `mrg_20261121120000_000${i}`,
+      // One plan is one merge (one transaction, one journal entry) whatever the number of roots.
+      const steps = request.selections.map((s) => ({
+        mergeId: 'mrg_20261121120000_0000',
         root: s.table,
         tables: [
           {
@@ -323,6 +324,7 @@ export function fakeMerge(): MergeServices & { planned: RowSelection[][]; applie
         database: 'crm_prod',
         backupId: request.backupId,
         policy: request.policy,
+        mergeId: 'mrg_20261121120000_0000',
         merges: steps,
         totals,
         async apply(): Promise<MergeOutcome> {

@@ -100,6 +100,11 @@ export const mysqlDialect: Dialect = {
   createNamespace: (name) => `CREATE DATABASE IF NOT EXISTS ${quoteWith('`', name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
   dropNamespace: (name) => `DROP DATABASE IF EXISTS ${quoteWith('`', name)}`,
   insertOverriding: () => '',
+  async analyzeTable(db, table) {
+    const rows = await db.query<{ Msg_type?: string; Msg_text?: string }>(`ANALYZE TABLE ${quoteWith('`', table.schema)}.${quoteWith('`', table.name)}`);
+    const failed = rows.find((r) => String(r.Msg_type ?? '').toLowerCase() === 'error');
+    if (failed) throw new Error(String(failed.Msg_text ?? 'ANALYZE TABLE failed'));
+  },
   async fixSequences() {
     // InnoDB moves AUTO_INCREMENT past explicitly inserted keys by itself.
   },

@@ -91,6 +91,9 @@ export const postgresDialect: Dialect = {
   createNamespace: (name) => `CREATE SCHEMA IF NOT EXISTS ${quoteWith('"', name)}`,
   dropNamespace: (name) => `DROP SCHEMA IF EXISTS ${quoteWith('"', name)} CASCADE`,
   insertOverriding: (columns) => (columns.some((c) => c.autoIncrement) ? 'OVERRIDING SYSTEM VALUE ' : ''),
+  async analyzeTable(db, table) {
+    await db.query(`ANALYZE ${quoteWith('"', table.schema)}.${quoteWith('"', table.name)}`);
+  },
   async fixSequences(db, table) {
     for (const c of table.columns.filter((x) => x.autoIncrement)) {
       const qualified = `${quoteWith('"', table.schema)}.${quoteWith('"', table.name)}`;
