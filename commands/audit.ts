@@ -167,10 +167,12 @@ const incidents = defineCommand({
     await withDb(args, true, async (db) => {
       const { ctx, sources } = await sourcesFor(db, args);
       const backups = await catalogBackupProvider(db.target, catalogDir(args.dir));
+      const { recoveryProvider } = await import('../src/recovery/incident-recovery.js');
+      const recovered = recoveryProvider(db, ctx, sources);
       const found: Incident[] = [];
       // Humans see each incident as soon as it is final (the newest first, older ones as the
       // walk back reaches them); JSON is one document at the end.
-      for await (const incident of streamIncidents(db, ctx, sources, { ...filter, gapMs, minRows, limit: args.limit, backups })) {
+      for await (const incident of streamIncidents(db, ctx, sources, { ...filter, gapMs, minRows, limit: args.limit, backups, recovered })) {
         if (!args.json) printText(`${found.length > 0 ? '\n' : ''}${formatIncidents([incident], width())}`);
         found.push(incident);
       }

@@ -68,6 +68,7 @@ export function formatIncidents(incidents: Incident[], width = 80): string {
     }
     lines.push(truncate(`  sources: ${i.sources.join(', ')}`, width));
     lines.push(truncate(`  backup before it: ${i.backupBefore ? `${i.backupBefore.id} (${shortTime(i.backupBefore.time)} UTC)` : 'none found'}`, width));
+    if (i.recovered) lines.push(truncate(`  ${i.recovered.mark}`, width));
     // Whole: a command cut at the terminal's width could not be copied.
     if (i.merge)
       lines.push(`  merge back from the ${i.merge.backup === 'binlog' ? 'binary log' : i.merge.backup}:`, ...i.merge.commands.map((c) => `    ${c}`));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../connect/open.js';
 import { INCIDENT_DEFAULTS } from './constants.js';
 import { activeStreams } from './events.js';
-import type { BackupRef, EventFilter, Incident } from './model.js';
+import type { BackupRef, EventFilter, Incident, IncidentRecovery } from './model.js';
 import type { AuditContext, AuditSource } from './source.js';
 import { pageQuery, type EventStream, type StreamPosition } from './stream.js';
 import { displayIso, toMicroIso } from './time.js';
@@ -26,7 +26,12 @@ export interface IncidentOptions {
   limit?: number;
   /** Looks up the backup to restore from. Default: none (backupBefore stays null). */
   backups?: BackupProvider;
+  /** Finds the merges that brought an incident's rows back. Default: none (recovered stays absent). */
+  recovered?: RecoveryProvider;
 }
+
+/** The merges that brought an incident's rows back, or null when none did. */
+export type RecoveryProvider = (incident: Incident) => Promise<IncidentRecovery | null>;
 
 export { INCIDENT_DEFAULTS };
 
@@ -68,6 +73,8 @@ export async function* streamIncidents(db: Db, ctx: AuditContext, sources: Audit
       // A source that holds the rows themselves (the binary log) says how to merge them back.
       const merge = sources.find((s) => s.mergeFor && incident.sources.includes(s.id))?.mergeFor?.(incident);
       if (merge) incident.merge = merge;
+      const recovered = options.recovered ? await options.recovered(incident) : null;
+      if (recovered) incident.recovered = recovered;
       yield incident;
       if (++n >= limit) return;
     }

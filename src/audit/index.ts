@@ -11,6 +11,7 @@ export type {
   EventPage,
   Incident,
   IncidentMerge,
+  IncidentRecovery,
   IncidentTable,
   TimelineBucket,
 } from './model.js';
@@ -20,7 +21,15 @@ export { ALL_SOURCES } from './sources/index.js';
 export { SOURCE_IDS } from './constants.js';
 export { openAuditSession, type AuditSession } from './session.js';
 export { deletionEvents, streamDeletionEvents, type EventPageOptions } from './events.js';
-export { listIncidents, streamIncidents, incidentId, INCIDENT_DEFAULTS, type IncidentOptions, type BackupProvider } from './incidents.js';
+export {
+  listIncidents,
+  streamIncidents,
+  incidentId,
+  INCIDENT_DEFAULTS,
+  type IncidentOptions,
+  type BackupProvider,
+  type RecoveryProvider,
+} from './incidents.js';
 export { timeline, defaultTimelineRange } from './timeline.js';
 export { adviseIndexes, indexDdl, SCAN_THRESHOLD_ROWS, type IndexAdvice } from './explain.js';
 export { catalogBackupProvider } from './backup-link.js';

@@ -91,6 +91,25 @@ export interface Incident {
   backupBefore: BackupRef | null;
   /** How to merge the rows back without a backup, when a source of the incident holds them (the binary log). */
   merge?: IncidentMerge;
+  /** Merges (applied, not undone) that brought its deleted rows back; absent when none did. */
+  recovered?: IncidentRecovery;
+}
+
+/**
+ * An incident whose deleted rows merges brought back: of its deleted rows that have a key, how
+ * many an applied merge (not undone) inserted or updated after the incident began.
+ */
+export interface IncidentRecovery {
+  /** `all`: every deleted row with a key is back; `some`: only part of them. */
+  extent: 'all' | 'some';
+  /** The merges that brought them back, oldest first. */
+  mergeIds: string[];
+  /** Rows brought back. */
+  rows: number;
+  /** Deleted rows of the incident that have a key (each key once). */
+  of: number;
+  /** What lists show: `recovered by mrg_…`, or `partly recovered by mrg_… (3 of 10 rows)`. */
+  mark: string;
 }
 
 /** A merge that needs no backup: `--backup <backup> --since <since> --until <until>`, per table. */

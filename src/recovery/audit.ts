@@ -15,6 +15,7 @@ import {
 import type { BucketSize, DeletionEvent, Incident, TimelineBucket } from '../audit/model.js';
 import type { Db } from '../connect/open.js';
 import { nowMs } from '../util/clock.js';
+import { recoveryProvider } from './incident-recovery.js';
 import { catalogDir } from '../util/paths.js';
 
 const DAY_MS = 86_400_000;
@@ -93,7 +94,14 @@ export function auditServices(db: Db, env: NodeJS.ProcessEnv = process.env): Aud
     async incidents(options = {}) {
       const { ctx, sources } = await load();
       const backups = await catalogBackupProvider(db.target, catalogDir(undefined, env));
-      const found = await listIncidents(db, ctx, sources, { since: options.range?.since, until: options.range?.until, table: options.table, backups });
+      const recovered = recoveryProvider(db, ctx, sources);
+      const found = await listIncidents(db, ctx, sources, {
+        since: options.range?.since,
+        until: options.range?.until,
+        table: options.table,
+        backups,
+        recovered,
+      });
       return found.map(summarizeIncident);
     },
     async newestEvent() {
@@ -162,5 +170,6 @@ export function summarizeIncident(i: Incident): IncidentSummary {
     sources: i.sources,
     backupBefore: i.backupBefore,
     ...(i.merge ? { merge: i.merge } : {}),
+    ...(i.recovered ? { recovered: i.recovered } : {}),
   };
 }

@@ -84,7 +84,9 @@ function Shell({ services, onQuit }: { services: ConsoleServices; onQuit?: () =>
   }, [app, onQuit]);
 
   const top = nav.top;
-  const topContext: KeyContext = SCREENS[top.id].keyContext ?? top.id;
+  const screenContext: KeyContext = SCREENS[top.id].keyContext ?? top.id;
+  // A layer over the screen (the SQL pager) has the keys: the footer and the help show its own.
+  const topContext: KeyContext = footerHints.layer ?? screenContext;
   useInputLayer({
     priority: LayerPriority.global,
     context: overlay === 'help' ? 'help' : topContext,
@@ -110,6 +112,7 @@ function Shell({ services, onQuit }: { services: ConsoleServices; onQuit?: () =>
   const target = overview.status === 'ready' ? `${engineName(overview.value.engine).short} · ${overview.value.database}` : '';
   const footerContext: KeyContext = overlay === 'help' ? 'help' : overlay === 'quit' ? 'dialog' : topContext;
   const helpContexts: KeyContext[] = topContext === top.id && LIST_SCREENS.includes(top.id) ? [topContext, 'text'] : [topContext];
+  const idle = footerContext === screenContext ? footerHints.idle : [];
 
   return (
     <OverviewContext.Provider value={overview}>
@@ -153,7 +156,7 @@ function Shell({ services, onQuit }: { services: ConsoleServices; onQuit?: () =>
                 ) : null}
               </Box>
               <StatusLine message={status.message} busy={busy.tasks} width={layout.columns} />
-              <Footer context={footerContext} width={layout.columns} idle={footerContext === topContext ? footerHints.idle : []} />
+              <Footer context={footerContext} width={layout.columns} idle={idle} />
             </Box>
           </BusyContext.Provider>
         </StatusContext.Provider>

@@ -18,7 +18,9 @@ export type Command =
   | 'last'
   | 'open'
   | 'back'
-  | 'filter'
+  | 'search'
+  | 'searchNext'
+  | 'searchPrevious'
   | 'nextPane'
   | 'toggle'
   | 'selectClass'
@@ -44,15 +46,20 @@ export type Command =
   | 'next'
   | 'details'
   | 'import'
-  | 'complete';
+  | 'complete'
+  | 'write'
+  | 'wrap'
+  | 'nextStatement'
+  | 'previousStatement';
 
 /**
  * Where a binding applies: a screen, or one of the layers above screens.
  * - `dialog`: a confirmation dialog is open.
- * - `text`: the cursor is in a text field (filter, typed confirmation).
+ * - `text`: the cursor is in a text field (search, typed confirmation).
  * - `help`: the help overlay is open.
+ * - `pager`: the SQL pager is open (over the plan of the Merge screen or the wizard).
  */
-export type KeyContext = ScreenId | 'dialog' | 'text' | 'help';
+export type KeyContext = ScreenId | 'dialog' | 'text' | 'help' | 'pager';
 
 /** A named key as Ink reports it. */
 export type KeyName = 'up' | 'down' | 'left' | 'right' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'tab' | 'backspace' | 'space';
@@ -83,14 +90,20 @@ export const KEYMAP: readonly Binding[] = [
     keys: [{ name: 'up' }, { char: 'k' }],
     description: 'Move up',
     category: 'Move',
-    contexts: [...SCREEN_IDS, 'help'],
+    contexts: [...SCREEN_IDS, 'help', 'pager'],
     footer: { keys: '↑↓/jk', text: 'move', priority: 3 },
   },
-  { command: 'down', keys: [{ name: 'down' }, { char: 'j' }], description: 'Move down', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
-  { command: 'pageUp', keys: [{ name: 'pageUp' }], description: 'One page up', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
-  { command: 'pageDown', keys: [{ name: 'pageDown' }], description: 'One page down', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
-  { command: 'first', keys: [{ name: 'home' }, { char: 'g' }], description: 'Go to the first row', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
-  { command: 'last', keys: [{ name: 'end' }, { char: 'G' }], description: 'Go to the last row', category: 'Move', contexts: [...SCREEN_IDS, 'help'] },
+  { command: 'down', keys: [{ name: 'down' }, { char: 'j' }], description: 'Move down', category: 'Move', contexts: [...SCREEN_IDS, 'help', 'pager'] },
+  { command: 'pageUp', keys: [{ name: 'pageUp' }], description: 'One page up', category: 'Move', contexts: [...SCREEN_IDS, 'help', 'pager'] },
+  { command: 'pageDown', keys: [{ name: 'pageDown' }], description: 'One page down', category: 'Move', contexts: [...SCREEN_IDS, 'help', 'pager'] },
+  {
+    command: 'first',
+    keys: [{ name: 'home' }, { char: 'g' }],
+    description: 'Go to the first row',
+    category: 'Move',
+    contexts: [...SCREEN_IDS, 'help', 'pager'],
+  },
+  { command: 'last', keys: [{ name: 'end' }, { char: 'G' }], description: 'Go to the last row', category: 'Move', contexts: [...SCREEN_IDS, 'help', 'pager'] },
   {
     command: 'left',
     keys: [{ name: 'left' }, { char: 'h' }],
@@ -117,6 +130,24 @@ export const KEYMAP: readonly Binding[] = [
     contexts: ['wizard'],
     footer: { keys: '←', text: 'step back', priority: 5 },
   },
+  {
+    command: 'left',
+    keys: [{ name: 'left' }, { char: 'h' }],
+    description: 'SQL not wrapped: scroll left',
+    category: 'Move',
+    contexts: ['pager'],
+    footer: { keys: '←→', text: 'scroll', priority: 6 },
+  },
+  { command: 'right', keys: [{ name: 'right' }, { char: 'l' }], description: 'SQL not wrapped: scroll right', category: 'Move', contexts: ['pager'] },
+  {
+    command: 'nextStatement',
+    keys: [{ char: ']' }],
+    description: 'SQL: the next statement',
+    category: 'Move',
+    contexts: ['pager'],
+    footer: { keys: '[]', text: 'statement', priority: 4 },
+  },
+  { command: 'previousStatement', keys: [{ char: '[' }], description: 'SQL: the previous statement', category: 'Move', contexts: ['pager'] },
   {
     command: 'nextPane',
     keys: [{ name: 'tab' }],
@@ -160,18 +191,32 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: 'back',
     keys: [{ name: 'escape' }],
-    description: 'Go back (clears the filter first; cancels running work that can be cancelled; the wizard remembers where it was)',
+    description: 'Go back (clears the search first; cancels running work that can be cancelled; the wizard remembers where it was)',
     category: 'Act',
     contexts: [...SCREEN_IDS],
     footer: { text: 'back', priority: 4, except: ['home'] },
   },
   {
-    command: 'filter',
+    command: 'search',
     keys: [{ char: '/' }],
-    description: 'Filter the list',
+    description: 'Search the list: what its rows show (key, actor, any value); Enter puts the cursor on the first match',
     category: 'Act',
     contexts: LIST_SCREENS,
-    footer: { text: 'filter', priority: 4 },
+    footer: { text: 'search', priority: 4 },
+  },
+  {
+    command: 'searchNext',
+    keys: [{ char: 'n' }],
+    description: 'The next match of the search (wraps around)',
+    category: 'Act',
+    contexts: LIST_SCREENS,
+  },
+  {
+    command: 'searchPrevious',
+    keys: [{ char: 'N' }],
+    description: 'The previous match of the search',
+    category: 'Act',
+    contexts: LIST_SCREENS,
   },
   {
     command: 'zoom',
@@ -240,10 +285,34 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: 'sql',
     keys: [{ char: 's' }],
-    description: 'Show or hide the SQL of the plan',
+    description: "Read the plan's SQL: every statement whole, each under its table and row counts",
     category: 'Act',
     contexts: ['merge', 'wizard'],
     footer: { text: 'sql', priority: 6 },
+  },
+  {
+    command: 'write',
+    keys: [{ char: 'w' }],
+    description: "Write the plan's SQL to a file (mode 0600; you choose the path): the text `crm-rescue merge --sql` prints",
+    category: 'Act',
+    contexts: ['merge', 'wizard', 'pager'],
+    footer: { text: 'write sql', priority: 7 },
+  },
+  {
+    command: 'wrap',
+    keys: [{ char: 't' }],
+    description: 'SQL: wrap long lines to the width, or not (then ←→ scroll)',
+    category: 'Act',
+    contexts: ['pager'],
+    footer: { text: 'wrap', priority: 5 },
+  },
+  {
+    command: 'back',
+    keys: [{ name: 'escape' }, { char: 's' }],
+    description: 'Close the SQL',
+    category: 'Act',
+    contexts: ['pager'],
+    footer: { keys: 'Esc', text: 'close', priority: 2 },
   },
   {
     command: 'policy',
@@ -297,7 +366,7 @@ export const KEYMAP: readonly Binding[] = [
     keys: [{ char: '?' }],
     description: 'Show the keys of this screen; again to close',
     category: 'General',
-    contexts: [...SCREEN_IDS, 'help'],
+    contexts: [...SCREEN_IDS, 'help', 'pager'],
     footer: { text: 'help', priority: 0 },
   },
   {
@@ -305,7 +374,7 @@ export const KEYMAP: readonly Binding[] = [
     keys: [{ char: 'q' }, { char: 'c', ctrl: true }],
     description: 'Quit (asks first while work is running)',
     category: 'General',
-    contexts: [...SCREEN_IDS, 'help'],
+    contexts: [...SCREEN_IDS, 'help', 'pager'],
     footer: { keys: 'q', text: 'quit', priority: 1 },
   },
   { command: 'back', keys: [{ name: 'escape' }], description: 'Close the help', category: 'General', contexts: ['help'] },
@@ -315,11 +384,11 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: 'submit',
     keys: [{ name: 'return' }],
-    description: 'Apply the text (filter) or confirm the typed name',
+    description: 'Run the search, or confirm the typed name',
     category: 'Text fields',
     contexts: ['text'],
   },
-  { command: 'cancel', keys: [{ name: 'escape' }], description: 'Leave the field; a filter is cleared', category: 'Text fields', contexts: ['text'] },
+  { command: 'cancel', keys: [{ name: 'escape' }], description: 'Leave the field; a search is cleared', category: 'Text fields', contexts: ['text'] },
   {
     command: 'complete',
     keys: [{ name: 'tab' }],
@@ -483,7 +552,7 @@ export function keymapMarkdown(): string {
 }
 
 function whereText(b: Binding): string {
-  const layerName: Record<string, string> = { help: 'help', dialog: 'dialogs', text: 'text fields' };
+  const layerName: Record<string, string> = { help: 'help', dialog: 'dialogs', text: 'text fields', pager: 'the SQL pager' };
   const screens = b.contexts.filter((c) => !(c in layerName));
   const layers = b.contexts.filter((c) => c in layerName).map((c) => layerName[c]);
   const screenText = screens.length === SCREEN_IDS.length ? ['every screen'] : screens;

@@ -4,5 +4,5 @@ export type ScreenId = 'home' | 'tables' | 'table' | 'wizard' | 'audit' | 'event
 /** All screens, in the order the docs list them. */
 export const SCREEN_IDS: readonly ScreenId[] = ['home', 'tables', 'table', 'wizard', 'audit', 'event', 'backups', 'backup', 'stage', 'diff', 'row', 'merge'];
 
-/** Screens with a filterable list. */
-export const LIST_SCREENS: readonly ScreenId[] = ['tables', 'audit', 'backups', 'backup', 'stage'];
+/** Screens with a searchable list (`/`, n/N). */
+export const LIST_SCREENS: readonly ScreenId[] = ['tables', 'table', 'audit', 'backups', 'backup', 'stage', 'diff', 'merge'];

@@ -4,9 +4,12 @@ import { catalogDir } from '../util/paths.js';
 import type { ConsoleServices } from './services.js';
 import type { AuditServices, BackupServices, DiffServices, MergeServices, StageServices } from '../recovery/index.js';
 import { withExternalBackups } from './services-external.js';
+import { fileServices } from './services-files.js';
 
 /** The recovery services the console plugs into `servicesFromDb`. */
-export type RecoveryServices = Required<Pick<ConsoleServices, 'audit' | 'backups' | 'stage' | 'diff' | 'merge' | 'deletionSpikes' | 'noBackupSources'>>;
+export type RecoveryServices = Required<
+  Pick<ConsoleServices, 'audit' | 'backups' | 'stage' | 'diff' | 'merge' | 'deletionSpikes' | 'noBackupSources' | 'files'>
+>;
 
 /**
  * The recovery API (audit, backups, stage, diff and merge) over the console's read-only
@@ -40,6 +43,7 @@ export function recoveryServices(db: Db, env: NodeJS.ProcessEnv = process.env): 
     diff: delegate<DiffServices>(diff, ['open']),
     merge: { ...delegate<Omit<MergeServices, 'database'>>(merge, ['plan', 'list', 'undo']), database: () => db.target.database },
     noBackupSources: async (loss) => (await import('./services-nobackup.js')).noBackupSources(db, snapshot, catalogDir(undefined, env), loss),
+    files: fileServices(env),
   };
 }
 

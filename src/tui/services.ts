@@ -43,6 +43,18 @@ export interface ConsoleServices {
    * loss: read from the server's settings and statistics, never by decoding the log.
    */
   noBackupSources?(loss: NoBackupQuery): Promise<NoBackupSource[]>;
+  /** Files the console writes for the user (the plan's SQL). Absent: `w` says it is not available. */
+  files?: FileServices;
+}
+
+/** Writing a text file the user names (a path field with Tab completion). */
+export interface FileServices {
+  /** The folder proposed for such files (`$CRM_RESCUE_HOME/sql`). */
+  folder(): string;
+  /** Completes a path like a shell's Tab (`~` is the home folder). */
+  completePath(prefix: string): Promise<PathCompletion>;
+  /** Writes `text` to `path` (`~` is the home folder; folders made as needed), mode 0600; returns the absolute path written. */
+  writeText(path: string, text: string): Promise<string>;
 }
 
 /** The `--backup` names of the sources that need no backup. */

@@ -33,3 +33,43 @@ export function padCells(text: string, width: number, align: 'left' | 'right' = 
   const fill = ' '.repeat(Math.max(0, width - stringWidth(cut)));
   return align === 'left' ? cut + fill : fill + cut;
 }
+
+/**
+ * Breaks `text` into lines of at most `width` cells: at spaces when a word fits, inside a word
+ * (at a character boundary, never through a wide character or an emoji) when it does not. An
+ * empty text is one empty line; newlines in the text start new lines.
+ */
+export function wrapCells(text: string, width: number): string[] {
+  const room = Math.max(1, width);
+  const out: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let line = '';
+    let lineWidth = 0;
+    const push = () => {
+      out.push(line.trimEnd());
+      line = '';
+      lineWidth = 0;
+    };
+    for (const word of paragraph.split(/(?<= )/)) {
+      const w = stringWidth(word);
+      const visible = stringWidth(word.trimEnd());
+      if (lineWidth > 0 && lineWidth + visible > room) push();
+      if (w <= room - lineWidth || visible <= room - lineWidth) {
+        line += word;
+        lineWidth += w;
+        continue;
+      }
+      // Longer than a line: cut it by characters.
+      for (const { segment } of graphemes.segment(word)) {
+        const cw = stringWidth(segment);
+        if (lineWidth + cw > room && lineWidth > 0) push();
+        line += segment;
+        lineWidth += cw;
+      }
+    }
+    push();
+  }
+  return out;
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });

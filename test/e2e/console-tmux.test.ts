@@ -100,7 +100,7 @@ describe('the console in tmux at 80×24', () => {
     await temp?.drop();
   });
 
-  it('opens on Home, inspects tables with a filter, shows help, quits and leaves the alternate screen', async () => {
+  it('opens on Home, inspects tables with a search, shows help, quits and leaves the alternate screen', async () => {
     const s = session('console');
     const started = performance.now();
     start(s, temp.url);
@@ -129,12 +129,14 @@ describe('the console in tmux at 80×24', () => {
     expect(tables).toMatch(/contacts\s+id\s+300/);
 
     sendKeys(s, '/', 'c', 'o', 'n');
-    const filtered = await waitForScreen(s, (x) => x.includes('1/1 tables') && x.includes('/ con') && x.includes('▸ contacts'), 'the filtered list');
+    await waitForScreen(s, (x) => x.includes('1/3 tables') && x.includes('/ con'), 'the search field');
+    sendKeys(s, 'Enter');
+    const filtered = await waitForScreen(s, (x) => x.includes('2/3 tables') && x.includes('search "con"') && x.includes('▸ contacts'), 'the match');
     save('tables-filter', filtered);
-    expect(filtered).toContain('▸ contacts');
-    expect(filtered).not.toContain('notes');
+    // A search moves the cursor; every row stays in view.
+    expect(filtered).toContain('notes');
 
-    sendKeys(s, 'Enter', 'Enter');
+    sendKeys(s, 'Enter');
     const detail = await waitForScreen(s, (x) => x.includes('Columns (4)') && x.includes('first_name'), 'the columns of contacts');
     save('table-detail', detail);
     expect(detail).toContain('Home › Inspect tables › contacts');
@@ -146,13 +148,13 @@ describe('the console in tmux at 80×24', () => {
     expect(relations).toMatch(/← child\s+notes\s+id = contact_id\s+FK/);
 
     sendKeys(s, 'Escape');
-    await waitForScreen(s, (x) => x.includes('filter "con" (Esc clears)'), 'the filtered list again');
+    await waitForScreen(s, (x) => x.includes('search "con"') && x.includes('▸ contacts'), 'the list and its search again');
     sendKeys(s, 'Escape');
-    await waitForScreen(s, (x) => x.includes('1/3 tables') && x.includes('notes'), 'the whole list again');
+    await waitForScreen(s, (x) => x.includes('2/3 tables') && !x.includes('search "con"'), 'the search cleared');
     sendKeys(s, '?');
     const help = await waitFor(s, 'Keys · Inspect tables');
     save('help-tables', help);
-    expect(help).toMatch(/\/\s+Filter the list/);
+    expect(help).toMatch(/\/\s+Search the list/);
     expect(help).toMatch(/Esc\s+Go back/);
     // One Escape per send: two in one read arrive as a single Esc-Esc (Alt+Esc) key.
     sendKeys(s, 'Escape');

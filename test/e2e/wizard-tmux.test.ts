@@ -121,7 +121,7 @@ describe.each(engines)('%s: the recovery wizard in tmux at 80×24', (engine) => 
       ),
     );
     term.keys('s');
-    const sql = await term.waitFor('-- SQL that writes live');
+    const sql = await term.waitFor('SQL of the plan for');
     save('wizard-6-sql', sql);
     expect(sql).toMatch(/INSERT INTO/);
     term.keys('s');

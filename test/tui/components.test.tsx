@@ -149,7 +149,9 @@ describe('ConfirmDialog', () => {
         />
       </WithInput>,
     );
-    expect(app.lastFrame()).toContain('✗ Apply the merge to crm_prod');
+    // Drawn as a question, not as an error that happened: no ✗ before the title.
+    expect(app.lastFrame()).toContain('! Apply the merge to crm_prod');
+    expect(app.lastFrame()).not.toContain('✗');
     await press(app, 'y', KEYS.enter);
     expect(await frameWith(app, 'exactly')).toContain('type crm_prod exactly to go on (Esc cancels)');
     expect(onConfirm).not.toHaveBeenCalled();

@@ -65,15 +65,15 @@ describe('console navigation', () => {
     await press(app, '?');
     const homeHelp = await frameWith(app, 'Keys · Home');
     expect(homeHelp).toContain('Open the item under the cursor');
-    expect(homeHelp).not.toContain('Filter the list');
+    expect(homeHelp).not.toContain('Search the list');
     await press(app, '?');
     expect(await frameWith(app, 'Actions')).not.toContain('Keys ·');
     await press(app, 'G', KEYS.enter);
     await frameWith(app, 'contacts');
     await press(app, '?');
     const tablesHelp = await frameWith(app, 'Keys · Inspect tables');
-    expect(tablesHelp).toContain('Filter the list');
-    expect(tablesHelp).toMatch(/\/\s+Filter the list/);
+    expect(tablesHelp).toContain('Search the list');
+    expect(tablesHelp).toMatch(/\/\s+Search the list/);
     expect(tablesHelp).toMatch(/Esc\s+Go back/);
     expect(tablesHelp).not.toContain('Select every row of the class');
     await press(app, KEYS.escape);
@@ -81,16 +81,16 @@ describe('console navigation', () => {
     expect(closed).toContain('Home › Inspect tables');
   });
 
-  it('/ filters the tables list and Esc clears the filter before going back', async () => {
+  it('/ searches the tables list (the cursor goes to the match, every row stays) and Esc clears the search before going back', async () => {
     const app = await renderConsole();
     await press(app, 'G', KEYS.enter);
     await frameWith(app, 'contacts');
-    await press(app, '/', 'c', 'o', 'n');
-    const filtered = await frameWhere(app, (f) => f.includes('1/1 tables') && !f.includes('reading…'));
-    expect(filtered).toContain('▸ contacts');
-    expect(filtered).not.toContain('accounts');
-    await press(app, KEYS.enter, KEYS.escape);
-    const cleared = await frameWhere(app, (f) => f.includes('1/3 tables') && !f.includes('reading…'));
+    await press(app, '/', 'c', 'o', 'n', KEYS.enter);
+    const found = await frameWhere(app, (f) => f.includes('2/3 tables') && f.includes('search "con"'));
+    expect(found).toContain('▸ contacts');
+    expect(found).toContain('accounts');
+    await press(app, KEYS.escape);
+    const cleared = await frameWhere(app, (f) => !f.includes('search "con"'));
     expect(cleared).toContain('Inspect tables');
     await press(app, KEYS.escape);
     expect(await frameWith(app, 'Actions')).toContain('Target');
@@ -109,7 +109,7 @@ describe('console navigation', () => {
     await press(app, 'G', KEYS.enter);
     await frameWith(app, 'contacts');
     await press(app, '/', 'q');
-    expect(await frameWith(app, 'no tables match "q"')).toContain('/ q');
+    expect(await frameWith(app, '/ q')).toContain('3 tables');
     expect(onQuit).not.toHaveBeenCalled();
   });
 

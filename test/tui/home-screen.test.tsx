@@ -74,6 +74,6 @@ describe('Home logic', () => {
     expect(homeIntent('down', HOME_ACTIONS, 0)).toEqual({ type: 'move', move: 'down' });
     expect(homeIntent('open', HOME_ACTIONS, 6)).toEqual({ type: 'open', action: HOME_ACTIONS[6] });
     expect(homeIntent('back', HOME_ACTIONS, 0)).toEqual({ type: 'none' });
-    expect(homeIntent('filter', HOME_ACTIONS, 0)).toEqual({ type: 'none' });
+    expect(homeIntent('search', HOME_ACTIONS, 0)).toEqual({ type: 'none' });
   });
 });

@@ -15,7 +15,9 @@ describe('keymap', () => {
     expect(resolveCommand('g', key(), 'tables')).toBe('first');
     expect(resolveCommand('G', key({ shift: true }), 'tables')).toBe('last');
     expect(resolveCommand('', key({ return: true }), 'tables')).toBe('open');
-    expect(resolveCommand('/', key(), 'tables')).toBe('filter');
+    expect(resolveCommand('/', key(), 'tables')).toBe('search');
+    expect(resolveCommand('n', key(), 'tables')).toBe('searchNext');
+    expect(resolveCommand('N', key({ shift: true }), 'diff')).toBe('searchPrevious');
     expect(resolveCommand('?', key(), 'tables')).toBe('help');
     expect(resolveCommand('q', key(), 'tables')).toBe('quit');
     expect(resolveCommand('c', key({ ctrl: true }), 'tables')).toBe('quit');
@@ -52,7 +54,7 @@ describe('keymap', () => {
 
   it('fits the footer to the width, keeping help and quit longest', () => {
     const wide = footerFor('tables', 80);
-    expect(wide.map((i) => i.text)).toEqual(['move', 'open', 'back', 'filter', 'help', 'quit']);
+    expect(wide.map((i) => i.text)).toEqual(['move', 'open', 'back', 'search', 'help', 'quit']);
     expect(footerWidth(wide)).toBeLessThanOrEqual(80);
     const narrow = footerFor('tables', 20);
     expect(narrow.map((i) => i.text)).toEqual(['help', 'quit']);
@@ -60,14 +62,14 @@ describe('keymap', () => {
 
   it('leaves out of the footer the commands a screen says do nothing in its present state', () => {
     const all = footerFor('merge', 200).map((i) => i.text);
-    expect(all).toEqual(expect.arrayContaining(['pane', 'apply', 'sql', 'policy', 'undo']));
-    const journal = footerFor('merge', 200, ['apply', 'sql', 'policy', 'nextPane']).map((i) => i.text);
-    expect(journal).toEqual(['move', 'back', 'undo', 'help', 'quit']);
+    expect(all).toEqual(expect.arrayContaining(['pane', 'apply', 'sql', 'write sql', 'policy', 'undo']));
+    const journal = footerFor('merge', 200, ['apply', 'sql', 'write', 'policy', 'nextPane']).map((i) => i.text);
+    expect(journal).toEqual(['move', 'back', 'search', 'undo', 'help', 'quit']);
   });
 
   it('help lists exactly the bindings of a context', () => {
     const tables = helpFor('tables').map((e) => e.description);
-    expect(tables).toContain('Filter the list');
+    expect(tables.some((d) => d.startsWith('Search the list'))).toBe(true);
     expect(tables.some((d) => d.startsWith('Select every row of the class'))).toBe(false);
     expect(helpFor('diff').map((e) => e.keys)).toContain('a');
   });

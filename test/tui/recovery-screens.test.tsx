@@ -37,7 +37,7 @@ async function type(app: TestApp, text: string): Promise<void> {
 }
 
 describe('Audit at 80×24', () => {
-  it('draws the timeline with block bars over the incidents; Tab shows the events; / narrows them to a table', async () => {
+  it('draws the timeline with block bars over the incidents; Tab shows the events; / searches them', async () => {
     const audit = fakeAudit(300);
     const app = await renderConsole({ services: recoveryFakes({ audit }) });
     const frame = await open(app, 1, 'mallory.b');
@@ -50,13 +50,13 @@ describe('Audit at 80×24', () => {
     await press(app, KEYS.tab);
     const events = await ready(app, '1/300 events');
     expect(events).toMatch(/2026-11-21 06:00:30 notes\s+c-00000\s+mallory\.b\s+hard/);
-    await press(app, '/');
+    await press(app, 'j', '/');
     await type(app, 'notes');
     await press(app, KEYS.enter);
-    const filtered = await frameWhere(app, (f) => f.includes('1/100 events') && !f.includes('reading…'));
-    expect(filtered).toContain('filter "notes"');
-    expect(filtered).not.toMatch(/\d contacts\s+c-/);
-    expect(audit.calls).toContain('timeline hour notes');
+    const found = await frameWhere(app, (f) => f.includes('4/300 events') && !f.includes('reading…'));
+    expect(found).toContain('search "notes"');
+    expect(found).toMatch(/▸ 2026-11-21 06:00:27 notes\s+c-00003/);
+    expect(found).toMatch(/\d contacts\s+c-/);
   });
 
   it('Enter on an event shows the row as it was, or says the source does not keep it', async () => {
@@ -181,10 +181,12 @@ describe('Stage at 80×24', () => {
     await press(app, '/');
     await type(app, 'cont');
     await press(app, KEYS.enter);
-    expect(await ready(app, '1/2 tables')).not.toMatch(/\bnotes\b/);
+    expect(await ready(app, '2/4 tables')).toMatch(/▸ \[ \] accounts_contacts/);
+    await press(app, 'n');
+    expect(await ready(app, '3/4 tables')).toMatch(/\bnotes\b/);
     await press(app, KEYS.escape);
-    await ready(app, '1/4 tables');
-    await press(app, 'j', 'j', KEYS.space);
+    await frameWhere(app, (f) => !f.includes('search "cont"'));
+    await press(app, KEYS.space);
     expect(await ready(app, 'Related in this backup')).toContain('accounts_contacts, notes (r selects them)');
     await press(app, 'r');
     expect(await ready(app, '3 selected')).toContain('added public.accounts_contacts, public.notes');
@@ -276,7 +278,7 @@ describe('Merge at 80×24', () => {
     expect(plan).toMatch(/public\.contacts\s+319\s+0\s+0\s+selection/);
     expect(plan).toContain('Once committed an apply cannot be cancelled');
     await press(app, 's');
-    expect(await ready(app, 'INSERT INTO')).toContain('-- merge mrg_20261121120000_0000');
+    expect(await ready(app, 'INSERT INTO')).toContain('-- public.contacts: 319 inserts, 0 updates, 0 skipped');
     await press(app, 's', KEYS.enter);
     await ready(app, 'Type the database name');
     await type(app, 'crm_test');

@@ -85,29 +85,44 @@ describe('WindowedList', () => {
     expect(source.pages.map((p) => p.offset)).toEqual([0, 14, 99_985]);
   });
 
-  it('`/` filters: in memory for an array source', async () => {
+  it('`/` searches an array source: the cursor goes to the match, every row stays; n/N next/previous; Esc clears', async () => {
     const rows = ['accounts', 'contacts', 'notes', 'account_contacts'].map((name, i) => ({ id: i + 1, name }));
     const source = arraySource(rows, (r) => r.name);
     const app = await renderAt(<Harness source={source} height={8} />);
     expect(await frameWith(app, 'notes')).toContain('1/4 rows');
-    await type(app, '/acc');
-    const filtered = await frameWhere(app, (f) => f.includes('1/2 rows') && !f.includes('reading…'));
-    expect(filtered).toContain('/ acc');
-    expect(filtered).toContain('account_contacts');
-    expect(filtered).not.toContain('notes');
+    await type(app, '/cont');
+    expect(await frameWith(app, '/ cont')).toContain('1/4 rows');
     app.stdin.write(KEYS.enter);
-    expect(await frameWith(app, 'filter "acc" (Esc clears)')).not.toContain('/ acc');
+    const found = await frameWhere(app, (f) => f.includes('2/4 rows') && f.includes('search "cont"'));
+    expect(found).toMatch(/▸\s+2\s+contacts/);
+    expect(found).toContain('notes');
+    app.stdin.write('n');
+    expect(await frameWith(app, '4/4 rows')).toMatch(/▸\s+4\s+account_contacts/);
+    app.stdin.write('n');
+    expect(await frameWith(app, '2/4 rows')).toMatch(/▸\s+2\s+contacts/);
+    app.stdin.write('N');
+    expect(await frameWith(app, '4/4 rows')).toMatch(/▸\s+4\s+account_contacts/);
     app.stdin.write(KEYS.escape);
-    expect(await frameWith(app, 'notes')).toContain('1/4 rows');
+    expect(await frameWhere(app, (f) => !f.includes('search "cont"'))).toContain('4/4 rows');
   });
 
-  it('`/` filters: a remote source gets the filter', async () => {
+  it('`/` searches a remote source page by page, without a filter, past the visible rows', async () => {
     const source = { ...countingSource(5000), remote: true };
     const app = await renderAt(<Harness source={source} height={8} />);
     await frameWith(app, 'row 8');
-    await type(app, '/x');
-    expect(await frameWhere(app, (f) => f.includes('1/500 rows') && !f.includes('reading…'))).toContain('row 1 x');
-    expect(source.pages.at(-1)).toEqual({ offset: 0, limit: 8, filter: 'x' });
+    await type(app, '/row 300');
+    app.stdin.write(KEYS.enter);
+    expect(await frameWhere(app, (f) => f.includes('300/5,000 rows') && !f.includes('reading…'))).toMatch(/▸\s+300\s+row 300/);
+    expect(source.pages.every((p) => p.filter === '')).toBe(true);
+  });
+
+  it('a search that matches nothing says so and leaves the cursor', async () => {
+    const rows = ['accounts', 'contacts'].map((name, i) => ({ id: i + 1, name }));
+    const app = await renderAt(<Harness source={arraySource(rows, (r) => r.name)} height={8} />);
+    await frameWith(app, 'contacts');
+    await type(app, '/zzz');
+    app.stdin.write(KEYS.enter);
+    expect(await frameWith(app, 'no match for "zzz"')).toContain('1/2 rows');
   });
 
   it('space selects rows; the count shows under the list', async () => {

@@ -13,7 +13,10 @@ export interface ConfirmDialogProps {
   onConfirm: () => void;
   onCancel: () => void;
   width: number;
-  /** Destructive: drawn with the error tone and marker. */
+  /**
+   * Destructive: drawn with the error tone. The marker stays the warning's `!`: the title asks a
+   * question, and `✗` would read as an error that already happened.
+   */
   danger?: boolean;
   /**
    * A typed confirmation: Enter works only once the text equals `expected` (the database name,
@@ -44,12 +47,13 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
   const inner = Math.max(20, props.width - 4);
   return (
     <Box flexDirection="column" borderStyle="round" paddingX={1} width={props.width}>
-      <Text bold color={theme.fg(tone)} wrap="truncate">
-        {props.danger ? `${theme.markers.error} ` : `${theme.markers.warn} `}
+      {/* Wrapped, not cut: what is about to be written must be readable whole at 80 columns. */}
+      <Text bold color={theme.fg(tone)} wrap="wrap">
+        {`${theme.markers.warn} `}
         {props.title}
       </Text>
       {props.lines.map((l, i) => (
-        <Text key={i} wrap="truncate">
+        <Text key={i} wrap="wrap">
           {l}
         </Text>
       ))}

@@ -1,7 +1,8 @@
 /**
  * Where a WindowedList gets its rows. The list asks only for the slice it shows, so a source
  * may hold a million rows (or none: a remote source reads them page by page) while the console's
- * memory stays flat.
+ * memory stays flat. The console's lists ask with the filter '': `/` searches what the rows show
+ * (`useListSearch`) instead of filtering them.
  */
 export interface ListSource<Row> {
   /** Rows matching `filter` ('' for all). */

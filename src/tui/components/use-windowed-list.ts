@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Command } from '../keymap.js';
 import { fitWindow, moveCursor, type ListMove, type ListWindow } from './list-state.js';
 import type { ListSource } from './list-source.js';
+import { useListSearch, type ListSearch } from './use-list-search.js';
 
 /** How a windowed list is fed. */
 export interface WindowedListOptions<Row> {
@@ -12,8 +13,6 @@ export interface WindowedListOptions<Row> {
   rowKey: (row: Row) => string;
   /** Space selects rows. */
   selectable?: boolean;
-  /** Wait this long after typing before filtering a remote source. Default 150 ms. */
-  remoteFilterDelayMs?: number;
 }
 
 /** A windowed list's state and the actions on it. The view is `WindowedList`. */
@@ -29,19 +28,17 @@ export interface WindowedListState<Row> {
   selectable: boolean;
   selected: ReadonlySet<string>;
   rowKey(row: Row): string;
-  /** The filter text as typed. */
-  filter: string;
-  /** The cursor is in the filter field. */
-  editingFilter: boolean;
+  /** `/` searches what the rows show; n/N go to the next/previous match. */
+  search: ListSearch;
+  /** Tells the search what a row shows (the view calls it with its columns). */
+  showRowsAs(shown: (row: Row) => string): void;
   move: (move: ListMove) => void;
+  /** Puts the cursor on row `index`; the window follows. */
+  jump(index: number): void;
   /** Selects or unselects the row under the cursor. */
   toggle(): void;
   setSelected: (keys: Iterable<string>) => void;
-  startFilter(): void;
-  setFilter: (text: string) => void;
-  /** Leaves the filter field; `keep` false clears the filter. */
-  endFilter(keep: boolean): void;
-  /** Handles a list command (moves, `/`, Esc clearing the filter, space); false when it is not one. */
+  /** Handles a list command (moves, `/` and n/N, Esc clearing the search, space); false when it is not one. */
   handle(command: Command | undefined): boolean;
 }
 
@@ -54,80 +51,59 @@ const MOVES: readonly Command[] = ['up', 'down', 'pageUp', 'pageDown', 'first', 
  */
 export function useWindowedList<Row>(options: WindowedListOptions<Row>): WindowedListState<Row> {
   const { source, height, rowKey, selectable = false } = options;
-  const delay = source.remote ? (options.remoteFilterDelayMs ?? 150) : 0;
   const [pos, setPos] = useState({ cursor: 0, offset: 0 });
-  const [counted, setCounted] = useState<{ n: number; filter: string; source: ListSource<Row> } | null>(null);
+  const [counted, setCounted] = useState<{ n: number; source: ListSource<Row> } | null>(null);
   const count = counted?.n ?? null;
-  const [page, setPage] = useState<{ offset: number; rows: Row[]; filter: string; source: ListSource<Row> } | null>(null);
+  const [page, setPage] = useState<{ offset: number; rows: Row[]; source: ListSource<Row> } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [filter, setFilterText] = useState('');
-  const [applied, setApplied] = useState('');
-  const [editingFilter, setEditing] = useState(false);
   const [selected, setSelectedState] = useState<ReadonlySet<string>>(() => new Set());
 
   const window = fitWindow({ count: count ?? 0, cursor: pos.cursor, offset: pos.offset, height });
 
-  // Filtering: at once for in-memory sources, after a pause in typing for remote ones.
-  useEffect(() => {
-    if (filter === applied) return;
-    if (delay === 0) {
-      setApplied(filter);
-      return;
-    }
-    const timer = setTimeout(() => setApplied(filter), delay);
-    return () => clearTimeout(timer);
-  }, [filter, applied, delay]);
-
-  const appliedBefore = useRef(applied);
   useEffect(() => {
     let cancelled = false;
-    const filterChanged = appliedBefore.current !== applied;
-    appliedBefore.current = applied;
     settle(
-      () => source.count(applied),
+      () => source.count(''),
       (n) => {
         if (cancelled) return;
         setError(null);
-        setCounted({ n, filter: applied, source });
-        if (filterChanged) setPos({ cursor: 0, offset: 0 });
+        setCounted({ n, source });
       },
       (err) => !cancelled && setError(errorText(err)),
     );
     return () => {
       cancelled = true;
     };
-  }, [source, applied]);
+  }, [source]);
 
   const limit = Math.max(0, Math.min(window.height, window.count - window.offset));
-  // The count this page belongs to: the same filter and the same source.
-  const countReady = counted !== null && counted.filter === applied && counted.source === source;
+  // The count this page belongs to: the same source.
+  const countReady = counted !== null && counted.source === source;
   useEffect(() => {
     if (!countReady) return;
     let cancelled = false;
     const offset = window.offset;
     if (limit === 0) {
-      setPage({ offset, rows: [], filter: applied, source });
+      setPage({ offset, rows: [], source });
       return;
     }
     settle(
-      () => source.page(offset, limit, applied),
-      (rows) => !cancelled && setPage({ offset, rows, filter: applied, source }),
+      () => source.page(offset, limit, ''),
+      (rows) => !cancelled && setPage({ offset, rows, source }),
       (err) => !cancelled && setError(errorText(err)),
     );
     return () => {
       cancelled = true;
     };
-  }, [source, applied, countReady, window.offset, limit]);
+  }, [source, countReady, window.offset, limit]);
 
   const rowAt = useCallback(
     (i: number): Row | undefined =>
-      page && page.source === source && page.filter === applied && i >= page.offset && i < page.offset + page.rows.length
-        ? page.rows[i - page.offset]
-        : undefined,
-    [page, applied, source],
+      page && page.source === source && i >= page.offset && i < page.offset + page.rows.length ? page.rows[i - page.offset] : undefined,
+    [page, source],
   );
   const current = rowAt(window.cursor);
-  const loading = !countReady || page === null || page.source !== source || page.filter !== applied || page.offset !== window.offset;
+  const loading = !countReady || page === null || page.source !== source || page.offset !== window.offset;
 
   const move = useCallback(
     (m: ListMove) =>
@@ -137,6 +113,13 @@ export function useWindowedList<Row>(options: WindowedListOptions<Row>): Windowe
       }),
     [count, height],
   );
+  const jump = useCallback((index: number) => setPos((p) => ({ cursor: index, offset: p.offset })), []);
+  const shownRef = useRef<(row: Row) => string>((row) => rowKey(row));
+  const showRowsAs = useCallback((shown: (row: Row) => string) => {
+    shownRef.current = shown;
+  }, []);
+  const shown = useCallback(() => shownRef.current, []);
+  const search = useListSearch({ source, count, cursor: window.cursor, shown, jump });
   const toggle = useCallback(() => {
     if (!selectable || current === undefined) return;
     const k = rowKey(current);
@@ -148,12 +131,6 @@ export function useWindowedList<Row>(options: WindowedListOptions<Row>): Windowe
     });
   }, [selectable, current, rowKey]);
   const setSelected = useCallback((keys: Iterable<string>) => setSelectedState(new Set(keys)), []);
-  const startFilter = useCallback(() => setEditing(true), []);
-  const setFilter = useCallback((text: string) => setFilterText(text), []);
-  const endFilter = useCallback((keep: boolean) => {
-    setEditing(false);
-    if (!keep) setFilterText('');
-  }, []);
 
   const handle = useCallback(
     (command: Command | undefined): boolean => {
@@ -162,12 +139,16 @@ export function useWindowedList<Row>(options: WindowedListOptions<Row>): Windowe
         move(command as ListMove);
         return true;
       }
-      if (command === 'filter') {
-        startFilter();
+      if (command === 'search') {
+        search.start();
         return true;
       }
-      if (command === 'back' && filter !== '') {
-        endFilter(false);
+      if (command === 'searchNext' || command === 'searchPrevious') {
+        search.step(command === 'searchNext' ? 1 : -1);
+        return true;
+      }
+      if (command === 'back' && (search.applied !== '' || search.note !== null)) {
+        search.clear();
         return true;
       }
       if (command === 'toggle' && selectable) {
@@ -176,7 +157,7 @@ export function useWindowedList<Row>(options: WindowedListOptions<Row>): Windowe
       }
       return false;
     },
-    [move, startFilter, endFilter, toggle, filter, selectable],
+    [move, search, toggle, selectable],
   );
 
   return useMemo(
@@ -189,14 +170,12 @@ export function useWindowedList<Row>(options: WindowedListOptions<Row>): Windowe
       selectable,
       selected,
       rowKey,
-      filter,
-      editingFilter,
+      search,
+      showRowsAs,
       move,
+      jump,
       toggle,
       setSelected,
-      startFilter,
-      setFilter,
-      endFilter,
       handle,
     }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -212,14 +191,12 @@ export function useWindowedList<Row>(options: WindowedListOptions<Row>): Windowe
       selectable,
       selected,
       rowKey,
-      filter,
-      editingFilter,
+      search,
+      showRowsAs,
       move,
+      jump,
       toggle,
       setSelected,
-      startFilter,
-      setFilter,
-      endFilter,
       handle,
     ],
   );

@@ -19,7 +19,7 @@ export interface WindowedListProps<Row> {
   list: WindowedListState<Row>;
   columns: ListColumn<Row>[];
   width: number;
-  /** Has the keyboard: the cursor row is highlighted and the filter field takes keys. */
+  /** Has the keyboard: the cursor row is highlighted and the search field takes keys. */
   active?: boolean;
   /** What the rows are, for the position line: "tables". */
   noun?: string;
@@ -27,7 +27,7 @@ export interface WindowedListProps<Row> {
   emptyText?: string;
 }
 
-/** Lines a list takes besides its rows: the header and the position/filter line. */
+/** Lines a list takes besides its rows: the header and the position/search line. */
 export const LIST_CHROME_LINES = 2;
 
 /**
@@ -41,12 +41,14 @@ export function WindowedList<Row>(props: WindowedListProps<Row>) {
   const prefixWidth = 2 + (list.selectable ? 4 : 0);
   const widths = columnWidths(columns, width - prefixWidth);
   const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i], columns[i].align)).join(' ');
+  // The search matches what the rows show: every column, as rendered (before the cut to its width).
+  list.showRowsAs((row) => columns.map((c) => c.render(row)).join(' '));
 
   const rows = [];
   for (let i = 0; i < w.height; i++) {
     const index = w.offset + i;
     if (index >= w.count) {
-      const text = i === 0 && w.count === 0 && !list.loading ? (list.filter ? `no ${noun} match "${list.filter}"` : (props.emptyText ?? `no ${noun}`)) : '';
+      const text = i === 0 && w.count === 0 && !list.loading ? (props.emptyText ?? `no ${noun}`) : '';
       rows.push(
         <Text key={i} dimColor={text !== ''}>
           {text ? `  ${text}` : ' '}
@@ -69,8 +71,9 @@ export function WindowedList<Row>(props: WindowedListProps<Row>) {
   const position = w.count === 0 ? `0 ${noun}` : `${formatCount(w.cursor + 1)}/${formatCount(w.count)} ${noun}`;
   const extras = [
     list.selectable && list.selected.size ? `${formatCount(list.selected.size)} selected` : '',
-    list.filter && !list.editingFilter ? `filter "${list.filter}" (Esc clears)` : '',
+    // Before the search's words, which may be long and are cut first.
     list.loading ? 'reading…' : '',
+    list.search.editing ? '' : (list.search.note ?? (list.search.applied ? `search "${list.search.applied.trim()}" · n/N: next/previous · Esc clears` : '')),
   ].filter(Boolean);
   const status = [position, ...extras].join(' · ');
 
@@ -82,15 +85,15 @@ export function WindowedList<Row>(props: WindowedListProps<Row>) {
       {rows}
       {list.error ? (
         <Text color={theme.fg('error')} wrap="truncate">{`${theme.markers.error} could not read the ${noun}: ${list.error}`}</Text>
-      ) : list.editingFilter ? (
+      ) : list.search.editing ? (
         <Box width={width}>
           <Box flexGrow={1}>
             <TextInput
               prompt="/"
-              value={list.filter}
-              onChange={list.setFilter}
-              onSubmit={() => list.endFilter(true)}
-              onCancel={() => list.endFilter(false)}
+              value={list.search.text}
+              onChange={list.search.setText}
+              onSubmit={() => list.search.end(true)}
+              onCancel={() => list.search.end(false)}
               active={active}
               width={Math.max(10, width - cellWidth(status) - 2)}
             />

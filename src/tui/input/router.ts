@@ -16,6 +16,8 @@ export const LayerPriority = {
   global: 0,
   /** The screen on top of the navigation stack. */
   screen: 10,
+  /** A pager over the screen's content (the plan's SQL): it takes the screen's keys. */
+  pager: 15,
   /** A text field inside the screen (the list filter). */
   screenText: 20,
   /** The help overlay. */

@@ -10,6 +10,11 @@ export function keyText(key: Record<string, unknown>): string {
     .join(',');
 }
 
+/** `recovered · ` / `partly recovered · ` before an incident's tables; the merge ids are on the hint line. */
+export function recoveredTag(i: IncidentSummary): string {
+  return i.recovered ? `${i.recovered.extent === 'all' ? 'recovered' : 'partly recovered'} · ` : '';
+}
+
 /** Columns of the incidents list. */
 export const INCIDENT_COLUMNS: ListColumn<IncidentSummary>[] = [
   { header: 'START', width: 12, render: (i) => bucketLabel(Date.parse(i.window.start), 'minute') },
@@ -18,7 +23,7 @@ export const INCIDENT_COLUMNS: ListColumn<IncidentSummary>[] = [
   {
     header: 'TABLES',
     width: 'flex',
-    render: (i) => i.tables.map((t) => `${t.table} ${formatCount(t.hard + t.soft)}${t.soft && !t.hard ? ' soft' : ''}`).join(', '),
+    render: (i) => `${recoveredTag(i)}${i.tables.map((t) => `${t.table} ${formatCount(t.hard + t.soft)}${t.soft && !t.hard ? ' soft' : ''}`).join(', ')}`,
   },
   { header: 'BACKUP', width: 8, render: (i) => (i.backupBefore ? '✓ before' : 'none') },
 ];

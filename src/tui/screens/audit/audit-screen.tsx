@@ -35,7 +35,7 @@ function Audit({ audit, day }: { audit: AuditServices; day?: string }) {
   const state = useAuditState(audit, { width: layout.columns, incidentRows: rows, eventRows: rows, day });
   const list = state.pane === 'incidents' ? state.incidentList : state.events;
   useScreenInput((command) => {
-    if (list.editingFilter) return false;
+    if (list.search.editing) return false;
     const intent = auditIntent(command, state.pane, { narrowed: state.narrowed, anchored: state.anchor !== null });
     switch (intent.type) {
       case 'bucket':
@@ -66,8 +66,7 @@ function Audit({ audit, day }: { audit: AuditServices; day?: string }) {
         if (state.events.current) nav.push('event', { event: state.events.current });
         return true;
       case 'list':
-        if (command === 'filter' && state.pane !== 'events') state.nextPane();
-        return (command === 'filter' ? state.events : list).handle(command);
+        return list.handle(command);
     }
   });
   const w = layout.columns;
@@ -105,8 +104,10 @@ function Audit({ audit, day }: { audit: AuditServices; day?: string }) {
       )}
       <Text dimColor wrap="truncate">
         {state.pane === 'incidents'
-          ? 'Enter: events of the incident · r: recover it with the wizard · Tab: events'
-          : 'Enter: the row as it was · /: by table · space then Enter: a range'}
+          ? state.incidentList.current?.recovered
+            ? `${state.incidentList.current.recovered.mark} · Enter: events · Tab: events`
+            : 'Enter: events of the incident · r: recover it with the wizard · Tab: events'
+          : 'Enter: the row as it was · /: search · space then Enter: a range'}
       </Text>
     </Box>
   );

@@ -1,66 +1,58 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import { useMemo } from 'react';
-import { truncate } from '../../../util/format.js';
-import { KeyValue } from '../../components/key-value.js';
-import { arraySource } from '../../components/list-source.js';
-import { useWindowedList } from '../../components/use-windowed-list.js';
-import { LIST_CHROME_LINES, WindowedList, type ListColumn } from '../../components/windowed-list.js';
+import { ScrolledLines, useScroll, type ScrolledLine } from '../../components/scrolled-lines.js';
+import { wrapRow } from '../../components/wrapped-rows.js';
+import type { AuditEvent } from '../../services.js';
 import { useLayout } from '../../use-layout.js';
-import { useScreen, useScreenInput, type ScreenProps } from '../screen.js';
+import { wrapCells } from '../../../util/text-width.js';
+import { useScreenInput, type ScreenProps } from '../screen.js';
 import { keyText } from './audit-columns.js';
 
-/** One column of a row image. */
-interface ImageValue {
-  column: string;
-  value: string;
+/** Width of the facts' names (`Time`, `Actor`, …) and of the row image's column names. */
+const FACT_WIDTH = 9;
+const COLUMN_WIDTH = 24;
+
+/**
+ * The event screen's lines at `width` cells: the facts (when, what, who, how), then the deleted
+ * row as it was when the source kept it. Every value wraps, nothing is cut: a long email or
+ * description is read to its end.
+ */
+export function eventLines(e: AuditEvent, width: number): ScrolledLine[] {
+  const facts: [string, string][] = [
+    ['Time', `${e.time.replace('T', ' ').replace('Z', '')} UTC`],
+    ['Table', e.schema ? `${e.schema}.${e.table}` : e.table],
+    ['Key', keyText(e.key)],
+    ['Actor', e.actorName && e.actor && e.actorName !== e.actor ? `${e.actorName} (${e.actor})` : (e.actorName ?? e.actor ?? 'not recorded by the source')],
+    ['Kind', e.kind === 'hard' ? 'hard delete: the row was removed' : 'soft delete: the row is still there, marked deleted'],
+    ['Source', e.source],
+    ['Details', e.details === null || e.details === undefined ? '' : typeof e.details === 'string' ? e.details : JSON.stringify(e.details)],
+  ];
+  const factWidths = [FACT_WIDTH, Math.max(10, width - FACT_WIDTH - 1)];
+  const imageWidths = [COLUMN_WIDTH, Math.max(10, width - 2 - COLUMN_WIDTH - 1)];
+  const lines: ScrolledLine[] = facts.flatMap(([k, v]) => wrapRow([k, v], factWidths).map((text) => ({ text, dim: k === 'Details' })));
+  lines.push({ text: '' });
+  if (!e.image) {
+    const why = `${e.source} does not keep deleted rows. A backup taken before ${e.time.slice(0, 10)} has this one: the Diff (or the wizard) shows it.`;
+    return [...lines, ...wrapCells(why, width).map((text) => ({ text }))];
+  }
+  lines.push({ text: 'The row as it was', bold: true });
+  lines.push(...wrapRow(['COLUMN', 'VALUE (as it was)'], imageWidths).map((text) => ({ text: `  ${text}`, bold: true })));
+  for (const [column, v] of Object.entries(e.image)) lines.push(...wrapRow([column, show(v)], imageWidths).map((text) => ({ text: `  ${text}` })));
+  return lines;
 }
 
-const IMAGE_COLUMNS: ListColumn<ImageValue>[] = [
-  { header: 'COLUMN', width: 24, render: (v) => v.column },
-  { header: 'VALUE (as it was)', width: 'flex', render: (v) => v.value },
-];
-
-/** Facts above the row image, and the heading line. */
-const HEAD_LINES = 8;
-
-/** One deletion event: when, what, who, how; then the deleted row as it was, when the source kept it. */
+/** One deletion event: when, what, who, how; then the deleted row as it was, when the source kept it. Scrolls when taller than the screen. */
 export function EventScreen({ params }: ScreenProps<'event'>) {
   const layout = useLayout();
-  const screen = useScreen();
-  const e = params.event;
-  const values = useMemo(() => Object.entries(e.image ?? {}).map(([column, v]) => ({ column, value: show(v) })), [e]);
-  const source = useMemo(() => arraySource(values, (v) => v.column), [values]);
-  const list = useWindowedList({ source, height: Math.max(1, layout.bodyHeight - HEAD_LINES - LIST_CHROME_LINES), rowKey: (v) => v.column });
-  useScreenInput((command) => list.handle(command));
   const w = layout.columns;
+  const lines = useMemo(() => eventLines(params.event, w), [params.event, w]);
+  // Everything but the position line.
+  const room = Math.max(1, layout.bodyHeight - 1);
+  const scroll = useScroll(room, lines.length);
+  useScreenInput((command) => scroll.handle(command));
   return (
     <Box flexDirection="column" width={w}>
-      <KeyValue
-        width={w}
-        keyWidth={9}
-        entries={[
-          { key: 'Time', value: `${e.time.replace('T', ' ').replace('Z', '')} UTC` },
-          { key: 'Table', value: e.schema ? `${e.schema}.${e.table}` : e.table },
-          { key: 'Key', value: keyText(e.key) },
-          {
-            key: 'Actor',
-            value: e.actorName && e.actor && e.actorName !== e.actor ? `${e.actorName} (${e.actor})` : (e.actorName ?? e.actor ?? 'not recorded by the source'),
-          },
-          { key: 'Kind', value: e.kind === 'hard' ? 'hard delete: the row was removed' : 'soft delete: the row is still there, marked deleted' },
-          { key: 'Source', value: e.source },
-          {
-            key: 'Details',
-            value: e.details === null || e.details === undefined ? '' : truncate(typeof e.details === 'string' ? e.details : JSON.stringify(e.details), w - 10),
-            tone: 'muted',
-          },
-        ]}
-      />
-      <Text bold>{e.image ? 'The row as it was' : ' '}</Text>
-      {e.image ? (
-        <WindowedList list={list} columns={IMAGE_COLUMNS} width={w} active={screen.active} noun="columns" />
-      ) : (
-        <Text wrap="wrap">{`${e.source} does not keep deleted rows. A backup taken before ${e.time.slice(0, 10)} has this one: the Diff (or the wizard) shows it.`}</Text>
-      )}
+      <ScrolledLines lines={lines} top={scroll.top} room={room} width={w} />
     </Box>
   );
 }

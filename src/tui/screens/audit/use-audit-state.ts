@@ -77,15 +77,14 @@ export function useAuditState(audit: AuditServices, options: AuditStateOptions):
   useEffect(() => setWindow((w) => (w && w.count !== count ? { ...w, count } : w)), [count]);
 
   const events = useEventsList(audit, chosen?.range ?? (window ? windowRange(window) : null), options.eventRows);
-  const tableFilter = events.editingFilter ? '' : events.filter.trim();
   // The buckets carry the window they were read for: right after a zoom or a jump the last answer
   // is still the old window's (coarser buckets), and must be neither drawn nor searched.
   const loadTimeline = useCallback(
     () =>
       window
-        ? audit.timeline(windowRange(window), window.bucket, { table: tableFilter || undefined }).then((value) => ({ window, value }))
+        ? audit.timeline(windowRange(window), window.bucket).then((value) => ({ window, value }))
         : new Promise<{ window: ChartWindow; value: TimelineBucket[] }>(() => undefined),
-    [audit, window, tableFilter],
+    [audit, window],
   );
   const timeline = useAsync(loadTimeline);
   const fresh = timeline.status === 'ready' && timeline.value.window === window ? timeline.value.value : null;
@@ -206,7 +205,11 @@ export function busiest(buckets: readonly TimelineBucket[], focus: { from: numbe
   return best ? Date.parse(best.start) : focus.from;
 }
 
-/** The events of a range, newest first, read page by page by cursor; `/` filters by table. */
+/**
+ * The events of a range, newest first, read page by page by cursor. `/` searches what the rows
+ * show (time, table, key, actor), read through these same pages: the audit service matches a
+ * table or an actor exactly, not text in a key or a name.
+ */
 function useEventsList(audit: AuditServices, range: TimeRange | null, height: number): WindowedListState<AuditEvent> {
   const since = range?.since;
   const until = range?.until;
@@ -214,9 +217,8 @@ function useEventsList(audit: AuditServices, range: TimeRange | null, height: nu
     () =>
       keysetSource<AuditEvent, string>(
         {
-          count: (filter) => (since && until ? audit.countEvents({ range: { since, until }, table: filter.trim() || undefined }) : Promise.resolve(0)),
-          after: (cursor, limit, filter) =>
-            since && until ? audit.events({ range: { since, until }, table: filter.trim() || undefined }, cursor, limit) : Promise.resolve([]),
+          count: () => (since && until ? audit.countEvents({ range: { since, until } }) : Promise.resolve(0)),
+          after: (cursor, limit) => (since && until ? audit.events({ range: { since, until } }, cursor, limit) : Promise.resolve([])),
           keyOf: (e) => e.cursor,
         },
         64,

@@ -46,7 +46,7 @@ function Backups({ service }: { service: BackupServices }) {
   });
   const running = state.task.state === 'running';
   useScreenInput((command) => {
-    if (state.list.editingFilter) return false;
+    if (state.list.search.editing) return false;
     if (imp.handle(command)) return true;
     const intent = backupsIntent(command, running);
     switch (intent.type) {

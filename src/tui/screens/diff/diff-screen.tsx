@@ -61,7 +61,7 @@ function DiffOpen({ diff, backupId: givenBackup, tables: givenTables }: { diff: 
       }
       return false;
     }
-    if (list.editingFilter) return false;
+    if (list.search.editing) return false;
     if (command === 'open' && step === 'backup' && bp.list.current) {
       setBackupId(bp.list.current.id);
       return true;
@@ -71,7 +71,7 @@ function DiffOpen({ diff, backupId: givenBackup, tables: givenTables }: { diff: 
       else open(backupId!, [...tp.list.selected]);
       return true;
     }
-    if (command === 'back' && step === 'tables' && !list.filter) {
+    if (command === 'back' && step === 'tables' && !list.search.applied) {
       setBackupId(null);
       return true;
     }

@@ -1,27 +1,32 @@
 import { Box, Text } from 'ink';
 import { useCallback, useMemo } from 'react';
 import { show } from '../../../diff/format.js';
-import { arraySource } from '../../components/list-source.js';
 import { Message } from '../../components/message.js';
-import { useWindowedList } from '../../components/use-windowed-list.js';
-import { LIST_CHROME_LINES, WindowedList, type ListColumn } from '../../components/windowed-list.js';
+import { ScrolledLines, useScroll, type ScrolledLine } from '../../components/scrolled-lines.js';
+import { wrapRow } from '../../components/wrapped-rows.js';
 import type { DiffRowDetail } from '../../services.js';
 import { useAsync } from '../../use-async.js';
 import { useLayout } from '../../use-layout.js';
-import { useScreen, useScreenInput, type ScreenProps } from '../screen.js';
+import { useScreenInput, type ScreenProps } from '../screen.js';
 
 type Column = DiffRowDetail['columns'][number];
 
 const value = (v: unknown) => (v === undefined ? '—' : show(v));
 
-/** Columns of the row view: the column, a mark when it differs, the backup's value, live's. */
-function rowColumns(width: number): ListColumn<Column>[] {
-  const side = Math.max(10, Math.floor((width - 6 - 20 - 4) / 2));
+/**
+ * The row view's lines at `width` cells: a header, then per column its name, a mark when it
+ * differs, the backup's value and live's. Values wrap (an email, a description is read to its
+ * end), so a column may take several lines.
+ */
+export function rowLines(columns: readonly Column[], width: number): ScrolledLine[] {
+  const name = 20;
+  const side = Math.max(10, Math.floor((width - 2 - name - 1 - 3) / 2));
+  const live = Math.max(10, width - 2 - name - 1 - side - 3);
+  const widths = [name, 1, side, live];
+  const line = (cells: string[]) => wrapRow(cells, widths).map((l) => `  ${l}`);
   return [
-    { header: 'COLUMN', width: 20, render: (c) => c.name },
-    { header: '', width: 1, render: (c) => (c.changed ? '≠' : ' ') },
-    { header: 'BACKUP', width: side, render: (c) => value(c.before) },
-    { header: 'LIVE', width: 'flex', render: (c) => value(c.after) },
+    ...line(['COLUMN', '', 'BACKUP', 'LIVE']).map((text) => ({ text, bold: true })),
+    ...columns.flatMap((c) => line([c.name, c.changed ? '≠' : ' ', value(c.before), value(c.after)]).map((text) => ({ text }))),
   ];
 }
 
@@ -34,18 +39,18 @@ export function rowStateText(d: Pick<DiffRowDetail, 'inBackup' | 'inLive' | 'col
   return n ? `${n} column(s) differ (≠): a merge of this row puts the backup's values back` : 'no compared column differs';
 }
 
-/** One row, column by column: the backup's value next to live's, the differing ones marked ≠. */
+/** One row, column by column: the backup's value next to live's, the differing ones marked ≠; long values wrap, the view scrolls. */
 export function RowScreen({ params }: ScreenProps<'row'>) {
   const layout = useLayout();
-  const screen = useScreen();
   const load = useCallback(() => params.set.row(params.table, params.row.keyTuple), [params.set, params.table, params.row.keyTuple]);
   const detail = useAsync(load);
   const d = detail.status === 'ready' ? detail.value : undefined;
-  const source = useMemo(() => arraySource(d?.columns ?? [], (c) => c.name), [d]);
-  const list = useWindowedList({ source, height: Math.max(1, layout.bodyHeight - 2 - LIST_CHROME_LINES), rowKey: (c) => c.name });
-  useScreenInput((command) => list.handle(command));
-  const columns = useMemo(() => rowColumns(layout.columns), [layout.columns]);
   const w = layout.columns;
+  const lines = useMemo(() => rowLines(d?.columns ?? [], w), [d, w]);
+  // The title, the state line, and the position line below the values.
+  const room = Math.max(1, layout.bodyHeight - 3);
+  const scroll = useScroll(room, lines.length);
+  useScreenInput((command) => scroll.handle(command));
   const key = Object.entries(params.row.key)
     .map(([k, v]) => `${k}=${show(v)}`)
     .join(' ');
@@ -57,7 +62,7 @@ export function RowScreen({ params }: ScreenProps<'row'>) {
       ) : (
         <Text wrap="truncate">{d ? rowStateText(d) : 'reading the row on both sides…'}</Text>
       )}
-      <WindowedList list={list} columns={columns} width={w} active={screen.active} noun="columns" />
+      <ScrolledLines lines={lines} top={scroll.top} room={room} width={w} />
     </Box>
   );
 }

@@ -89,6 +89,15 @@ function overviewEntries(state: HomeState): KeyValueEntry[] {
     entries.push({ key: 'Deletions', value: lines.summary, tone: lines.spike ? 'warn' : undefined });
     entries.push({ key: '', value: lines.perDay, tone: 'muted' });
   }
+  const i = state.incident !== 'absent' && state.incident.status === 'ready' ? state.incident.value : null;
+  if (i) {
+    const when = `${i.window.start.slice(5, 10)} ${i.window.start.slice(11, 16)}`;
+    entries.push({
+      key: 'Incident',
+      value: `${formatCount(i.rows.total)} rows on ${when}: ${i.recovered ? i.recovered.mark : 'not recovered'}`,
+      tone: i.recovered?.extent === 'all' ? undefined : 'warn',
+    });
+  }
   return entries;
 }
 

@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import type { Overview, BackupSummary, DeletionDay } from '../../services.js';
+import type { Overview, BackupSummary, DeletionDay, IncidentSummary } from '../../services.js';
 import { useOverview, useServices } from '../../services-context.js';
 import { useAsync, type AsyncState } from '../../use-async.js';
 import { moveCursor, type ListMove } from '../../components/list-state.js';
@@ -17,6 +17,8 @@ export interface HomeState {
   backup: 'absent' | AsyncState<BackupSummary | null>;
   /** `absent` until the audit module provides `deletionSpikes`. */
   deletions: 'absent' | AsyncState<DeletionDay[]>;
+  /** The newest incident (null: none), with its recovered mark; `absent` without the audit. */
+  incident: 'absent' | AsyncState<IncidentSummary | null>;
   actions: readonly HomeAction[];
   /** Descriptions that say more than the default: a wizard to resume, a spike to look at. */
   notes: Partial<Record<HomeAction['screen'], string>>;
@@ -34,6 +36,8 @@ export function useHomeState(): HomeState {
   const spikes = useCallback(() => services.deletionSpikes!(DELETION_DAYS), [services]);
   const backup = useAsync(services.lastBackup ? lastBackup : undefined, [services]);
   const deletions = useAsync(services.deletionSpikes ? spikes : undefined, [services]);
+  const newestIncident = useCallback(async () => (await services.audit!.incidents())[0] ?? null, [services]);
+  const incident = useAsync(services.audit ? newestIncident : undefined, [services]);
   const [cursor, setCursor] = useState(0);
   const move = useCallback(
     (m: ListMove) => setCursor((c) => moveCursor({ count: HOME_ACTIONS.length, cursor: c, offset: 0, height: HOME_ACTIONS.length }, m).cursor),
@@ -51,6 +55,7 @@ export function useHomeState(): HomeState {
     overview,
     backup: services.lastBackup ? backup : 'absent',
     deletions: services.deletionSpikes ? deletions : 'absent',
+    incident: services.audit ? incident : 'absent',
     actions: HOME_ACTIONS,
     cursor,
     move,

@@ -4,7 +4,8 @@ import type { Command } from '../../keymap.js';
 export type MergePane = 'plan' | 'merges';
 
 /** What a command does on the Merge screen. */
-export type MergeIntent = { type: 'pane' } | { type: 'sql' } | { type: 'policy' } | { type: 'apply' } | { type: 'undo' } | { type: 'busy' } | { type: 'list' };
+export type MergeIntent =
+  { type: 'pane' } | { type: 'sql' } | { type: 'write' } | { type: 'policy' } | { type: 'apply' } | { type: 'undo' } | { type: 'busy' } | { type: 'list' };
 
 /** The Merge screen's input, without a terminal. While work runs (planning, applying, undoing) nothing else starts. */
 export function mergeIntent(command: Command | undefined, pane: MergePane, state: { hasPlan: boolean; running: boolean }): MergeIntent {
@@ -14,6 +15,8 @@ export function mergeIntent(command: Command | undefined, pane: MergePane, state
       return state.hasPlan ? { type: 'pane' } : { type: 'list' };
     case 'sql':
       return pane === 'plan' ? { type: 'sql' } : { type: 'list' };
+    case 'write':
+      return pane === 'plan' ? { type: 'write' } : { type: 'list' };
     case 'policy':
       return pane === 'plan' ? act({ type: 'policy' }) : { type: 'list' };
     case 'apply':

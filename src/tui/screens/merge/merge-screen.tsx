@@ -4,6 +4,7 @@ import { formatCount } from '../../../util/format.js';
 import { ConfirmDialog } from '../../components/confirm-dialog.js';
 import { Message } from '../../components/message.js';
 import { ProgressBar } from '../../components/progress-bar.js';
+import { SqlPager } from '../../components/sql-pager.js';
 import { Tabs } from '../../components/tabs.js';
 import { LIST_CHROME_LINES, WindowedList, type ListColumn } from '../../components/windowed-list.js';
 import type { MergeRecordView, MergeServices } from '../../services.js';
@@ -15,7 +16,7 @@ import { useLayout } from '../../use-layout.js';
 import { Unavailable } from '../unavailable.js';
 import { useScreen, useScreenInput, type ScreenProps } from '../screen.js';
 import { mergeIntent, nextPolicy } from './merge-input.js';
-import { planHeader, type PlanLine } from './plan-lines.js';
+import { applyLines, applyTitle, planHeader, planSql, sqlPath, type PlanLine } from './plan-lines.js';
 import { useMergeState, type MergeState } from './use-merge-state.js';
 
 /** Lines besides the list: tabs, status, the notice (two lines), hint. */
@@ -45,12 +46,15 @@ function Merge({ merge, params }: { merge: MergeServices; params: ScreenProps<'m
   const height = Math.max(1, layout.bodyHeight - CHROME - LIST_CHROME_LINES);
   const state = useMergeState(merge, params, layout.columns - 8, height);
   const [dialog, setDialog] = useState<Dialog>(null);
+  // The SQL pager over the plan; opened by w, its path field is open from the start.
+  const [pager, setPager] = useState<{ saving: boolean } | null>(null);
+  const services = useServices();
   const hasPlan = Boolean(params.selections?.length);
   const list = state.pane === 'plan' ? state.lines : state.mergeList;
   const canUndo = Boolean(state.mergeList.current);
   useIdleKeys(idleKeys(state.pane, hasPlan, canUndo));
   useScreenInput((command) => {
-    if (list.editingFilter) return false;
+    if (list.search.editing) return false;
     if (command === 'back' && state.planTask.state === 'running') return state.planTask.cancel();
     const intent = mergeIntent(command, state.pane, { hasPlan, running: state.running });
     switch (intent.type) {
@@ -66,7 +70,10 @@ function Merge({ merge, params }: { merge: MergeServices; params: ScreenProps<'m
         state.setPane(state.pane === 'plan' ? 'merges' : 'plan');
         return true;
       case 'sql':
-        state.toggleSql();
+      case 'write':
+        if (!state.planTask.result || state.applyTask.state !== 'idle')
+          state.say('info', state.planTask.result ? 'this plan was applied: plan again from the Diff to see SQL' : 'no plan yet');
+        else setPager({ saving: intent.type === 'write' });
         return true;
       case 'policy':
         if (state.applyTask.state === 'done') state.say('info', 'this plan was applied; merge again from the Diff to plan more rows');
@@ -98,7 +105,7 @@ function Merge({ merge, params }: { merge: MergeServices; params: ScreenProps<'m
     <Box flexDirection="column" width={w}>
       <Tabs
         items={[
-          ...(hasPlan ? [{ id: 'plan' as const, label: state.applyTask.state === 'done' ? 'Result' : state.showSql ? 'Plan · SQL' : 'Plan (dry run)' }] : []),
+          ...(hasPlan ? [{ id: 'plan' as const, label: state.applyTask.state === 'done' ? 'Result' : pager ? 'Plan · SQL' : 'Plan (dry run)' }] : []),
           { id: 'merges' as const, label: 'Merges (journal)' },
         ]}
         current={state.pane}
@@ -116,14 +123,10 @@ function Merge({ merge, params }: { merge: MergeServices; params: ScreenProps<'m
       {dialog ? (
         <ConfirmDialog
           danger
-          title={dialog.kind === 'apply' ? `Apply ${plan?.merges.length ?? 0} merge(s) to ${database}` : `Undo ${dialog.id} on ${database}`}
+          title={dialog.kind === 'apply' && plan ? applyTitle(plan, database) : `Undo ${dialog.kind === 'undo' ? dialog.id : ''} on ${database}`}
           lines={
-            dialog.kind === 'apply'
-              ? [
-                  `Inserts ${formatCount(plan?.totals.inserted ?? 0)} and updates ${formatCount(plan?.totals.updated ?? 0)} rows of live tables.`,
-                  'Each merge is one transaction with a journal. Once committed it',
-                  'cannot be cancelled; it can be undone from the merges list (u).',
-                ]
+            dialog.kind === 'apply' && plan
+              ? applyLines(plan, Math.min(w, 76) - 4)
               : ['Deletes the rows it inserted and puts back the rows it updated,', 'in one transaction. Rows changed since are never touched.']
           }
           typed={{ expected: database, label: `Type the database name (${database}) and Enter; Esc cancels:` }}
@@ -136,10 +139,22 @@ function Merge({ merge, params }: { merge: MergeServices; params: ScreenProps<'m
             else state.undo(d.id);
           }}
         />
+      ) : state.pane === 'plan' && pager && plan ? (
+        <SqlPager
+          {...planSql(plan)}
+          title={`SQL of the plan for ${database}: the text merge --sql prints`}
+          width={w}
+          height={height + LIST_CHROME_LINES}
+          active={screen.active}
+          files={services.files}
+          defaultPath={services.files ? sqlPath(plan, services.files.folder()) : ''}
+          saving={pager.saving}
+          onClose={() => setPager(null)}
+        />
       ) : state.pane === 'plan' ? (
         <WindowedList
           list={state.lines}
-          columns={lineColumns(state.showSql && !state.applyTask.result ? '-- SQL that writes live, one transaction per merge' : planHeader(w - 8))}
+          columns={lineColumns(planHeader(w - 8))}
           width={w}
           active={screen.active}
           noun="lines"
@@ -170,15 +185,16 @@ function Merge({ merge, params }: { merge: MergeServices; params: ScreenProps<'m
  * journal applies nothing and has no SQL or policy; Tab needs a plan to switch to; u needs a merge.
  */
 export function idleKeys(pane: 'plan' | 'merges', hasPlan: boolean, canUndo: boolean): Command[] {
-  const idle: Command[] = pane === 'plan' ? ['undo'] : ['apply', 'sql', 'policy'];
+  const idle: Command[] = pane === 'plan' ? ['undo'] : ['apply', 'sql', 'write', 'policy'];
   if (!hasPlan) idle.push('nextPane');
-  if (pane === 'merges' && !canUndo) idle.push('undo');
+  // No merge under the cursor: the journal is empty (or still read), there is nothing to search.
+  if (pane === 'merges' && !canUndo) idle.push('undo', 'search');
   return idle;
 }
 
 /** The pane's own line of hints: only keys that act here. */
 function paneHint(pane: 'plan' | 'merges', hasPlan: boolean, canUndo: boolean): string {
-  if (pane === 'plan') return 'Enter: apply… · s: SQL · p: conflict policy · Tab: merges';
+  if (pane === 'plan') return 'Enter: apply… · s: SQL · w: write SQL · p: conflict policy · Tab: merges';
   const hints = [...(canUndo ? ['u: undo the merge under the cursor'] : []), ...(hasPlan ? ['Tab: plan'] : [])];
   return hints.length ? hints.join(' · ') : 'The journal of the merges applied to this database.';
 }

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { mergeSqlDocument, renderMergeSql, type SqlDocument } from '../../../merge/sql-text.js';
 import { formatCount, pad } from '../../../util/format.js';
 import type { MergeOutcome, MergePlan, MergeStep } from '../../services.js';
 
@@ -55,16 +57,60 @@ export function outcomeLines(o: MergeOutcome, width: number): PlanLine[] {
         tone: m.verify.mismatched === 0 ? 'ok' : 'error',
       });
   });
-  if (o.failed) lines.push({ text: `${o.failed.root}: ${o.failed.error} (rolled back; the merges above stay committed)`, tone: 'error' });
+  // One transaction: the check before COMMIT covers every table of the plan.
+  if (o.merges.length && o.merges.every((m) => !m.verify))
+    lines.push({
+      text: `verify: ${formatCount(o.verify.checked)} rows checked against the backup before COMMIT: ${o.verify.mismatched === 0 ? 'all match' : `${formatCount(o.verify.mismatched)} DO NOT MATCH`}`,
+      tone: o.verify.mismatched === 0 ? 'ok' : 'error',
+    });
+  if (o.failed) lines.push({ text: `${o.failed.root}: ${o.failed.error} (rolled back: no table was written)`, tone: 'error' });
   return lines;
 }
 
-/** The SQL of a plan, one line per statement line, each merge headed. */
-export function sqlLines(plan: MergePlan): PlanLine[] {
-  const out: PlanLine[] = [];
-  for (const m of plan.merges) {
-    out.push({ text: `-- merge ${m.mergeId} (${m.root}), one transaction`, tone: 'muted' });
-    for (const s of m.sql) for (const l of `${s};`.split('\n')) out.push({ text: l });
+/** The plan's SQL as the pager shows it and `w` writes it: the text `crm-rescue merge --sql` prints. */
+export function planSql(plan: MergePlan): { doc: SqlDocument; text: string } {
+  return { doc: mergeSqlDocument(plan.database, plan.merges), text: renderMergeSql(plan.database, plan.merges) };
+}
+
+/** Where `w` proposes to write a plan's SQL: `<folder>/<database>-<merge id>.sql`. */
+export function sqlPath(plan: MergePlan, folder: string): string {
+  return join(folder, `${plan.database}-${plan.mergeId}.sql`);
+}
+
+/** A plan's tables with their counts, summed over its steps (a table may come along with several roots). */
+export function planTables(plan: MergePlan): { table: string; inserts: number; updates: number; skipped: number }[] {
+  const by = new Map<string, { table: string; inserts: number; updates: number; skipped: number }>();
+  for (const t of plan.merges.flatMap((m) => m.tables)) {
+    const sum = by.get(t.table) ?? { table: t.table, inserts: 0, updates: 0, skipped: 0 };
+    by.set(t.table, { table: t.table, inserts: sum.inserts + t.inserts, updates: sum.updates + t.updates, skipped: sum.skipped + t.skipped });
   }
-  return out.length ? out : [{ text: '-- no statement: nothing to write', tone: 'muted' }];
+  return [...by.values()];
+}
+
+/** The apply dialog's title: what is written where, in one transaction. */
+export function applyTitle(plan: MergePlan, database: string): string {
+  const rows = plan.totals.inserted + plan.totals.updated;
+  const tables = planTables(plan).filter((t) => t.inserts + t.updates > 0).length;
+  return `Apply the recovery to ${database}: ${formatCount(rows)} row${rows === 1 ? '' : 's'} in ${tables} table${tables === 1 ? '' : 's'}, one transaction`;
+}
+
+/**
+ * The apply dialog's lines: each table's counts (at most `room` of them), where to read the SQL,
+ * and that a commit is undone, not cancelled.
+ */
+export function applyLines(plan: MergePlan, width: number, room = 6): string[] {
+  const nameW = Math.max(12, width - 32);
+  const tables = planTables(plan);
+  const shown = tables.length > room ? tables.slice(0, room - 1) : tables;
+  return [
+    `${pad('TABLE', nameW)} ${pad('INSERT', 8, 'right')} ${pad('UPDATE', 8, 'right')} ${pad('SKIP', 6, 'right')}`,
+    ...shown.map(
+      (t) =>
+        `${pad(t.table, nameW)} ${pad(formatCount(t.inserts), 8, 'right')} ${pad(formatCount(t.updates), 8, 'right')} ${pad(formatCount(t.skipped), 6, 'right')}`,
+    ),
+    ...(shown.length < tables.length ? [`… and ${tables.length - shown.length} more tables (the SQL lists them all)`] : []),
+    `From ${plan.backupId}.`,
+    'Once committed it cannot be cancelled, only undone.',
+    'Esc, then s: read the SQL, w: write it to a file.',
+  ];
 }

@@ -7,25 +7,23 @@ import type { ConflictPolicy, MergeOutcome, MergePlan, MergeRecordView, MergeSer
 import { useAsync, type AsyncState } from '../../use-async.js';
 import { useTask, type Task } from '../../use-task.js';
 import type { MergePane } from './merge-input.js';
-import { outcomeLines, planLines, sqlLines, type PlanLine } from './plan-lines.js';
+import { outcomeLines, planLines, type PlanLine } from './plan-lines.js';
 import { useHeldPlan } from './use-held-plan.js';
 
 /** Everything the Merge screen shows and does. */
 export interface MergeState {
   pane: MergePane;
   policy: ConflictPolicy;
-  showSql: boolean;
   planTask: Task<MergePlan>;
   applyTask: Task<MergeOutcome>;
   undoTask: Task<UndoView>;
-  /** The plan, SQL or result lines, in a windowed list. */
+  /** The plan or result lines, in a windowed list (the SQL has its pager). */
   lines: WindowedListState<PlanLine>;
   merges: AsyncState<MergeRecordView[]>;
   mergeList: WindowedListState<MergeRecordView>;
   message: { kind: MessageKind; text: string } | null;
   running: boolean;
   setPane(p: MergePane): void;
-  toggleSql(): void;
   setPolicy(p: ConflictPolicy): void;
   apply(): void;
   undo(id: string): void;
@@ -37,7 +35,6 @@ export function useMergeState(merge: MergeServices, request: { backupId?: string
   const hasRequest = Boolean(request.backupId && request.selections?.length);
   const [pane, setPane] = useState<MergePane>(hasRequest ? 'plan' : 'merges');
   const [policy, setPolicy] = useState<ConflictPolicy>('abort');
-  const [showSql, setShowSql] = useState(false);
   const [said, setSaid] = useState<{ kind: MessageKind; text: string } | null>(null);
   const { planTask, applyTask, plan: startPlan, apply: applyHeld } = useHeldPlan();
   const undoTask = useTask<UndoView>('undo', { cancellable: false });
@@ -57,8 +54,8 @@ export function useMergeState(merge: MergeServices, request: { backupId?: string
   const content = useMemo(() => {
     if (outcome) return outcomeLines(outcome, width);
     if (!plan) return [];
-    return showSql ? sqlLines(plan) : planLines(plan, width);
-  }, [plan, outcome, showSql, width]);
+    return planLines(plan, width);
+  }, [plan, outcome, width]);
   const lineSource = useMemo(() => arraySource(content, (l) => l.text), [content]);
   const lines = useWindowedList({ source: lineSource, height, rowKey: (l) => l.text });
 
@@ -86,7 +83,6 @@ export function useMergeState(merge: MergeServices, request: { backupId?: string
   return {
     pane,
     policy,
-    showSql,
     planTask,
     applyTask,
     undoTask,
@@ -96,7 +92,6 @@ export function useMergeState(merge: MergeServices, request: { backupId?: string
     message,
     running,
     setPane,
-    toggleSql: () => setShowSql((s) => !s),
     setPolicy: (p) => {
       setSaid(null);
       setPolicy(p);

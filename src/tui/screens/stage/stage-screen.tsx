@@ -39,8 +39,8 @@ function Stage({ stage, params }: { stage: StageServices; params: ScreenProps<'s
   const state = useStageState(stage, services.backups, Math.max(1, layout.bodyHeight - CHROME - LIST_CHROME_LINES), params);
   const list = state.step === 'backup' ? state.backupList : state.tableList;
   useScreenInput((command) => {
-    if (list.editingFilter) return false;
-    if (command === 'back' && list.filter) return list.handle(command);
+    if (list.search.editing) return false;
+    if (command === 'back' && list.search.applied) return list.handle(command);
     const intent = stageIntent(command, state.step, state.task.state);
     switch (intent.type) {
       case 'chooseBackup':

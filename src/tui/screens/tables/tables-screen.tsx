@@ -20,7 +20,7 @@ export const TABLE_COLUMNS: ListColumn<TableSummary>[] = [
   { header: 'SIZE', width: 8, align: 'right', render: (t) => formatBytes(t.bytes) },
 ];
 
-/** Inspect tables: every table with its key, estimated rows and size; `/` filters, Enter opens one. */
+/** Inspect tables: every table with its key, estimated rows and size; `/` searches, Enter opens one. */
 export function TablesScreen(_props: ScreenProps<'tables'>) {
   const services = useServices();
   const layout = useLayout();

@@ -18,7 +18,7 @@ import { useAsync, type AsyncState } from '../../use-async.js';
 import { useTask, type Task } from '../../use-task.js';
 import { classCount, toSelections, toggleClass } from '../diff/diff-selection.js';
 import { nextPolicy } from '../merge/merge-input.js';
-import { outcomeLines, planLines, sqlLines, type PlanLine } from '../merge/plan-lines.js';
+import { outcomeLines, planLines, type PlanLine } from '../merge/plan-lines.js';
 import { useHeldPlan } from '../merge/use-held-plan.js';
 import {
   backupChoices,
@@ -65,7 +65,6 @@ export interface Wizard {
   proposal: { note: string; safe: boolean } | null;
   classList: WindowedListState<ClassRow>;
   lines: WindowedListState<PlanLine>;
-  showSql: boolean;
   stageTask: Task<StageOutcome>;
   diffTask: Task<DiffSet>;
   planTask: Task<MergePlan>;
@@ -78,7 +77,6 @@ export interface Wizard {
   previous(): boolean;
   cancel(): void;
   toggleRow(): void;
-  toggleSql(): void;
   cyclePolicy(): void;
   setFormField(field: keyof LossForm, value: string): void;
   nextField(): void;
@@ -233,7 +231,6 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
 
   // Steps 6–7: plan and apply. A plan holds connections: closed when replaced or left.
   const { planTask, applyTask, plan: holdPlan, apply: applyHeld, drop: dropPlan } = useHeldPlan();
-  const [showSql, setShowSql] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const merge = services.merge;
   const startPlan = useCallback(
@@ -271,8 +268,8 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
     if (memory.step === 'verify' && memory.outcome) return [...outcomeLines(memory.outcome, width), ...recountLines(memory.before, memory.after)];
     const plan = planTask.result;
     if (!plan) return [];
-    return showSql ? sqlLines(plan) : planLines(plan, width);
-  }, [memory.step, memory.outcome, memory.before, memory.after, planTask.result, showSql, width]);
+    return planLines(plan, width);
+  }, [memory.step, memory.outcome, memory.before, memory.after, planTask.result, width]);
   const lines = useWindowedList({ source: useMemo(() => arraySource(lineContent, (l) => l.text), [lineContent]), height, rowKey: (l) => l.text });
 
   const affected = memory.loss?.tables ?? [];
@@ -394,7 +391,6 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
     proposal: proposal ? { note: proposal.note, safe: proposal.safe } : null,
     classList,
     lines,
-    showSql,
     stageTask,
     diffTask,
     planTask,
@@ -412,7 +408,6 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
       if (change.message) say('warn', change.message);
       update({ selection: change.selection });
     },
-    toggleSql: () => setShowSql((s) => !s),
     cyclePolicy: () => {
       const policy = nextPolicy(memory.policy);
       update({ policy });

@@ -11,6 +11,7 @@ export type WizardIntent =
   | { type: 'toggle' }
   | { type: 'details' }
   | { type: 'sql' }
+  | { type: 'write' }
   | { type: 'policy' }
   | { type: 'field' }
   | { type: 'import' }
@@ -27,7 +28,8 @@ export function wizardIntent(command: Command | undefined, step: WizardStep, wor
     if (work.running) return work.cancellable ? { type: 'cancel' } : { type: 'busy' };
     return { type: 'leave' };
   }
-  if (work.running && command !== undefined && ['next', 'left', 'toggle', 'sql', 'policy', 'details', 'import'].includes(command)) return { type: 'busy' };
+  if (work.running && command !== undefined && ['next', 'left', 'toggle', 'sql', 'write', 'policy', 'details', 'import'].includes(command))
+    return { type: 'busy' };
   if (command === 'left') return { type: 'previous' };
   switch (command) {
     case 'next':
@@ -38,6 +40,8 @@ export function wizardIntent(command: Command | undefined, step: WizardStep, wor
       return step === 'select' || step === 'diff' || step === 'verify' ? { type: 'details' } : { type: 'list' };
     case 'sql':
       return step === 'plan' ? { type: 'sql' } : { type: 'list' };
+    case 'write':
+      return step === 'plan' ? { type: 'write' } : { type: 'list' };
     case 'policy':
       return step === 'plan' ? { type: 'policy' } : { type: 'list' };
     case 'nextPane':

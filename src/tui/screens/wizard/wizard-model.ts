@@ -44,6 +44,8 @@ export interface Loss {
   tables: string[];
   range: TimeRange;
   incidentId: string | null;
+  /** The incident's mark when merges already brought back every row it deleted (`recovered by mrg_…`). */
+  recovered?: string;
 }
 
 /** The wizard's memory: everything decided and computed so far. Kept when the wizard is left. */
@@ -90,6 +92,7 @@ export function lossOfIncident(i: IncidentSummary): Loss {
     tables: i.tables.map((t) => t.table),
     range: { since: i.window.start, until: new Date(Date.parse(i.window.end) + 1).toISOString() },
     incidentId: i.id,
+    ...(i.recovered?.extent === 'all' && { recovered: i.recovered.mark }),
   };
 }
 
@@ -237,6 +240,9 @@ export function preselect(tables: readonly DiffTable[]): DiffSelection {
 
 /** The one line at each step: what Enter will do, and what it will not. */
 export function plainLine(m: WizardMemory, affected: string[]): string {
+  // Every deleted row is back already: say so rather than walk to "no differences".
+  if (m.loss?.recovered && ['backup', 'stage', 'diff', 'select'].includes(m.step))
+    return `Nothing left to recover: this incident's rows were ${m.loss.recovered}. Undo is in Merge → merges (u); Esc picks another loss.`;
   const list = affected.length === 0 ? 'the affected tables' : affected.length <= 2 ? affected.join(' and ') : `the ${affected.length} affected tables`;
   switch (m.step) {
     case 'incident':

@@ -1,9 +1,10 @@
 import { Box, Text } from 'ink';
-import { Fragment, type ReactNode } from 'react';
+import { Fragment, useState, type ReactNode } from 'react';
 import { formatAge, formatCount, pad } from '../../../util/format.js';
 import { ConfirmDialog } from '../../components/confirm-dialog.js';
 import { Message } from '../../components/message.js';
 import { ProgressBar } from '../../components/progress-bar.js';
+import { SqlPager } from '../../components/sql-pager.js';
 import { TextInput } from '../../components/text-input.js';
 import { LIST_CHROME_LINES, WindowedList, type ListColumn } from '../../components/windowed-list.js';
 import { useNavigation } from '../../navigation.js';
@@ -18,7 +19,7 @@ import { useImport, type ImportState } from '../backups/use-import.js';
 import { wizardIntent } from './wizard-input.js';
 import { plainLine, STEP_BAR, stepNumber, takenAt, type BackupChoice } from './wizard-model.js';
 import { useWizard, type ClassRow, type LossChoice, type Wizard } from './use-wizard.js';
-import { planHeader } from '../merge/plan-lines.js';
+import { applyLines, applyTitle, planHeader, planSql, sqlPath } from '../merge/plan-lines.js';
 import { lineColumns } from '../merge/merge-screen.js';
 
 /** Lines besides a step's content: step bar, the plain line (two), status (two), hint. */
@@ -67,6 +68,8 @@ export function WizardScreen({ params }: ScreenProps<'wizard'>) {
   const height = Math.max(1, layout.bodyHeight - CHROME - LIST_CHROME_LINES);
   const w = useWizard(services, params, height, layout.columns - 8, () => nav.pop());
   const step = w.memory.step;
+  // The SQL pager over the plan; opened by w, its path field is open from the start.
+  const [pager, setPager] = useState<{ saving: boolean } | null>(null);
   // The backup step's import: a dump taken before the loss, imported on the spot, is proposed.
   const imp = useImport(services.backups, height, {
     imported: (imported) => {
@@ -101,7 +104,9 @@ export function WizardScreen({ params }: ScreenProps<'wizard'>) {
         else w.say('info', 'no diff yet: Enter at the diff step reads it');
         return true;
       case 'sql':
-        w.toggleSql();
+      case 'write':
+        if (w.planTask.result) setPager({ saving: intent.type === 'write' });
+        else w.say('info', 'no plan yet');
         return true;
       case 'policy':
         w.cyclePolicy();
@@ -136,6 +141,18 @@ export function WizardScreen({ params }: ScreenProps<'wizard'>) {
         <ApplyDialog w={w} width={Math.min(width, 76)} database={services.merge?.database() ?? ''} />
       ) : imp.mode === 'found' ? (
         <FoundList imp={imp} width={width} active={screen.active} />
+      ) : pager && step === 'plan' && w.planTask.result ? (
+        <SqlPager
+          {...planSql(w.planTask.result)}
+          title={`SQL of the plan for ${w.planTask.result.database}: the text merge --sql prints`}
+          width={width}
+          height={height + LIST_CHROME_LINES}
+          active={screen.active}
+          files={services.files}
+          defaultPath={services.files ? sqlPath(w.planTask.result, services.files.folder()) : ''}
+          saving={pager.saving}
+          onClose={() => setPager(null)}
+        />
       ) : (
         <Content w={w} width={width} height={height} active={screen.active} />
       )}
@@ -169,7 +186,7 @@ function Status({ w, width }: { w: Wizard; width: number }) {
   const m = w.memory;
   let line: { kind: 'ok' | 'info' | 'warn' | 'error'; text: string } | null = w.message;
   if (!line && running) line = { kind: 'info', text: 'working… (Esc cancels: always safe)' };
-  if (!line && m.step === 'apply') line = { kind: 'info', text: 'applying… do not switch off: each merge commits on its own' };
+  if (!line && m.step === 'apply') line = { kind: 'info', text: 'applying… one transaction: every table commits together, or none does' };
   // On a source that needs no backup: all it can give for this loss (the row is truncated).
   const onSource = m.step === 'backup' ? w.backupList.current : null;
   if (!line && onSource?.kind === 'source' && onSource.source.ref !== w.proposedId)
@@ -247,7 +264,7 @@ function Content({ w, width, height, active }: { w: Wizard; width: number; heigh
       return (
         <WindowedList
           list={w.lines}
-          columns={lineColumns(w.showSql && m.step === 'plan' ? '-- SQL that writes live, one transaction per merge' : planHeader(width - 8))}
+          columns={lineColumns(planHeader(width - 8))}
           width={width}
           active={active}
           noun="lines"
@@ -356,12 +373,8 @@ function ApplyDialog({ w, width, database }: { w: Wizard; width: number; databas
   return (
     <ConfirmDialog
       danger
-      title={`Apply ${plan.merges.length} merge(s) to ${database}`}
-      lines={[
-        `Inserts ${formatCount(plan.totals.inserted)} and updates ${formatCount(plan.totals.updated)} rows of live tables, from ${plan.backupId}.`,
-        'Each merge is one transaction with a journal. Once committed it',
-        'cannot be cancelled; it can be undone (Merge → merges → u).',
-      ]}
+      title={applyTitle(plan, database)}
+      lines={applyLines(plan, width - 4)}
       typed={{ expected: database, label: `Type the database name (${database}) and Enter; Esc cancels:` }}
       width={width}
       onConfirm={w.confirm}
@@ -401,7 +414,7 @@ function hint(w: Wizard): string {
     case 'select':
       return 'space: choose or not · d: rows · Enter: plan · ←: step back · Esc: leave';
     case 'plan':
-      return `Enter: apply… · s: SQL · p: policy (${w.memory.policy}) · ←: step back · Esc: leave`;
+      return `Enter: apply… · s: SQL · w: write SQL · p: policy (${w.memory.policy}) · ←: step back`;
     case 'apply':
       return 'applying: cannot be cancelled';
     case 'verify':

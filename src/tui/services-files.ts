@@ -1,0 +1,27 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { dataHome } from '../util/paths.js';
+import { completePath, expandHome } from './path-completion.js';
+import type { FileServices } from './services.js';
+
+/**
+ * The files the console writes for the user, under `$CRM_RESCUE_HOME/sql` unless told otherwise.
+ * A plan's SQL names tables and columns: written for the user alone (0600), also over a file
+ * that existed with wider rights.
+ */
+export function fileServices(env: NodeJS.ProcessEnv = process.env, options: { home?: string; cwd?: string } = {}): FileServices {
+  const home = options.home ?? env.HOME ?? homedir();
+  return {
+    folder: () => join(dataHome(env), 'sql'),
+    completePath: (prefix) => completePath(prefix, { home, cwd: options.cwd }),
+    async writeText(path, text) {
+      const full = resolve(options.cwd ?? process.cwd(), expandHome(path.trim(), home));
+      await mkdir(dirname(full), { recursive: true, mode: 0o700 });
+      await writeFile(full, text, { mode: 0o600 });
+      // The mode given to writeFile applies only to a file it creates.
+      await chmod(full, 0o600);
+      return full;
+    },
+  };
+}
