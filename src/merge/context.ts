@@ -35,6 +35,8 @@ export interface TableCtx {
   beforeName: string;
   afterName: string;
   selName: string;
+  /** The namespace the selection table is in (the backup's staging namespace). */
+  selNs: string;
   key: string[];
   /** Live columns that also exist in staging and are not generated: what inserts write. */
   writable: ColumnInfo[];
@@ -80,6 +82,7 @@ export function tableContexts(
       beforeName,
       afterName,
       selName,
+      selNs: names.stagingNs,
       key: table.key,
       writable: table.live.columns.filter((c) => stagedCols.has(c.name) && !c.generated),
       journaled: table.live.columns.filter((c) => !c.generated),
