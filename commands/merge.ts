@@ -32,7 +32,7 @@ export const mergeCommand = defineCommand({
         array: true,
         demandOption: true,
         describe:
-          "The table whose rows to bring back; repeat it (or a comma list) to bring back several tables in ONE transaction with one journal entry and one undo, each table's rows chosen by the same flags",
+          "The table whose rows to bring back; repeat it to bring back several tables in ONE transaction with one journal entry and one undo, each table's rows chosen by the same flags",
       })
       .option('deleted', { type: 'boolean', default: false, describe: 'Rows gone from live (inserted back)' })
       .option('soft-deleted', { type: 'boolean', default: false, describe: 'Rows live only flagged as deleted (flag and touched columns restored)' })
@@ -109,7 +109,8 @@ export const mergeCommand = defineCommand({
       import('../src/progress/reporter.js'),
     ]);
     checkMergeSource(args);
-    const tables = [...new Set(args.table.flatMap((t) => list(t) ?? []))];
+    // Repeated, never split on commas: a quoted table name may hold one.
+    const tables = [...new Set(args.table.map((t) => t.trim()).filter(Boolean))];
     if (!tables.length) throw new UsageError('--table names no table', 'Name the table whose rows to bring back: --table contacts');
     const oneTableFlags = (['keys', 'keysFrom', 'where', 'key', 'map', 'columns'] as const).filter((f) => args[f] !== undefined && String(args[f]) !== '');
     if (tables.length > 1 && oneTableFlags.length)

@@ -104,7 +104,7 @@ describe.each(engines)('%s: several tables, one merge', (engine: TestEngine) => 
 
   it('the CLI: merge --table acc --table con is one dry run, one apply, one journal entry, one undo', async () => {
     // Back to the backup's contents, then the incident again.
-    const restore = await sb.run(['merge', '--url', db.url, '--backup', id, '--table', 'acc,con', '--deleted', '--apply', '--yes', '--json']);
+    const restore = await sb.run(['merge', '--url', db.url, '--backup', id, '--table', 'acc', '--table', 'con', '--deleted', '--apply', '--yes', '--json']);
     expect(restore.code, restore.stderr).toBe(0);
     expect(await contents()).toBe(before);
     const lost = await incident();
