@@ -50,6 +50,7 @@ const walk = (dir) => {
     if (e.isDirectory()) walk(p);
     else if (e.name.endsWith('.js')) {
       const text = readFileSync(p, 'utf8');
+      if (text.includes('vendor/ink.js')) pointed++;
       if (!text.includes("from 'ink'")) continue;
       let rel = relative(dirname(p), vendorInk);
       if (!rel.startsWith('.')) rel = `./${rel}`;

@@ -54,8 +54,25 @@ export interface MergeSession {
    * Runs the whole plan in one transaction: conflict checks, writes, journal. Rolls back unless
    * `apply`. `onOutcome` receives every row's outcome (page by page) before the transaction ends.
    */
-  execute(apply: boolean, onOutcome?: (o: RowOutcome) => void): Promise<MergeResult>;
+  execute(apply: boolean, onOutcome?: (o: RowOutcome) => void, onProgress?: (p: MergeProgress) => void): Promise<MergeResult>;
   close(): Promise<void>;
+}
+
+/**
+ * How far an execute is: tables written of the plan's, and rows gone through of those selected
+ * (conflicting rows count once their table is done). `verify` comes once every table is
+ * written, before the journal and the COMMIT or ROLLBACK. Only observes: a listener that throws
+ * changes nothing.
+ */
+export interface MergeProgress {
+  phase: 'write' | 'verify';
+  /** The table being written (`schema.name`). */
+  table?: string;
+  tablesDone: number;
+  tablesTotal: number;
+  rowsDone: number;
+  /** Rows selected in all (known once the merge is prepared). */
+  rowsTotal: number;
 }
 
 /**
@@ -234,7 +251,7 @@ export async function prepareMergeGroup(db: Db, parts: MergePart[], opts: { merg
     mergeId,
     selected: allTables().map((t) => ({ table: t.display, rows: rowsOf(t), via: t.via })),
     roots: ctxs.map((c) => ({ schema: c.root.table.live.schema, name: c.root.table.live.name })),
-    execute: (apply, onOutcome) =>
+    execute: (apply, onOutcome, onProgress) =>
       executeMerge(conn, db, {
         parts: ctxs,
         mergeId,
@@ -243,6 +260,8 @@ export async function prepareMergeGroup(db: Db, parts: MergePart[], opts: { merg
         erasures,
         apply,
         onOutcome,
+        onProgress,
+        rowsOf,
         triggers,
         bypass,
         lockSeconds,
@@ -284,6 +303,9 @@ interface ExecuteArgs {
   erasures: string | null;
   apply: boolean;
   onOutcome?: (o: RowOutcome) => void;
+  onProgress?: (p: MergeProgress) => void;
+  /** Rows selected in a table (at prepare). */
+  rowsOf: (t: TableCtx) => number;
   triggers: Map<TableCtx, TriggerInfo[]>;
   bypass: TriggerBypass;
   lockSeconds: number;
@@ -298,6 +320,28 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
   const sql: string[] = [];
   const started = performance.now();
   const phase = a.apply ? 'apply' : 'dry run';
+  // Progress: tables and rows gone through; the listener only observes (its faults are ignored).
+  const rowsTotal = tables.reduce((n, t) => n + a.rowsOf(t), 0);
+  const progress = { tablesDone: 0, rowsDone: 0 };
+  const report = (p: 'write' | 'verify', table?: string) => {
+    try {
+      a.onProgress?.({
+        phase: p,
+        ...(table !== undefined && { table }),
+        tablesDone: progress.tablesDone,
+        tablesTotal: tables.length,
+        rowsDone: progress.rowsDone,
+        rowsTotal,
+      });
+    } catch {
+      // An observer's fault never changes a merge.
+    }
+  };
+  const tableDone = (t: TableCtx, start: number) => {
+    progress.tablesDone++;
+    progress.rowsDone = start + a.rowsOf(t);
+    report('write', t.display);
+  };
   const skipping = a.withoutTriggers;
   const several = parts.length > 1;
   // The header's source: the backup of every part (an incident's parts share it).
@@ -348,6 +392,7 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
     await insertHeader(conn, d, a.internalNs, { id: a.mergeId, backupId, database: db.target.database, policy: first.policy, tables: header() });
     const planned: PlannedTable[] = [];
     const partResults: MergePartResult[] = [];
+    report('write');
     for (const p of parts) {
       const changedCols = p.req.selections.find((s) => s.kind === 'changed') as { columns?: string[] } | undefined;
       const part: MergePartResult = {
@@ -367,16 +412,23 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
         for (const t of p.tables) {
           part.tables.push(planned.length);
           planned.push(emptyPlanned(t, planned.length));
+          tableDone(t, progress.rowsDone);
         }
         continue;
       }
       for (const t of p.tables) {
+        const start = progress.rowsDone;
+        report('write', t.display);
         const counts = await writeTable(conn, d, t, {
           batchSize: p.req.batchSize ?? 5000,
           changedColumns: changedCols?.columns,
           log: (s) => {
             sql.push(s);
             part.sql.push(s);
+          },
+          onBatch: (n) => {
+            progress.rowsDone = Math.min(start + a.rowsOf(t), progress.rowsDone + n);
+            report('write', t.display);
           },
         });
         const reasons = await conn.query<{ reason: string; n: number }>(
@@ -402,8 +454,10 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
         part.tables.push(planned.length);
         planned.push(row);
         part.totals = { inserted: part.totals.inserted + row.inserts, updated: part.totals.updated + row.updates, skipped: part.totals.skipped + row.skipped };
+        tableDone(t, start);
       }
     }
+    report('verify');
     // Deferred constraint checks and triggers run now, so what is verified is what commits.
     if (d.checkDeferredNow) await conn.query(d.checkDeferredNow);
     const check: WriteCheck = { checked: 0, mismatched: 0, details: [] };

@@ -32,4 +32,6 @@ export type ProgressUpdate = Pick<ProgressEvent, 'phase' | 'done' | 'total'> &
   Partial<Pick<ProgressEvent, 'operation' | 'table' | 'bytes' | 'rate'>> & {
     /** Seconds left; null or absent while unknown. */
     etaSeconds?: number | null;
+    /** Rows gone through of those in all, when the work counts rows (a merge's writes): the bar follows them. */
+    rows?: { done: number; total: number };
   };

@@ -4,7 +4,7 @@ import { relationsOf } from '../crm/relations.js';
 import { tableLabel } from '../dialect/table-label.js';
 import type { DiffClass } from '../diff/model.js';
 import { identifyingKey } from '../keys/identifying-key.js';
-import { prepareMergeGroup, type MergePart, type MergeSession } from '../merge/engine.js';
+import { prepareMergeGroup, type MergePart, type MergeProgress, type MergeSession } from '../merge/engine.js';
 import { readErasures } from '../merge/erasures.js';
 import { MergeConflictError, NoRowsMatchError } from '../merge/errors.js';
 import type { ConflictPolicy, MergeResult, PlannedTable } from '../merge/model.js';
@@ -64,8 +64,11 @@ export interface MergePlan {
   /** One per root, parents first; all applied in one transaction. */
   merges: MergeStep[];
   totals: MergeTotals;
-  /** Applies every step in one transaction: all of them commit, or none (the outcome says why). */
-  apply(onStep?: (index: number, count: number) => void): Promise<MergeOutcome>;
+  /**
+   * Applies every step in one transaction: all of them commit, or none (the outcome says why).
+   * `onProgress` receives the tables written of the plan's and the rows of those selected.
+   */
+  apply(options?: Pick<ProgressOptions, 'onProgress'>): Promise<MergeOutcome>;
   /** Releases the plan (its selection tables and connection). */
   close(): Promise<void>;
 }
@@ -109,7 +112,8 @@ export async function planMerge(db: Db, request: MergePlanRequest, options: Prog
   try {
     for (const [i, root] of roots.entries()) {
       options.signal?.throwIfAborted();
-      options.onProgress?.({ operation: 'merge', phase: 'plan', table: label(root.table), done: i, total: roots.length + 1 });
+      // Counted in roots (a root's related tables come along): the dry run counts every table.
+      options.onProgress?.({ operation: 'merge', phase: 'prepare', table: label(root.table), done: i, total: roots.length });
       try {
         parts.push(
           await prepareRootPart(rw, {
@@ -130,15 +134,14 @@ export async function planMerge(db: Db, request: MergePlanRequest, options: Prog
     }
     options.signal?.throwIfAborted();
     if (!parts.length) throw new NothingToMergeError();
-    options.onProgress?.({ operation: 'merge', phase: 'plan', table: 'dry run', done: roots.length, total: roots.length + 1 });
+    options.onProgress?.({ operation: 'merge', phase: 'select rows', done: roots.length, total: roots.length });
     try {
       session = await prepareMergeGroup(rw, parts);
     } catch (err) {
       if (err instanceof NoRowsMatchError) throw new NothingToMergeError();
       throw err;
     }
-    steps = toSteps(session, await dryRun(session), label);
-    options.onProgress?.({ operation: 'merge', phase: 'plan', done: roots.length + 1, total: roots.length + 1 });
+    steps = toSteps(session, await dryRun(session, options.onProgress), label);
   } catch (err) {
     await closeAll();
     throw err;
@@ -152,15 +155,13 @@ export async function planMerge(db: Db, request: MergePlanRequest, options: Prog
     mergeId: held.mergeId,
     merges: steps,
     totals: sum(steps.map((s) => s.totals)),
-    async apply(onStep) {
+    async apply(o = {}) {
       if (applied) throw new PlanAppliedError();
       if (steps.some((s) => s.blocked)) throw new PlanBlockedError();
       applied = true;
-      onStep?.(0, 1);
       try {
-        const r = await held.execute(true);
+        const r = await held.execute(true, undefined, mergeProgress('apply', o.onProgress));
         const done = toSteps(held, r, label);
-        onStep?.(1, 1);
         return {
           merges: done.map((m) => ({ ...m, applied: true, verify: null, durationSeconds: r.durationSeconds })),
           failed: null,
@@ -182,13 +183,41 @@ export async function planMerge(db: Db, request: MergePlanRequest, options: Prog
 }
 
 /** The dry run; a single root's conflicts under the abort policy come back as a blocked step. */
-async function dryRun(session: MergeSession): Promise<MergeResult | MergeConflictError> {
+async function dryRun(session: MergeSession, onProgress?: ProgressOptions['onProgress']): Promise<MergeResult | MergeConflictError> {
   try {
-    return await session.execute(false);
+    return await session.execute(false, undefined, mergeProgress('dry run', onProgress));
   } catch (err) {
     if (err instanceof MergeConflictError) return err;
     throw err;
   }
+}
+
+/**
+ * The engine's progress as events: done/total count the tables, `rows` the rows gone through of
+ * those selected; the ETA follows the rows written so far (null until some are, or while the
+ * first half second gives no rate to trust).
+ */
+export function mergeProgress(
+  phase: string,
+  onProgress: ProgressOptions['onProgress'],
+  now: () => number = () => performance.now(),
+): ((p: MergeProgress) => void) | undefined {
+  if (!onProgress) return undefined;
+  const started = now();
+  return (p) => {
+    const elapsed = (now() - started) / 1000;
+    const left = p.rowsTotal - p.rowsDone;
+    const etaSeconds = left <= 0 ? 0 : p.rowsDone > 0 && elapsed >= 0.5 ? Math.round((elapsed * left) / p.rowsDone) : null;
+    onProgress({
+      operation: 'merge',
+      phase: p.phase === 'verify' ? `${phase}: verify` : phase,
+      ...(p.table !== undefined && { table: p.table }),
+      done: p.tablesDone,
+      total: p.tablesTotal,
+      rows: { done: p.rowsDone, total: p.rowsTotal },
+      etaSeconds,
+    });
+  };
 }
 
 /** One step per root of the session, from a dry run or an apply. */

@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { createContext, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useState } from 'react';
 import type { Command, KeyContext } from './keymap.js';
 import { useScreen } from './screens/screen.js';
 
@@ -40,7 +40,9 @@ export function useIdleKeys(idle: readonly Command[]): void {
   // A token of this screen instance: what it said is withdrawn only if nobody spoke since.
   const [owner] = useState(() => ({}));
   const key = idle.join(' ');
-  useEffect(() => {
+  // A layout effect: the footer changes in the same frame as the screen (an effect ran a render
+  // later, and a frame in between showed the previous step's keys).
+  useLayoutEffect(() => {
     if (!active) return;
     set(owner, key ? (key.split(' ') as Command[]) : []);
     return () => set(owner, null);

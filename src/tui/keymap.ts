@@ -1,4 +1,5 @@
 import type { Key } from 'ink';
+import { cellWidth } from '../util/text-width.js';
 import type { ScreenId } from './screen-id.js';
 import { LIST_SCREENS, SCREEN_IDS } from './screen-id.js';
 
@@ -78,7 +79,10 @@ export interface Binding {
   contexts: readonly KeyContext[];
   /**
    * Shown in the footer: short text, keys as shown (default: all of them), priority (lower stays
-   * longer when the footer is narrow), and contexts where the hint would mislead.
+   * longer when the footer is narrow), and contexts where the hint would mislead. Priorities:
+   * 0–1 help and quit; 2 the screen's Enter; 3 what moves between its parts (←→ buckets, tables,
+   * steps; Tab panes) and Space select; 4 Esc; 5 the screen's own actions; 6 ↑↓; 7 search;
+   * 8 the rest. A screen leaves out what does nothing in its state (`useIdleKeys`).
    */
   footer?: { text: string; keys?: string; priority: number; except?: readonly KeyContext[] };
 }
@@ -91,7 +95,7 @@ export const KEYMAP: readonly Binding[] = [
     description: 'Move up',
     category: 'Move',
     contexts: [...SCREEN_IDS, 'help', 'pager'],
-    footer: { keys: '↑↓/jk', text: 'move', priority: 3 },
+    footer: { keys: '↑↓/jk', text: 'move', priority: 6 },
   },
   { command: 'down', keys: [{ name: 'down' }, { char: 'j' }], description: 'Move down', category: 'Move', contexts: [...SCREEN_IDS, 'help', 'pager'] },
   { command: 'pageUp', keys: [{ name: 'pageUp' }], description: 'One page up', category: 'Move', contexts: [...SCREEN_IDS, 'help', 'pager'] },
@@ -110,7 +114,7 @@ export const KEYMAP: readonly Binding[] = [
     description: 'Timeline: the bucket before (scrolls back in time at the edge)',
     category: 'Move',
     contexts: ['audit'],
-    footer: { keys: '←→', text: 'bucket', priority: 5 },
+    footer: { keys: '←→', text: 'bucket', priority: 3 },
   },
   { command: 'right', keys: [{ name: 'right' }, { char: 'l' }], description: 'Timeline: the bucket after', category: 'Move', contexts: ['audit'] },
   {
@@ -119,7 +123,7 @@ export const KEYMAP: readonly Binding[] = [
     description: 'The previous table of the diff',
     category: 'Move',
     contexts: ['diff'],
-    footer: { keys: '←→', text: 'table', priority: 5 },
+    footer: { keys: '←→', text: 'table', priority: 3 },
   },
   { command: 'right', keys: [{ name: 'right' }, { char: 'l' }], description: 'The next table of the diff', category: 'Move', contexts: ['diff'] },
   {
@@ -128,7 +132,7 @@ export const KEYMAP: readonly Binding[] = [
     description: 'Back to the previous step (what later steps found is kept)',
     category: 'Move',
     contexts: ['wizard'],
-    footer: { keys: '←', text: 'step back', priority: 5 },
+    footer: { keys: '←', text: 'step back', priority: 3 },
   },
   {
     command: 'left',
@@ -136,7 +140,7 @@ export const KEYMAP: readonly Binding[] = [
     description: 'SQL not wrapped: scroll left',
     category: 'Move',
     contexts: ['pager'],
-    footer: { keys: '←→', text: 'scroll', priority: 6 },
+    footer: { keys: '←→', text: 'scroll', priority: 3 },
   },
   { command: 'right', keys: [{ name: 'right' }, { char: 'l' }], description: 'SQL not wrapped: scroll right', category: 'Move', contexts: ['pager'] },
   {
@@ -145,7 +149,7 @@ export const KEYMAP: readonly Binding[] = [
     description: 'SQL: the next statement',
     category: 'Move',
     contexts: ['pager'],
-    footer: { keys: '[]', text: 'statement', priority: 4 },
+    footer: { keys: '[]', text: 'statement', priority: 3 },
   },
   { command: 'previousStatement', keys: [{ char: '[' }], description: 'SQL: the previous statement', category: 'Move', contexts: ['pager'] },
   {
@@ -154,7 +158,7 @@ export const KEYMAP: readonly Binding[] = [
     description: 'Switch pane (the diff: the next class of rows; a form: the next field)',
     category: 'Move',
     contexts: ['table', 'audit', 'diff', 'merge', 'wizard'],
-    footer: { text: 'pane', priority: 6, except: ['diff', 'wizard'] },
+    footer: { text: 'pane', priority: 3, except: ['diff', 'wizard'] },
   },
   {
     command: 'nextPane',
@@ -162,7 +166,7 @@ export const KEYMAP: readonly Binding[] = [
     description: 'The next class of rows (deleted, soft-deleted, changed, added)',
     category: 'Move',
     contexts: ['diff'],
-    footer: { text: 'class', priority: 5 },
+    footer: { text: 'class', priority: 3 },
   },
   {
     command: 'open',
@@ -202,7 +206,7 @@ export const KEYMAP: readonly Binding[] = [
     description: 'Search the list: what its rows show (key, actor, any value); Enter puts the cursor on the first match',
     category: 'Act',
     contexts: LIST_SCREENS,
-    footer: { text: 'search', priority: 4 },
+    footer: { text: 'search', priority: 7 },
   },
   {
     command: 'searchNext',
@@ -224,7 +228,7 @@ export const KEYMAP: readonly Binding[] = [
     description: 'Timeline: finer buckets (day → hour → minute → day)',
     category: 'Act',
     contexts: ['audit'],
-    footer: { text: 'zoom', priority: 7 },
+    footer: { text: 'zoom', priority: 8 },
   },
   {
     command: 'recover',
@@ -256,7 +260,7 @@ export const KEYMAP: readonly Binding[] = [
     description: 'Import a dump another tool made: type a file to import, or a folder to search for dumps',
     category: 'Act',
     contexts: ['backups', 'wizard'],
-    footer: { text: 'import', priority: 6 },
+    footer: { text: 'import', priority: 5 },
   },
   {
     command: 'related',
@@ -264,7 +268,7 @@ export const KEYMAP: readonly Binding[] = [
     description: 'Select the related tables the backup holds too',
     category: 'Act',
     contexts: ['stage'],
-    footer: { text: 'related', priority: 6 },
+    footer: { text: 'related', priority: 5 },
   },
   {
     command: 'merge',
@@ -280,7 +284,7 @@ export const KEYMAP: readonly Binding[] = [
     description: 'Open the rows of the diff (the Diff screen)',
     category: 'Act',
     contexts: ['wizard'],
-    footer: { text: 'rows', priority: 7 },
+    footer: { text: 'rows', priority: 8 },
   },
   {
     command: 'sql',
@@ -288,7 +292,7 @@ export const KEYMAP: readonly Binding[] = [
     description: "Read the plan's SQL: every statement whole, each under its table and row counts",
     category: 'Act',
     contexts: ['merge', 'wizard'],
-    footer: { text: 'sql', priority: 6 },
+    footer: { text: 'sql', priority: 5 },
   },
   {
     command: 'write',
@@ -296,7 +300,7 @@ export const KEYMAP: readonly Binding[] = [
     description: "Write the plan's SQL to a file (mode 0600; you choose the path): the text `crm-rescue merge --sql` prints",
     category: 'Act',
     contexts: ['merge', 'wizard', 'pager'],
-    footer: { text: 'write sql', priority: 7 },
+    footer: { text: 'write sql', priority: 8 },
   },
   {
     command: 'wrap',
@@ -320,7 +324,7 @@ export const KEYMAP: readonly Binding[] = [
     description: 'Conflict policy: abort → skip → overwrite (plans again)',
     category: 'Act',
     contexts: ['merge', 'wizard'],
-    footer: { text: 'policy', priority: 6 },
+    footer: { text: 'policy', priority: 8 },
   },
   {
     command: 'undo',
@@ -336,7 +340,7 @@ export const KEYMAP: readonly Binding[] = [
     description: 'Select or unselect the row under the cursor',
     category: 'Select',
     contexts: ['stage', 'diff', 'wizard'],
-    footer: { text: 'select', priority: 4 },
+    footer: { text: 'select', priority: 3 },
   },
   {
     command: 'toggle',
@@ -351,7 +355,7 @@ export const KEYMAP: readonly Binding[] = [
     description: 'Timeline: start a range at the bucket under the cursor (again: clear it)',
     category: 'Select',
     contexts: ['audit'],
-    footer: { text: 'range', priority: 6 },
+    footer: { text: 'range', priority: 8 },
   },
   {
     command: 'selectClass',
@@ -359,7 +363,7 @@ export const KEYMAP: readonly Binding[] = [
     description: 'Select every row of the class under the cursor (deleted, changed or added)',
     category: 'Select',
     contexts: ['diff'],
-    footer: { text: 'select class', priority: 6 },
+    footer: { text: 'select class', priority: 8 },
   },
   {
     command: 'help',
@@ -525,9 +529,9 @@ export function footerFor(context: KeyContext, width: number, idle: readonly Com
 /** The footer's separator between items. */
 export const FOOTER_SEPARATOR = '  ';
 
-/** Width of the footer text for items. */
+/** Width of the footer text for items, in terminal cells. */
 export function footerWidth(items: FooterItem[]): number {
-  return items.reduce((w, it, i) => w + [...it.keys].length + 1 + [...it.text].length + (i ? FOOTER_SEPARATOR.length : 0), 0);
+  return items.reduce((w, it, i) => w + cellWidth(it.keys) + 1 + cellWidth(it.text) + (i ? FOOTER_SEPARATOR.length : 0), 0);
 }
 
 /** The key list as Markdown, for README and docs/keys.md. Generated: edit KEYMAP instead. */

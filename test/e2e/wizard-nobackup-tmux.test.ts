@@ -82,16 +82,13 @@ async function recoverThroughWizard(
   expect(step2).toMatch(offer.row);
   expect(step2).toMatch(offer.note);
 
+  // One Enter per step: staging and the diff need no choice, they start on arrival.
   term.keys('Enter');
-  await term.waitFor('Step 3/8', STEP_MS);
-  term.keys('Enter');
-  const staged = await term.waitFor('Enter: compare with live', STEP_MS);
+  const staged = await term.waitFor((s) => s.includes('Step 3/8') && s.includes('Enter: compare with live'), STEP_MS);
   expect(staged).toMatch(/✓ staged \d+ table\(s\) into crm_rescue_stage_/);
 
   term.keys('Enter');
-  await term.waitFor('Step 4/8', STEP_MS);
-  term.keys('Enter');
-  const diff = await term.waitFor('Enter: choose the rows to bring back', STEP_MS);
+  const diff = await term.waitFor((s) => s.includes('Step 4/8') && s.includes('Enter: choose the rows to bring back'), STEP_MS);
   // Every row the incident deleted. A source that holds only the lost rows counts every other
   // live row as added (a merge never deletes those).
   expect(diff).toMatch(new RegExp(`\\baccounts_contacts\\s+${incident.deletedRelationRows}\\s+0\\s+0\\s+\\d+`));

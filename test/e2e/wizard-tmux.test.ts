@@ -75,19 +75,17 @@ describe.each(engines)('%s: the recovery wizard in tmux at 80×24', (engine) => 
       /taken during the deletions \(\d\d:\d\d:\d\d UTC\): rows deleted before may be missing|Proposed: the newest backup taken before the loss began/,
     );
 
+    // One Enter per step: staging and the diff need no choice, they start on arrival.
     term.keys('Enter');
     const step3 = await term.waitFor('Step 3/8');
     save('wizard-3-stage', step3);
     expect(step3.replace(/\s+/g, ' ')).toContain('Live tables are not touched');
-    term.keys('Enter');
     const staged = await term.waitFor('Enter: compare with live', 180_000);
     save('wizard-3-staged', staged);
     expect(staged).toMatch(/✓ staged \d+ table\(s\) into crm_rescue_stage_/);
 
     term.keys('Enter');
-    await term.waitFor('Step 4/8');
-    term.keys('Enter');
-    const step4 = await term.waitFor('Enter: choose the rows to bring back', 180_000);
+    const step4 = await term.waitFor((s) => s.includes('Step 4/8') && s.includes('Enter: choose the rows to bring back'), 180_000);
     save('wizard-4-diff', step4);
     expect(step4).toMatch(new RegExp(`contacts\\s+${incident.deletedContacts}\\s+0\\s+0\\s+0`));
     expect(step4).toMatch(new RegExp(`accounts\\s+0\\s+${incident.softDeletedAccounts}\\s+0\\s+0`));

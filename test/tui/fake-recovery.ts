@@ -24,6 +24,7 @@ import type {
   TimelineBucket,
 } from '../../src/tui/services.js';
 import type { Compression, DumpFormat, TakenAtSource } from '../../src/external/model.js';
+import type { ProgressUpdate } from '../../src/progress/event.js';
 import { fakeServices } from './helpers.js';
 
 /** The instant the fakes call "now": 21 Nov 2026 12:00 UTC. */
@@ -286,15 +287,65 @@ export function fakeDiff(set: DiffSet = incidentDiff()): DiffServices & { opened
   };
 }
 
-/** Merge service: plans from the selections, applies, undoes; records what it was asked. */
-export function fakeMerge(): MergeServices & { planned: RowSelection[][]; applied: number; undone: string[]; closed: number } {
+/** Work a fake holds half-way until the test opens it. */
+export interface Gate {
+  /** Resolves once opened. */
+  readonly passed: Promise<void>;
+  open(): void;
+}
+
+/** A closed gate. */
+export function gate(): Gate {
+  let open = () => {};
+  const passed = new Promise<void>((resolve) => (open = resolve));
+  return { passed, open };
+}
+
+/**
+ * What planMerge and MergePlan.apply report, table by table: done/total count the tables, `rows`
+ * the rows gone through of those selected; half-way (after the first half of the tables), the
+ * gate holds the work when one is given.
+ */
+async function emitMergeProgress(
+  phase: string,
+  tables: { table: string; rows: number }[],
+  onProgress: ((e: ProgressUpdate) => void) | undefined,
+  held?: Gate,
+  signal?: AbortSignal,
+): Promise<void> {
+  const total = tables.reduce((n, t) => n + t.rows, 0);
+  let done = 0;
+  // Aborted while held: stops there, as the real work does (nothing written).
+  const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+  for (const [i, t] of tables.entries()) {
+    if (held && i === Math.floor(tables.length / 2)) await Promise.race([held.passed, aborted]);
+    signal?.throwIfAborted();
+    onProgress?.({ operation: 'merge', phase, table: t.table, done: i, total: tables.length, rows: { done, total }, etaSeconds: null });
+    done += t.rows;
+    onProgress?.({ operation: 'merge', phase, table: t.table, done: i + 1, total: tables.length, rows: { done, total }, etaSeconds: 0 });
+  }
+}
+
+/**
+ * Merge service: plans from the selections, applies, undoes; records what it was asked. Its plan
+ * (the dry run) and apply report progress table by table; `gates` holds them half-way.
+ */
+export function fakeMerge(gates: { plan?: Gate; apply?: Gate } = {}): MergeServices & {
+  planned: RowSelection[][];
+  applied: number;
+  undone: string[];
+  closed: number;
+} {
   const self = {
     planned: [] as RowSelection[][],
     applied: 0,
     undone: [] as string[],
     closed: 0,
     database: () => 'crm_prod',
-    async plan(request: { backupId: string; selections: RowSelection[]; policy: 'abort' | 'skip' | 'overwrite' }): Promise<MergePlan> {
+    async plan(
+      request: { backupId: string; selections: RowSelection[]; policy: 'abort' | 'skip' | 'overwrite' },
+      options: { onProgress?: (e: ProgressUpdate) => void; signal?: AbortSignal } = {},
+    ): Promise<MergePlan> {
       self.planned.push(request.selections);
       // One plan is one merge (one transaction, one journal entry) whatever the number of roots.
       const steps = request.selections.map((s) => ({
@@ -320,6 +371,8 @@ export function fakeMerge(): MergeServices & { planned: RowSelection[][]; applie
         updated: 0,
         skipped: 0,
       });
+      const written = steps.flatMap((s) => s.tables.map((t) => ({ table: t.table, rows: t.inserts + t.updates })));
+      await emitMergeProgress('dry run', written, options.onProgress, gates.plan, options.signal);
       return {
         database: 'crm_prod',
         backupId: request.backupId,
@@ -327,8 +380,9 @@ export function fakeMerge(): MergeServices & { planned: RowSelection[][]; applie
         mergeId: 'mrg_20261121120000_0000',
         merges: steps,
         totals,
-        async apply(): Promise<MergeOutcome> {
+        async apply(o: { onProgress?: (e: ProgressUpdate) => void } = {}): Promise<MergeOutcome> {
           self.applied++;
+          await emitMergeProgress('apply', written, o.onProgress, gates.apply);
           return {
             merges: steps.map((s) => ({ ...s, applied: true, verify: { checked: s.totals.inserted + s.totals.updated, mismatched: 0 }, durationSeconds: 0.1 })),
             totals,

@@ -201,7 +201,7 @@ describe('the wizard proposes the newest backup before the loss, of either kind'
     expect(proposed).toMatch(/2026-11-21 03:00/);
     expect(backups.calls).toContain('import ~/dumps/crm_prod-1121.dump');
     await press(app, KEYS.enter);
-    expect(await ready(app, 'Step 3/8')).toContain('Backup: 20261121T030000Z-postgres-crm_prod-ex01');
+    expect(await ready(app, 'Backup: 20261121T030000Z-postgres-crm_prod-ex01')).toContain('Step 3/8');
   });
 });
 

@@ -45,7 +45,7 @@ describe('an incident merges brought back', () => {
     await ready(app, 'crm_prod');
     await press(app, 'g', 'j', KEYS.enter);
     const frame = await ready(app, 'Incidents (1)');
-    expect(frame).toMatch(/▸ 21 Nov 05:58 mallory\.b\s+864 partly recovered · accounts_contac/);
+    expect(frame).toMatch(/▸ 21 Nov 05:58 mallory\.b\s+864 partly recovered · accounts_c/);
     expect(frame).toContain(`partly recovered by ${MERGE_ID} (319 of 856 rows)`);
   });
 

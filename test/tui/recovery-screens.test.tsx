@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BLOCKS } from '../../src/tui/screens/audit/timeline-chart.js';
 import type { ConsoleServices } from '../../src/tui/services.js';
 import { useClock } from '../helpers/clock.js';
-import { NOW, diffTable, fakeAudit, fakeBackups, fakeDiff, fakeDiffSet, fakeMerge, fakeStage, recoveryFakes } from './fake-recovery.js';
+import { NOW, diffTable, fakeAudit, fakeBackups, fakeDiff, fakeDiffSet, fakeMerge, fakeStage, gate, incidentDiff, recoveryFakes } from './fake-recovery.js';
 import { KEYS, frameWhere, press, renderConsole, type TestApp } from './helpers.js';
 
 /** Opens Home's action `index` (0: wizard, 1: audit, 2: backups, 3: stage, 4: diff, 5: merge). */
@@ -370,15 +370,18 @@ describe('the recovery wizard at 80×24', () => {
     expect(flat(first)).toContain('Nothing is changed.');
     await press(app, KEYS.enter);
     expect(flat(await ready(app, '◂ proposed'))).toContain('the backup itself is never changed');
+    // Staging needs no choice: one Enter arrives and it runs.
     await press(app, KEYS.enter);
-    expect(flat(await ready(app, 'Step 3/8'))).toContain('Live tables are not touched');
+    const staged = await ready(app, 'staged 4 table(s)');
+    expect(staged).toContain('Step 3/8');
+    expect(flat(staged)).toContain('Live tables are not touched');
+    expect(s.stage.runs).toEqual([{ tables: ['accounts_contacts', 'contacts', 'notes', 'accounts'], withRelated: true }]);
+    // So does the diff.
     await press(app, KEYS.enter);
-    await ready(app, 'staged 4 table(s)');
-    expect(s.stage.runs[0]).toEqual({ tables: ['accounts_contacts', 'contacts', 'notes', 'accounts'], withRelated: true });
-    await press(app, KEYS.enter);
-    expect(flat(await ready(app, 'Step 4/8'))).toContain('Read only: nothing is written.');
-    await press(app, KEYS.enter);
-    expect(await ready(app, 'accounts_contacts              465')).toMatch(/accounts\s+0\s+8\s+0\s+0/);
+    const diff = await ready(app, 'accounts_contacts              465');
+    expect(diff).toMatch(/accounts\s+0\s+8\s+0\s+0/);
+    expect(flat(diff)).toContain('Step 4/8');
+    expect(flat(diff)).toContain('Read only: nothing is written.');
     await press(app, KEYS.enter);
     const rows = await ready(app, 'Step 5/8');
     expect(rows).toMatch(/\[x\] contacts\s+deleted\s+319 insert them back/);
@@ -399,15 +402,112 @@ describe('the recovery wizard at 80×24', () => {
     expect(await ready(app, 'Actions')).toContain('▸ Recovery wizard');
   });
 
+  it('one Enter per step: the dry run shows its progress and offers no apply until done; the apply shows its progress and running line until it ends', async () => {
+    const plan = gate();
+    const apply = gate();
+    const merge = fakeMerge({ plan, apply });
+    // The differences counted again after the apply, held too.
+    const set = incidentDiff();
+    const recount = set.recount.bind(set);
+    const recounted = gate();
+    set.recount = async () => {
+      await recounted.passed;
+      return recount();
+    };
+    const s = recoveryFakes({ merge, diff: fakeDiff(set) });
+    const app = await renderConsole({ services: s });
+    await open(app, 0, 'Describe');
+    await press(app, KEYS.enter);
+    await ready(app, '◂ proposed');
+    await press(app, KEYS.enter);
+    expect(await ready(app, 'staged 4 table(s)')).toContain('Enter: compare with live · ←: step back · Esc: leave');
+    await press(app, KEYS.enter);
+    await ready(app, 'accounts_contacts              465');
+    await press(app, KEYS.enter);
+    await ready(app, 'Step 5/8');
+    await press(app, KEYS.enter);
+    // Held half-way through the dry run: its progress counts the plan's four tables and rows.
+    const planning = await ready(app, 'merge dry run');
+    const [, done, total] = /2\/4 tables · ([\d,]+)\/([\d,]+) rows/.exec(planning) ?? [];
+    // 319 deleted rows of each of three tables, 8 soft-deleted accounts; the bar follows the rows.
+    expect(Number(total.replace(',', ''))).toBe(3 * 319 + 8);
+    expect(planning).toContain(`${Math.floor((Number(done.replace(',', '')) / (3 * 319 + 8)) * 100)}%`);
+    expect(flat(planning)).not.toContain('ran in a transaction that was rolled back');
+    expect(planning).not.toContain('Enter: apply');
+    expect(planning).toContain('Esc: cancel (always safe)');
+    // Enter while it plans opens nothing.
+    await press(app, KEYS.enter);
+    expect(app.lastFrame()).not.toContain('Type the database name');
+    plan.open();
+    const planned = await ready(app, 'Total:');
+    expect(flat(planned)).toContain('ran in a transaction that was rolled back');
+    expect(planned).toContain('Enter: apply…');
+    expect(merge.planned).toHaveLength(1);
+    // One Enter opens the confirmation.
+    await press(app, KEYS.enter);
+    await ready(app, 'Type the database name');
+    await type(app, 'crm_prod');
+    await press(app, KEYS.enter);
+    // Held half-way: the apply's progress, as the dry run's.
+    const applying = await frameWhere(app, (f) => /merge apply .*2\/4 tables · [\d,]+\/965 rows/.test(f), undefined, "the apply's progress");
+    expect(applying).toContain('Step 7/8');
+    expect(applying).toContain('running: merge apply');
+    expect(applying).toContain('applying: it cannot be cancelled; wait for it to end');
+    // Esc cancels nothing while it applies.
+    await press(app, KEYS.escape);
+    expect(await ready(app, 'wait for it to end')).toContain('Step 7/8');
+    apply.open();
+    // Applied; until the recount ends the wizard is still at work, and says so.
+    const counting = await ready(app, 'running: the recount after the merge');
+    expect(counting).toContain('Step 7/8');
+    expect(counting).not.toContain('running: merge apply');
+    expect(counting).toContain('wait for it to end');
+    recounted.open();
+    const verify = await ready(app, 'Step 8/8');
+    expect(verify).toContain('all match');
+    expect(verify).not.toContain('applying');
+    expect(merge.applied).toBe(1);
+  });
+
+  it('Esc cancels the dry run on arrival safely: no apply offer, and Enter plans again', async () => {
+    const plan = gate();
+    const merge = fakeMerge({ plan });
+    const app = await renderConsole({ services: recoveryFakes({ merge }) });
+    await open(app, 0, 'Describe');
+    await press(app, KEYS.enter);
+    await ready(app, '◂ proposed');
+    await press(app, KEYS.enter);
+    await ready(app, 'staged 4 table(s)');
+    await press(app, KEYS.enter);
+    await ready(app, 'accounts_contacts              465');
+    await press(app, KEYS.enter);
+    await ready(app, 'Step 5/8');
+    await press(app, KEYS.enter);
+    await ready(app, 'merge dry run');
+    await press(app, KEYS.escape);
+    const cancelled = await ready(app, 'planning cancelled: nothing in live changed');
+    expect(cancelled).toContain('Step 6/8');
+    expect(cancelled).toContain('Enter: plan again');
+    expect(cancelled).not.toContain('Enter: apply');
+    expect(flat(cancelled)).not.toContain('ran in a transaction that was rolled back');
+    // Enter plans again (not an apply): this time the dry run completes.
+    plan.open();
+    await press(app, KEYS.enter);
+    const planned = await ready(app, 'Total:');
+    expect(planned).toContain('Enter: apply…');
+    expect(merge.planned).toHaveLength(2);
+    expect(merge.applied).toBe(0);
+  });
+
   it('the rows step refuses to plan nothing; ← steps back; Esc leaves and opening again resumes', async () => {
     const s = services();
     const app = await renderConsole({ services: s });
     await open(app, 0, 'Describe');
     await press(app, KEYS.enter);
     await ready(app, '◂ proposed');
-    await press(app, KEYS.enter, KEYS.enter);
+    await press(app, KEYS.enter);
     await ready(app, 'staged 4');
-    await press(app, KEYS.enter, KEYS.enter);
+    await press(app, KEYS.enter);
     await ready(app, 'accounts_contacts              465');
     await press(app, KEYS.enter);
     await ready(app, 'Step 5/8');

@@ -221,9 +221,9 @@ describe('the SQL pager and the apply dialog of the wizard at 80×24', () => {
     await ready(app, 'Describe');
     await press(app, KEYS.enter);
     await ready(app, '◂ proposed');
-    await press(app, KEYS.enter, KEYS.enter);
+    await press(app, KEYS.enter);
     await ready(app, 'staged 4');
-    await press(app, KEYS.enter, KEYS.enter);
+    await press(app, KEYS.enter);
     await ready(app, 'accounts_contacts              465');
     await press(app, KEYS.enter);
     await ready(app, 'Step 5/8');

@@ -47,13 +47,16 @@ export function formatDuration(seconds: number): string {
 /** The text parts for an event; `noun` names what done/total count. */
 export function progressParts(event: ProgressEventLike, barWidth: number, noun = 'tables'): ProgressParts {
   const known = event.total > 0;
-  const fraction = known ? event.done / event.total : 0;
+  // Rows, when counted, make the finer bar: a table of many rows is not one step of a few.
+  const rows = event.rows && event.rows.total > 0 ? event.rows : null;
+  const fraction = rows ? rows.done / rows.total : known ? event.done / event.total : 0;
   const finished = known && event.done >= event.total;
+  const items = known ? `${formatCount(event.done)}/${formatCount(event.total)} ${noun}` : `${formatCount(event.done)} ${noun}`;
   return {
     label: [event.operation, event.phase, event.table].filter(Boolean).join(' '),
     bar: known ? progressBar(fraction, barWidth) : '',
     percent: known ? `${Math.floor(Math.min(1, fraction) * 100)}%` : '',
-    amount: known ? `${formatCount(event.done)}/${formatCount(event.total)} ${noun}` : `${formatCount(event.done)} ${noun}`,
+    amount: rows ? `${items} · ${formatCount(rows.done)}/${formatCount(rows.total)} rows` : items,
     bytes: event.bytes !== undefined && event.bytes > 0 ? formatBytes(event.bytes) : '',
     rate: event.rate !== undefined && event.rate > 0 ? `${formatBytes(event.rate)}/s` : '',
     eta: finished ? '' : typeof event.etaSeconds === 'number' && Number.isFinite(event.etaSeconds) ? `ETA ${formatDuration(event.etaSeconds)}` : 'ETA ?',

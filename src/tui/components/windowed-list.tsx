@@ -8,8 +8,17 @@ import type { WindowedListState } from './use-windowed-list.js';
 /** One column of a windowed list. */
 export interface ListColumn<Row> {
   header: string;
-  /** Characters, or 'flex' for the room that is left (give one column flex). */
+  /**
+   * Terminal cells, or 'flex' for the room that is left (give one column flex). A number is the
+   * least the column gets; 0 with a `max`: shown only when the others leave room for it.
+   */
   width: number | 'flex';
+  /**
+   * Sized to its content: the column takes what its header and the visible rows need (in cells),
+   * up to `max`, out of the room the others leave. A flex column with a max stops there and the
+   * rest goes to the other columns with a max; a flex column without one takes all the rest.
+   */
+  max?: number;
   align?: 'left' | 'right';
   render(row: Row): string;
 }
@@ -39,8 +48,18 @@ export function WindowedList<Row>(props: WindowedListProps<Row>) {
   const { list, columns, width, active = true, noun = 'rows' } = props;
   const { window: w } = list;
   const prefixWidth = 2 + (list.selectable ? 4 : 0);
-  const widths = columnWidths(columns, width - prefixWidth);
-  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i], columns[i].align)).join(' ');
+  const visible: string[][] = [];
+  for (let i = 0; i < w.height && w.offset + i < w.count; i++) {
+    const row = list.rowAt(w.offset + i);
+    if (row !== undefined) visible.push(columns.map((c) => c.render(row)));
+  }
+  const widths = columnWidths(columns, width - prefixWidth, visible);
+  // A column with no room (an optional one) is left out with its gap.
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (widths[i] > 0 ? pad(c, widths[i], columns[i].align) : null))
+      .filter((c) => c !== null)
+      .join(' ');
   // The search matches what the rows show: every column, as rendered (before the cut to its width).
   list.showRowsAs((row) => columns.map((c) => c.render(row)).join(' '));
 
@@ -109,10 +128,34 @@ export function WindowedList<Row>(props: WindowedListProps<Row>) {
   );
 }
 
-/** Fixed columns get their width; the flex column gets the rest (at least 8). */
-export function columnWidths<Row>(columns: ListColumn<Row>[], room: number): number[] {
-  const gaps = Math.max(0, columns.length - 1);
-  const fixed = columns.reduce((s, c) => s + (c.width === 'flex' ? 0 : c.width), 0);
-  const flex = Math.max(8, room - fixed - gaps);
-  return columns.map((c) => (c.width === 'flex' ? flex : c.width));
+/**
+ * Column widths in cells for `room` cells. Fixed columns get their width; the flex column the rest
+ * (at least 8). Columns with a `max` are sized to `shown` (the visible rows' cells, as rendered):
+ * a capped flex column takes what its content needs first, then the other capped columns grow to
+ * theirs, left to right, from what is left; an optional column (width 0) only when it fits whole.
+ */
+export function columnWidths<Row>(columns: ListColumn<Row>[], room: number, shown: readonly (readonly string[])[] = []): number[] {
+  const least = columns.map((c) => (c.width === 'flex' ? 0 : c.width));
+  const gapOf = (w: number) => (w > 0 ? 1 : 0);
+  const used = (ws: number[]) => ws.reduce((s, w) => s + w + gapOf(w), 0) - 1;
+  const widths = [...least];
+  const flexAt = columns.findIndex((c) => c.width === 'flex');
+  const need = (i: number) => {
+    const c = columns[i];
+    const content = Math.max(cellWidth(c.header), ...shown.map((r) => cellWidth(r[i] ?? '')));
+    return Math.max(least[i], Math.min(c.max ?? content, content));
+  };
+  if (flexAt >= 0) {
+    const rest = room - used(widths.map((w, i) => (i === flexAt ? 1 : w))) + 1;
+    const capped = columns[flexAt].max;
+    widths[flexAt] = Math.max(8, capped === undefined ? rest : Math.min(rest, need(flexAt)));
+    if (capped === undefined) return widths;
+  }
+  columns.forEach((c, i) => {
+    if (c.max === undefined || i === flexAt) return;
+    const free = room - used(widths);
+    const grown = Math.min(need(i), widths[i] + free - (widths[i] === 0 ? 1 : 0));
+    if (widths[i] === 0 ? grown >= need(i) : grown > widths[i]) widths[i] = grown;
+  });
+  return widths;
 }

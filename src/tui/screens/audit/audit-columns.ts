@@ -25,14 +25,19 @@ export const INCIDENT_COLUMNS: ListColumn<IncidentSummary>[] = [
     width: 'flex',
     render: (i) => `${recoveredTag(i)}${i.tables.map((t) => `${t.table} ${formatCount(t.hard + t.soft)}${t.soft && !t.hard ? ' soft' : ''}`).join(', ')}`,
   },
-  { header: 'BACKUP', width: 8, render: (i) => (i.backupBefore ? '✓ before' : 'none') },
+  // Whether a backup taken before the incident exists: the wizard can restore from it.
+  { header: 'BACKUP BEFORE', width: 13, render: (i) => (i.backupBefore ? 'yes' : 'no') },
 ];
 
-/** Columns of the events list. */
+/**
+ * Columns of the events list. On a wide terminal each takes what its rows need, up to a cap (a
+ * key of a few UUIDs, not the whole width), and the source shows when there is room for it.
+ */
 export const EVENT_COLUMNS: ListColumn<AuditEvent>[] = [
   { header: 'TIME (UTC)', width: 19, render: (e) => e.time.slice(0, 19).replace('T', ' ') },
-  { header: 'TABLE', width: 17, render: (e) => e.table },
-  { header: 'KEY', width: 'flex', render: (e) => keyText(e.key) },
-  { header: 'ACTOR', width: 12, render: (e) => e.actorName ?? e.actor ?? '' },
+  { header: 'TABLE', width: 17, max: 40, render: (e) => e.table },
+  { header: 'KEY', width: 'flex', max: 60, render: (e) => keyText(e.key) },
+  { header: 'ACTOR', width: 12, max: 32, render: (e) => e.actorName ?? e.actor ?? '' },
   { header: 'KIND', width: 4, render: (e) => e.kind },
+  { header: 'SOURCE', width: 0, max: 24, render: (e) => e.source },
 ];

@@ -44,3 +44,8 @@ export function auditIntent(command: Command | undefined, pane: AuditPane, state
       return { type: 'list' };
   }
 }
+
+/** The commands that do nothing in `pane` (the footer leaves them out): r recovers an incident only. */
+export function auditIdleKeys(pane: AuditPane): Command[] {
+  return pane === 'incidents' ? [] : ['recover'];
+}

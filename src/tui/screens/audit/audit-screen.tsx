@@ -3,6 +3,7 @@ import { formatCount, pad } from '../../../util/format.js';
 import { Message } from '../../components/message.js';
 import { Tabs } from '../../components/tabs.js';
 import { LIST_CHROME_LINES, WindowedList } from '../../components/windowed-list.js';
+import { useIdleKeys } from '../../footer-hints.js';
 import { useNavigation } from '../../navigation.js';
 import type { AuditServices } from '../../services.js';
 import { useServices } from '../../services-context.js';
@@ -11,14 +12,14 @@ import { useLayout } from '../../use-layout.js';
 import { Unavailable } from '../unavailable.js';
 import { useScreen, useScreenInput, type ScreenProps } from '../screen.js';
 import { EVENT_COLUMNS, INCIDENT_COLUMNS } from './audit-columns.js';
-import { auditIntent } from './audit-input.js';
-import { chartRows, markerRow } from './timeline-chart.js';
+import { auditIdleKeys, auditIntent } from './audit-input.js';
+import { axisRow, chartRows, markerRow } from './timeline-chart.js';
 import { BUCKET_MS, bucketLabel, bucketStart, rangeLabel, windowRange } from './timeline-range.js';
 import { useAuditState, type AuditState } from './use-audit-state.js';
 
-/** Lines above the lower pane: title, chart (2–3), markers, cursor line, tabs; and the hint below. */
+/** Lines above the lower pane: title, chart (2–3), markers, time axis, cursor line, tabs; and the hint below. */
 const chartHeight = (bodyHeight: number) => (bodyHeight >= 18 ? 3 : 2);
-const headLines = (bodyHeight: number) => chartHeight(bodyHeight) + 4;
+const headLines = (bodyHeight: number) => chartHeight(bodyHeight) + 5;
 
 /** Audit: the deletion timeline (bars per bucket) over the incidents and the events of the chosen range. */
 export function AuditScreen({ params }: ScreenProps<'audit'>) {
@@ -34,6 +35,7 @@ function Audit({ audit, day }: { audit: AuditServices; day?: string }) {
   const rows = Math.max(1, layout.bodyHeight - headLines(layout.bodyHeight) - 1 - LIST_CHROME_LINES);
   const state = useAuditState(audit, { width: layout.columns, incidentRows: rows, eventRows: rows, day });
   const list = state.pane === 'incidents' ? state.incidentList : state.events;
+  useIdleKeys(auditIdleKeys(state.pane));
   useScreenInput((command) => {
     if (list.search.editing) return false;
     const intent = auditIntent(command, state.pane, { narrowed: state.narrowed, anchored: state.anchor !== null });
@@ -118,14 +120,14 @@ function Chart({ state, width, height }: { state: AuditState; width: number; hei
   const w = state.window;
   if (state.buckets.status === 'error') {
     return (
-      <Box flexDirection="column" height={height + 3}>
+      <Box flexDirection="column" height={height + 4}>
         <Message kind="error" text={`could not read the audit: ${state.buckets.error}`} width={width} />
       </Box>
     );
   }
   if (!w || state.buckets.status !== 'ready') {
     return (
-      <Box flexDirection="column" height={height + 3}>
+      <Box flexDirection="column" height={height + 4}>
         <Text dimColor>reading the deletion timeline…</Text>
       </Box>
     );
@@ -152,6 +154,15 @@ function Chart({ state, width, height }: { state: AuditState; width: number; hei
         </Text>
       ))}
       <Text dimColor>{markerRow(w.count, state.cursor, sel)}</Text>
+      <Text dimColor wrap="truncate">
+        {axisRow(w.count, {
+          start: bucketLabel(bucketStart(w, 0), w.bucket),
+          middle: bucketLabel(bucketStart(w, Math.floor(w.count / 2)), w.bucket),
+          middleAt: Math.floor(w.count / 2),
+          end: bucketLabel(w.end, w.bucket),
+          note: `1 bar = 1 ${w.bucket}`,
+        })}
+      </Text>
       <Text wrap="truncate">{`▲ ${cursorText}${selText}`}</Text>
     </Box>
   );

@@ -113,7 +113,9 @@ function Merge({ merge, params }: { merge: MergeServices; params: ScreenProps<'m
         hint={hasPlan ? `on conflict: ${state.policy}` : ''}
       />
       {state.planTask.state === 'running' && state.planTask.progress ? (
-        <ProgressBar event={state.planTask.progress} width={w} noun="merges" />
+        <ProgressBar event={state.planTask.progress} width={w} />
+      ) : state.applyTask.state === 'running' && state.applyTask.progress ? (
+        <ProgressBar event={state.applyTask.progress} width={w} />
       ) : (
         <>
           {state.message ? <Message kind={state.message.kind} text={state.message.text} width={w} /> : <Text wrap="truncate">{summary(state, database)}</Text>}

@@ -43,9 +43,9 @@ export function useHeldPlan(): HeldPlan {
     (released) => {
       const p = held.current;
       if (!p) return false;
-      startApply(async () => {
+      startApply(async (o) => {
         try {
-          return await p.apply();
+          return await p.apply({ onProgress: o.onProgress });
         } finally {
           await p.close().catch(() => undefined);
           held.current = null;

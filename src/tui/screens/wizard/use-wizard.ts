@@ -15,6 +15,7 @@ import type {
   StageOutcome,
 } from '../../services.js';
 import { useAsync, type AsyncState } from '../../use-async.js';
+import { useBusyWhile } from '../../busy.js';
 import { useTask, type Task } from '../../use-task.js';
 import { classCount, toSelections, toggleClass } from '../diff/diff-selection.js';
 import { nextPolicy } from '../merge/merge-input.js';
@@ -241,19 +242,50 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
     },
     [merge, memory.backupId, memory.loss, memory.selection, memory.policy, holdPlan],
   );
-  // Resumed at the plan step: plan again (the plan itself is never kept).
+  // Left while applying (the apply itself went on, or failed): show what is true now (at the
+  // plan step, arriving plans again: the plan itself is never kept).
   const resumed = useRef(false);
   useEffect(() => {
     if (resumed.current) return;
     resumed.current = true;
-    if (memory.step === 'plan') startPlan();
-    // Left while applying (the apply itself went on, or failed): show what is true now.
     if (memory.step === 'apply') goto(memory.outcome ? 'verify' : 'plan');
-    if (memory.step === 'apply' && !memory.outcome) startPlan();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
+  const affected = memory.loss?.tables ?? [];
+  // Steps 3, 4 and 6 need no choice: arriving on one (or resuming at it) starts its work, unless
+  // it is done already (the staging of this backup, the diff). Enter then goes on.
+  const runStage = () => {
+    if (!services.stage || !memory.backupId) return say('error', 'staging is not available in this console');
+    const backupId = memory.backupId;
+    const stage = services.stage;
+    // The binary log and the dead tuples are read for the loss's window only.
+    const window = sourceWindow(backupId, memory.loss);
+    stageTask.start((o) => stage.run({ backupId, tables: affected, withRelated: true, ...(window && { window }) }, o));
+  };
+  const runDiff = () => {
+    if (!services.diff || !memory.backupId) return say('error', 'diff is not available in this console');
+    const backupId = memory.backupId;
+    const diff = services.diff;
+    const window = sourceWindow(backupId, memory.loss, true);
+    diffTask.start((o) => diff.open({ backupId, tables: affected, ...(window && { window }) }, o));
+  };
+  const isStaged = !!memory.staged && memory.staged.backupId === memory.backupId;
+  useEffect(() => {
+    // Nothing to run when every row of the incident is back already (the plain line says so).
+    if (memory.loss?.recovered && memory.step !== 'plan') return;
+    if (memory.step === 'stage' && !isStaged) runStage();
+    if (memory.step === 'diff' && !memory.set) runDiff();
+    if (memory.step === 'plan') startPlan();
+    // Only on arrival: a step's work is not started again by what it changes.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [memory.step]);
+
   const set = memory.set;
+  // After the apply, the differences are counted again before the verify step: the wizard is
+  // still at work (a diff of every table, long on a big one), and says so until it is there.
+  const recounting = memory.step === 'apply' && applyTask.state === 'done';
+  useBusyWhile('the recount after the merge', recounting);
   useEffect(() => {
     if (applyTask.state !== 'done' || !applyTask.result) return;
     const outcome = applyTask.result;
@@ -272,7 +304,6 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
   }, [memory.step, memory.outcome, memory.before, memory.after, planTask.result, width]);
   const lines = useWindowedList({ source: useMemo(() => arraySource(lineContent, (l) => l.text), [lineContent]), height, rowKey: (l) => l.text });
 
-  const affected = memory.loss?.tables ?? [];
   const next = () => {
     setSaid(null);
     switch (memory.step) {
@@ -307,33 +338,17 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
         return goto('stage', { backupId: ref, backupNote: note, staged: null, set: null, before: null, selection: {}, outcome: null, after: null });
       }
       case 'stage':
-        if (memory.staged && memory.staged.backupId === memory.backupId) return goto('diff');
-        if (!services.stage || !memory.backupId) return say('error', 'staging is not available in this console');
-        {
-          const backupId = memory.backupId;
-          const stage = services.stage;
-          // The binary log and the dead tuples are read for the loss's window only.
-          const window = sourceWindow(backupId, memory.loss);
-          stageTask.start((o) => stage.run({ backupId, tables: affected, withRelated: true, ...(window && { window }) }, o));
-        }
-        return;
+        // Done: go on. Cancelled or failed: start again (arriving started it).
+        return isStaged ? goto('diff') : runStage();
       case 'diff':
-        if (memory.set) return goto('select');
-        if (!services.diff || !memory.backupId) return say('error', 'diff is not available in this console');
-        {
-          const backupId = memory.backupId;
-          const diff = services.diff;
-          const window = sourceWindow(backupId, memory.loss, true);
-          diffTask.start((o) => diff.open({ backupId, tables: affected, ...(window && { window }) }, o));
-        }
-        return;
+        return memory.set ? goto('select') : runDiff();
       case 'select':
         if (!toSelections(memory.selection).length) return say('warn', 'no rows chosen: space chooses the rows of the class under the cursor');
-        goto('plan');
-        return startPlan();
+        // Arriving at the plan step plans.
+        return goto('plan');
       case 'plan': {
         const plan = planTask.result;
-        if (!plan) return say('info', planTask.state === 'failed' ? 'the plan failed: Esc goes back to the rows, p plans with another policy' : 'planning…');
+        if (!plan) return planTask.state === 'running' ? say('info', 'planning…') : startPlan();
         if (plan.merges.some((m) => m.blocked)) return say('warn', 'conflicts under the abort policy: p chooses skip or overwrite');
         setConfirming(true);
         return;
@@ -376,7 +391,7 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
     onDone();
   };
 
-  const running = [stageTask, diffTask, planTask, applyTask].some((t) => t.state === 'running');
+  const running = recounting || [stageTask, diffTask, planTask, applyTask].some((t) => t.state === 'running');
   const taskMessage = messageOf(memory.step, stageTask, diffTask, planTask, applyTask);
   return {
     memory,
@@ -395,7 +410,7 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
     diffTask,
     planTask,
     applyTask,
-    work: { running, cancellable: applyTask.state !== 'running' },
+    work: { running, cancellable: applyTask.state !== 'running' && !recounting },
     message: said ?? taskMessage,
     confirming,
     next,

@@ -52,3 +52,36 @@ export function wizardIntent(command: Command | undefined, step: WizardStep, wor
       return { type: 'list' };
   }
 }
+
+/** The steps ← goes back from (the first step has none before it; apply and verify cannot be undone by a step). */
+const STEPS_WITH_PREVIOUS: readonly WizardStep[] = ['describe', 'backup', 'stage', 'diff', 'select', 'plan'];
+
+/** The steps that show a list (↑↓ move in it). */
+const STEPS_WITH_LIST: readonly WizardStep[] = ['incident', 'backup', 'select', 'plan', 'verify'];
+
+/**
+ * The commands that do nothing at `step` (the footer leaves them out): the keys of other steps,
+ * and while work runs every key but ↑↓ and Esc (which cancels, when it can).
+ */
+export function wizardIdleKeys(step: WizardStep, work: { running: boolean; cancellable: boolean }): Command[] {
+  const acts = (command: Command): boolean => {
+    if (work.running && command === 'back') return work.cancellable;
+    if (work.running && command !== 'up') return false;
+    switch (command) {
+      case 'left':
+        return STEPS_WITH_PREVIOUS.includes(step);
+      case 'next':
+        return step !== 'apply';
+      case 'up':
+        return STEPS_WITH_LIST.includes(step);
+      case 'nextPane':
+        return step === 'describe';
+      default: {
+        const intent = wizardIntent(command, step, work).type;
+        return intent !== 'list';
+      }
+    }
+  };
+  const commands: Command[] = ['up', 'left', 'nextPane', 'next', 'back', 'toggle', 'details', 'sql', 'write', 'policy', 'import'];
+  return commands.filter((c) => !acts(c));
+}

@@ -15,6 +15,7 @@ import type {
 } from '../../services.js';
 import { selectionOf, type DiffSelection } from '../diff/diff-selection.js';
 import { nowMs } from '../../../util/clock.js';
+import type { TaskState } from '../../use-task.js';
 
 /** The wizard's steps, in order. `describe` is the form reached from `incident`. */
 export type WizardStep = 'incident' | 'describe' | 'backup' | 'stage' | 'diff' | 'select' | 'plan' | 'apply' | 'verify';
@@ -238,8 +239,12 @@ export function preselect(tables: readonly DiffTable[]): DiffSelection {
   return selectionOf(tables, ['deleted', 'soft-deleted']);
 }
 
-/** The one line at each step: what Enter will do, and what it will not. */
-export function plainLine(m: WizardMemory, affected: string[]): string {
+/**
+ * The one line at each step: what it does, and what it will not. `work`: where the step's own
+ * work is (staging, the diff, the dry run, the apply); the plan is called a dry run that was
+ * rolled back only once it has been.
+ */
+export function plainLine(m: WizardMemory, affected: string[], work: TaskState = 'done'): string {
   // Every deleted row is back already: say so rather than walk to "no differences".
   if (m.loss?.recovered && ['backup', 'stage', 'diff', 'select'].includes(m.step))
     return `Nothing left to recover: this incident's rows were ${m.loss.recovered}. Undo is in Merge → merges (u); Esc picks another loss.`;
@@ -252,13 +257,16 @@ export function plainLine(m: WizardMemory, affected: string[]): string {
     case 'backup':
       return 'Pick the backup to take the rows from. It is only read: the backup itself is never changed.';
     case 'stage':
-      return `Enter copies ${list} and their related tables from the backup into a staging schema. Live tables are not touched.`;
+      return `Copies ${list} and their related tables from the backup into a staging schema. Live tables are not touched.`;
     case 'diff':
-      return `Enter compares the staged copies of ${list} with live, row by row. Read only: nothing is written.`;
+      return `Compares the staged copies of ${list} with live, row by row. Read only: nothing is written.`;
     case 'select':
       return 'The deleted and soft-deleted rows are chosen. Rows changed or added since the backup stay as they are. Enter plans.';
     case 'plan':
-      return 'This plan is a dry run: it ran in a transaction that was rolled back. Nothing is written until you type the database name.';
+      if (work === 'done') return 'This plan is a dry run: it ran in a transaction that was rolled back. Nothing is written until you type the database name.';
+      if (work === 'failed' || work === 'cancelled')
+        return 'The dry run did not complete: nothing was written. Nothing is written until you type the database name.';
+      return 'Planning: a dry run of every table in one transaction, rolled back at its end. Nothing is written until you type the database name.';
     case 'apply':
       return 'Writing. Each merge is one transaction with a journal; once committed it cannot be cancelled, only undone.';
     case 'verify':

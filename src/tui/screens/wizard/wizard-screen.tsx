@@ -7,6 +7,7 @@ import { ProgressBar } from '../../components/progress-bar.js';
 import { SqlPager } from '../../components/sql-pager.js';
 import { TextInput } from '../../components/text-input.js';
 import { LIST_CHROME_LINES, WindowedList, type ListColumn } from '../../components/windowed-list.js';
+import { useIdleKeys } from '../../footer-hints.js';
 import { useNavigation } from '../../navigation.js';
 import { useServices } from '../../services-context.js';
 import { useTheme } from '../../theme.js';
@@ -16,9 +17,10 @@ import { useScreen, useScreenInput, type ScreenProps } from '../screen.js';
 import { backupName } from '../backups/external-labels.js';
 import { FoundList, ImportLines } from '../backups/import-view.js';
 import { useImport, type ImportState } from '../backups/use-import.js';
-import { wizardIntent } from './wizard-input.js';
+import { wizardIdleKeys, wizardIntent } from './wizard-input.js';
 import { plainLine, STEP_BAR, stepNumber, takenAt, type BackupChoice } from './wizard-model.js';
 import { useWizard, type ClassRow, type LossChoice, type Wizard } from './use-wizard.js';
+import type { TaskState } from '../../use-task.js';
 import { applyLines, applyTitle, planHeader, planSql, sqlPath } from '../merge/plan-lines.js';
 import { lineColumns } from '../merge/merge-screen.js';
 
@@ -39,10 +41,10 @@ const LOSS_COLUMNS: ListColumn<LossChoice>[] = INCIDENT_COLUMNS.map((c) => ({
 
 const CLASS_COLUMNS: ListColumn<ClassRow>[] = [
   { header: 'TABLE', width: 'flex', render: (r) => r.table.display },
-  { header: 'ROWS', width: 14, render: (r) => r.cls },
-  { header: 'COUNT', width: 10, align: 'right', render: (r) => formatCount(r.count) },
+  { header: 'SINCE BACKUP', width: 14, render: (r) => r.cls },
+  { header: 'ROWS', width: 10, align: 'right', render: (r) => formatCount(r.count) },
   {
-    header: 'A MERGE WILL',
+    header: 'ON MERGE',
     width: 26,
     render: (r) =>
       r.cls === 'deleted'
@@ -77,6 +79,8 @@ export function WizardScreen({ params }: ScreenProps<'wizard'>) {
     },
     report: (m) => (m ? w.say(m.kind, m.text) : w.hush()),
   });
+  // The footer shows the keys of this step only; an open import has its own (its hint line says them).
+  useIdleKeys(imp.mode === 'closed' ? wizardIdleKeys(step, w.work) : ['left', 'nextPane', 'details', 'sql', 'write', 'policy', 'import']);
   useScreenInput((command) => {
     if (w.confirming) return false;
     if (imp.handle(command)) return true;
@@ -128,7 +132,7 @@ export function WizardScreen({ params }: ScreenProps<'wizard'>) {
     <Box flexDirection="column" width={width}>
       <StepBar current={stepNumber(step)} />
       <Box height={2}>
-        <Text wrap="wrap">{plainLine(w.memory, w.affected)}</Text>
+        <Text wrap="wrap">{plainLine(w.memory, w.affected, stepWork(w))}</Text>
       </Box>
       {imp.mode === 'closed' ? (
         <Status w={w} width={width} />
@@ -180,13 +184,34 @@ function StepBar({ current }: { current: number }) {
   );
 }
 
+/** Where the current step's own work is (a step without work counts as done). */
+function stepWork(w: Wizard): TaskState {
+  switch (w.memory.step) {
+    case 'stage':
+      return w.stageTask.state;
+    case 'diff':
+      return w.diffTask.state;
+    case 'plan':
+      return w.planTask.state;
+    case 'apply':
+      return w.applyTask.state;
+    default:
+      return 'done';
+  }
+}
+
 function Status({ w, width }: { w: Wizard; width: number }) {
-  const running = [w.stageTask, w.diffTask, w.planTask].find((t) => t.state === 'running');
+  const running = [w.stageTask, w.diffTask, w.planTask, w.applyTask].find((t) => t.state === 'running');
   if (running?.progress) return <ProgressBar event={running.progress} width={width} />;
   const m = w.memory;
   let line: { kind: 'ok' | 'info' | 'warn' | 'error'; text: string } | null = w.message;
+  // Until the apply has ended (its task, then the recount): it commits as one transaction.
+  if (!line && m.step === 'apply')
+    line =
+      w.applyTask.state === 'done'
+        ? { kind: 'info', text: 'applied: counting the differences with the backup again…' }
+        : { kind: 'info', text: 'applying… one transaction: every table commits together, or none does' };
   if (!line && running) line = { kind: 'info', text: 'working… (Esc cancels: always safe)' };
-  if (!line && m.step === 'apply') line = { kind: 'info', text: 'applying… one transaction: every table commits together, or none does' };
   // On a source that needs no backup: all it can give for this loss (the row is truncated).
   const onSource = m.step === 'backup' ? w.backupList.current : null;
   if (!line && onSource?.kind === 'source' && onSource.source.ref !== w.proposedId)
@@ -316,11 +341,7 @@ function LossFormView({ w, width, active }: { w: Wizard; width: number; active: 
         />
       ))}
       <Text> </Text>
-      {w.form.error ? (
-        <Message kind="error" text={`${label[w.form.field]}: ${w.form.error}`} width={width} />
-      ) : (
-        <Text dimColor>Tab: next field · Enter: look for a backup before this time</Text>
-      )}
+      {w.form.error ? <Message kind="error" text={`${label[w.form.field]}: ${w.form.error}`} width={width} /> : <Text> </Text>}
     </>
   );
 }
@@ -334,7 +355,6 @@ function StageView({ w, width }: { w: Wizard; width: number }) {
         {s.tables.map((t) => (
           <Text key={t.table} wrap="truncate">{`  ${pad(t.table, 32)} ${pad(formatCount(t.rows), 10, 'right')} rows${t.related ? '  (related)' : ''}`}</Text>
         ))}
-        <Text dimColor>Enter: compare with live</Text>
       </>
     );
   }
@@ -348,22 +368,18 @@ function StageView({ w, width }: { w: Wizard; width: number }) {
 
 function DiffCounts({ w }: { w: Wizard }) {
   const set = w.memory.set;
-  if (!set) return <Text dimColor>{w.diffTask.state === 'running' ? 'comparing…' : 'Enter: compare'}</Text>;
+  if (!set) return <Text dimColor>{w.diffTask.state === 'running' || w.diffTask.state === 'idle' ? 'comparing…' : ' '}</Text>;
   return (
     <>
       <Text
         bold
-      >{`${pad('TABLE', 24)} ${pad('DELETED', 9, 'right')} ${pad('SOFT-DEL', 9, 'right')} ${pad('CHANGED', 9, 'right')} ${pad('ADDED', 9, 'right')}`}</Text>
+      >{`${pad('TABLE', 24)} ${pad('DELETED', 9, 'right')} ${pad('SOFT-DELETED', 12, 'right')} ${pad('CHANGED', 9, 'right')} ${pad('ADDED', 9, 'right')}`}</Text>
       {set.tables.map((t) => (
         <Text
           key={t.id}
           wrap="truncate"
-        >{`${pad(t.display, 24)} ${pad(formatCount(t.counts.deleted), 9, 'right')} ${pad(formatCount(t.counts.softDeleted), 9, 'right')} ${pad(formatCount(t.counts.changed), 9, 'right')} ${pad(formatCount(t.counts.added), 9, 'right')}`}</Text>
+        >{`${pad(t.display, 24)} ${pad(formatCount(t.counts.deleted), 9, 'right')} ${pad(formatCount(t.counts.softDeleted), 12, 'right')} ${pad(formatCount(t.counts.changed), 9, 'right')} ${pad(formatCount(t.counts.added), 9, 'right')}`}</Text>
       ))}
-      <Text> </Text>
-      <Text dimColor wrap="truncate">
-        Enter: choose the rows to bring back · d: look at the rows
-      </Text>
     </>
   );
 }
@@ -404,19 +420,30 @@ function hint(w: Wizard): string {
     case 'incident':
       return 'Enter: recover this · Esc: leave (the wizard remembers where it was)';
     case 'describe':
-      return 'Tab: next field · Enter: go on · Esc: back to the choices';
+      return 'Tab: next field · Enter: look for a backup before this time · Esc: back';
     case 'backup':
       return 'Enter: use this backup · i: import a dump · ←: step back · Esc: leave';
+    // Only the keys that act now: while work runs, Esc cancels it and nothing else acts.
     case 'stage':
-      return w.stageTask.state === 'running' ? 'Esc cancels: always safe' : 'Enter: stage (or go on) · ←: step back · Esc: leave';
+      if (w.stageTask.state === 'running') return 'staging · Esc: cancel (always safe)';
+      if (w.memory.staged && w.memory.staged.backupId === w.memory.backupId) return 'Enter: compare with live · ←: step back · Esc: leave';
+      return `Enter: stage${w.stageTask.state === 'idle' ? '' : ' again'} · ←: step back · Esc: leave`;
     case 'diff':
-      return w.diffTask.state === 'running' ? 'Esc cancels: always safe' : 'Enter: compare (or go on) · d: rows · ←: step back · Esc: leave';
+      if (w.diffTask.state === 'running') return 'comparing · Esc: cancel (always safe)';
+      if (w.memory.set) return 'Enter: choose the rows to bring back · d: rows · ←: step back · Esc: leave';
+      return `Enter: compare${w.diffTask.state === 'idle' ? '' : ' again'} · ←: step back · Esc: leave`;
     case 'select':
       return 'space: choose or not · d: rows · Enter: plan · ←: step back · Esc: leave';
-    case 'plan':
-      return `Enter: apply… · s: SQL · w: write SQL · p: policy (${w.memory.policy}) · ←: step back`;
+    case 'plan': {
+      const policy = `p: policy (${w.memory.policy})`;
+      if (w.planTask.state === 'running') return 'planning (a dry run) · Esc: cancel (always safe)';
+      const plan = w.planTask.result;
+      if (!plan) return `Enter: plan again · ${policy} · ←: step back · Esc: leave`;
+      if (plan.merges.some((m) => m.blocked)) return `${policy} · s: SQL · w: write SQL · ←: step back · Esc: leave`;
+      return `Enter: apply… · s: SQL · w: write SQL · ${policy} · ←: step back`;
+    }
     case 'apply':
-      return 'applying: cannot be cancelled';
+      return w.applyTask.state === 'failed' ? 'Esc: leave' : 'applying: it cannot be cancelled; wait for it to end';
     case 'verify':
       return 'Enter: close the wizard · d: the rows now · Esc: leave it open';
   }
