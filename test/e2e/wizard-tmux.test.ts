@@ -1,5 +1,7 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stagingNamespace } from '../../src/dialect/namespaces.js';
 import { demoWithBackup, type DemoWithBackup } from '../helpers/console-demo.js';
@@ -100,6 +102,28 @@ describe.each(engines)('%s: the recovery wizard in tmux at 80×24', (engine) => 
     term.keys('d');
     const diff = await term.waitFor((s) => s.includes('Home › Recovery wizard › Diff') && s.includes('deleted rows'));
     save('diff', diff);
+    // / searches what the list shows: the last deleted contact's key, beyond the rows read yet.
+    const ns0 = stagingNamespace(name, demo.backup);
+    const staged0 = engine === 'postgres' ? `"${ns0}"."contacts"` : `\`${ns0}\`.\`contacts\``;
+    const [last] = await query<{ id: string }>(
+      `SELECT s.id FROM ${staged0} s WHERE NOT EXISTS (SELECT 1 FROM contacts l WHERE l.id = s.id) ORDER BY s.id DESC LIMIT 1`,
+    );
+    const wanted = String(last.id).trim().slice(0, 13);
+    // The contacts table (the Diff opens on the first table of the loss).
+    const tableTab = (s: string) => s.split('\n')[1] ?? '';
+    for (let i = 0; i < 4 && !/▸ contacts\s/.test(tableTab(term.capture())); i++) {
+      const before = tableTab(term.capture());
+      term.keys('Right');
+      await term.waitFor((s) => tableTab(s) !== before);
+    }
+    await term.waitFor(`${incident.deletedContacts} deleted rows`);
+    term.keys('/');
+    term.type(wanted);
+    term.keys('Enter');
+    const found = await term.waitFor((s) => s.split('\n').some((l) => l.startsWith('▸') && l.includes(wanted)));
+    expect(found).toMatch(new RegExp(`${incident.deletedContacts}/${incident.deletedContacts} deleted rows|${incident.deletedContacts} deleted rows`));
+    term.keys('Escape');
+    await term.waitFor((s) => !s.includes(`/${wanted}`));
     term.keys('Enter');
     const row = await term.waitFor('a merge inserts it back');
     save('row', row);
@@ -124,8 +148,26 @@ describe.each(engines)('%s: the recovery wizard in tmux at 80×24', (engine) => 
     expect(sql).toMatch(/INSERT INTO/);
     term.keys('s');
 
+    // w writes the whole SQL where it proposes (mode 0600), the text merge --sql prints.
+    term.keys('w');
+    const asked = await term.waitFor((s) => /\.sql/.test(s) && s.includes('Enter'));
+    // The proposed path is cut on the left at 80 columns: the file is named by the merge id it shows.
+    const mergeId = /(mrg_\d{14}_[0-9a-f]{4})\.sql/.exec(asked)?.[1];
+    expect(mergeId, asked).toBeTruthy();
+    const path = join(sb.env.CRM_RESCUE_HOME, 'sql', `${name}-${mergeId}.sql`);
+    expect(path, asked).toBeTruthy();
+    term.keys('Enter');
+    await term.waitFor('SQL written to');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path, 'utf8')).toMatch(/INSERT INTO[\s\S]*contacts/);
+    term.keys('Escape');
+    await term.waitFor((s) => s.includes('Step 6/8') && s.includes('Total:') && !s.includes('SQL of the plan for'));
+
     term.keys('Enter');
     const confirm = await term.waitFor('Type the database name');
+    // The dialog: one transaction, the tables with their counts.
+    expect(confirm.replace(/\s+/g, ' ')).toContain('one transaction');
+    expect(confirm).toMatch(new RegExp(`contacts\\s+${incident.deletedContacts}\\s+0\\s+0`));
     // A wrong name is refused inline and nothing is written.
     term.type('not_the_name');
     term.keys('Enter');
@@ -154,8 +196,12 @@ describe.each(engines)('%s: the recovery wizard in tmux at 80×24', (engine) => 
 
     // Leaving keeps the wizard; the other screens, as they look after the recovery.
     term.keys('Escape');
-    const after = await term.waitFor('resume at step 8/8');
+    const after = await term.waitFor((s) => s.includes('resume at step 8/8') && /recovered by mrg_/.test(s));
     expect(after).toContain('Actions');
+    // One recovery, one merge: every table of the plan in one journal entry.
+    const journal = engine === 'postgres' ? '"crm_rescue".merges' : `\`crm_rescue__${name}\`.merges`;
+    const [merges] = await query<{ n: number }>(`SELECT count(*) AS n FROM ${journal}`);
+    expect(Number(merges.n)).toBe(1);
     if (docs) await otherScreens(term);
     term.keys('q');
     await term.waitFor('[exit 0]');
@@ -191,7 +237,8 @@ async function otherScreens(term: TmuxConsole): Promise<void> {
   term.keys('Escape');
   await term.waitFor('Actions');
   term.keys('j', 'j', 'Enter');
-  saveScreen('merge', await term.waitFor('mrg_'));
+  // Not just 'mrg_': Home names the merge that recovered the incident.
+  saveScreen('merge', await term.waitFor((s) => s.includes('Merges (journal)') && s.includes('mrg_')));
   term.keys('Escape');
   await term.waitFor('Actions');
 }

@@ -190,7 +190,7 @@ describe('the SQL pager of the Merge screen at 80×24', () => {
     const { app, merge } = await planned();
     await press(app, KEYS.enter);
     const dialog = await frameWhere(app, (f) => f.includes('Type the database name'));
-    expect(dialog).toContain('Apply the recovery to crm_prod: 327 rows in 2 tables');
+    expect(dialog).toContain('Apply 327 rows in 2 tables to crm_prod, one transaction');
     expect(dialog).not.toContain('✗');
     expect(dialog).toMatch(/TABLE\s+INSERT\s+UPDATE\s+SKIP/);
     expect(dialog).toMatch(/contacts\s+319\s+0\s+0/);
@@ -241,7 +241,7 @@ describe('the SQL pager and the apply dialog of the wizard at 80×24', () => {
 
     await press(app, KEYS.enter);
     const dialog = await ready(app, 'Type the database name');
-    expect(dialog).toContain('Apply the recovery to crm_prod');
+    expect(dialog).toMatch(/Apply [\d,]+ rows? in \d+ tables? to crm_prod, one transaction/);
     expect(dialog).not.toContain('✗');
     expect(dialog).toMatch(/public\.contacts\s+319\s+0\s+0/);
     expect(dialog).toMatch(/public\.accounts\s+0\s+8\s+0/);

@@ -1,4 +1,5 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useScreen } from '../screen.js';
 import type { Overview, BackupSummary, DeletionDay, IncidentSummary } from '../../services.js';
 import { useOverview, useServices } from '../../services-context.js';
 import { useAsync, type AsyncState } from '../../use-async.js';
@@ -34,10 +35,13 @@ export function useHomeState(): HomeState {
   const overview = useOverview();
   const lastBackup = useCallback(() => services.lastBackup!(), [services]);
   const spikes = useCallback(() => services.deletionSpikes!(DELETION_DAYS), [services]);
-  const backup = useAsync(services.lastBackup ? lastBackup : undefined, [services]);
-  const deletions = useAsync(services.deletionSpikes ? spikes : undefined, [services]);
+  // Read again each time Home is come back to: a backup, a merge or an undo elsewhere changes
+  // what it shows (an incident a merge brought back is marked with it).
+  const visits = useReturns();
+  const backup = useAsync(services.lastBackup ? lastBackup : undefined, [services, visits]);
+  const deletions = useAsync(services.deletionSpikes ? spikes : undefined, [services, visits]);
   const newestIncident = useCallback(async () => (await services.audit!.incidents())[0] ?? null, [services]);
-  const incident = useAsync(services.audit ? newestIncident : undefined, [services]);
+  const incident = useAsync(services.audit ? newestIncident : undefined, [services, visits]);
   const [cursor, setCursor] = useState(0);
   const move = useCallback(
     (m: ListMove) => setCursor((c) => moveCursor({ count: HOME_ACTIONS.length, cursor: c, offset: 0, height: HOME_ACTIONS.length }, m).cursor),
@@ -66,4 +70,16 @@ export function useHomeState(): HomeState {
 function worstSpike(days: readonly DeletionDay[]): DeletionDay | null {
   const spikes = findSpikes(days);
   return days.filter((d) => spikes.has(d.day)).sort((a, b) => b.deletions - a.deletions)[0] ?? null;
+}
+
+/** How many times this screen became active again after another was shown (0 at first). */
+function useReturns(): number {
+  const { active } = useScreen();
+  const [returns, setReturns] = useState(0);
+  const wasActive = useRef(active);
+  useEffect(() => {
+    if (active && !wasActive.current) setReturns((n) => n + 1);
+    wasActive.current = active;
+  }, [active]);
+  return returns;
 }

@@ -91,7 +91,7 @@ export function planTables(plan: MergePlan): { table: string; inserts: number; u
 export function applyTitle(plan: MergePlan, database: string): string {
   const rows = plan.totals.inserted + plan.totals.updated;
   const tables = planTables(plan).filter((t) => t.inserts + t.updates > 0).length;
-  return `Apply the recovery to ${database}: ${formatCount(rows)} row${rows === 1 ? '' : 's'} in ${tables} table${tables === 1 ? '' : 's'}, one transaction`;
+  return `Apply ${formatCount(rows)} row${rows === 1 ? '' : 's'} in ${tables} table${tables === 1 ? '' : 's'} to ${database}, one transaction`;
 }
 
 /**

@@ -325,7 +325,9 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
         return goto('backup', r.loss.label === memory.loss?.label ? {} : { ...freshMemory(), loss: r.loss });
       }
       case 'backup': {
-        const c = backupList.current;
+        // The rows themselves while the list re-reads its page (the sources were just read: a
+        // new source, the same rows): an Enter then is not lost.
+        const c = backupList.current ?? rows?.[backupList.window.cursor];
         if (!c) return say('warn', 'no usable backup: take one in Backups first');
         if (c.kind === 'source' && !c.source.available)
           return say('warn', `the ${c.source.name} cannot give these rows back: ${c.source.reason ?? c.source.summary}`);

@@ -142,7 +142,7 @@ export function WizardScreen({ params }: ScreenProps<'wizard'>) {
         <ImportLines imp={imp} width={width} active={screen.active} />
       )}
       {w.confirming && w.planTask.result ? (
-        <ApplyDialog w={w} width={Math.min(width, 76)} database={services.merge?.database() ?? ''} />
+        <ApplyDialog w={w} width={Math.min(width, 76)} height={height + LIST_CHROME_LINES} database={services.merge?.database() ?? ''} />
       ) : imp.mode === 'found' ? (
         <FoundList imp={imp} width={width} active={screen.active} />
       ) : pager && step === 'plan' && w.planTask.result ? (
@@ -384,13 +384,18 @@ function DiffCounts({ w }: { w: Wizard }) {
   );
 }
 
-function ApplyDialog({ w, width, database }: { w: Wizard; width: number; database: string }) {
+/** Lines of the apply dialog besides its tables: borders, title, header, three notes, the typed name (label, field, error). */
+const APPLY_DIALOG_CHROME = 11;
+
+function ApplyDialog({ w, width, height, database }: { w: Wizard; width: number; height: number; database: string }) {
   const plan = w.planTask.result!;
   return (
     <ConfirmDialog
       danger
       title={applyTitle(plan, database)}
-      lines={applyLines(plan, width - 4)}
+      // As many tables as fit (the rest summed up): a taller dialog is squeezed by the layout and
+      // loses its title and the step's own lines.
+      lines={applyLines(plan, width - 4, Math.max(1, height - APPLY_DIALOG_CHROME))}
       typed={{ expected: database, label: `Type the database name (${database}) and Enter; Esc cancels:` }}
       width={width}
       onConfirm={w.confirm}
