@@ -195,7 +195,7 @@ describe('the SQL pager of the Merge screen at 80×24', () => {
     expect(dialog).toMatch(/TABLE\s+INSERT\s+UPDATE\s+SKIP/);
     expect(dialog).toMatch(/contacts\s+319\s+0\s+0/);
     expect(dialog).toMatch(/accounts_contacts\s+0\s+8\s+1/);
-    expect(dialog).toContain('s: read the SQL, w: write it to a file');
+    expect(dialog.replace(/[│\s]+/g, ' ')).toContain('Esc, then s: the SQL, w: write it.');
     for (const l of app.lines()) expect([...l].length).toBeLessThanOrEqual(80);
     await press(app, KEYS.escape);
     await frameWhere(app, (f) => !f.includes('Type the database name'));
@@ -245,7 +245,7 @@ describe('the SQL pager and the apply dialog of the wizard at 80×24', () => {
     expect(dialog).not.toContain('✗');
     expect(dialog).toMatch(/public\.contacts\s+319\s+0\s+0/);
     expect(dialog).toMatch(/public\.accounts\s+0\s+8\s+0/);
-    expect(dialog).toContain('s: read the SQL, w: write it to a file');
+    expect(dialog.replace(/[│\s]+/g, ' ')).toContain('Esc, then s: the SQL, w: write it.');
     await press(app, KEYS.escape);
     await frameWhere(app, (f) => !f.includes('Type the database name'));
 

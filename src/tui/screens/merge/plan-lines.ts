@@ -98,7 +98,7 @@ export function applyTitle(plan: MergePlan, database: string): string {
  * The apply dialog's lines: each table's counts (at most `room` of them), where to read the SQL,
  * and that a commit is undone, not cancelled.
  */
-export function applyLines(plan: MergePlan, width: number, room = 6): string[] {
+export function applyLines(plan: MergePlan, width: number, room = 6, opts: { from?: boolean } = {}): string[] {
   const nameW = Math.max(12, width - 32);
   const tables = planTables(plan);
   const shown = tables.length > room ? tables.slice(0, room - 1) : tables;
@@ -109,8 +109,8 @@ export function applyLines(plan: MergePlan, width: number, room = 6): string[] {
         `${pad(t.table, nameW)} ${pad(formatCount(t.inserts), 8, 'right')} ${pad(formatCount(t.updates), 8, 'right')} ${pad(formatCount(t.skipped), 6, 'right')}`,
     ),
     ...(shown.length < tables.length ? [`… and ${tables.length - shown.length} more tables (the SQL lists them all)`] : []),
-    `From ${plan.backupId}.`,
-    'Once committed it cannot be cancelled, only undone.',
-    'Esc, then s: read the SQL, w: write it to a file.',
+    // Where the rows come from, unless the screen already says it (the wizard's Backup: line).
+    ...(opts.from === false ? [] : [`From ${plan.backupId}.`]),
+    'Once committed it cannot be cancelled, only undone. Esc, then s: the SQL, w: write it.',
   ];
 }

@@ -384,8 +384,8 @@ function DiffCounts({ w }: { w: Wizard }) {
   );
 }
 
-/** Lines of the apply dialog besides its tables: borders, title, header, three notes, the typed name (label, field, error). */
-const APPLY_DIALOG_CHROME = 11;
+/** Lines of the apply dialog besides its tables: borders, title, header, the note (two lines), the typed name (blank, label, field, error). */
+const APPLY_DIALOG_CHROME = 10;
 
 function ApplyDialog({ w, width, height, database }: { w: Wizard; width: number; height: number; database: string }) {
   const plan = w.planTask.result!;
@@ -395,7 +395,7 @@ function ApplyDialog({ w, width, height, database }: { w: Wizard; width: number;
       title={applyTitle(plan, database)}
       // As many tables as fit (the rest summed up): a taller dialog is squeezed by the layout and
       // loses its title and the step's own lines.
-      lines={applyLines(plan, width - 4, Math.max(1, height - APPLY_DIALOG_CHROME))}
+      lines={applyLines(plan, width - 4, Math.max(1, height - APPLY_DIALOG_CHROME), { from: false })}
       typed={{ expected: database, label: `Type the database name (${database}) and Enter; Esc cancels:` }}
       width={width}
       onConfirm={w.confirm}
