@@ -71,7 +71,10 @@ export async function runConsole(services: ConsoleServices, options: RunConsoleO
       stderr,
       exitOnCtrlC: false,
       patchConsole: false,
-      maxFps: 30,
+      // A key shows within one frame: at 30 a keystroke that follows a render by less than 33 ms
+      // waited for the throttle (bench: j 68 ms median with 24 ms of CPU). Progress bars do not
+      // draw more often than their events come.
+      maxFps: 60,
     });
     await instance.waitUntilExit();
     return 0;
