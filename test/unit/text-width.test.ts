@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import stringWidth from 'string-width';
 import { formatDiffRow } from '../../src/diff/format.js';
 import { pad, truncate } from '../../src/util/format.js';
 import { cellWidth, padCells, truncateCells } from '../../src/util/text-width.js';
@@ -50,5 +51,18 @@ describe('text width in terminal cells', () => {
     const detailAt = lines.map((l) => cellWidth(l.slice(0, l.indexOf('id='))));
     expect(new Set(detailAt).size).toBe(1);
     for (const l of lines) expect(cellWidth(l)).toBeLessThanOrEqual(80);
+  });
+});
+
+describe('cellWidth fast path', () => {
+  it('agrees with string-width for every character below U+3000, alone and among ASCII', () => {
+    const differ: string[] = [];
+    for (let c = 0x20; c < 0x3000; c++) {
+      for (const t of [String.fromCodePoint(c), `a${String.fromCodePoint(c)}b`]) if (cellWidth(t) !== stringWidth(t)) differ.push(c.toString(16));
+    }
+    expect(differ).toEqual([]);
+    // And the texts a list draws: a key, a marker, an arrow, a cut.
+    for (const t of ['0001f2ff-fa3b-423d-94de…', '▸ [ ] contacts', 'account_id=9ab9 → 12', 'façade', '联系人', '👩‍💻 x'])
+      expect(cellWidth(t)).toBe(stringWidth(t));
   });
 });
