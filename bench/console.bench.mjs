@@ -247,7 +247,18 @@ async function rto(ctx, t, home, engine) {
   const seeded = report.seedRowCounts?.contacts;
   if (seeded !== undefined && count !== seeded) throw new Error(`${engine}: ${count} contacts after the recovery, ${seeded} before the incident`);
   if (engine === 'postgres') psql('postgres', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  else mysqlc(null, `DROP DATABASE IF EXISTS \`${name}\``);
+  else {
+    // With its companions: crm-rescue's journal database and the staging databases it owns.
+    mysqlc(null, `DROP DATABASE IF EXISTS \`${name}\`; DROP DATABASE IF EXISTS \`crm_rescue__${name}\``);
+    const owned =
+      pipe`mysql ${myHostArgs()} -N -e ${"SELECT TABLE_SCHEMA FROM information_schema.TABLES WHERE TABLE_SCHEMA LIKE 'crm\\_rescue\\_stage\\_%' AND TABLE_NAME = '_crm_rescue_staging'"}`
+        .split('\n')
+        .filter(Boolean);
+    for (const ns of owned) {
+      const owner = pipe`mysql ${myHostArgs()} -N -e ${`SELECT database_name FROM \`${ns}\`._crm_rescue_staging WHERE kind = 'namespace'`}`;
+      if (owner === name) mysqlc(null, `DROP DATABASE IF EXISTS \`${ns}\``);
+    }
+  }
   return { engine, scale: RTO_SCALE, deletedContacts: report.incident.deletedContacts, firstFrameMs: Math.round(firstFrameMs), totalMs, keys, steps };
 }
 
