@@ -1,4 +1,4 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { dataHome } from '../util/paths.js';
@@ -18,9 +18,15 @@ export function fileServices(env: NodeJS.ProcessEnv = process.env, options: { ho
     async writeText(path, text) {
       const full = resolve(options.cwd ?? process.cwd(), expandHome(path.trim(), home));
       await mkdir(dirname(full), { recursive: true, mode: 0o700 });
-      await writeFile(full, text, { mode: 0o600 });
-      // The mode given to writeFile applies only to a file it creates.
-      await chmod(full, 0o600);
+      // Truncated, then made 0600, then written: a file that existed with wider rights never
+      // holds the SQL before its mode is narrowed (the mode given to open applies only to a new file).
+      const file = await open(full, 'w', 0o600);
+      try {
+        await file.chmod(0o600);
+        await file.writeFile(text);
+      } finally {
+        await file.close();
+      }
       return full;
     },
   };
