@@ -1,5 +1,6 @@
 import { defineCommand } from '../src/cli/define-command.js';
 import { note, printNdjson, printText } from '../src/cli/output.js';
+import { targetedNote } from '../src/stage/targeted.js';
 import { DIFF_CLASSES } from '../src/diff/model.js';
 import { ExitCode, UsageError } from '../src/errors.js';
 import { sourceChoiceFromArgs, withSourceChoiceFlags } from '../src/cli/external-flags.js';
@@ -31,6 +32,16 @@ export const diffCommand = defineCommand({
       .option('columns', { type: 'string', describe: 'Compare only these columns (comma-separated)' })
       .option('key', { type: 'string', describe: 'Columns that identify a row, when the table has no primary or unique key' })
       .option('where', { type: 'string', describe: "SQL condition over the table's columns, applied to both sides" })
+      .option('keys', { type: 'string', describe: 'Compare only these keys (comma-separated, single-column keys): only their rows are staged (targeted)' })
+      .option('keys-from', {
+        type: 'string',
+        describe: 'Compare only the keys of a file (one per line, JSON objects, or NDJSON of crm-rescue audit deletions --json / diff); - for stdin',
+      })
+      .option('whole-table', {
+        type: 'boolean',
+        default: false,
+        describe: 'With --keys/--keys-from: stage the whole table (the comparison still covers only those keys)',
+      })
       .option('format', {
         choices: ['table', 'json', 'ndjson'] as const,
         describe: 'Output: table (default), json (one document), ndjson (summary line, then one line per row)',
@@ -62,6 +73,9 @@ export const diffCommand = defineCommand({
         key: list(args.key),
         columns: list(args.columns),
         where: args.where,
+        keys: list(args.keys),
+        keysFrom: args.keysFrom,
+        wholeTable: args.wholeTable,
         onProgress: reporter.listener,
         onPrepared: (p) => {
           reporter.end();
@@ -72,7 +86,12 @@ export const diffCommand = defineCommand({
       const classes = args.class ?? [...DIFF_CLASSES];
       // Counts first (every format prints them before the rows), then the rows of `classes`.
       const run = await runDiff(db, plan, { classes, limit: args.limit });
-      const summary = { backupId: prepared.backupId, ...(prepared.backupOrigin && { backupOrigin: prepared.backupOrigin }), ...run.summary };
+      const summary = {
+        backupId: prepared.backupId,
+        ...(prepared.backupOrigin && { backupOrigin: prepared.backupOrigin }),
+        ...(prepared.targeted && { targeted: prepared.targeted }),
+        ...run.summary,
+      };
       const counts = summary.counts;
       const width = process.stdout.columns || 80;
       // Output in chunks of ~64 KiB (a terminal: line by line): one write per row is one system call per row.
@@ -99,7 +118,9 @@ export const diffCommand = defineCommand({
           }
           out('\n]}\n');
         } else {
-          const origin = prepared.backupOrigin?.note ? `\n  note: ${prepared.backupOrigin.note}` : '';
+          const origin =
+            (prepared.backupOrigin?.note ? `\n  note: ${prepared.backupOrigin.note}` : '') +
+            (prepared.targeted ? `\n  ${targetedNote(prepared.targeted)}` : '');
           printText(`${formatDiffSummary(summary, width)}\nBackup   ${prepared.backupId}${origin}\n`);
           for await (const r of run.rows()) out(`${formatDiffRow(r, width)}\n`);
         }

@@ -4,6 +4,7 @@ import { note, printNdjson, printText } from '../src/cli/output.js';
 import type { MergeSession } from '../src/merge/engine.js';
 import type { RowOutcome } from '../src/merge/model.js';
 import { sourceChoiceFromArgs, withSourceChoiceFlags } from '../src/cli/external-flags.js';
+import { targetedNote, type Targeted } from '../src/stage/targeted.js';
 
 const list = (v?: string) =>
   v
@@ -44,10 +45,19 @@ export const mergeCommand = defineCommand({
       })
       .option('changed', { type: 'boolean', default: false, describe: "Rows that differ (reverted to the backup's values; see --columns)" })
       .option('columns', { type: 'string', describe: 'With --changed: only these columns' })
-      .option('keys', { type: 'string', describe: 'These keys (comma-separated, single-column keys)' })
+      .option('keys', {
+        type: 'string',
+        describe:
+          'These keys (comma-separated, single-column keys). Only their rows are staged (targeted: time follows the rows lost, not the table); with --deleted, --soft-deleted or --changed, only those rows among these keys',
+      })
       .option('keys-from', {
         type: 'string',
         describe: 'Keys from a file (one per line, JSON objects, or NDJSON from crm-rescue diff or audit deletions --json); - for stdin',
+      })
+      .option('whole-table', {
+        type: 'boolean',
+        default: false,
+        describe: 'With --keys/--keys-from: stage and compare the whole table rather than only those keys (slower; the keys still narrow what is written)',
       })
       .option('where', { type: 'string', describe: "SQL condition on the backup's rows (with --undelete: on the live rows)" })
       .option('key', {
@@ -123,8 +133,11 @@ export const mergeCommand = defineCommand({
     const db = await openFromArgs(args, { readOnly: false, lockTimeoutSeconds: args.lockTimeout });
     const reporter = createProgressReporter({ json: args.json });
     let session: MergeSession | undefined;
+    let flushOutcomes = () => {};
     // Whose backup it is, said with the preview and the result (text and JSON) when it matters.
     let backupOrigin: BackupOrigin | null = null;
+    // Targeted staging: the copy holds only the keys given, and the preview says so.
+    let targeted: Targeted | undefined;
     try {
       ({ session, backupOrigin } = await prepareRootsMerge(
         db,
@@ -145,6 +158,7 @@ export const mergeCommand = defineCommand({
             key: list(args.key),
             map: args.map,
             leaveNewColumnsEmpty: args.leaveNewColumnsEmpty,
+            wholeTable: args.wholeTable,
           },
           withoutTriggers: args.withoutTriggers,
           lockTimeoutSeconds: args.lockTimeout,
@@ -156,18 +170,32 @@ export const mergeCommand = defineCommand({
             reporter.end();
             if (p.stagedNow.length) note(`staged ${p.stagedNow.join(', ')} from backup ${p.backupId} first`);
             if (p.kept) note(p.kept);
+            if (p.targeted) targeted = p.targeted;
           },
         })),
       ));
       const width = process.stdout.columns || 80;
-      const origin = backupOrigin ? { backupOrigin } : {};
+      const origin = { ...(backupOrigin && { backupOrigin }), ...(targeted && { targeted }) };
+      const targetedLine = targeted ? `  ${targetedNote(targeted)}` : null;
       const originLine = backupOrigin?.note ? `  note: ${backupOrigin.note}` : null;
       const skipped: RowOutcome[] = [];
-      const emit = (o: RowOutcome) => {
-        if (args.json) printNdjson({ type: 'outcome', ...o });
-        else if (o.outcome === 'skipped' && skipped.length < 50) skipped.push(o);
+      // One NDJSON line per row, written a page at a time: a write per row costs a system call
+      // each (100k rows: about a second). Flushed before any other output and on failure.
+      let lines: string[] = [];
+      flushOutcomes = () => {
+        if (lines.length) printText(lines.join('\n'));
+        lines = [];
       };
+      const emit = (o: RowOutcome) => {
+        if (args.json) {
+          lines.push(JSON.stringify({ type: 'outcome', ...o }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+          if (lines.length >= 2000) flushOutcomes();
+        } else if (o.outcome === 'skipped' && skipped.length < 50) skipped.push(o);
+      };
+      // A real dry run always comes first, --yes or not: the product's rule is that live is
+      // written only after a preview (what it does and refuses is printed before the write).
       const preview = await session.execute(false, args.apply ? (o) => (o.outcome === 'skipped' && skipped.length < 50 ? skipped.push(o) : 0) : emit);
+      flushOutcomes();
       // Several tables: a part blocked by conflicts (abort policy) is shown with the others, then refused.
       const blocked = preview.parts?.find((p) => p.blocked)?.blocked;
       const refuseBlocked = async () => {
@@ -185,6 +213,7 @@ export const mergeCommand = defineCommand({
         else {
           printText(formatMergeResult(preview, db.target.database, width));
           if (originLine) printText(originLine);
+          if (targetedLine) printText(targetedLine);
           for (const o of skipped) printText(formatOutcome(o, width));
           // The same text the console's SQL pager shows and writes to a file.
           const label = (t: { schema: string; name: string }) => tableLabel(db.dialect.engine, t.schema, t.name);
@@ -196,6 +225,7 @@ export const mergeCommand = defineCommand({
       if (!args.json) {
         printText(formatMergeResult(preview, db.target.database, width));
         if (originLine) printText(originLine);
+        if (targetedLine) printText(targetedLine);
         for (const o of skipped) printText(formatOutcome(o, width));
       }
       await refuseBlocked();
@@ -206,14 +236,17 @@ export const mergeCommand = defineCommand({
       );
       skipped.length = 0;
       const result = await session.execute(true, args.json ? emit : undefined);
+      flushOutcomes();
       if (args.json) printNdjson({ type: 'result', database: db.target.database, ...origin, ...result, ...(args.sql ? {} : { sql: result.sql.slice(0, 3) }) });
       else {
         printText(
-          `\n${formatMergeResult(result, db.target.database, width)}${originLine ? `\n${originLine}` : ''}\nUndo with: crm-rescue undo ${result.mergeId}`,
+          `\n${formatMergeResult(result, db.target.database, width)}${originLine ? `\n${originLine}` : ''}${targetedLine ? `\n${targetedLine}` : ''}\nUndo with: crm-rescue undo ${result.mergeId}`,
         );
       }
       if (result.verify && result.verify.mismatched > 0) process.exitCode = 1;
     } finally {
+      // Outcomes emitted before a failure are printed, as they were before the error.
+      flushOutcomes();
       reporter.end();
       await session?.close();
       await db.close();

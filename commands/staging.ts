@@ -27,7 +27,10 @@ export const stagingCommand = defineCommand({
         else {
           for (const s of stagings) {
             printText(`${s.backupId}  (${s.namespace}, since ${s.createdAt})`);
-            for (const t of s.tables) printText(`  ${t.schema}.${t.name}: ${formatCount(t.rows)} rows, ${formatBytes(t.bytes ?? 0)}, staged ${t.stagedAt}`);
+            for (const t of s.tables)
+              printText(
+                `  ${t.schema}.${t.name}: ${formatCount(t.rows)} rows, ${formatBytes(t.bytes ?? 0)}, staged ${t.stagedAt}${t.targeted ? ` (targeted: ${formatCount(t.targeted.keys)} keys)` : ''}`,
+              );
           }
         }
         return;

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../errors.js';
 import type { ExternalBackupRecord } from '../external/model.js';
@@ -230,8 +231,25 @@ export function tableSource(backupDir: string, manifest: BackupManifest, table: 
 }
 
 /** The decompressed SQL of a MySQL table file (or the schema file), as a stream. */
-export function openSqlFile(path: string): Readable {
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+export function openSqlFile(path: string, sha256?: { expected: string; mismatch: () => Error }): Readable {
+  let raw: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (sha256) {
+    // Checked while read (targeted staging reads the file once): a mismatch fails the stream at its end.
+    const hash = createHash('sha256');
+    const file = raw;
+    raw = file.pipe(
+      new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          hash.update(chunk);
+          cb(null, chunk);
+        },
+        flush(cb) {
+          cb(hash.digest('hex') === sha256.expected ? null : sha256.mismatch());
+        },
+      }),
+    );
+    file.on('error', (err) => raw.destroy(err));
+  }
   if (!path.endsWith('.gz')) return raw;
   const gunzip = createGunzip();
   raw.on('error', (err) => gunzip.destroy(err));

@@ -52,10 +52,10 @@ export interface MergeOutcomesTable {
 
 /**
  * The marker table of a staging namespace: one `namespace` row (the backup or source it holds)
- * and one `table` row per staged table.
+ * and one `table` row per staged table, with a `keys` row beside a targeted copy's (what it holds).
  */
 export interface StagingMarkerTable {
-  kind: 'namespace' | 'table';
+  kind: 'namespace' | 'table' | 'keys';
   backup_id: string;
   database_name: string;
   table_schema: ColumnType<string, string | undefined, string>;

@@ -30,6 +30,8 @@ export interface DiffPlan {
   softDelete: SoftDeleteMark | null;
   /** A filter applied to both sides (SQL over the table's own columns). */
   where?: string;
+  /** The filter as the user gave it, when `where` also holds a targeted copy's keys (reports show this one). */
+  shownWhere?: string | null;
 }
 
 /** Counts per class. */

@@ -9,6 +9,7 @@ import { checkKeyIdentifies } from '../diff/key-check.js';
 import { UsageError, UserError } from '../errors.js';
 import { identifyingKey } from '../keys/identifying-key.js';
 import { findLiveTable, stagedPairs, type StagedPair } from '../stage/resolve.js';
+import { keysCondition } from '../stage/key-filter.js';
 import { parseJsonExact } from '../util/json-exact.js';
 import { stagedSource } from './context.js';
 import { UNDELETE_SOURCE, type ConflictPolicy, type MergeRequest, type MergeTable, type Selection } from './model.js';
@@ -31,6 +32,10 @@ export interface MergeFlags {
   map?: string[];
   /** Write rows although live has columns the backup lacks and the backup has columns live lacks. */
   leaveNewColumnsEmpty?: boolean;
+  /** Stage and compare the whole table even when keys are given (the targeted copy is the default then). */
+  wholeTable?: boolean;
+  /** The keys of --keys and --keys-from, read once already (a `-` file cannot be read twice). */
+  keyList?: Record<string, unknown>[];
 }
 
 /** The staged tables a merge reads: the root's pair first (recovery's prepared diff). */
@@ -39,6 +44,8 @@ export interface StagedSource {
   snapshot: SchemaSnapshot;
   knowledge: CrmKnowledge;
   pairs: StagedPair[];
+  /** Tables staged or checked for this request ("schema\0name"): another table's targeted copy may miss rows, so it is left out. */
+  current?: Set<string>;
 }
 
 /**
@@ -58,8 +65,20 @@ export async function buildMergeRequest(db: Db, p: StagedSource, flags: MergeFla
   if (flags.changed) selections.push({ kind: 'changed', ...(flags.columns?.length && { columns: flags.columns }) });
   const maps = parseMaps(flags.map);
   const rootTable = mapColumns(tableOf(root, flags.key), maps, true);
-  const keys = [...(flags.keys ?? []).map((k) => parseKey(k, rootTable.key)), ...(flags.keysFrom ? await readKeys(flags.keysFrom, rootTable.key) : [])];
-  if (keys.length) selections.push({ kind: 'keys', keys });
+  const keys = flags.keyList ?? (await readFlagKeys(flags, rootTable.key, root.live));
+  // With a class (--deleted, --soft-deleted, --changed) the keys narrow it: the staged copy is
+  // targeted to them (prepareRootPart), so the class is looked for among those keys only.
+  if (keys.length && !selections.length) selections.push({ kind: 'keys', keys });
+  // A whole copy (--whole-table, or one kept from a source read once) is narrowed by the keys here.
+  const narrowBy =
+    keys.length && selections[0].kind !== 'keys' && !root.targeted
+      ? keysCondition(
+          db.dialect,
+          rootTable.key,
+          keys.map((k) => rootTable.key.map((c) => k[c])),
+        )
+      : null;
+  const where = narrowBy ? (flags.where ? `(${flags.where}) AND ${narrowBy}` : narrowBy) : flags.where;
   if (flags.where && !selections.length) selections.push({ kind: 'where', where: flags.where });
   if (!selections.length) {
     throw new UsageError('no selection: say which rows to bring back', 'Use --deleted, --soft-deleted, --changed, --keys, --keys-from or --where');
@@ -71,6 +90,8 @@ export async function buildMergeRequest(db: Db, p: StagedSource, flags: MergeFla
     const pairs = await stagedPairs(db, p.backupId, others);
     for (const pair of pairs) {
       if (!pair) continue;
+      // A targeted copy staged for another request holds only that request's rows.
+      if (pair.targeted && !p.current?.has(`${pair.live.schema}\0${pair.live.name}`)) continue;
       const key = identifyingKey(pair.live)?.columns;
       if (key) related.push(mapColumns(tableOf(pair), maps, false));
     }
@@ -105,7 +126,7 @@ export async function buildMergeRequest(db: Db, p: StagedSource, flags: MergeFla
     backupId: p.backupId,
     root: rootTable,
     selections,
-    ...(flags.where && selections.some((s) => s.kind !== 'where') && { where: flags.where }),
+    ...(where && selections.some((s) => s.kind !== 'where') && { where }),
     related,
     relations,
     withRelated: Boolean(flags.withRelated),
@@ -274,6 +295,11 @@ function parseKey(text: string, key: string[]): Record<string, unknown> {
   if (key.length !== 1)
     throw new UsageError(`the key of this table has ${key.length} columns (${key.join(', ')})`, 'Give keys as JSON objects, e.g. --keys-from keys.ndjson');
   return { [key[0]]: t };
+}
+
+/** The keys --keys and --keys-from give (read once: a `-` file is stdin). */
+export async function readFlagKeys(flags: Pick<MergeFlags, 'keys' | 'keysFrom'>, key: string[], table?: TableInfo): Promise<Record<string, unknown>[]> {
+  return [...(flags.keys ?? []).map((k) => parseKey(k, key)), ...(flags.keysFrom ? await readKeys(flags.keysFrom, key, table) : [])];
 }
 
 /**

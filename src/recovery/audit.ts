@@ -35,8 +35,11 @@ export interface EventQuery {
   user?: string;
 }
 
-/** An incident as a person picks it: its one actor named (name, else id, else null). */
-export type IncidentSummary = Omit<Incident, 'actors'> & { actor: string | null };
+/**
+ * An incident as a person picks it: its one actor named (name, else id, else null), and its id
+ * (null: unknown), by which its deletion events are read again (the wizard's targeted staging).
+ */
+export type IncidentSummary = Omit<Incident, 'actors'> & { actor: string | null; actorId?: string | null };
 
 /** Deletions on one day. */
 export interface DeletionDay {
@@ -165,6 +168,7 @@ export function summarizeIncident(i: Incident): IncidentSummary {
     id: i.id,
     window: i.window,
     actor: actor ? (actor.name ?? actor.id) : null,
+    actorId: actor?.id ?? null,
     tables: i.tables.map((t) => ({ schema: t.schema, table: t.table, hard: t.hard, soft: t.soft })),
     rows: i.rows,
     sources: i.sources,

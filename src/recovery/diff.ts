@@ -9,6 +9,8 @@ import { NoTableChosenError, NotInDiffError } from './errors.js';
 import { diffPlanFor, prepareTables, type PreparedDiff } from './prepare.js';
 import type { ProgressOptions } from './progress.js';
 import { windowChoice, type SourceWindow } from './source-window.js';
+import { lossKeyFilters, type LossQuery } from './loss-keys.js';
+import type { TargetedTable } from './stage.js';
 
 /** One compared table. */
 export interface DiffTable {
@@ -39,6 +41,11 @@ export interface DiffSet {
   /** Tables that had to be staged first. */
   stagedNow: string[];
   /**
+   * Tables compared on the loss's keys only (their staged copies are targeted): the other rows
+   * were not looked at. Absent when every table was compared whole.
+   */
+  targeted?: TargetedTable[];
+  /**
    * Rows of one class of one table in key order: those after the key `after` (null: from the
    * first), skipping `skip` more, at most `limit`. Only this page is read.
    */
@@ -53,7 +60,8 @@ export interface DiffSet {
 export interface DiffServices {
   /** Stages what is missing (cancellable), then counts every class of every table. */
   /** `window`: the loss's, for the binary log or dead tuples (never for a backup). */
-  open(request: { backupId: string; tables: string[]; window?: SourceWindow }, options?: ProgressOptions): Promise<DiffSet>;
+  /** `loss`: compare only the keys the loss deleted (StageServices.run stages the same copies). */
+  open(request: { backupId: string; tables: string[]; window?: SourceWindow; loss?: LossQuery }, options?: ProgressOptions): Promise<DiffSet>;
 }
 
 /** Diffs of the target against its backups (the default catalog). */
@@ -68,10 +76,11 @@ export function diffServices(db: Db, env: NodeJS.ProcessEnv = process.env): Diff
  */
 export async function openDiff(
   db: Db,
-  request: { backupId: string; tables: string[]; dir?: string; window?: SourceWindow },
+  request: { backupId: string; tables: string[]; dir?: string; window?: SourceWindow; loss?: LossQuery },
   options: ProgressOptions = {},
 ): Promise<DiffSet> {
   if (!request.tables.length) throw new NoTableChosenError();
+  const target = request.loss ? await lossKeyFilters(db, request.loss) : undefined;
   const prepared = await prepareTables(db, {
     backup: request.backupId,
     tables: request.tables,
@@ -80,6 +89,7 @@ export async function openDiff(
     signal: options.signal,
     external: windowChoice(request.window),
     keepStaged: request.window?.staged,
+    ...(target && { target }),
   });
   return diffSet(db, prepared, options.onProgress);
 }
@@ -87,7 +97,7 @@ export async function openDiff(
 async function diffSet(db: Db, prepared: PreparedDiff, onProgress?: ProgressOptions['onProgress']): Promise<DiffSet> {
   const plans = new Map<string, DiffPlan>();
   prepared.pairs.forEach((p, i) => {
-    const plan = diffPlanFor(prepared, i, {});
+    const plan = diffPlanFor(prepared, i, {}, db.dialect);
     const sides = [
       { label: 'the backup', table: plan.staged },
       { label: 'live', table: plan.live },
@@ -122,10 +132,16 @@ async function diffSet(db: Db, prepared: PreparedDiff, onProgress?: ProgressOpti
     return out;
   };
   const tables = await count();
+  const targeted = prepared.pairs.flatMap((p) =>
+    p.targeted && prepared.filters.has(`${p.live.schema}\0${p.live.name}`)
+      ? [{ table: tableLabel(db.dialect.engine, p.live.schema, p.live.name, multiSchema), keys: p.targeted.keys, found: p.targeted.found }]
+      : [],
+  );
   return {
     backupId: prepared.backupId,
     tables,
     stagedNow: prepared.stagedNow,
+    ...(targeted.length && { targeted }),
     async rows(table, cls, after, limit, skip = 0) {
       const page = await diffPage(db, planOf(table), cls, after, limit, skip);
       return page.rows.map((r, i) => ({ ...r, keyTuple: page.keys[i] }));

@@ -26,5 +26,6 @@ export { mergeRecord, mergeRecords, mergeServices, undoMerge, type MergeRecordVi
 export { diffPlanFor, prepareTables, type PrepareRequest, type PreparedDiff } from './prepare.js';
 export type { ProgressOptions } from './progress.js';
 export { windowChoice, type SourceWindow } from './source-window.js';
-export { stageServices, type StageOutcome, type StageServices, type StagingSummary } from './stage.js';
+export { stageServices, type StageOutcome, type StageServices, type StagingSummary, type TargetedTable } from './stage.js';
+export { lossKeyFilters, readLossKeys, MAX_LOSS_KEYS, type LossKeys, type LossQuery } from './loss-keys.js';
 export { stageTables, type StageRequest, type StageResult } from './stage-tables.js';

@@ -8,13 +8,16 @@ import { prepareMergeGroup, type MergePart, type MergeProgress, type MergeSessio
 import { readErasures } from '../merge/erasures.js';
 import { MergeConflictError, NoRowsMatchError } from '../merge/errors.js';
 import type { ConflictPolicy, MergeResult, PlannedTable } from '../merge/model.js';
-import { splitSelections } from '../merge/split.js';
+import { keyFilter, splitSelections, type RootMerge } from '../merge/split.js';
+import type { MergeFlags } from '../merge/prepare.js';
+import type { TableInfo } from '../dialect/model.js';
 import { findLiveTable } from '../stage/resolve.js';
 import { catalogDir } from '../util/paths.js';
 import { NothingToMergeError, PlanAppliedError, PlanBlockedError } from './errors.js';
 import { prepareRootPart } from './merge-root.js';
 import type { ProgressOptions } from './progress.js';
 import { windowChoice, type SourceWindow } from './source-window.js';
+import { readLossKeys, type LossKeys, type LossQuery } from './loss-keys.js';
 
 /** Rows of one table to bring back: whole classes, and single rows. */
 export interface RowSelection {
@@ -80,6 +83,8 @@ export interface MergePlanRequest {
   policy: ConflictPolicy;
   /** The loss's window, for the binary log or dead tuples (never for a backup). */
   window?: SourceWindow;
+  /** The loss: each root is staged and merged by the keys it deleted only (the copies the wizard's stage step made). */
+  loss?: LossQuery;
 }
 
 /**
@@ -99,8 +104,9 @@ export async function planMerge(db: Db, request: MergePlanRequest, options: Prog
     return { table: { schema: t.schema, name: t.name }, classes: s.classes, keys: s.keys };
   });
   const keyOf = (ref: { schema: string; name: string }) => identifyingKey(findLiveTable(snapshot, `${ref.schema}.${ref.name}`))?.columns ?? [];
-  const roots = splitSelections(selections, relations, db.dialect, keyOf);
   const erasures = (await readErasures(env)).map((e) => e.hash);
+  const loss = request.loss ? await readLossKeys(db, request.loss) : null;
+  const roots = splitSelections(selections, relations, db.dialect, keyOf);
   const rw = await openDb(db.target, { readOnly: false, interactive: false, poolSize: 3 });
   let session: MergeSession | undefined;
   const closeAll = async () => {
@@ -119,11 +125,16 @@ export async function planMerge(db: Db, request: MergePlanRequest, options: Prog
           await prepareRootPart(rw, {
             backup: request.backupId,
             table: `${root.table.schema}.${root.table.name}`,
-            flags: { ...root.flags, policy: request.policy },
+            flags: {
+              ...(loss ? lossFlags(root, findLiveTable(snapshot, `${root.table.schema}.${root.table.name}`), loss, db.dialect) : root.flags),
+              policy: request.policy,
+            },
             erasures,
             dir: catalogDir(undefined, env),
             external: windowChoice(request.window),
             keepStaged: request.window?.staged,
+            // A related table the incident deleted rows of is staged by its own keys, as the stage step did.
+            ...(loss && { relatedTarget: loss.target }),
           }),
         );
       } catch (err) {
@@ -180,6 +191,22 @@ export async function planMerge(db: Db, request: MergePlanRequest, options: Prog
     },
     close: closeAll,
   };
+}
+
+/**
+ * A root's flags for a loss: its keys as `keyList`, so prepareRootPart stages (and finds staged)
+ * the copy of exactly those keys, and a class is looked for among them. Single deleted rows,
+ * which splitSelections gives as `keys` (a keyList would replace them), become the deleted class
+ * narrowed to them, as single soft-deleted and changed rows are.
+ */
+function lossFlags(root: RootMerge, live: TableInfo, loss: LossKeys, d: Parameters<typeof keyFilter>[0]): Omit<MergeFlags, 'policy'> {
+  const keyList = loss.keyList(live);
+  if (!keyList) return root.flags;
+  const { keys, ...flags } = root.flags;
+  if (!keys?.length) return { ...flags, keyList };
+  const chosen = keys.map((k) => JSON.parse(k) as Record<string, unknown>);
+  const only = keyFilter(d, identifyingKey(live)!.columns, chosen);
+  return { ...flags, deleted: true, where: flags.where ? `(${flags.where}) AND ${only}` : only, keyList };
 }
 
 /** The dry run; a single root's conflicts under the abort policy come back as a blocked step. */

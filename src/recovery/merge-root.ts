@@ -3,10 +3,14 @@ import type { Db } from '../connect/open.js';
 import { internalNamespace } from '../dialect/namespaces.js';
 import { prepareMerge, prepareMergeGroup, type MergePart, type MergeSession } from '../merge/engine.js';
 import { readErasures } from '../merge/erasures.js';
-import { buildMergeRequest, buildUndeleteRequest, type MergeFlags } from '../merge/prepare.js';
+import { buildMergeRequest, buildUndeleteRequest, readFlagKeys, type MergeFlags } from '../merge/prepare.js';
 import { UsageError } from '../errors.js';
 import type { ProgressListener } from '../progress/event.js';
 import type { SourceChoice } from '../stage/sources/index.js';
+import type { TableInfo } from '../dialect/model.js';
+import { identifyingKey } from '../keys/identifying-key.js';
+import { keyFilterOf, type KeyFilter } from '../stage/key-filter.js';
+import type { Targeted } from '../stage/namespace.js';
 import { prepareTables } from './prepare.js';
 
 /** One merge of one root table: where its rows come from and which. */
@@ -30,9 +34,11 @@ export interface RootMergeRequest {
   external?: SourceChoice;
   /** Use what is staged from a source that grows instead of reading it again (PrepareRequest.keepStaged). */
   keepStaged?: boolean;
+  /** With withRelated: related tables' own filters (PrepareRequest.relatedTarget: an incident's keys). */
+  relatedTarget?: (live: TableInfo) => Promise<KeyFilter | null>;
   onProgress?: ProgressListener;
   /** Called once the backup is resolved and its tables staged, before the selection is built. */
-  onPrepared?: (prepared: { backupId: string; backupOrigin: BackupOrigin | null; stagedNow: string[]; kept: string | null }) => void;
+  onPrepared?: (prepared: { backupId: string; backupOrigin: BackupOrigin | null; stagedNow: string[]; kept: string | null; targeted?: Targeted }) => void;
 }
 
 /** A root merge ready to dry-run and apply. */
@@ -88,18 +94,33 @@ export async function prepareRootPart(db: Db, req: RootMergeRequest): Promise<Pr
     const request = await buildUndeleteRequest(db, req.table, req.flags, erasures);
     return { req: { ...request, ...safety }, stagingNs: internalNamespace(db.dialect.engine, db.target.database), backupOrigin: null };
   }
+  // Keys given: only their rows are staged (targeted), unless --whole-table. Read once, here.
+  // `flags.keyList`: keys known already (the wizard's incident keys).
+  let keyList = req.flags.keyList;
+  const flags = req.flags;
+  const target =
+    flags.wholeTable || !(flags.keys?.length || flags.keysFrom || keyList?.length)
+      ? undefined
+      : async (live: TableInfo) => {
+          const key = flags.key?.length ? flags.key : identifyingKey(live)?.columns;
+          if (!key) return null;
+          keyList ??= await readFlagKeys(flags, key, live);
+          return keyFilterOf(key, keyList);
+        };
   const prepared = await prepareTables(db, {
     backup: req.backup,
     tables: [req.table],
     dir: req.dir,
-    withRelated: req.flags.withRelated,
+    withRelated: flags.withRelated,
     onProgress: req.onProgress,
     allowOtherDatabase: req.allowOtherDatabase,
     external: req.external,
     keepStaged: req.keepStaged,
+    ...(target && { target }),
+    ...(req.relatedTarget && { relatedTarget: req.relatedTarget }),
   });
   req.onPrepared?.(prepared);
-  const request = await buildMergeRequest(db, prepared, req.flags, erasures);
+  const request = await buildMergeRequest(db, prepared, { ...flags, ...(keyList && { keyList }) }, erasures);
   return { req: { ...request, ...safety }, stagingNs: prepared.pairs[0].namespace, backupOrigin: prepared.backupOrigin };
 }
 

@@ -8,8 +8,13 @@ import type { DiffPlan } from '../diff/model.js';
 import { planDiff } from '../diff/plan.js';
 import type { ProgressListener } from '../progress/event.js';
 import { findLiveTables, stagedPairs, type StagedPair } from '../stage/resolve.js';
+import type { SourceTable } from '../stage/row-source.js';
 import type { SourceChoice } from '../stage/sources/index.js';
 import { openRowSource } from '../stage/sources/index.js';
+import { keysCondition, type KeyFilter } from '../stage/key-filter.js';
+import type { Dialect } from '../dialect/dialect.js';
+import type { Targeted } from '../stage/namespace.js';
+import { servesFilter } from '../stage/stage-rows.js';
 import { stageSourceTables } from './stage-tables.js';
 
 /** What diff and merge need before comparing: the backup, the live and staged tables. */
@@ -24,6 +29,16 @@ export interface PreparedDiff {
   stagedNow: string[];
   /** Why tables staged earlier from a growing source were used as they are (said on stderr), or null. */
   kept: string | null;
+  /**
+   * Targeted: the root table's staged copy holds only the rows of the keys asked for (and its
+   * related tables only the rows tied to them), so a diff or merge compared only those keys.
+   * Absent when the copy is the whole table.
+   */
+  targeted?: Targeted;
+  /** Tables ("schema\0name") staged or checked for this request: a targeted copy of any other table may hold other keys' rows only. */
+  current: Set<string>;
+  /** The filters of the live tables asked for whose staged copies are targeted ("schema\0name"): a diff compares only those keys. */
+  filters: Map<string, KeyFilter>;
 }
 
 /** What to prepare. */
@@ -48,6 +63,16 @@ export interface PrepareRequest {
    * it again; only a table not staged yet is read (see SourceWindow.staged).
    */
   keepStaged?: boolean;
+  /**
+   * Targeted staging: the filter a table's rows are staged by (see KeyFilter), given the live
+   * table; null, or no `target`, stages the whole table.
+   */
+  target?: (live: TableInfo) => Promise<KeyFilter | null>;
+  /**
+   * With withRelated: a related table's own filter, when the request knows one (an incident's
+   * keys of each table), in place of the one derived from its relation to the targeted table.
+   */
+  relatedTarget?: (live: TableInfo) => Promise<KeyFilter | null>;
 }
 
 /**
@@ -65,12 +90,27 @@ export async function prepareTables(db: Db, opts: PrepareRequest): Promise<Prepa
   const { origin } = opened;
   const keep = Boolean(opts.keepStaged || opened.source.keepOnceStaged) && Boolean(opened.source.grows);
   const source = keep ? { ...opened.source, grows: false } : opened.source;
-  // A growing source is staged again anyway: no need to look at what is staged first.
-  let pairs: (StagedPair | null)[] = source.grows ? live.map(() => null) : await stagedPairs(db, source.id, live);
+  const filters: (KeyFilter | null)[] = [];
+  for (const t of live) filters.push(opts.target ? await opts.target(t) : null);
+  // A growing source is staged again anyway: no need to look at what is staged first. A copy
+  // serves when it is whole and none is asked for by key, or targeted by the same filter; a
+  // whole copy of a source read once (dead tuples) serves a targeted request too.
+  const serves = (p: StagedPair, f: KeyFilter | null) => (f && !p.targeted ? keep : servesFilter(p, f ?? undefined));
+  let pairs: (StagedPair | null)[] = source.grows
+    ? live.map(() => null)
+    : (await stagedPairs(db, source.id, live)).map((p, i) => (p && serves(p, filters[i]) ? p : null));
   const stagedNow: string[] = [];
+  const current = new Set(live.map((t) => `${t.schema}\0${t.name}`));
   if (pairs.some((p) => !p) || opts.withRelated) {
     const toStage = opts.withRelated ? live : live.filter((_, i) => !pairs[i]);
     const wanted = await source.find(toStage.map((t) => sourceTableRef(db, t)));
+    // A kept whole copy (a source read once) serves as it is: no filter, so it is not read again.
+    const rootFilters = new Map(
+      wanted.flatMap((w, i) => {
+        const j = live.indexOf(toStage[i]);
+        return filters[j] && !(pairs[j] && !pairs[j].targeted) ? [[w, filters[j]] as const] : [];
+      }),
+    );
     const writer = await openDb(db.target, { readOnly: false, interactive: false });
     try {
       const res = await stageSourceTables(writer, source, wanted, {
@@ -79,9 +119,19 @@ export async function prepareTables(db: Db, opts: PrepareRequest): Promise<Prepa
         onProgress: opts.onProgress,
         signal: opts.signal,
         onlyMissing: true,
+        filters: rootFilters,
+        // A related table the request has keys for (the wizard's incident) is staged by those.
+        ...(opts.relatedTarget && {
+          relatedFilter: (t: SourceTable) => {
+            const info = snapshot.tables.find((x) => x.schema === t.live.schema && x.name === t.live.name);
+            return info ? opts.relatedTarget!(info) : Promise.resolve(null);
+          },
+        }),
       });
       // What a copy leaves out (the log's rows that cannot be restored exactly) is said with its name.
       stagedNow.push(...res.tables.map((t) => `${t.schema}.${t.name}${t.note ?? ''}`));
+      for (const t of res.tables) current.add(`${t.schema}\0${t.name}`);
+      if (opts.withRelated) for (const t of res.related) current.add(`${t.live.schema}\0${t.live.name}`);
     } finally {
       await writer.close();
     }
@@ -94,7 +144,21 @@ export async function prepareTables(db: Db, opts: PrepareRequest): Promise<Prepa
     reused.length && opened.source.keepOnceStaged
       ? `used ${reused.map(named).join(', ')} as staged before from ${source.id} (${opened.source.keepOnceStaged}); \`crm-rescue stage --backup ${source.id}\` reads it again`
       : null;
-  return { backupId: source.id, backupOrigin: origin, snapshot, knowledge, pairs: pairs as StagedPair[], stagedNow, kept };
+  const targeted = pairs[0]?.targeted;
+  const keysOf = new Map<string, KeyFilter>();
+  live.forEach((t, i) => filters[i] && pairs[i]?.targeted && keysOf.set(`${t.schema}\0${t.name}`, filters[i]));
+  return {
+    backupId: source.id,
+    backupOrigin: origin,
+    snapshot,
+    knowledge,
+    pairs: pairs as StagedPair[],
+    stagedNow,
+    kept,
+    current,
+    filters: keysOf,
+    ...(targeted && { targeted }),
+  };
 }
 
 /**
@@ -107,14 +171,20 @@ function sourceTableRef(db: Db, t: TableInfo): string {
 }
 
 /** The diff plan of one prepared table, with the CRM's soft-delete mark. */
-export function diffPlanFor(p: PreparedDiff, i: number, flags: { key?: string[]; columns?: string[]; where?: string }): DiffPlan {
+export function diffPlanFor(p: PreparedDiff, i: number, flags: { key?: string[]; columns?: string[]; where?: string }, d: Dialect): DiffPlan {
   const pair = p.pairs[i];
-  return planDiff({
+  // A targeted copy is compared on its keys only, on both sides: a live row of another key is
+  // not "added", it was just not looked at.
+  const filter = p.filters.get(`${pair.live.schema}\0${pair.live.name}`);
+  const only = filter ? keysCondition(d, filter.columns, filter.keys) : null;
+  const where = only ? (flags.where ? `(${flags.where}) AND ${only}` : only) : flags.where;
+  const plan = planDiff({
     staged: pair.staged,
     live: pair.live,
     key: flags.key,
     columns: flags.columns,
-    where: flags.where,
+    where,
     softDelete: p.knowledge.softDelete({ schema: pair.live.schema, name: pair.live.name }),
   });
+  return only ? { ...plan, shownWhere: flags.where ?? null } : plan;
 }

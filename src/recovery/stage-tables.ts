@@ -9,6 +9,8 @@ import type { RowSource, SourceTable } from '../stage/row-source.js';
 import type { SourceChoice } from '../stage/sources/index.js';
 import { openRowSource } from '../stage/sources/index.js';
 import { stageFromSource, type StagedFromSource } from '../stage/stage-rows.js';
+import { filterOfValues, type KeyFilter } from '../stage/key-filter.js';
+import { readStaging } from '../stage/namespace.js';
 
 /** What to stage. */
 export interface StageRequest {
@@ -52,6 +54,19 @@ export interface StageSourceOptions {
   onProgress?: ProgressListener;
   signal?: AbortSignal;
   onlyMissing?: boolean;
+  /**
+   * Targeted staging of wanted tables: only their rows of these keys, and with withRelated only
+   * the related rows that point at them (children, by reference) or that they point at (parents,
+   * by the references of the staged rows). A wanted table without a filter, and a related table
+   * tied to the targeted ones by no simple relation, is staged whole.
+   */
+  filters?: Map<SourceTable, KeyFilter>;
+  /**
+   * A related table's own filter when the request has one for it (an incident deleted rows of
+   * both a table and its children: the children's own keys, which the wizard's other steps ask
+   * for too), in place of the one derived from a relation; null: derive it.
+   */
+  relatedFilter?: (t: SourceTable) => Promise<KeyFilter | null>;
 }
 
 /**
@@ -66,15 +81,86 @@ export async function stageSourceTables(
   source: RowSource,
   wanted: SourceTable[],
   opts: StageSourceOptions = {},
-): Promise<{ namespace: string; tables: (StagedFromSource & { related: boolean })[] }> {
+): Promise<{ namespace: string; tables: (StagedFromSource & { related: boolean })[]; related: SourceTable[] }> {
   preloadOwnTables();
-  const related = opts.withRelated ? await relatedSourceTables(source, wanted, await (opts.relations ?? (() => liveRelations(db)))()) : [];
-  const staged = await stageFromSource(db, source, [...wanted, ...related], {
-    onProgress: opts.onProgress,
-    signal: opts.signal,
-    onlyMissing: opts.onlyMissing,
-  });
-  return { namespace: staged.namespace, tables: staged.tables.map((t) => ({ ...t, related: related.includes(t.from) })) };
+  const relations = opts.withRelated ? await (opts.relations ?? (() => liveRelations(db)))() : [];
+  const related = opts.withRelated ? await relatedSourceTables(source, wanted, relations) : [];
+  const base = { onProgress: opts.onProgress, signal: opts.signal, onlyMissing: opts.onlyMissing };
+  const roots = opts.filters ?? new Map<SourceTable, KeyFilter>();
+  if (!roots.size) {
+    const staged = await stageFromSource(db, source, [...wanted, ...related], base);
+    return { namespace: staged.namespace, tables: staged.tables.map((t) => ({ ...t, related: related.includes(t.from) })), related };
+  }
+  // Targeted: the wanted tables and the children of targeted ones first (their filters are the
+  // roots' keys), then the roots' parents, whose keys are the references the staged rows hold.
+  const plan = targetedRelated(roots, related, relations);
+  for (const t of related) {
+    const own = opts.relatedFilter ? await opts.relatedFilter(t) : null;
+    if (!own) continue;
+    plan.children.set(t, own);
+    plan.parents.delete(t);
+  }
+  const filters = new Map<SourceTable, KeyFilter>([...roots, ...plan.children]);
+  const first = await stageFromSource(db, source, [...wanted, ...related.filter((t) => !plan.parents.has(t))], { ...base, filters });
+  const out = first.tables.map((t) => ({ ...t, related: !wanted.includes(t.from) }));
+  if (plan.parents.size) {
+    const parentFilters = new Map<SourceTable, KeyFilter>();
+    for (const [t, { root, rel }] of plan.parents) {
+      const values = await referencedValues(db, first.namespace, root, rel.childColumns);
+      if (values) parentFilters.set(t, filterOfValues(rel.parentColumns, values));
+    }
+    const second = await stageFromSource(db, source, [...plan.parents.keys()], { ...base, filters: parentFilters });
+    out.push(...second.tables.map((t) => ({ ...t, related: true })));
+  }
+  return { namespace: first.namespace, tables: out, related };
+}
+
+/**
+ * How each related table of targeted roots is narrowed: a child by its reference to a root's key
+ * (when exactly one relation ties it to exactly one targeted root, on exactly the key's
+ * columns), a parent by the values one root's rows refer to it with (one relation). Any other
+ * related table is staged whole.
+ */
+function targetedRelated(roots: Map<SourceTable, KeyFilter>, related: SourceTable[], relations: Relation[]) {
+  const same = (a: { schema: string; name: string }, b: { schema: string; name: string }) => a.schema === b.schema && a.name === b.name;
+  const children = new Map<SourceTable, KeyFilter>();
+  const parents = new Map<SourceTable, { root: SourceTable; rel: Relation }>();
+  const rootList = [...roots.keys()];
+  for (const t of related) {
+    const asChild = relations.filter((r) => same(r.child, t.live) && rootList.some((x) => same(r.parent, x.live)));
+    const asParent = relations.filter((r) => same(r.parent, t.live) && rootList.some((x) => same(r.child, x.live)));
+    if (asChild.length === 1 && !asParent.length) {
+      const r = asChild[0];
+      const filter = roots.get(rootList.find((x) => same(r.parent, x.live))!)!;
+      // The child's columns in the order of the root filter's.
+      const cols = filter.columns.map((c) => r.childColumns[r.parentColumns.indexOf(c)]);
+      if (r.parentColumns.length === filter.columns.length && cols.every(Boolean)) children.set(t, filterOfValues(cols, filter.keys));
+    } else if (asParent.length === 1 && !asChild.length) {
+      const r = asParent[0];
+      parents.set(t, { root: rootList.find((x) => same(r.child, x.live))!, rel: r });
+    }
+  }
+  return { children, parents };
+}
+
+/** The distinct non-null values of `columns` in the staged copy of `root` (null when it is not staged by that name). */
+async function referencedValues(db: Db, ns: string, root: SourceTable, columns: string[]): Promise<unknown[][] | null> {
+  const staging = await readStaging(db, db.dialect, ns);
+  const entry = staging?.tables.find((t) => t.schema === root.live.schema && t.name === root.live.name);
+  if (!entry) return null;
+  const d = db.dialect;
+  const list = columns.map((c) => d.quoteIdent(c)).join(', ');
+  try {
+    const rows = await db.query<Record<string, unknown>>(
+      `SELECT DISTINCT ${list} FROM ${d.quoteQualified(ns, entry.stagedAs)} WHERE ${columns.map((c) => `${d.quoteIdent(c)} IS NOT NULL`).join(' AND ')}`,
+    );
+    const values = rows.map((r) => columns.map((c) => r[c]));
+    // Only values whose text is the one a reader sees (ids); a date or bytes: the parent is staged whole.
+    return values.every((v) => v.every((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'bigint')) ? values : null;
+  } catch {
+    // A column the backup does not have: the parent is staged whole.
+    return null;
+  }
 }
 
 /**

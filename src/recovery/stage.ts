@@ -16,7 +16,9 @@ import { catalogDir } from '../util/paths.js';
 import { toBackupTable, type BackupTable } from './backup-table.js';
 import type { ProgressOptions } from './progress.js';
 import { windowChoice, type SourceWindow } from './source-window.js';
-import { stageTables, type StageResult } from './stage-tables.js';
+import { stageSourceTables, stageTables, type StageResult } from './stage-tables.js';
+import type { KeyFilter } from '../stage/key-filter.js';
+import { readLossKeys, type LossQuery } from './loss-keys.js';
 
 /** A staging namespace and what it holds, tables named as people read them. */
 export interface StagingSummary {
@@ -29,7 +31,19 @@ export interface StagingSummary {
 /** What staging did, tables named as people read them. */
 export type StageOutcome = Pick<StageResult, 'backupId' | 'namespace'> & {
   tables: { table: string; rows: number | null; seconds: number; related: boolean }[];
+  /**
+   * Tables asked for whose staged copies hold only the loss's keys (staged now or before):
+   * `keys` asked for, `found` of them in the source (null when not counted). Absent when none.
+   */
+  targeted?: TargetedTable[];
 };
+
+/** A table staged only by some keys: how many were asked for, how many the source held. */
+export interface TargetedTable {
+  table: string;
+  keys: number;
+  found: number | null;
+}
 
 /** Restoring tables of a backup into staging (never into live). */
 export interface StageServices {
@@ -39,9 +53,14 @@ export interface StageServices {
   related(backupId: string, tables: string[]): Promise<string[]>;
   /**
    * Stages the tables (ids), and their related ones when asked; tables already staged are kept.
-   * `window`: the loss's, for the binary log or dead tuples (never for a backup).
+   * `window`: the loss's, for the binary log or dead tuples (never for a backup). `loss`: the
+   * tables are staged only by the keys the loss deleted, as the audit tells them (see
+   * readLossKeys); diff.open and the merge plan then ask for the same copies.
    */
-  run(request: { backupId: string; tables: string[]; withRelated: boolean; window?: SourceWindow }, options?: ProgressOptions): Promise<StageOutcome>;
+  run(
+    request: { backupId: string; tables: string[]; withRelated: boolean; window?: SourceWindow; loss?: LossQuery },
+    options?: ProgressOptions,
+  ): Promise<StageOutcome>;
   list(): Promise<StagingSummary[]>;
 }
 
@@ -56,6 +75,53 @@ export function stageServices(db: Db, snapshot: () => Promise<SchemaSnapshot>, e
   // Where the schema is the database itself, a backup names the database it was taken from:
   // its tables are the target database's.
   const liveSchema = (schema: string) => (db.dialect.capabilities.multiSchema ? schema : db.target.database);
+  /**
+   * Stages a loss's tables by the keys it deleted: what stageTables does, with a filter per
+   * table asked for, computed as prepareTables computes it (the same live table, the same key),
+   * so that the diff and the plan find copies of the same digest and stage nothing again.
+   */
+  const runTargeted = async (
+    writer: Db,
+    request: Parameters<StageServices['run']>[0] & { loss: LossQuery },
+    options: ProgressOptions,
+  ): Promise<StageOutcome> => {
+    const snap = await writer.dialect.introspect(writer);
+    const { source } = await openRowSource(writer, request.backupId, { ...windowChoice(request.window), dir: catalog(), snapshot: snap });
+    const wanted = await source.find(request.tables);
+    const loss = await readLossKeys(db, request.loss);
+    const filters = new Map<SourceTable, KeyFilter>();
+    for (const w of wanted) {
+      // A table live no longer has is staged whole: there is nothing to compare its keys with.
+      const live = snap.tables.find((t) => t.schema === w.live.schema && t.name === w.live.name);
+      const f = live ? await loss.target(live) : null;
+      if (f) filters.set(w, f);
+    }
+    const staged = await stageSourceTables(writer, source, wanted, {
+      withRelated: request.withRelated,
+      relations: () => Promise.resolve(relationsOf(snap, detectCrm(snap))),
+      onProgress: options.onProgress,
+      signal: options.signal,
+      onlyMissing: true,
+      filters,
+      // A related table the loss deleted rows of is staged by its own keys (the plan asks the same).
+      relatedFilter: async (t) => {
+        const live = snap.tables.find((x) => x.schema === t.live.schema && x.name === t.live.name);
+        return live ? loss.target(live) : null;
+      },
+    });
+    // Read from the marker: a table staged before for the same keys was skipped, and is targeted too.
+    const marker = await stagingOf(writer, source.id);
+    const targeted = wanted.flatMap((w) => {
+      const t = filters.has(w) ? marker?.tables.find((x) => x.schema === w.live.schema && x.name === w.live.name)?.targeted : undefined;
+      return t ? [{ table: label(w.live), keys: t.keys, found: t.found }] : [];
+    });
+    return {
+      backupId: source.id,
+      namespace: staged.namespace,
+      tables: staged.tables.map((t) => ({ table: label(t), rows: t.rows, seconds: t.seconds, related: t.related })),
+      ...(targeted.length && { targeted }),
+    };
+  };
   return {
     async backupTables(backupId) {
       const entry = await findBackup(catalog(), backupId).catch(() => null);
@@ -103,6 +169,7 @@ export function stageServices(db: Db, snapshot: () => Promise<SchemaSnapshot>, e
     async run(request, options = {}) {
       const writer = await openDb(db.target, { readOnly: false, interactive: false, poolSize: 2 });
       try {
+        if (request.loss) return await runTargeted(writer, request as typeof request & { loss: LossQuery }, options);
         const r = await stageTables(writer, {
           backup: request.backupId,
           tables: request.tables,

@@ -16,12 +16,37 @@ import { UserError } from '../errors.js';
  * byte by byte as they stream (strings, numbers, hex, NULL, charset introducers; no function
  * call, variable, subquery or comment): a file of any size passes through a few kilobytes of
  * memory, apart from one statement other than an INSERT (a definition), capped at 16 MiB.
+ *
+ * With `keep` (targeted staging), each row is held until its `)` (so one row's worth of memory,
+ * a large blob included) and passes only when its key is wanted; an INSERT's head waits for its
+ * first kept row. Every byte sent is checked as above. A row is asked about as soon as its key
+ * values are read; the rest of a row not wanted (never sent) is only scanned for where it ends,
+ * reading strings and `)` exactly as the check does. Anything else there (a parenthesis, a
+ * comment, a name in backquotes, a wrong number of values) has the check read the row again
+ * from its `(`, as if it had not been skipped.
  */
 export interface MysqlFilterOptions {
   /** The table the file is the dump of, as the backup names it. */
   table: string;
   /** The staged table, quoted and qualified (`` `db`.`t` ``): every statement passed names it. */
   target: string;
+  /** Only rows whose key columns' values the matcher accepts pass (targeted staging); an INSERT none of whose rows pass is left out whole. */
+  keep?: RowKeep;
+}
+
+/**
+ * Which rows to stage, by key. The filter errs on the side of passing: a row whose key it cannot
+ * read as a literal (an expression, a string in a character set it does not decode) passes
+ * without asking, and when it cannot tell where the key is (`keepDisabled`) every row passes.
+ */
+export interface RowKeep {
+  /** Column names, as in the table's CREATE TABLE. */
+  columns: string[];
+  /**
+   * Values of `columns` in that order, decoded to text: a string unescaped (UTF-8), a number as
+   * written, hex as `0x` + lower-case digits; null for NULL. Returns true to keep the row.
+   */
+  match(values: (string | null)[]): boolean;
 }
 
 /** What the file held besides the table and its rows (all left out). */
@@ -154,11 +179,58 @@ export class MysqlTableFilter extends Transform {
   private num = 0;
   private word: string | null = null;
   private prevDash = false;
+  /** Rows seen and passed by `keep` (counted only while it applies). */
+  readonly rowCounts = { seen: 0, kept: 0 };
+  /** Why `keep` no longer applies (every row passes from then on), or null. */
+  keepDisabled: string | null = null;
+  /** Does the client character set of the dump's strings decode as UTF-8? */
+  private clientUtf8 = true;
+  /** Whether user variables holding a saved character_set_client hold a UTF-8 one. */
+  private readonly savedUtf8 = new Map<string, boolean>();
+  // Keep: where the key columns are (for the table's own column order, and the last column list).
+  private tableKeys: { pos: Int32Array; fields: number } | null = null;
+  private listKeys: { list: string; pos: Int32Array; fields: number } | null = null;
+  // Keep, values mode: this INSERT's rows are filtered one by one.
+  private filtering = false;
+  /** The INSERT's head, sent before its first row kept (never, when none is). */
+  private head: Buffer | null = null;
+  private keyPos: Int32Array = new Int32Array(0);
+  private fields = 0;
+  /** Start and end (row offsets) of each value up to the last key one, of the current row. */
+  private spans: Int32Array = new Int32Array(0);
+  private depth = 0;
+  private field = 0;
+  private fieldFrom = 0;
+  /** Outside rows: 0 before a row (after VALUES or a comma), 1 after one. */
+  private between = 0;
+  private rowStart = 0;
+  /** Row offset = chunk index + rowBase. */
+  private rowBase = 0;
+  /** The row began in an earlier chunk: its bytes so far are in rowBuf. */
+  private spanned = false;
+  private rowBuf = Buffer.alloc(0);
+  private rowLen = 0;
+  /** Kept rows of the chunk not sent yet: [run, runEnd), or run -1. */
+  private run = -1;
+  private runEnd = 0;
+  /** The last of the key values' positions in a row: once it is read, the row is asked about. */
+  private lastKey = 0;
+  /** The matcher's answer for the current row (1 keep, 0 drop), or -1 before it is asked. */
+  private verdict = -1;
+  /** The rest of a row the matcher did not want is being skipped (skipRow). */
+  private skipping = false;
+  /** Skipping: the quote of the string the chunk ended in (0: outside strings). */
+  private skipQuote = 0;
+  /** Skipping: the chunk ended on a backslash inside that string (the next byte is escaped). */
+  private skipEsc = false;
+  /** Skipping: the chunk ended on a `-` outside strings. */
+  private skipDash = false;
 
   constructor(private readonly opts: MysqlFilterOptions) {
     super();
     this.tableLatin1 = Buffer.from(opts.table, 'utf8').toString('latin1');
     this.target = Buffer.from(opts.target, 'utf8').toString('latin1');
+    if (opts.keep && !opts.keep.columns.length) this.keepDisabled = 'no key columns were given';
     this.push(PREAMBLE);
   }
 
@@ -191,9 +263,9 @@ export class MysqlTableFilter extends Transform {
     let data = chunk;
     for (;;) {
       if (this.mode === 'values') {
-        const end = this.values(data, 0);
-        if (end < 0) return;
-        data = data.subarray(end);
+        const rest = this.values(data, 0);
+        if (!rest) return;
+        data = rest;
         continue;
       }
       this.append(data);
@@ -449,6 +521,7 @@ export class MysqlTableFilter extends Transform {
       const ok =
         cs && SAFE_CHARSETS.has(literal(cs).toLowerCase()) && (toks.length === 3 || (collate && toks.length === 5 && SAFE_COLLATION.test(literal(collate))));
       if (!ok) throw refuse(this.opts.table, `its file sets a client character set staging does not read (${preview(toks)})`);
+      this.clientUtf8 = isUtf8(literal(cs));
       this.out(`SET NAMES ${join(toks.slice(2))};\n`);
       return;
     }
@@ -466,6 +539,7 @@ export class MysqlTableFilter extends Transform {
         // A user variable only ever holds a saved session setting, restored later.
         if (v.t === 'sysvar' && v.v in SESSION_VARS) {
           this.saved.set(target.v, v.v);
+          if (v.v === 'character_set_client') this.savedUtf8.set(target.v, this.clientUtf8);
           out.push(`@${target.v} = @@SESSION.${v.v}`);
         } else this.saved.delete(target.v);
         continue;
@@ -475,9 +549,12 @@ export class MysqlTableFilter extends Transform {
       if (!check) throw refuse(this.opts.table, `its file sets ${target.text}, which staging does not set`);
       if (v.t === 'var') {
         if (this.saved.get(v.v) !== name) throw refuse(this.opts.table, `its file sets ${target.text} from a variable that does not hold its saved value`);
+        if (name === 'character_set_client') this.clientUtf8 = this.savedUtf8.get(v.v) ?? false;
         out.push(`SESSION ${name} = @${v.v}`);
-      } else if (check(v)) out.push(`SESSION ${name} = ${v.text}`);
-      else throw refuse(this.opts.table, `its file sets ${name} to ${v.text}, which would change how staging reads the file`);
+      } else if (check(v)) {
+        if (name === 'character_set_client') this.clientUtf8 = isUtf8(literal(v));
+        out.push(`SESSION ${name} = ${v.text}`);
+      } else throw refuse(this.opts.table, `its file sets ${name} to ${v.text}, which would change how staging reads the file`);
     }
     if (out.length) this.out(`SET ${out.join(', ')};\n`);
   }
@@ -493,11 +570,15 @@ export class MysqlTableFilter extends Transform {
     const close = matching(toks, n.next);
     if (close < 0) throw refuse(t, 'its CREATE TABLE is cut short');
     const items: string[] = [];
+    const columns: string[] = [];
     for (const raw of splitTop(toks.slice(n.next + 1, close))) {
       const item = this.tableItem(raw);
       if (item) items.push(join(item));
+      const name = columnName(raw);
+      if (name !== null) columns.push(name);
     }
     if (!items.length) throw refuse(t, 'its CREATE TABLE has no columns');
+    if (this.opts.keep && this.keepDisabled === null) this.tableKeys = this.keyPositions(columns, 'CREATE TABLE');
     return `CREATE TABLE ${this.target} (\n  ${items.join(',\n  ')}\n)${this.tableOptions(toks.slice(close + 1))}`;
   }
 
@@ -610,87 +691,481 @@ export class MysqlTableFilter extends Transform {
     if (!n || n.name !== this.tableLatin1) throw refuse(t, `its file holds an INSERT staging does not run (${preview(toks)})`);
     let k = n.next;
     let cols = '';
+    let list: Tok[] | null = null;
     if (toks[k]?.text === '(') {
       const close = matching(toks, k);
-      const list = toks.slice(k + 1, close);
+      list = toks.slice(k + 1, close);
       if (close < 0 || list.some((x, j) => (j % 2 === 0 ? x.t !== 'ident' && x.t !== 'word' : x.text !== ',')))
         throw refuse(t, `its INSERT names columns staging cannot read (${preview(toks)})`);
       cols = ` (${join(list)})`;
       k = close + 1;
     }
     if (k !== toks.length - 1) throw refuse(t, `its file holds an INSERT staging does not run (${preview(toks)})`);
+    const head = `${verb} INTO ${this.target}${cols} VALUES `;
+    if (this.opts.keep && this.keepDisabled === null && this.filterRows(list)) {
+      // Sent with the first row kept: an INSERT none of whose rows is wanted is left out whole.
+      this.head = Buffer.from(head, 'latin1');
+      return;
+    }
     this.report.inserts++;
-    this.out(`${verb} INTO ${this.target}${cols} VALUES `);
+    this.out(head);
+  }
+
+  /** Where `keep`'s columns are among `columns` (in VALUES order), or null (keepDisabled set). */
+  private keyPositions(columns: string[], where: string): { pos: Int32Array; fields: number } | null {
+    const lower = columns.map((c) => c.toLowerCase());
+    const wanted = this.opts.keep!.columns;
+    const pos = new Int32Array(wanted.length);
+    for (let k = 0; k < wanted.length; k++) {
+      // Column names are case-insensitive in MySQL.
+      pos[k] = lower.indexOf(wanted[k].toLowerCase());
+      if (pos[k] < 0) {
+        this.keepDisabled = `column ${wanted[k]} is not in the ${where}`;
+        return null;
+      }
+    }
+    return { pos, fields: columns.length };
+  }
+
+  /** Prepares to filter the rows of an INSERT with column list `list` (null: the table's columns); false when `keep` cannot apply. */
+  private filterRows(list: Tok[] | null): boolean {
+    let keys = this.tableKeys;
+    if (list) {
+      const names = list.filter((_, j) => j % 2 === 0).map((x) => Buffer.from(x.t === 'ident' ? x.v : x.text, 'latin1').toString('utf8'));
+      const key = names.join('\0');
+      // mydumper -c writes the same list in every INSERT of a table: worked out once.
+      if (this.listKeys?.list !== key) {
+        const found = this.keyPositions(names, "INSERT's column list");
+        this.listKeys = found && { list: key, ...found };
+      }
+      keys = this.listKeys;
+    }
+    if (!keys || this.keepDisabled !== null) return false;
+    this.filtering = true;
+    this.keyPos = keys.pos;
+    this.fields = keys.fields;
+    this.lastKey = Math.max(...keys.pos);
+    const spans = 2 * (this.lastKey + 1);
+    if (this.spans.length !== spans) this.spans = new Int32Array(spans);
+    this.verdict = -1;
+    this.skipping = false;
+    this.depth = 0;
+    this.between = 0;
+    this.spanned = false;
+    this.rowLen = 0;
+    this.run = -1;
+    return true;
   }
 
   /**
-   * Rows of one INSERT, checked as they stream: literals only. Returns the index just after the
-   * statement's `;` (statement mode resumes there), or -1 when the chunk ended inside it.
+   * Rows of one INSERT, checked as they stream: literals only. Returns the bytes after the
+   * statement's `;` (statement mode resumes there), or null when the chunk ended inside it.
    */
-  private values(chunk: Buffer, from: number): number {
+  private values(chunk: Buffer, from: number): Buffer | null {
     const n = chunk.length;
     const start = from;
+    const filtering = this.filtering;
     let i = from;
     const bad = (what: string): never => {
       throw refuse(this.opts.table, `a row holds ${what}, which is not a literal value`);
     };
-    while (i < n) {
-      const c = chunk[i];
-      if (this.vq) {
-        if (this.esc) this.esc = false;
-        else if (c === BS) this.esc = true;
-        else if (c === this.vq) this.vq = 0;
+    for (;;) {
+      if (this.skipping) {
+        const next = this.skipRow(chunk, i);
+        if (next === SKIP_MORE) {
+          this.endChunk(chunk, n);
+          return null;
+        }
+        if (next === SKIP_REPLAY) {
+          // The check reads the whole row again, from its `(`: as if the skip had never begun.
+          this.replayRow();
+          if (this.spanned) {
+            // The row began in an earlier chunk: its bytes so far and the rest of this one are
+            // read as one chunk (this happens at most once a chunk: a row read again is not skipped).
+            const joined = Buffer.concat([this.rowBuf.subarray(0, this.rowLen), chunk.subarray(from)]);
+            this.spanned = false;
+            this.freeRow();
+            return this.values(joined, 0);
+          }
+          i = this.rowStart;
+        } else i = next;
+      }
+      while (i < n) {
+        const c = chunk[i];
+        if (this.vq) {
+          if (this.esc) this.esc = false;
+          else if (c === BS) this.esc = true;
+          else if (c === this.vq) this.vq = 0;
+          i++;
+          continue;
+        }
+        if (this.num) {
+          const next = numberStep(this.num, c);
+          if (next === -1) bad(`a malformed number`);
+          if (next > 0) {
+            this.num = next;
+            i++;
+            continue;
+          }
+          this.num = 0;
+        }
+        if (this.word !== null) {
+          if (isWordByte(c)) {
+            if (this.word.length > 16 || c >= 0x80) bad('a name');
+            this.word += String.fromCharCode(c);
+            i++;
+            continue;
+          }
+          const w = this.word.toUpperCase();
+          this.word = null;
+          const ok =
+            w === 'NULL' ||
+            w === 'TRUE' ||
+            w === 'FALSE' ||
+            /^_(?:BINARY|UTF8MB4|UTF8MB3|UTF8|LATIN1|ASCII)$/.test(w) ||
+            ((w === 'X' || w === 'B' || w === 'N') && c === SQ);
+          if (!ok) bad(`"${w.slice(0, 20)}"`);
+        }
+        const dash = c === 0x2d;
+        if (dash && this.prevDash) bad('"--"');
+        this.prevDash = dash;
+        const outside = filtering && this.depth === 0;
+        if (c === SQ || c === DQ) this.vq = c;
+        else if (c >= 0x30 && c <= 0x39) this.num = c === 0x30 ? NUM_ZERO : NUM_INT;
+        else if (c === 0x2e) this.num = NUM_FRAC0;
+        else if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f) this.word = String.fromCharCode(c);
+        else if (c === 0x3b) {
+          if (filtering) return chunk.subarray(this.endRows(chunk, i));
+          this.push(chunk.subarray(start, i + 1));
+          this.push('\n');
+          this.mode = 'stmt';
+          return chunk.subarray(i + 1);
+        } else if (c === 0x28 || c === 0x29 || c === 0x2c) {
+          if (filtering) {
+            this.rowByte(chunk, c, i);
+            // The comma after the row's key values, and the matcher did not want the row.
+            if (this.skipping) {
+              i++;
+              break;
+            }
+          }
+        } else if (!(c === 0x2b || dash || c === 0x20 || c === NL || c === 0x0d || c === 0x09)) {
+          bad(`"${c < 0x20 || c >= 0x7f ? `\\x${c.toString(16)}` : String.fromCharCode(c)}"`);
+        }
+        // Between rows only a comma: anything else would be dropped with a row or glued to one.
+        if (outside && c > 0x20 && c !== 0x28 && c !== 0x2c) this.notRows();
         i++;
-        continue;
       }
-      if (this.num) {
-        const next = numberStep(this.num, c);
-        if (next === -1) bad(`a malformed number`);
-        if (next > 0) {
-          this.num = next;
-          i++;
-          continue;
-        }
-        this.num = 0;
-      }
-      if (this.word !== null) {
-        if (isWordByte(c)) {
-          if (this.word.length > 16 || c >= 0x80) bad('a name');
-          this.word += String.fromCharCode(c);
-          i++;
-          continue;
-        }
-        const w = this.word.toUpperCase();
-        this.word = null;
-        const ok =
-          w === 'NULL' ||
-          w === 'TRUE' ||
-          w === 'FALSE' ||
-          /^_(?:BINARY|UTF8MB4|UTF8MB3|UTF8|LATIN1|ASCII)$/.test(w) ||
-          ((w === 'X' || w === 'B' || w === 'N') && c === SQ);
-        if (!ok) bad(`"${w.slice(0, 20)}"`);
-      }
-      const dash = c === 0x2d;
-      if (dash && this.prevDash) bad('"--"');
-      this.prevDash = dash;
-      if (c === SQ || c === DQ) this.vq = c;
-      else if (c >= 0x30 && c <= 0x39) this.num = c === 0x30 ? NUM_ZERO : NUM_INT;
-      else if (c === 0x2e) this.num = NUM_FRAC0;
-      else if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f) this.word = String.fromCharCode(c);
-      else if (c === 0x3b) {
-        this.push(chunk.subarray(start, i + 1));
-        this.push('\n');
-        this.mode = 'stmt';
-        return i + 1;
-      } else if (!(c === 0x28 || c === 0x29 || c === 0x2c || c === 0x2b || dash || c === 0x20 || c === NL || c === 0x0d || c === 0x09)) {
-        bad(`"${c < 0x20 || c >= 0x7f ? `\\x${c.toString(16)}` : String.fromCharCode(c)}"`);
-      }
-      i++;
+      if (!this.skipping) break;
     }
-    if (i > start) this.push(chunk.subarray(start, i));
-    return -1;
+    if (filtering) this.endChunk(chunk, n);
+    else if (n > start) this.push(chunk.subarray(start, n));
+    return null;
+  }
+
+  /**
+   * Skips, from `i`, the rest of a row the matcher did not want, without checking its values: its
+   * bytes are never sent. It must find the row's `)` exactly where values() would (and so where
+   * the server does), so it reads only what values() reads alike whatever it checks: strings in
+   * either quote with backslash escapes (a doubled quote is a string ending and one beginning),
+   * commas (the row's number of values), numbers, words and spaces. Anything else (a parenthesis,
+   * `--`, `#`, `/`, a backquote, `;`, a byte beyond ASCII) gives SKIP_REPLAY: the check reads the
+   * row again. So does a row with the wrong number of values, which passes (endRow).
+   * Returns the index after the row's `)`, or SKIP_MORE when the chunk ended inside the row (the
+   * state to resume is kept), or SKIP_REPLAY.
+   */
+  private skipRow(chunk: Buffer, i: number): number {
+    const n = chunk.length;
+    let q = this.skipQuote;
+    let dash = this.skipDash;
+    let field = this.field;
+    for (;;) {
+      if (q !== 0) {
+        // Inside a string: find its closing quote, one not escaped by a backslash.
+        let j = i;
+        if (this.skipEsc) {
+          if (j >= n) return SKIP_MORE;
+          j++;
+          this.skipEsc = false;
+        }
+        let closed = false;
+        // Short strings (most of a row's) byte by byte; a long one by indexOf.
+        const near = Math.min(n, j + 64);
+        while (j < near) {
+          const c = chunk[j++];
+          if (c === q) {
+            closed = true;
+            break;
+          }
+          if (c === BS) j++;
+        }
+        if (!closed) {
+          if (j > n) {
+            // A backslash was the chunk's last byte: the next chunk's first byte is escaped.
+            this.skipEsc = true;
+            this.skipQuote = q;
+            return SKIP_MORE;
+          }
+          // j is not an escaped byte: a quote at k is escaped when an odd number of backslashes
+          // (from j on) stands right before it.
+          for (;;) {
+            const k = j < n ? chunk.indexOf(q, j) : -1;
+            if (k < 0) {
+              let b = n;
+              while (b > j && chunk[b - 1] === BS) b--;
+              this.skipEsc = ((n - b) & 1) === 1;
+              this.skipQuote = q;
+              return SKIP_MORE;
+            }
+            let b = k;
+            while (b > j && chunk[b - 1] === BS) b--;
+            j = k + 1;
+            if (((k - b) & 1) === 0) break;
+          }
+        }
+        i = j;
+        q = 0;
+        dash = false;
+      }
+      // Outside strings.
+      for (;;) {
+        if (i >= n) {
+          this.skipQuote = 0;
+          this.skipDash = dash;
+          this.field = field;
+          return SKIP_MORE;
+        }
+        const c = chunk[i++];
+        const k = SKIP_CLASS[c];
+        if (k === SKIP_PLAIN) {
+          dash = false;
+          continue;
+        }
+        if (k === SKIP_QUOTE) {
+          q = c;
+          break;
+        }
+        if (k === SKIP_COMMA) {
+          field++;
+          dash = false;
+          continue;
+        }
+        if (k === SKIP_DASH) {
+          // `--` may begin a comment: values() refuses it, the check decides.
+          if (dash) return SKIP_REPLAY;
+          dash = true;
+          continue;
+        }
+        if (k === SKIP_CLOSE) {
+          if (field + 1 !== this.fields) return SKIP_REPLAY;
+          this.skipped(chunk);
+          return i;
+        }
+        return SKIP_REPLAY;
+      }
+    }
+  }
+
+  /** A row skipped to its `)`: dropped (as endRow drops one), values mode goes on after it. */
+  private skipped(chunk: Buffer): void {
+    this.rowCounts.seen++;
+    this.skipping = false;
+    this.verdict = -1;
+    this.depth = 0;
+    this.between = 1;
+    this.prevDash = false;
+    this.spanned = false;
+    this.flushRun(chunk);
+    this.freeRow();
+  }
+
+  /** Back to the state before the row's `(` (its bytes are read again; the matcher's answer stays). */
+  private replayRow(): void {
+    this.skipping = false;
+    this.skipQuote = 0;
+    this.skipEsc = false;
+    this.skipDash = false;
+    this.depth = 0;
+    this.between = 0;
+    this.vq = 0;
+    this.esc = false;
+    this.num = 0;
+    this.word = null;
+    this.prevDash = false;
+  }
+
+  private notRows(): never {
+    throw refuse(this.opts.table, 'its file holds an INSERT whose values are not a list of rows');
+  }
+
+  /** `(`, `)` or `,` outside strings, while filtering rows: rows and their values begin and end. */
+  private rowByte(chunk: Buffer, c: number, i: number): void {
+    if (c === 0x28) {
+      if (this.depth++ > 0) return;
+      if (this.between !== 0) this.notRows();
+      this.rowStart = i;
+      this.rowBase = -i;
+      this.field = 0;
+      this.fieldFrom = 1;
+      return;
+    }
+    if (this.depth === 0) {
+      if (c === 0x29 || this.between !== 1) this.notRows();
+      this.between = 0;
+      return;
+    }
+    if (this.depth > 1) {
+      if (c === 0x29) this.depth--;
+      return;
+    }
+    const at = i + this.rowBase;
+    const f = this.field;
+    if (2 * f < this.spans.length) {
+      this.spans[2 * f] = this.fieldFrom;
+      this.spans[2 * f + 1] = at;
+    }
+    if (c === 0x2c) {
+      this.field = f + 1;
+      this.fieldFrom = at + 1;
+      // The key values are read: a row not wanted need not be checked further (skipRow). Not for
+      // a row begun in an earlier chunk (rare), whose key is read from rowBuf at its end.
+      if (f === this.lastKey && this.verdict < 0 && !this.spanned && this.keepDisabled === null) {
+        this.verdict = this.wanted(chunk, this.rowStart) ? 1 : 0;
+        this.skipping = this.verdict === 0;
+        this.skipQuote = 0;
+        this.skipEsc = false;
+        this.skipDash = false;
+      }
+      return;
+    }
+    this.depth = 0;
+    this.between = 1;
+    this.endRow(chunk, i);
+  }
+
+  /** A row's `)` at `i`: the row is kept (sent, or added to the run of kept rows) or dropped. */
+  private endRow(chunk: Buffer, i: number): void {
+    let src = chunk;
+    let off = this.rowStart;
+    const spanned = this.spanned;
+    if (spanned) {
+      this.save(chunk, 0, i + 1);
+      src = this.rowBuf;
+      off = 0;
+    }
+    this.rowCounts.seen++;
+    const verdict = this.verdict;
+    this.verdict = -1;
+    let keep = true;
+    if (this.keepDisabled === null) {
+      if (this.field + 1 !== this.fields) {
+        // A dump that leaves some columns out (generated ones, say) without naming the others:
+        // the key cannot be found by position. The rows dropped so far had every value.
+        this.keepDisabled = `a row has ${this.field + 1} values where the table has ${this.fields} columns`;
+      } else keep = verdict < 0 ? this.wanted(src, off) : verdict === 1;
+    }
+    this.spanned = false;
+    if (!keep) {
+      this.flushRun(chunk);
+      this.freeRow();
+      return;
+    }
+    this.rowCounts.kept++;
+    if (spanned || this.run < 0) {
+      if (this.head) {
+        this.push(this.head);
+        this.head = null;
+        this.report.inserts++;
+      } else this.push(',');
+    }
+    if (spanned) {
+      // A copy: rowBuf is reused for the next row that spans chunks.
+      this.push(Buffer.from(this.rowBuf.subarray(0, this.rowLen)));
+      this.freeRow();
+      this.run = i + 1;
+    } else if (this.run < 0) this.run = this.rowStart;
+    this.runEnd = i + 1;
+  }
+
+  /** The key values of the row at `off` of `src` and the matcher's answer; true when a value cannot be read. */
+  private wanted(src: Buffer, off: number): boolean {
+    const pos = this.keyPos;
+    const values = new Array<string | null>(pos.length);
+    for (let k = 0; k < pos.length; k++) {
+      const v = keyText(src, off + this.spans[2 * pos[k]], off + this.spans[2 * pos[k] + 1], this.clientUtf8);
+      if (v === undefined) return true;
+      values[k] = v;
+    }
+    return this.opts.keep!.match(values);
+  }
+
+  /** Sends the run of kept rows of `chunk` not sent yet. */
+  private flushRun(chunk: Buffer): void {
+    if (this.run >= 0 && this.runEnd > this.run) this.push(chunk.subarray(this.run, this.runEnd));
+    this.run = -1;
+  }
+
+  /** The chunk ended inside the INSERT: kept rows sent, the bytes of an unfinished row kept. */
+  private endChunk(chunk: Buffer, n: number): void {
+    this.flushRun(chunk);
+    if (this.depth === 0) return;
+    this.save(chunk, this.spanned ? 0 : this.rowStart, n);
+    this.spanned = true;
+    this.rowBase = this.rowLen;
+  }
+
+  /** Done with a row that spanned chunks; the memory of a large one (a blob) is given back. */
+  private freeRow(): void {
+    this.rowLen = 0;
+    if (this.rowBuf.length > 1 << 20) this.rowBuf = Buffer.alloc(0);
+  }
+
+  private save(chunk: Buffer, from: number, to: number): void {
+    const need = this.rowLen + to - from;
+    if (need > this.rowBuf.length) {
+      const next = Buffer.alloc(Math.max(need, 2 * this.rowBuf.length, 1 << 16));
+      this.rowBuf.copy(next, 0, 0, this.rowLen);
+      this.rowBuf = next;
+    }
+    chunk.copy(this.rowBuf, this.rowLen, from, to);
+    this.rowLen = need;
+  }
+
+  /** The INSERT's `;` at `i`, while filtering: sent when a row of it was. */
+  private endRows(chunk: Buffer, i: number): number {
+    if (this.depth !== 0 || this.between !== 1) this.notRows();
+    this.flushRun(chunk);
+    if (!this.head) this.push(';\n');
+    this.head = null;
+    this.filtering = false;
+    this.mode = 'stmt';
+    return i + 1;
   }
 }
+
+/** skipRow: the chunk ended inside the row; the check must read the row again. */
+const SKIP_MORE = -1;
+const SKIP_REPLAY = -2;
+/** skipRow's classes of bytes outside strings; any other byte is 0 (the row is read again). */
+const SKIP_PLAIN = 1;
+const SKIP_QUOTE = 2;
+const SKIP_COMMA = 3;
+const SKIP_DASH = 4;
+const SKIP_CLOSE = 5;
+const SKIP_CLASS = (() => {
+  const m = new Uint8Array(256);
+  const set = (chars: string, k: number) => {
+    for (const ch of chars) m[ch.charCodeAt(0)] = k;
+  };
+  // Number and word bytes, `+` and spaces: they end no string, row or statement and begin no comment.
+  set('0123456789.+_ \t\r\n', SKIP_PLAIN);
+  for (let c = 0x41; c <= 0x5a; c++) m[c] = m[c + 0x20] = SKIP_PLAIN;
+  set(`'"`, SKIP_QUOTE);
+  set(',', SKIP_COMMA);
+  set('-', SKIP_DASH);
+  set(')', SKIP_CLOSE);
+  return m;
+})();
 
 const NUM_ZERO = 1;
 const NUM_INT = 2;
@@ -746,6 +1221,135 @@ function numberStep(state: number, c: number): number {
   // A letter, digit or dot right after a number makes a name (or nonsense), never a literal.
   return isWordByte(c) || c === 0x2e ? -1 : 0;
 }
+
+/** Words that begin a CREATE TABLE item other than a column. */
+const NOT_COLUMNS = new Set(['PRIMARY', 'KEY', 'INDEX', 'UNIQUE', 'FULLTEXT', 'SPATIAL', 'CONSTRAINT', 'FOREIGN', 'CHECK', 'PERIOD']);
+
+/** The column a CREATE TABLE item defines (its UTF-8 name), or null for a key, constraint or period. */
+function columnName(raw: Tok[]): string | null {
+  const t = raw[0];
+  if (!t) return null;
+  if (t.t === 'word' && (NOT_COLUMNS.has(t.v) || (t.v === 'VECTOR' && (raw[1]?.v === 'INDEX' || raw[1]?.v === 'KEY')))) return null;
+  if (t.t !== 'ident' && t.t !== 'word') return null;
+  return Buffer.from(t.t === 'ident' ? t.v : t.text, 'latin1').toString('utf8');
+}
+
+function isUtf8(charset: string): boolean {
+  return /^utf8(?:mb[34])?$/i.test(charset);
+}
+
+function isSpaceByte(c: number): boolean {
+  return c === 0x20 || c === NL || c === 0x0d || c === 0x09;
+}
+
+/** Unescaped bytes of a key string: reused, a key is small. */
+let keyBytes: Buffer = Buffer.alloc(256);
+
+/**
+ * A key value as written in a row (bytes [s, e) of `b`) as RowKeep.match takes it, or undefined
+ * when it is not a literal this reads (an expression, a string in a character set other than
+ * UTF-8 with bytes beyond ASCII): the row is then kept, as a wanted row must never be dropped.
+ */
+function keyText(b: Buffer, s: number, e: number, utf8: boolean): string | null | undefined {
+  while (s < e && isSpaceByte(b[s])) s++;
+  while (e > s && isSpaceByte(b[e - 1])) e--;
+  if (s >= e) return undefined;
+  const c = b[s];
+  if (c >= 0x30 && c <= 0x39) {
+    // Most keys: an integer.
+    let j = s + 1;
+    while (j < e && b[j] >= 0x30 && b[j] <= 0x39) j++;
+    if (j === e) return b.toString('latin1', s, e);
+  }
+  if (c === SQ || c === DQ) return quoted(b, s, e, utf8);
+  if (c === 0x5f) {
+    // A character set introducer: _utf8mb4'…', _binary 0x….
+    let j = s + 1;
+    while (j < e && isWordByte(b[j])) j++;
+    const charset = b.toString('latin1', s + 1, j);
+    while (j < e && isSpaceByte(b[j])) j++;
+    if (b[j] === SQ || b[j] === DQ) return quoted(b, j, e, isUtf8(charset) || charset.toLowerCase() === 'binary');
+    return j < e ? hex(b, j, e) : undefined;
+  }
+  if ((c === 0x4e || c === 0x6e) && b[s + 1] === SQ) return quoted(b, s + 1, e, true);
+  const h = hex(b, s, e);
+  if (h !== undefined) return h;
+  const text = b.toString('latin1', s, e);
+  if (/^null$/i.test(text)) return null;
+  if (/^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i.test(text) || /^(?:true|false|b'[01]*'|0b[01]+)$/i.test(text)) return text;
+  return undefined;
+}
+
+/** X'…' or 0x… as `0x` and lower-case digits; undefined for anything else. */
+function hex(b: Buffer, s: number, e: number): string | undefined {
+  let from: number;
+  let to = e;
+  if ((b[s] === 0x58 || b[s] === 0x78) && b[s + 1] === SQ && e - s >= 3 && b[e - 1] === SQ) {
+    from = s + 2;
+    to = e - 1;
+  } else if (b[s] === 0x30 && (b[s + 1] === 0x78 || b[s + 1] === 0x58) && e - s >= 3) from = s + 2;
+  else return undefined;
+  const digits = b.toString('latin1', from, to);
+  return /^[0-9a-f]*$/i.test(digits) ? `0x${digits.toLowerCase()}` : undefined;
+}
+
+/**
+ * Quoted strings from `s` to `e` (adjacent ones are one string, as MySQL reads them), unescaped
+ * as MySQL does: `\%` and `\_` keep their backslash, a doubled quote is one. Undefined when
+ * something else follows, or when `utf8` is false and a byte is beyond ASCII.
+ */
+function quoted(b: Buffer, s: number, e: number, utf8: boolean): string | undefined {
+  let n = 0;
+  let i = s;
+  while (i < e) {
+    const q = b[i];
+    if (q !== SQ && q !== DQ) return undefined;
+    i++;
+    for (;;) {
+      if (i >= e) return undefined;
+      let c = b[i++];
+      if (c === q) {
+        if (i >= e || b[i] !== q) break;
+        i++;
+      } else if (c === BS) {
+        if (i >= e) return undefined;
+        c = b[i++];
+        const u = UNESCAPE[c];
+        if (u < 0) {
+          if (n + 2 > keyBytes.length) keyBytes = grow(keyBytes, n + 2);
+          keyBytes[n++] = BS;
+        } else c = u;
+      }
+      if (c >= 0x80 && !utf8) return undefined;
+      if (n >= keyBytes.length) keyBytes = grow(keyBytes, n + 1);
+      keyBytes[n++] = c;
+    }
+    while (i < e && isSpaceByte(b[i])) i++;
+  }
+  return keyBytes.toString('utf8', 0, n);
+}
+
+function grow(buf: Buffer, need: number): Buffer {
+  const next = Buffer.alloc(Math.max(need, 2 * buf.length));
+  buf.copy(next);
+  return next;
+}
+
+/** What a backslash and byte mean in a MySQL string: the byte, or -1 for "both kept" (`\%`, `\_`). */
+const UNESCAPE = (() => {
+  const m = new Int16Array(256);
+  for (let c = 0; c < 256; c++) m[c] = c;
+  const set = (ch: string, v: number) => (m[ch.charCodeAt(0)] = v);
+  set('0', 0);
+  set('b', 0x08);
+  set('n', NL);
+  set('r', 0x0d);
+  set('t', 0x09);
+  set('Z', 0x1a);
+  set('%', -1);
+  set('_', -1);
+  return m;
+})();
 
 function isWordByte(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x24 || c >= 0x80;

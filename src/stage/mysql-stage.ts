@@ -5,7 +5,7 @@ import { findMysqlTool } from '../backup/tools.js';
 import type { Db } from '../connect/open.js';
 import { startTool, type ToolVersion } from '../exec/index.js';
 import { UserError } from '../errors.js';
-import { MysqlTableFilter } from './mysql-filter.js';
+import { MysqlTableFilter, type RowKeep } from './mysql-filter.js';
 import type { LoadResult } from './pg-stage.js';
 
 type MySource = Extract<TableSource, { layout: 'mysql-split' }>;
@@ -23,27 +23,38 @@ export async function loadMysqlTable(
   scratch: string,
   onBytes?: (bytes: number) => void,
   signal?: AbortSignal,
-): Promise<LoadResult & { table: string }> {
-  return loadMysqlStream(db, src.table.name, () => openSqlFile(src.sqlFile), scratch, { onBytes, signal });
+  targeted?: { keep: RowKeep; sha256: string },
+): Promise<LoadResult & { table: string; filtered?: { seen: number; kept: number } | null }> {
+  // Targeted: the file is hashed as it is read (once), and a mismatch fails the load.
+  const check = targeted && {
+    expected: targeted.sha256,
+    mismatch: () =>
+      new UserError(
+        `${src.sqlFile} does not match its sha256 in the backup's manifest; nothing of it was staged`,
+        'The backup is damaged; crm-rescue backups verify names every bad file; pick another backup',
+      ),
+  };
+  return loadMysqlStream(db, src.table.name, () => openSqlFile(src.sqlFile, check), scratch, { onBytes, signal, ...(targeted && { keep: targeted.keep }) });
 }
 
 /**
  * Restores one table from a stream of its statements (a split backup's file, or what an
  * external dump's reader extracted), the same way: through MysqlTableFilter into the mysql
  * client, into `scratch`. An error of the stream itself (a damaged file) is the one thrown.
+ * With `keep`, only the rows it wants are loaded (targeted staging; `filtered` counts them).
  */
 export async function loadMysqlStream(
   db: Db,
   name: string,
   open: () => Readable,
   scratch: string,
-  opts: { onBytes?: (bytes: number) => void; signal?: AbortSignal; what?: string } = {},
-): Promise<LoadResult & { table: string }> {
+  opts: { onBytes?: (bytes: number) => void; signal?: AbortSignal; what?: string; keep?: RowKeep } = {},
+): Promise<LoadResult & { table: string; filtered?: { seen: number; kept: number } | null }> {
   const d = db.dialect;
   const mysql = await mysqlClient();
   await db.query(d.createNamespace(scratch));
   const counter = new ByteCounter(opts.onBytes);
-  const filter = new MysqlTableFilter({ table: name, target: d.quoteQualified(scratch, name) });
+  const filter = new MysqlTableFilter({ table: name, target: d.quoteQualified(scratch, name), keep: opts.keep });
   const input = open();
   let inputError = null as Error | null;
   input.on('error', (err) => {
@@ -74,7 +85,9 @@ export async function loadMysqlStream(
   }
   if (!(await d.tableExists(db, scratch, name)))
     throw new UserError(`${opts.what ?? "the backup's file"} for ${name} created no table`, 'The backup may be damaged; crm-rescue backups verify checks it');
-  return { rows: null, bytes: counter.bytes, table: name };
+  // Rows seen and kept by `keep`; null when every row was loaded (no keep, or the filter could not apply it).
+  const filtered = opts.keep && filter.keepDisabled === null ? { ...filter.rowCounts } : null;
+  return { rows: null, bytes: counter.bytes, table: name, filtered };
 }
 
 /**

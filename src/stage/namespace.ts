@@ -16,6 +16,21 @@ export interface StagedTable {
   rows: number | null;
   bytes: number | null;
   stagedAt: string;
+  /**
+   * A targeted copy: only the rows of these keys were staged (see KeyFilter). Absent for a copy
+   * of the whole table. Recorded in the marker as a `keys` row beside the table's.
+   */
+  targeted?: Targeted;
+}
+
+/** What a targeted copy holds. */
+export interface Targeted {
+  /** Distinct keys asked for. */
+  keys: number;
+  /** Of them, found in the source (null when not counted: a related table filtered by reference). */
+  found: number | null;
+  /** The filter's digest (KeyFilter.digest). */
+  digest: string;
 }
 
 /** A staging namespace and what it holds. */
@@ -76,7 +91,27 @@ export async function ensureStagingNamespace(conn: Queryable, d: Dialect, databa
 /** Records (or replaces) a staged table in the marker, inside the caller's swap transaction. */
 export async function recordStaged(conn: Queryable, d: Dialect, ns: string, backupId: string, database: string, t: StagedTable): Promise<void> {
   const { own, db } = await marker(conn, d, ns);
-  await db.deleteFrom(STAGING_MARKER_TABLE).where('kind', '=', 'table').where('table_schema', '=', t.schema).where('table_name', '=', t.name).execute();
+  await db
+    .deleteFrom(STAGING_MARKER_TABLE)
+    .where('kind', 'in', ['table', 'keys'])
+    .where('table_schema', '=', t.schema)
+    .where('table_name', '=', t.name)
+    .execute();
+  if (t.targeted)
+    await db
+      .insertInto(STAGING_MARKER_TABLE)
+      .values({
+        kind: 'keys',
+        backup_id: backupId,
+        database_name: database,
+        table_schema: t.schema,
+        table_name: t.name,
+        staged_as: t.targeted.digest,
+        rows_loaded: t.targeted.keys,
+        bytes: t.targeted.found,
+        staged_at: own.nowUtc,
+      })
+      .execute();
   await db
     .insertInto(STAGING_MARKER_TABLE)
     .values({
@@ -107,14 +142,18 @@ export async function readStaging(conn: Queryable, d: Dialect, ns: string): Prom
     createdAt: String(head.staged_at),
     tables: rows
       .filter((r) => r.kind === 'table')
-      .map((r) => ({
-        schema: String(r.table_schema),
-        name: String(r.table_name),
-        stagedAs: String(r.staged_as),
-        rows: r.rows_loaded === null ? null : Number(r.rows_loaded),
-        bytes: r.bytes === null ? null : Number(r.bytes),
-        stagedAt: String(r.staged_at),
-      })),
+      .map((r) => {
+        const k = rows.find((x) => x.kind === 'keys' && x.table_schema === r.table_schema && x.table_name === r.table_name);
+        return {
+          schema: String(r.table_schema),
+          name: String(r.table_name),
+          stagedAs: String(r.staged_as),
+          rows: r.rows_loaded === null ? null : Number(r.rows_loaded),
+          bytes: r.bytes === null ? null : Number(r.bytes),
+          stagedAt: String(r.staged_at),
+          ...(k && { targeted: { keys: Number(k.rows_loaded), found: k.bytes === null ? null : Number(k.bytes), digest: String(k.staged_as) } }),
+        };
+      }),
   };
 }
 

@@ -1,14 +1,16 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { TableSource } from '../backup/catalog.js';
 import type { ManifestTable } from '../backup/manifest.js';
+import { hashFile } from '../backup/durable.js';
 import { findPgTool } from '../backup/tools.js';
 import type { Db } from '../connect/open.js';
 import type { ToolVersion } from '../exec/index.js';
 import { findFirstTool, runTool, ToolError } from '../exec/index.js';
 import { UserError } from '../errors.js';
+import { matcherFor, type KeyFilter } from './key-filter.js';
 import { indexScript, keysByTable, type IndexedScript, type ScriptKey } from './pg-archive-script.js';
 
 type PgSource = Extract<TableSource, { layout: 'pg-directory' }>;
@@ -137,6 +139,11 @@ function definitionIn(script: string): PgTableDefinition | null {
 export interface PgDataPart {
   src: PgSource;
   def: PgTableDefinition;
+  /**
+   * The data file's sha256 when it is checked while it is read (targeted staging: one read of
+   * the file, not two); a mismatch fails the load, whose copy is then dropped unswapped.
+   */
+  sha256?: string;
 }
 
 /** A staged table's columns: names, types, NOT NULL and collations only. */
@@ -259,6 +266,7 @@ export async function loadPgTable(
   display: string,
   onBytes?: (bytes: number) => void,
   signal?: AbortSignal,
+  filter?: KeyFilter,
 ): Promise<LoadResult> {
   const d = db.dialect;
   const target = d.quoteQualified(ns, tmp);
@@ -266,14 +274,20 @@ export async function loadPgTable(
   const keys = (await archive.keys()).get(def.create.qualified) ?? [];
   const shape = await stagedShape(db, ns, def, display);
   const copies: string[] = [];
+  const keyAt: number[][] = [];
   for (const p of parts) {
     const cols = p.def === def ? shape.dataColumns : (await stagedShape(db, ns, p.def, `${p.src.table.schema}.${p.src.table.name}`)).dataColumns;
     copies.push(`COPY ${target} (${cols.map((c) => d.quoteIdent(c)).join(', ')}) FROM STDIN WITH (FREEZE)`);
+    if (filter) keyAt.push(filter.columns.map((c) => cols.indexOf(c)));
   }
   const data = openDataFiles(
-    parts.map((p) => p.src.dataFile),
+    parts.map((p) => ({ path: p.src.dataFile, sha256: p.sha256 })),
     onBytes,
   );
+  // Targeted staging: rows of other keys are left out as the files stream (the stager narrows
+  // exactly afterwards); a file whose columns lack the filter's passes whole.
+  const stdin = filter && keyAt.every((at) => at.every((i) => i >= 0)) ? data.stream.pipe(new CopyRowFilter(keyAt, matcherFor(filter))) : data.stream;
+  if (stdin !== data.stream) data.stream.on('error', (err) => stdin.destroy(err));
   const statements = [
     // An explicit transaction (rather than --single-transaction, whose meaning for -c varies
     // between psql versions); ON_ERROR_STOP ends psql, and with it the transaction, at any error.
@@ -295,16 +309,22 @@ export async function loadPgTable(
     args: ['-X', '-v', 'ON_ERROR_STOP=1', ...statements.flatMap((s) => ['-c', s])],
     target: db.target,
     env: def.encoding ? { PGCLIENTENCODING: def.encoding } : undefined,
-    stdin: data.stream,
+    stdin,
     stdout: 'collect',
     what: `loading ${display} into staging`,
     signal,
   }).catch((err: unknown) => {
+    // A data file that did not match its sha256 is the story, not how psql took its end.
+    const bad = data.mismatch();
+    if (bad) throw bad;
     // The error says what failed; for an INHERITS child, the hint says why.
     if (!(err instanceof ToolError) || !def.inherits || err.signal) throw err;
     const hint = `${display} INHERITS from ${def.inherits}, and staging creates a table from its own columns only, so its rows do not fit`;
     throw new ToolError(err.message, err.command, err.childExitCode, err.stderrTail, hint, err.tool, err.signal);
   });
+  // A data file checked while read that did not match: its rows must not be staged.
+  const bad = data.mismatch();
+  if (bad) throw bad;
   const copied = [...load.stdout.matchAll(/^COPY (\d+)$/gm)];
   if (copied.length !== parts.length)
     throw new UserError(`loading ${display} reported ${copied.length} COPY of ${parts.length}`, 'Run with --debug and report it');
@@ -312,37 +332,63 @@ export async function loadPgTable(
 }
 
 /** Data files one after another, each up to its `\.` end line, decompressed, counting file bytes read. */
-function openDataFiles(paths: string[], onBytes?: (bytes: number) => void): { stream: Readable; bytes: () => number } {
+function openDataFiles(
+  files: { path: string; sha256?: string }[],
+  onBytes?: (bytes: number) => void,
+): { stream: Readable; bytes: () => number; mismatch: () => UserError | null } {
   let before = 0;
   let current: { bytes: () => number } | null = null;
+  let mismatch: UserError | null = null;
   const total = () => before + (current?.bytes() ?? 0);
   async function* all(): AsyncGenerator<Buffer> {
-    for (const path of paths) {
-      const f = openDataFile(path, (b) => onBytes?.(before + b));
+    for (const { path, sha256 } of files) {
+      const hash = sha256 ? createHash('sha256') : null;
+      const f = openDataFile(path, (b) => onBytes?.(before + b), hash);
       current = f;
       const cut = new CopyEndCut();
-      for await (const chunk of f.stream) {
-        const out = cut.push(chunk as Buffer);
-        if (out.length) yield out;
-        if (cut.done) break;
+      const damaged = () =>
+        new UserError(
+          `${path} does not match its sha256 in the backup's manifest; nothing of it was staged`,
+          'The backup is damaged; crm-rescue backups verify names every bad file; pick another backup',
+        );
+      try {
+        for await (const chunk of f.stream) {
+          const out = cut.push(chunk as Buffer);
+          if (out.length) yield out;
+          // A file checked while read is read to its end (the hash covers every byte).
+          if (cut.done && !hash) break;
+        }
+      } catch (err) {
+        // A file that cannot be decompressed: its checksum says whether it is damaged.
+        if (
+          sha256 &&
+          (await hashFile(path).then(
+            (h) => h.sha256 !== sha256,
+            () => true,
+          ))
+        )
+          throw (mismatch = damaged());
+        throw err;
       }
       // A file without its end line (pg_dump always writes one) must not run into the next.
       if (!cut.done) yield Buffer.from(cut.midLine ? '\n\\.\n' : '\\.\n');
       f.stream.destroy();
+      if (hash && hash.digest('hex') !== sha256) throw (mismatch = damaged());
       before += f.bytes();
       current = null;
     }
   }
-  return { stream: Readable.from(all(), { objectMode: false }), bytes: total };
+  return { stream: Readable.from(all(), { objectMode: false }), bytes: total, mismatch: () => mismatch };
 }
 
-/** A table's data file (gzip or plain COPY text), decompressed, counting the file bytes read. */
-function openDataFile(path: string, onBytes?: (bytes: number) => void): { stream: Readable; bytes: () => number } {
+/** A table's data file (gzip or plain COPY text), decompressed, counting (and, given a hash, hashing) the file bytes read. */
+function openDataFile(path: string, onBytes?: (bytes: number) => void, hash?: Hash | null): { stream: Readable; bytes: () => number } {
   let bytes = 0;
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
   const counter = new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
       bytes += chunk.length;
+      hash?.update(chunk);
       onBytes?.(bytes);
       cb(null, chunk);
     },
@@ -357,29 +403,159 @@ function openDataFile(path: string, onBytes?: (bytes: number) => void): { stream
 }
 
 /** Passes COPY text up to and including its `\.` line; what follows (blank lines) is left out. */
-class CopyEndCut {
+export class CopyEndCut {
   done = false;
   get midLine(): boolean {
     return this.state !== 0;
   }
   /** 0 at a line start, 1 after a leading backslash, 2 after a leading `\.`, 3 inside a line. */
   private state = 0;
+  /**
+   * Byte by byte only near a line start; inside lines, a native search for the next newline
+   * followed by `\.` (a data file is hundreds of MB of lines none of which is the end line).
+   */
   push(chunk: Buffer): Buffer {
     if (this.done) return Buffer.alloc(0);
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk[i];
-      if (c === 0x0a) {
-        if (this.state === 2) {
-          this.done = true;
-          return chunk.subarray(0, i + 1);
-        }
-        this.state = 0;
-      } else if (this.state === 0) this.state = c === 0x5c ? 1 : 3;
-      else if (this.state === 1) this.state = c === 0x2e ? 2 : 3;
-      else if (this.state === 2) this.state = c === 0x0d ? 2 : 3;
+    const n = chunk.length;
+    let i = 0;
+    while (i < n && this.state !== 3) if (this.step(chunk[i++])) return chunk.subarray(0, i);
+    for (;;) {
+      const m = chunk.indexOf(NL_END, i);
+      if (m < 0) break;
+      // A line that begins with `\.`: the end line when only carriage returns follow before its newline.
+      this.state = 2;
+      i = m + 3;
+      while (i < n && this.state !== 3) if (this.step(chunk[i++])) return chunk.subarray(0, i);
+      if (i >= n) return chunk;
     }
+    // No end line in the rest: the state the last bytes leave (a line start within them is at most 2 bytes from the end).
+    const last = chunk.lastIndexOf(0x0a);
+    if (last >= i && n - last <= 3) {
+      this.state = 3;
+      for (let j = last; j < n; j++) this.step(chunk[j]);
+    } else if (last >= i) this.state = 3;
     return chunk;
   }
+
+  /** One byte of the machine; true when it ended the data (the end line's newline). */
+  private step(c: number): boolean {
+    if (c === 0x0a) {
+      if (this.state === 2) {
+        this.done = true;
+        return true;
+      }
+      this.state = 0;
+    } else if (this.state === 0) this.state = c === 0x5c ? 1 : 3;
+    else if (this.state === 1) this.state = c === 0x2e ? 2 : 3;
+    else if (this.state === 2) this.state = c === 0x0d ? 2 : 3;
+    return false;
+  }
+}
+
+/** A newline, then `\.`: where an end line may begin. */
+const NL_END = Buffer.from('\n\\.');
+
+/**
+ * COPY text rows whose key fields the matcher accepts, and every `\\.` end line (which also moves
+ * on to the next data file's column positions, `keyAt[n]`). Fields are decoded from COPY's text
+ * escapes before matching. Memory holds one row.
+ */
+export class CopyLineFilter {
+  private pending: Buffer[] = [];
+  private part = 0;
+  private readonly last: number;
+  constructor(
+    private readonly keyAt: number[][],
+    private readonly match: (values: (string | null)[]) => boolean,
+  ) {
+    this.last = Math.max(...keyAt.flat());
+  }
+
+  /** The kept rows among the complete lines so far. */
+  push(chunk: Buffer): Buffer | null {
+    let from = 0;
+    const out: Buffer[] = [];
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, from);
+      if (nl < 0) break;
+      let line: Buffer;
+      if (this.pending.length) {
+        this.pending.push(chunk.subarray(from, nl + 1));
+        line = Buffer.concat(this.pending);
+        this.pending = [];
+      } else line = chunk.subarray(from, nl + 1);
+      from = nl + 1;
+      if (this.keep(line)) out.push(line);
+    }
+    if (from < chunk.length) this.pending.push(chunk.subarray(from));
+    return out.length ? Buffer.concat(out) : null;
+  }
+
+  /** A last line without its newline, when kept. */
+  end(): Buffer | null {
+    const rest = this.pending.length ? Buffer.concat(this.pending) : null;
+    this.pending = [];
+    return rest && this.keep(rest) ? rest : null;
+  }
+
+  private keep(line: Buffer): boolean {
+    if (line[0] === 0x5c && line[1] === 0x2e) {
+      this.part++;
+      return true;
+    }
+    const at = this.keyAt[Math.min(this.part, this.keyAt.length - 1)];
+    const end = line[line.length - 1] === 0x0a ? line.length - 1 : line.length;
+    // One key column (the common case): its field alone is cut out and decoded.
+    if (at.length === 1) return this.match([copyFieldValue(fieldAt(line, at[0], end))]);
+    const fields: string[] = [];
+    let start = 0;
+    for (let f = 0; f <= this.last && start <= end; f++) {
+      let stop = line.indexOf(0x09, start);
+      if (stop < 0 || stop > end) stop = end;
+      fields.push(line.toString('utf8', start, stop));
+      start = stop + 1;
+    }
+    return this.match(at.map((i) => copyFieldValue(fields[i] ?? '')));
+  }
+}
+
+/** Field `k` (0-based) of a COPY text line whose content ends at `end`, as text ('' when the line has fewer). */
+function fieldAt(line: Buffer, k: number, end: number): string {
+  let start = 0;
+  for (let f = 0; f < k; f++) {
+    const tab = line.indexOf(0x09, start);
+    if (tab < 0 || tab >= end) return '';
+    start = tab + 1;
+  }
+  let stop = line.indexOf(0x09, start);
+  if (stop < 0 || stop > end) stop = end;
+  return line.toString('utf8', start, stop);
+}
+
+/** CopyLineFilter as a stream. */
+class CopyRowFilter extends Transform {
+  private readonly lines: CopyLineFilter;
+  constructor(keyAt: number[][], match: (values: (string | null)[]) => boolean) {
+    super();
+    this.lines = new CopyLineFilter(keyAt, match);
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    cb(null, this.lines.push(chunk) ?? undefined);
+  }
+  override _flush(cb: TransformCallback): void {
+    cb(null, this.lines.end() ?? undefined);
+  }
+}
+
+/** A COPY text field's value: `\N` is NULL; backslash escapes decoded. */
+export function copyFieldValue(f: string): string | null {
+  if (!f.includes('\\')) return f;
+  if (f === '\\N') return null;
+  return f.replace(/\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))/g, (_m, oct: string | undefined, hex: string | undefined, c: string | undefined) => {
+    if (oct) return String.fromCharCode(parseInt(oct, 8));
+    if (hex) return String.fromCharCode(parseInt(hex, 16));
+    return ({ b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' } as Record<string, string>)[c!] ?? c!;
+  });
 }
 
 /** A partitioned parent of an archive: no rows of its own, its leaf partitions hold them. */

@@ -3,13 +3,15 @@ import type { TableInfo, SchemaSnapshot } from '../dialect/model.js';
 import { stagingNamespace } from '../dialect/namespaces.js';
 import { UserError } from '../errors.js';
 import { matchQuoted } from '../util/table-ref.js';
-import { readStaging, type Staging } from './namespace.js';
+import { readStaging, type Staging, type Targeted } from './namespace.js';
 
 /** A live table and its staged copy, both introspected. */
 export interface StagedPair {
   live: TableInfo;
   staged: TableInfo;
   namespace: string;
+  /** A targeted copy: only some keys' rows (see StagedTable.targeted). */
+  targeted?: Targeted;
 }
 
 /** Finds a table of the live snapshot by `name` or `schema.name`, or explains. */
@@ -67,6 +69,6 @@ export async function stagedPairs(db: Db, backupId: string, live: TableInfo[]): 
   return live.map((t) => {
     const entry = staging.tables.find((s) => s.schema === t.schema && s.name === t.name);
     const staged = entry && snap.tables.find((s) => s.name === entry.stagedAs);
-    return staged ? { live: t, staged, namespace: staging.namespace } : null;
+    return staged ? { live: t, staged, namespace: staging.namespace, ...(entry.targeted && { targeted: entry.targeted }) } : null;
   });
 }

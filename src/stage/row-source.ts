@@ -1,6 +1,7 @@
 import type { Db } from '../connect/open.js';
 import type { TableInfo } from '../dialect/model.js';
 import type { QualifiedName } from '../dialect/own-tables.js';
+import type { KeyFilter } from './key-filter.js';
 
 /**
  * Where staged rows come from. Staging does not care: a row source names its tables, gives each
@@ -101,6 +102,12 @@ export interface LoadTarget {
   /** Bytes of the source read so far, for progress. */
   onBytes: (bytes: number) => void;
   signal?: AbortSignal;
+  /**
+   * Targeted staging: only rows matching this filter are wanted. A load may leave other rows out
+   * as it reads (see KeyFilter: never a row the filter's matcher accepts); it may also ignore it.
+   * The stager narrows the copy exactly afterwards either way.
+   */
+  filter?: KeyFilter;
 }
 
 /** A copy a native load built, ready to be swapped in. */

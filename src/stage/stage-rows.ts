@@ -3,6 +3,7 @@ import type { Db } from '../connect/open.js';
 import type { QualifiedName } from '../dialect/own-tables.js';
 import type { ProgressListener } from '../progress/event.js';
 import { nowIso } from '../util/clock.js';
+import { narrowToKeys, type KeyFilter } from './key-filter.js';
 import { loadRows } from './load-rows.js';
 import { ensureStagingNamespace, readStaging, recordStaged, stagedName, type StagedTable } from './namespace.js';
 import type { LoadedCopy, RowSource, SourceTable } from './row-source.js';
@@ -11,8 +12,13 @@ import type { LoadedCopy, RowSource, SourceTable } from './row-source.js';
 export interface StageFromOptions {
   onProgress?: ProgressListener;
   signal?: AbortSignal;
-  /** Skip tables already staged from this source (unless the source grows: see RowSource.grows). */
+  /**
+   * Skip tables already staged from this source (unless the source grows: see RowSource.grows)
+   * when what is staged serves (see servesFilter).
+   */
   onlyMissing?: boolean;
+  /** Targeted staging: the tables to stage only some rows of (see KeyFilter); the others are staged whole. */
+  filters?: Map<SourceTable, KeyFilter>;
 }
 
 /** One table staged from a source. */
@@ -44,8 +50,11 @@ export async function stageFromSource(
   let all = tables;
   if (opts.onlyMissing && !source.grows) {
     const current = await readStaging(db, d, ns);
-    const have = new Set(current?.tables.map((t) => `${t.schema}\0${t.name}`) ?? []);
-    all = all.filter((t) => !have.has(`${t.live.schema}\0${t.live.name}`));
+    const have = new Map(current?.tables.map((t) => [`${t.schema}\0${t.name}`, t]) ?? []);
+    all = all.filter((t) => {
+      const staged = have.get(`${t.live.schema}\0${t.live.name}`);
+      return !staged || !servesFilter(staged, opts.filters?.get(t));
+    });
   }
   const defaultSchema = d.defaultSchema(source.database);
   const total = all.reduce((s, t) => s + (t.bytes ?? 0), 0);
@@ -84,7 +93,10 @@ export async function stageFromSource(
     emit(0);
     const stagedAs = stagedName(d, t.schema, t.name, defaultSchema);
     const temporaryName = `${stagedAs.slice(0, 40)}__new_${randomBytes(3).toString('hex')}`;
-    const copy = t.load ? t.load({ db, namespace: ns, temporaryName, onBytes: emit, signal }) : loadRows(db, t, { schema: ns, name: temporaryName }, signal);
+    const filter = opts.filters?.get(t);
+    const copy = t.load
+      ? t.load({ db, namespace: ns, temporaryName, onBytes: emit, signal, ...(filter && { filter }) })
+      : loadRows(db, t, { schema: ns, name: temporaryName }, signal, filter);
     copy.catch(() => undefined);
     return { t0, stagedAs, copy };
   };
@@ -101,8 +113,12 @@ export async function stageFromSource(
       const copy = await loading;
       let staged: StagedTable;
       try {
-        const rows = copy.rows ?? (await countRows(db, copy.table));
+        // A targeted copy is narrowed exactly to its keys, by the engine, before anyone reads it.
+        const filter = opts.filters?.get(t);
+        const narrowed = filter ? await narrowToKeys(db, copy.table, filter, { countFound: filter.countFound ?? false }) : null;
+        const rows = narrowed?.rows ?? copy.rows ?? (await countRows(db, copy.table));
         staged = { schema: t.live.schema, name: t.live.name, stagedAs, rows, bytes: copy.bytes, stagedAt: '' };
+        if (filter && narrowed) staged.targeted = { keys: filter.keys.length, found: narrowed.found, digest: filter.digest };
         await swapIn(db, ns, source.id, copy, staged);
       } finally {
         await copy.cleanup();
@@ -139,6 +155,17 @@ export async function stageFromSource(
  */
 const CONCURRENT_LOADS = 3;
 const SMALL_TABLE_BYTES = 4 << 20;
+
+/**
+ * Whether a staged copy serves a request: a whole copy serves a whole request, a targeted one
+ * only the same filter. (A whole copy is restaged targeted when keys are asked for, so that a
+ * diff or merge by keys reads exactly those rows; prepareTables keeps a whole copy of a source
+ * read once.)
+ */
+export function servesFilter(staged: Pick<StagedTable, 'targeted'>, filter: KeyFilter | undefined): boolean {
+  if (!staged.targeted) return filter === undefined;
+  return filter !== undefined && staged.targeted.digest === filter.digest;
+}
 
 function isSmall(t: SourceTable): boolean {
   return t.bytes !== null && t.bytes <= SMALL_TABLE_BYTES;

@@ -14,8 +14,9 @@ const tocChecked = new WeakMap<BackupManifest, Promise<void>>();
  * Checks the sha256 of a table's file (and the archive's TOC for pg_dump) against the manifest
  * before anything is loaded: a damaged file is refused and named.
  */
-export async function verifyTableFiles(backupDir: string, manifest: BackupManifest, table: ManifestTable): Promise<void> {
-  await checkFile(backupDir, manifest, { path: table.file, sha256: table.sha256 });
+export async function verifyTableFiles(backupDir: string, manifest: BackupManifest, table: ManifestTable, opts: { data?: boolean } = {}): Promise<void> {
+  // `data: false`: the caller hashes the data file as it reads it (targeted staging), and drops what it loaded on a mismatch.
+  if (opts.data !== false) await checkFile(backupDir, manifest, { path: table.file, sha256: table.sha256 });
   if (manifest.layout === 'pg-directory') {
     const toc = manifest.files.find((f) => f.path.endsWith('toc.dat'));
     if (!toc) return;

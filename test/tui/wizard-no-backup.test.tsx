@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { proposeChoice } from '../../src/tui/screens/wizard/wizard-model.js';
+import { lossOfIncident, lossQuery, proposeChoice, targetedLine } from '../../src/tui/screens/wizard/wizard-model.js';
 import type { NoBackupSource, StageServices } from '../../src/tui/services.js';
 import { useClock } from '../helpers/clock.js';
-import { INCIDENT, NOW, backupItem, fakeBackups, fakeDiff, fakeMerge, fakeNoBackupSources, fakeStage, recoveryFakes } from './fake-recovery.js';
+import {
+  INCIDENT,
+  NOW,
+  backupItem,
+  fakeAudit,
+  fakeBackups,
+  fakeDiff,
+  fakeMerge,
+  fakeNoBackupSources,
+  fakeStage,
+  incidentDiff,
+  recoveryFakes,
+} from './fake-recovery.js';
 import { KEYS, frameWhere, press, renderConsole, type TestApp } from './helpers.js';
 
 // The fakes' data is dated around NOW: the console's clock is stopped there, whatever today is.
@@ -107,5 +119,87 @@ describe('the wizard lists the sources that need no backup beside the backups', 
     expect(staged[0].window).not.toHaveProperty('staged');
     expect(diff.opened[0]).toMatchObject({ window: { staged: true } });
     expect(planned[0]).toMatchObject({ window: { staged: true } });
+    // The source is read for the incident's keys only, as a backup is (#19).
+    const loss = { since: window.since, until: window.until, tables: INCIDENT.tables.map((t) => t.table) };
+    expect(staged[0].loss).toEqual(loss);
+    expect(diff.opened[0]).toMatchObject({ loss });
+    expect(planned[0]).toMatchObject({ loss });
+  });
+});
+
+describe("the wizard stages and compares only the incident's keys (#19)", () => {
+  const INC = { ...INCIDENT, actorId: 'u-7' };
+
+  it('the loss of an incident: its window, its actor, its tables; a loss described by hand has no actor', () => {
+    const until = new Date(Date.parse(INC.window.end) + 1).toISOString();
+    expect(lossQuery(lossOfIncident(INC))).toEqual({ since: INC.window.start, until, actorId: 'u-7', tables: INC.tables.map((t) => t.table) });
+    // An incident whose actor is unknown: only the events without an actor are its.
+    expect(lossQuery(lossOfIncident({ ...INC, actor: null, actorId: null }))).toMatchObject({ actorId: null });
+    const described = { label: 'contacts', tables: ['contacts'], range: { since: INC.window.start, until }, incidentId: null };
+    expect(lossQuery(described)).toEqual({ since: INC.window.start, until, tables: ['contacts'] });
+    expect(lossQuery(null)).toBeUndefined();
+  });
+
+  it('the targeted line: the keys asked for and how many the source held; none when staged whole', () => {
+    const loss = lossOfIncident(INC);
+    expect(targetedLine(undefined, loss)).toBeNull();
+    expect(targetedLine([{ table: 'contacts', keys: 319, found: 319 }], loss)).toBe(
+      'targeted: staged only the 319 keys the incident deleted (all in the backup)',
+    );
+    expect(
+      targetedLine(
+        [
+          { table: 'contacts', keys: 319, found: 300 },
+          { table: 'notes', keys: 1_072, found: 1_000 },
+        ],
+        loss,
+        'compared',
+        'the binary log',
+      ),
+    ).toBe('targeted: compared only the 1,391 keys the incident deleted (1,300 in the binary log)');
+    expect(targetedLine([{ table: 'contacts', keys: 1, found: null }], { ...loss, incidentId: null })).toBe(
+      'targeted: staged only the 1 key the audit saw deleted',
+    );
+  });
+
+  it('stage, diff and plan are asked for the loss; the stage and diff steps say they looked at its keys only', async () => {
+    const staged: Parameters<StageServices['run']>[0][] = [];
+    const stage = fakeStage();
+    const run = stage.run.bind(stage);
+    stage.run = async (request, options) => {
+      staged.push(request);
+      const r = await run(request, options);
+      return request.loss ? { ...r, targeted: [{ table: 'public.contacts', keys: 319, found: 319 }] } : r;
+    };
+    const set = { ...incidentDiff(), targeted: [{ table: 'contacts', keys: 319, found: 317 }] };
+    const diff = fakeDiff(set);
+    const merge = fakeMerge();
+    const planned: unknown[] = [];
+    const plan = merge.plan.bind(merge);
+    merge.plan = (request, options) => {
+      planned.push(request);
+      return plan(request, options);
+    };
+    const audit = fakeAudit(300, { incidents: async () => [INC] });
+    const app = await renderConsole({ services: recoveryFakes({ audit, stage, diff, merge }) });
+    await ready(app, 'crm_prod');
+    await press(app, 'g', KEYS.enter);
+    await ready(app, 'mallory.b');
+    await press(app, KEYS.enter);
+    await ready(app, '◂ proposed');
+    await press(app, KEYS.enter);
+    expect(await ready(app, 'staged 4 table(s)')).toContain('targeted: staged only the 319 keys the incident deleted (all in the backup)');
+    const loss = lossQuery(lossOfIncident(INC));
+    expect(staged[0]).toMatchObject({ backupId: '20261121T020000Z-postgres-crm_prod-bb02', loss });
+    // A backup holds one moment: no window, the keys only.
+    expect(staged[0]).not.toHaveProperty('window');
+    await press(app, KEYS.enter);
+    expect(await ready(app, 'accounts_contacts              465')).toContain('targeted: compared only the 319 keys the incident deleted (317 in the backup)');
+    expect(diff.opened[0]).toMatchObject({ loss });
+    await press(app, KEYS.enter);
+    await ready(app, 'Step 5/8');
+    await press(app, KEYS.enter);
+    await ready(app, 'Total:');
+    expect(planned[0]).toMatchObject({ loss });
   });
 });

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import type { Db } from '../../connect/open.js';
 import type { QualifiedName } from '../../dialect/own-tables.js';
 import { UserError } from '../../errors.js';
+import { matcherFor } from '../../stage/key-filter.js';
 import { loadMysqlStream, scratchName } from '../../stage/mysql-stage.js';
 import type { LoadedCopy, LoadTarget, SourceTable } from '../../stage/row-source.js';
 import type { DetectedDump, DumpIndex, DumpTable, ExternalBackupRecord, IndexOptions } from '../model.js';
@@ -89,7 +90,12 @@ export function mysqlExternalTable(db: Db, record: ExternalBackupRecord, table: 
       } else {
         open = () => extractMysqldumpTable(index.location, table.schema, table.name, { prelude, onBytes, signal: into.signal });
       }
-      const loaded = await loadMysqlStream(into.db, table.name, open, scratch, { signal: into.signal, what: `the dump's data` });
+      const loaded = await loadMysqlStream(into.db, table.name, open, scratch, {
+        signal: into.signal,
+        what: `the dump's data`,
+        // Targeted: only the rows of the keys asked for reach the server (the stager narrows exactly).
+        ...(into.filter && { keep: { columns: into.filter.columns, match: matcherFor(into.filter) } }),
+      });
       return {
         table: { schema: scratch, name: loaded.table },
         aside: { schema: scratch, name: '__old' },

@@ -302,7 +302,7 @@ export async function loadArchive(db: Db, record: ExternalBackupRecord, table: D
           bytes += ev.data.length;
           // pg_restore reads the file itself: the rows' text stands for the bytes read, bounded by the table's size on disk.
           if (!a.viaStdin) into.onBytes(table.bytes === null ? bytes : Math.min(bytes, table.bytes));
-          await session.write(ev.data);
+          await session.rows(ev.data);
         } else if (ev.kind === 'copy-end') {
           await session.endCopy();
           if (++blocks === dataEntries.length) break;

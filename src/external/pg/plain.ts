@@ -266,7 +266,7 @@ export async function loadPlain(db: Db, record: ExternalBackupRecord, table: Dum
     const data = Buffer.from(pending.join(''), 'latin1');
     pending = [];
     pendingLength = 0;
-    await session!.write(data);
+    await session!.rows(data);
   };
   let current = '';
   let ours = false;
@@ -365,7 +365,7 @@ export async function loadPlain(db: Db, record: ExternalBackupRecord, table: Dum
           break;
         }
         case 'copy-data':
-          await session!.write(ev.data);
+          await session!.rows(ev.data);
           break;
         case 'copy-end':
           if (ours) {

@@ -6,7 +6,8 @@ import type { QualifiedName } from '../../dialect/own-tables.js';
 import { ToolError, type ToolProcess } from '../../exec/index.js';
 import { startPsqlWithInput } from '../../stage/pg-copy-in.js';
 import { UserError } from '../../errors.js';
-import { stagedShape, type PgTableDefinition, type StagedShape } from '../../stage/pg-stage.js';
+import { matcherFor, type KeyFilter } from '../../stage/key-filter.js';
+import { CopyLineFilter, stagedShape, type PgTableDefinition, type StagedShape } from '../../stage/pg-stage.js';
 import type { DumpKey, DumpTable } from '../model.js';
 import { identAt, identListAt, parenBodyAt, qualifiedAt } from './sql-scan.js';
 
@@ -21,6 +22,9 @@ import { identAt, identListAt, parenBodyAt, qualifiedAt } from './sql-scan.js';
  */
 export class StageSession {
   private copies = 0;
+  /** Targeted staging: the rows of the COPY under way pass through this (see LoadTarget.filter). */
+  private lines: CopyLineFilter | null = null;
+  private filter: KeyFilter | null = null;
   /** psql has ended (an error, or its end after finish). */
   exited = false;
   private constructor(
@@ -32,7 +36,7 @@ export class StageSession {
 
   static async start(
     db: Db,
-    into: { namespace: string; temporaryName: string; signal?: AbortSignal },
+    into: { namespace: string; temporaryName: string; signal?: AbortSignal; filter?: KeyFilter },
     shape: StagedShape,
     encoding: string | null,
     display: string,
@@ -47,6 +51,7 @@ export class StageSession {
       () => (s.exited = true),
     );
     const s = new StageSession(proc, input, db.dialect.quoteQualified(into.namespace, into.temporaryName), db);
+    s.filter = into.filter ?? null;
     await s.write(`BEGIN;\nCREATE TABLE ${s.target} ${shape.ddl};\n`);
     return s;
   }
@@ -74,14 +79,26 @@ export class StageSession {
     return err;
   }
 
+  /** COPY rows of the COPY under way (targeted staging leaves out rows of other keys; the stager narrows exactly). */
+  async rows(data: Buffer): Promise<void> {
+    if (!this.lines) return this.write(data);
+    const kept = this.lines.push(data);
+    if (kept) await this.write(kept);
+  }
+
   /** Starts a COPY of these columns (names as the dump gives them; quoted here). */
   async copy(columns: string[]): Promise<void> {
     this.copies++;
+    const at = this.filter?.columns.map((c) => columns.indexOf(c));
+    this.lines = this.filter && at && at.every((i) => i >= 0) ? new CopyLineFilter([at], matcherFor(this.filter)) : null;
     const q = (c: string) => this.db.dialect.quoteIdent(c);
     await this.write(`COPY ${this.target} (${columns.map(q).join(', ')}) FROM STDIN WITH (FREEZE);\n`);
   }
 
   async endCopy(): Promise<void> {
+    const rest = this.lines?.end();
+    this.lines = null;
+    if (rest) await this.write(Buffer.concat([rest, Buffer.from('\n')]));
     await this.write('\\.\n');
   }
 

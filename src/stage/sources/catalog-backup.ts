@@ -7,6 +7,7 @@ import { UserError } from '../../errors.js';
 import { matchQuoted } from '../../util/table-ref.js';
 import { loadMysqlTable, scratchName } from '../mysql-stage.js';
 import { loadPgTable, openPgArchive, partitionedParents, readPgDefinition, type PartitionedParent, type PgArchive, type PgDataPart } from '../pg-stage.js';
+import { matcherFor } from '../key-filter.js';
 import type { LoadedCopy, LoadTarget, RowSource, SourceTable } from '../row-source.js';
 import { verifyTableFiles } from '../verify-files.js';
 
@@ -87,14 +88,29 @@ function backupTable(db: Db, entry: BackupEntry, manifest: BackupManifest, t: Ba
       const definition = readPgDefinition(archive, src);
       const partDefinitions = partSources?.map((p) => (p.layout === 'pg-directory' ? readPgDefinition(archive, p) : null));
       for (const p of [definition, ...(partDefinitions ?? [])]) p?.catch(() => undefined);
-      for (const f of t.partitions ?? [t]) await verifyTableFiles(entry.path, manifest, f);
+      // A targeted load reads each data file once, hashing it as it goes (PgDataPart.sha256): the
+      // TOC is checked here, the data files during the load, whose copy a mismatch drops.
+      const whileReading = Boolean(into.filter);
+      for (const f of t.partitions ?? [t]) await verifyTableFiles(entry.path, manifest, f, { data: !whileReading });
       // The tools' version errors first: they say what to install.
       await archive.tools;
       const def = await definition;
       const parts: PgDataPart[] = [];
-      for (const [k, p] of (partSources ?? []).entries()) if (p.layout === 'pg-directory') parts.push({ src: p, def: (await partDefinitions![k])! });
+      for (const [k, p] of (partSources ?? []).entries())
+        if (p.layout === 'pg-directory') parts.push({ src: p, def: (await partDefinitions![k])!, ...(whileReading && { sha256: t.partitions![k].sha256 }) });
       const table = { schema: into.namespace, name: into.temporaryName };
-      const r = await loadPgTable(into.db, archive, def, partSources ? parts : [{ src, def }], table.schema, table.name, display, into.onBytes, into.signal);
+      const r = await loadPgTable(
+        into.db,
+        archive,
+        def,
+        partSources ? parts : [{ src, def, ...(whileReading && { sha256: t.sha256 }) }],
+        table.schema,
+        table.name,
+        display,
+        into.onBytes,
+        into.signal,
+        into.filter,
+      );
       return {
         table,
         aside: { schema: into.namespace, name: `${into.temporaryName}_old` },
@@ -104,7 +120,8 @@ function backupTable(db: Db, entry: BackupEntry, manifest: BackupManifest, t: Ba
         cleanup: () => into.db.query(`DROP TABLE IF EXISTS ${into.db.dialect.quoteQualified(table.schema, table.name)}`).then(() => undefined),
       };
     }
-    await verifyTableFiles(entry.path, manifest, t);
+    // Targeted: the file is hashed while it is read, once (see loadMysqlTable).
+    await verifyTableFiles(entry.path, manifest, t, { data: !into.filter });
     // A scratch database next to the staging one; the old copy leaves through it too.
     const scratch = scratchName(into.namespace);
     const cleanup = () =>
@@ -113,12 +130,13 @@ function backupTable(db: Db, entry: BackupEntry, manifest: BackupManifest, t: Ba
         .then(() => undefined)
         .catch(() => undefined);
     try {
-      const loaded = await loadMysqlTable(into.db, src, scratch, into.onBytes, into.signal);
+      const targeted = into.filter && { keep: { columns: into.filter.columns, match: matcherFor(into.filter) }, sha256: t.sha256 };
+      const loaded = await loadMysqlTable(into.db, src, scratch, into.onBytes, into.signal, targeted);
       return {
         table: { schema: scratch, name: loaded.table },
         aside: { schema: scratch, name: '__old' },
-        // The file matched its sha256, so it holds exactly the rows the backup counted in it.
-        rows: t.rows !== null && !t.rowsEstimated ? t.rows : null,
+        // The file matched its sha256, so it holds exactly the rows the backup counted in it (a targeted load: those kept).
+        rows: into.filter ? null : t.rows !== null && !t.rowsEstimated ? t.rows : null,
         bytes: loaded.bytes,
         cleanup,
       };

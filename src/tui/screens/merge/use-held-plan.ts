@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef } from 'react';
-import type { MergeOutcome, MergePlan, MergeServices, RowSelection, SourceWindow } from '../../services.js';
+import type { LossQuery, MergeOutcome, MergePlan, MergeServices, RowSelection, SourceWindow } from '../../services.js';
 import { useTask, type Task } from '../../use-task.js';
 
 /** A merge plan kept open between its dry run and its apply (the Merge screen and the wizard). */
@@ -9,7 +9,10 @@ export interface HeldPlan {
   /** Applying: not cancellable (a committed merge can only be undone). */
   applyTask: Task<MergeOutcome>;
   /** Plans again (the plan held before is closed first) and holds the new plan. */
-  plan: (merge: MergeServices, request: { backupId: string; selections: RowSelection[]; policy: MergePlan['policy']; window?: SourceWindow }) => void;
+  plan: (
+    merge: MergeServices,
+    request: { backupId: string; selections: RowSelection[]; policy: MergePlan['policy']; window?: SourceWindow; loss?: LossQuery },
+  ) => void;
   /** Applies the held plan and releases it after; `released` runs then. False when no plan is held. */
   apply: (released?: () => void) => boolean;
   /** Closes the held plan and forgets its result (going back from the plan). */

@@ -26,6 +26,7 @@ import {
   choiceRef,
   freshMemory,
   lossOfIncident,
+  lossQuery,
   parseLoss,
   preselect,
   proposeChoice,
@@ -238,7 +239,8 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
     (policy = memory.policy) => {
       if (!merge || !memory.backupId) return;
       const window = sourceWindow(memory.backupId, memory.loss, true);
-      holdPlan(merge, { backupId: memory.backupId, selections: toSelections(memory.selection), policy, ...(window && { window }) });
+      const loss = lossQuery(memory.loss);
+      holdPlan(merge, { backupId: memory.backupId, selections: toSelections(memory.selection), policy, ...(window && { window }), ...(loss && { loss }) });
     },
     [merge, memory.backupId, memory.loss, memory.selection, memory.policy, holdPlan],
   );
@@ -261,14 +263,17 @@ export function useWizard(services: ConsoleServices, params: { incident?: Incide
     const stage = services.stage;
     // The binary log and the dead tuples are read for the loss's window only.
     const window = sourceWindow(backupId, memory.loss);
-    stageTask.start((o) => stage.run({ backupId, tables: affected, withRelated: true, ...(window && { window }) }, o));
+    // Only the rows the loss deleted are staged (the diff and the plan ask for the same copies).
+    const loss = lossQuery(memory.loss);
+    stageTask.start((o) => stage.run({ backupId, tables: affected, withRelated: true, ...(window && { window }), ...(loss && { loss }) }, o));
   };
   const runDiff = () => {
     if (!services.diff || !memory.backupId) return say('error', 'diff is not available in this console');
     const backupId = memory.backupId;
     const diff = services.diff;
     const window = sourceWindow(backupId, memory.loss, true);
-    diffTask.start((o) => diff.open({ backupId, tables: affected, ...(window && { window }) }, o));
+    const loss = lossQuery(memory.loss);
+    diffTask.start((o) => diff.open({ backupId, tables: affected, ...(window && { window }), ...(loss && { loss }) }, o));
   };
   const isStaged = !!memory.staged && memory.staged.backupId === memory.backupId;
   useEffect(() => {

@@ -6,11 +6,13 @@ import type {
   DiffSet,
   DiffTable,
   IncidentSummary,
+  LossQuery,
   MergeOutcome,
   NoBackupSource,
   SourceWindow,
   StageOutcome,
   TableSummary,
+  TargetedTable,
   TimeRange,
 } from '../../services.js';
 import { selectionOf, type DiffSelection } from '../diff/diff-selection.js';
@@ -45,6 +47,8 @@ export interface Loss {
   tables: string[];
   range: TimeRange;
   incidentId: string | null;
+  /** The incident's actor id (null: unknown); absent for a loss described by hand (any actor). */
+  actorId?: string | null;
   /** The incident's mark when merges already brought back every row it deleted (`recovered by mrg_…`). */
   recovered?: string;
 }
@@ -93,8 +97,33 @@ export function lossOfIncident(i: IncidentSummary): Loss {
     tables: i.tables.map((t) => t.table),
     range: { since: i.window.start, until: new Date(Date.parse(i.window.end) + 1).toISOString() },
     incidentId: i.id,
+    ...(i.actorId !== undefined && { actorId: i.actorId }),
     ...(i.recovered?.extent === 'all' && { recovered: i.recovered.mark }),
   };
+}
+
+/**
+ * The loss as staging, the diff and the plan are asked for it: the tables are staged and
+ * compared only by the keys the audit saw it delete (a table it saw none of is staged whole).
+ * The three steps ask for the same loss, so the diff and the plan use the stage step's copies.
+ */
+export function lossQuery(loss: Loss | null): LossQuery | undefined {
+  if (!loss) return undefined;
+  return { since: loss.range.since, until: loss.range.until, tables: loss.tables, ...(loss.actorId !== undefined && { actorId: loss.actorId }) };
+}
+
+/**
+ * The line that says a step looked at the loss's keys only: `targeted: staged only the 864 keys
+ * the incident deleted (all in the backup)`; null when every table was staged whole.
+ */
+export function targetedLine(targeted: readonly TargetedTable[] | undefined, loss: Loss | null, verb = 'staged', source = 'the backup'): string | null {
+  if (!targeted?.length) return null;
+  const keys = targeted.reduce((n, t) => n + t.keys, 0);
+  const counted = targeted.every((t) => t.found !== null);
+  const found = targeted.reduce((n, t) => n + (t.found ?? 0), 0);
+  const whose = loss?.incidentId ? 'the incident deleted' : 'the audit saw deleted';
+  const where = !counted ? '' : found === keys ? ` (all in ${source})` : ` (${formatCount(found)} in ${source})`;
+  return `targeted: ${verb} only the ${formatCount(keys)} key${keys === 1 ? '' : 's'} ${whose}${where}`;
 }
 
 /** The "describe the loss" form as typed. */

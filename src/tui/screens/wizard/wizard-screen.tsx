@@ -18,7 +18,7 @@ import { backupName } from '../backups/external-labels.js';
 import { FoundList, ImportLines } from '../backups/import-view.js';
 import { useImport, type ImportState } from '../backups/use-import.js';
 import { wizardIdleKeys, wizardIntent } from './wizard-input.js';
-import { plainLine, STEP_BAR, stepNumber, takenAt, type BackupChoice } from './wizard-model.js';
+import { isNoBackupRef, plainLine, STEP_BAR, stepNumber, takenAt, targetedLine, type BackupChoice } from './wizard-model.js';
 import { useWizard, type ClassRow, type LossChoice, type Wizard } from './use-wizard.js';
 import type { TaskState } from '../../use-task.js';
 import { applyLines, applyTitle, planHeader, planSql, sqlPath } from '../merge/plan-lines.js';
@@ -352,6 +352,7 @@ function StageView({ w, width }: { w: Wizard; width: number }) {
     return (
       <>
         <Message kind="ok" text={s.tables.length ? `staged ${s.tables.length} table(s) into ${s.namespace}` : 'every table was staged already'} width={width} />
+        <Targeted line={targetedLine(s.targeted, w.memory.loss, 'staged', sourceName(w))} />
         {s.tables.map((t) => (
           <Text key={t.table} wrap="truncate">{`  ${pad(t.table, 32)} ${pad(formatCount(t.rows), 10, 'right')} rows${t.related ? '  (related)' : ''}`}</Text>
         ))}
@@ -371,6 +372,7 @@ function DiffCounts({ w }: { w: Wizard }) {
   if (!set) return <Text dimColor>{w.diffTask.state === 'running' || w.diffTask.state === 'idle' ? 'comparing…' : ' '}</Text>;
   return (
     <>
+      <Targeted line={targetedLine(set.targeted, w.memory.loss, 'compared', sourceName(w))} />
       <Text
         bold
       >{`${pad('TABLE', 24)} ${pad('DELETED', 9, 'right')} ${pad('SOFT-DELETED', 12, 'right')} ${pad('CHANGED', 9, 'right')} ${pad('ADDED', 9, 'right')}`}</Text>
@@ -382,6 +384,22 @@ function DiffCounts({ w }: { w: Wizard }) {
       ))}
     </>
   );
+}
+
+/** What the stage and diff steps looked at when the loss's keys are known: those keys only. */
+function Targeted({ line }: { line: string | null }) {
+  return line ? (
+    <Text dimColor wrap="truncate">
+      {line}
+    </Text>
+  ) : null;
+}
+
+/** What the keys were looked for in: `the backup`, or the source that needs none. */
+function sourceName(w: Wizard): string {
+  const ref = w.memory.backupId;
+  const source = isNoBackupRef(ref) ? w.sources.find((s) => s.ref === ref) : undefined;
+  return source ? `the ${source.name}` : 'the backup';
 }
 
 /** Lines of the apply dialog besides its tables: borders, title, header, the note (two lines), the typed name (blank, label, field, error). */
