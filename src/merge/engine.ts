@@ -53,6 +53,8 @@ export interface MergeSession {
   /**
    * Runs the whole plan in one transaction: conflict checks, writes, journal. Rolls back unless
    * `apply`. `onOutcome` receives every row's outcome (page by page) before the transaction ends.
+   * An apply checks everything a dry run does before its COMMIT (conflicts, verify); the CLI
+   * and the console still run a dry run first (live is written only after a preview).
    */
   execute(apply: boolean, onOutcome?: (o: RowOutcome) => void, onProgress?: (p: MergeProgress) => void): Promise<MergeResult>;
   close(): Promise<void>;
@@ -421,6 +423,7 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
         report('write', t.display);
         const counts = await writeTable(conn, d, t, {
           batchSize: p.req.batchSize ?? 5000,
+          journal: a.apply,
           changedColumns: changedCols?.columns,
           log: (s) => {
             sql.push(s);
@@ -478,7 +481,9 @@ async function executeMerge(conn: Queryable, db: Db, a: ExecuteArgs): Promise<Me
       skipped: planned.reduce((s, t) => s + t.skipped, 0),
     };
     await finishHeader(conn, d, a.internalNs, a.mergeId, header(planned), totals);
-    await recordOutcomes(conn, db, a.mergeId, a.internalNs, tables);
+    // The journal's per-row outcomes only for an apply: a dry run's would be rolled back unread
+    // (its outcomes stream from the selection tables).
+    if (a.apply) await recordOutcomes(conn, db, a.mergeId, a.internalNs, tables);
     if (a.onOutcome) await streamOutcomes(conn, db, tables, a.apply, a.onOutcome);
     if (a.apply) {
       await conn.query('COMMIT');
