@@ -10,6 +10,14 @@ export type DiffDb = Queryable & { dialect: Dialect; snapshot(): Promise<Snapsho
 
 /** Rows read from the server per round trip (PostgreSQL FETCH) or per batch (MySQL stream). */
 const BATCH = 1000;
+/**
+ * Rows per batch in the MySQL pass. The driver streams rows whatever the batch, so a batch is only
+ * what the snapshot gathers before handing it over, and a small one costs no round trip. A pass row
+ * carries both sides of every column: 1000 of them (~3 MB) outlive V8's 2 MB young generation (see
+ * bin/crm-rescue), so each batch was moved to the old generation, which is collected lazily and
+ * grew with the number of differing rows (3M-row table: +35 MB). 100 rows die young.
+ */
+const PASS_BATCH = 100;
 
 /** Counts every class in the database: one FULL JOIN (PostgreSQL) or two anti-joins (MySQL). */
 export async function countDiff(db: Queryable & { dialect: Dialect }, plan: DiffPlan): Promise<DiffSummary> {
@@ -39,7 +47,7 @@ function summaryOf(plan: DiffPlan, counts: DiffCounts): DiffSummary {
     onlyInStaged: plan.onlyInStaged,
     onlyInLive: plan.onlyInLive,
     softDelete: plan.softDelete ? { column: plan.softDelete.column, kind: plan.softDelete.kind } : null,
-    where: plan.where ?? null,
+    where: plan.shownWhere !== undefined ? plan.shownWhere : (plan.where ?? null),
     counts,
   };
 }
@@ -97,7 +105,7 @@ export async function runDiff(db: DiffDb, plan: DiffPlan, options: { classes?: r
       const counts: DiffCounts = { deleted: 0, softDeleted: 0, changed: 0, added: 0, unchanged: 0 };
       const field = { deleted: 'deleted', 'soft-deleted': 'softDeleted', changed: 'changed', added: 'added' } as const;
       for (const statement of sql.pass) {
-        for await (const batch of snap.stream<Record<string, unknown>>(statement, [], BATCH)) {
+        for await (const batch of snap.stream<Record<string, unknown>>(statement, [], PASS_BATCH)) {
           for (const raw of batch) {
             const row = decodeRow(plan, raw);
             counts[field[row.class]]++;
