@@ -156,6 +156,9 @@ function writeReadme() {
     'never asserted in tests.',
     '',
     ...sections,
+    // Targets a benchmark records as missed, each with the measurement that says where the time
+    // goes (hand-written from measured runs: bench/misses.md).
+    ...(existsSync(join(benchDir, 'misses.md')) ? [readFileSync(join(benchDir, 'misses.md'), 'utf8').trim(), ''] : []),
   ].join('\n');
   writeFileSync(join(benchDir, 'README.md'), `${text.trimEnd()}\n`);
 }
