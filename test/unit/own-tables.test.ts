@@ -54,7 +54,7 @@ describe.each(['postgres', 'mysql'] as const)("%s: crm-rescue's own tables throu
     await recordStaged(conn, d, 'ns', 'b1', 'crm', { schema: 's', name: 't', stagedAs: 't', rows: 3, bytes: null, stagedAt: '' });
     const [del, ins] = conn.seen;
     expect(del.sql).toContain('delete from');
-    expect(del.params).toEqual(['table', 's', 't']);
+    expect(del.params).toEqual(['table', 'keys', 's', 't']);
     expect(ins.sql).toMatch(want.marker);
     expect(ins.params).toEqual(['table', 'b1', 'crm', 's', 't', 't', 3, null]);
   });
