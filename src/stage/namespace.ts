@@ -163,10 +163,20 @@ export async function listStagings(db: Db): Promise<Staging[]> {
   const names = await d.namespacesLike(db, `${INTERNAL_PREFIX}\\_stage\\_%`);
   const out: Staging[] = [];
   for (const ns of names) {
-    const s = await readStaging(db, d, ns);
+    const s = await readStaging(db, d, ns).catch((err: unknown) => {
+      // Another session dropped it between the listing and the read: it is simply gone.
+      if (vanished(err)) return null;
+      throw err;
+    });
     if (s && s.database === db.target.database) out.push(s);
   }
   return out;
+}
+
+/** A "no such table / schema / database" error: PostgreSQL 42P01, 3F000; MySQL 1146, 1049. */
+function vanished(err: unknown): boolean {
+  const e = err as { code?: unknown; errno?: unknown } | null;
+  return e?.code === '42P01' || e?.code === '3F000' || e?.errno === 1146 || e?.errno === 1049;
 }
 
 /** Drops one staging namespace, only when it is ours. */

@@ -24,27 +24,20 @@ describe.each(engines)('%s: targeted staging', (engine: TestEngine) => {
     await db.exec(`DELETE FROM notes WHERE contact_id IN (SELECT id FROM (${ids("assigned_user_id = 'u7'")}) x)`);
     await db.exec(`DELETE FROM contacts WHERE assigned_user_id = 'u7'`);
   };
+  /** Rows of `table` in this database's staging of the backup, found through `staging list --json`. */
   const stagedCount = async (table: string): Promise<number> => {
-    const ns = engine === 'postgres' ? 'nspname' : 'schema_name';
-    const q =
+    const r = await sb.run(['staging', 'list', '--url', db.url, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const list = JSON.parse(r.stdout) as { backupId: string; namespace: string; tables: { name: string; stagedAs: string }[] }[];
+    const staging = list.find((s) => s.backupId === backupId);
+    const t = staging?.tables.find((x) => x.name === table);
+    if (!staging || !t) throw new Error(`${table} of ${db.name} is not staged from ${backupId}: ${r.stdout}`);
+    const [{ c }] = await db.query<{ c: number | string }>(
       engine === 'postgres'
-        ? `SELECT nspname AS ns FROM pg_namespace WHERE nspname LIKE 'crm_rescue_stage%'`
-        : `SELECT schema_name AS ns FROM information_schema.schemata WHERE schema_name LIKE 'crm\\_rescue\\_stage%${db.name.slice(-8)}%' OR schema_name LIKE 'crm\\_rescue\\_stage%'`;
-    const spaces = (await db.query<{ ns: string }>(q)).map((r) => r.ns);
-    expect(ns).toBeTruthy();
-    for (const s of spaces) {
-      const marker = await db.query<{ n: string }>(
-        engine === 'postgres'
-          ? `SELECT database_name AS n FROM "${s}"._crm_rescue_staging WHERE kind = 'namespace'`
-          : `SELECT database_name AS n FROM \`${s}\`._crm_rescue_staging WHERE kind = 'namespace'`,
-      );
-      if (marker[0]?.n !== db.name) continue;
-      const [{ c }] = await db.query<{ c: number | string }>(
-        engine === 'postgres' ? `SELECT count(*) AS c FROM "${s}"."${table}"` : `SELECT count(*) AS c FROM \`${s}\`.\`${table}\``,
-      );
-      return Number(c);
-    }
-    throw new Error(`no staging of ${db.name}`);
+        ? `SELECT count(*) AS c FROM "${staging.namespace}"."${t.stagedAs}"`
+        : `SELECT count(*) AS c FROM \`${staging.namespace}\`.\`${t.stagedAs}\``,
+    );
+    return Number(c);
   };
   const keysFile = async (): Promise<string> => {
     const r = await sb.run(['audit', 'deletions', '--url', db.url, '--table', 'contacts', '--json', '--limit', '100000']);
