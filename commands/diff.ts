@@ -1,15 +1,11 @@
 import { defineCommand } from '../src/cli/define-command.js';
-import { note, printNdjson, printText } from '../src/cli/output.js';
+import { commaList, note, printNdjson, printText } from '../src/cli/output.js';
 import { targetedNote } from '../src/stage/targeted.js';
 import { DIFF_CLASSES } from '../src/diff/model.js';
 import { ExitCode, UsageError } from '../src/errors.js';
 import { sourceChoiceFromArgs, withSourceChoiceFlags } from '../src/cli/external-flags.js';
 
-const list = (v?: string) =>
-  v
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+const list = commaList;
 
 /** `crm-rescue diff`: staging (the backup) against live, by key. */
 export const diffCommand = defineCommand({

@@ -1,16 +1,12 @@
 import type { BackupOrigin } from '../src/backup/belongs.js';
 import { defineCommand } from '../src/cli/define-command.js';
-import { note, printNdjson, printText } from '../src/cli/output.js';
+import { commaList, note, printNdjson, printText } from '../src/cli/output.js';
 import type { MergeSession } from '../src/merge/engine.js';
 import type { RowOutcome } from '../src/merge/model.js';
 import { sourceChoiceFromArgs, withSourceChoiceFlags } from '../src/cli/external-flags.js';
 import { targetedNote, type Targeted } from '../src/stage/targeted.js';
 
-const list = (v?: string) =>
-  v
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+const list = commaList;
 
 /** `crm-rescue merge`: plan (a real dry run), then with --apply one transaction with a journal. */
 export const mergeCommand = defineCommand({

@@ -1,5 +1,6 @@
 import { defineCommand } from '../src/cli/define-command.js';
-import { printJson, printText } from '../src/cli/output.js';
+import { commaList, printJson, printText } from '../src/cli/output.js';
+import { targetedStageNote } from '../src/stage/targeted.js';
 import { formatBytes, formatCount } from '../src/util/format.js';
 import { splitTableList } from '../src/util/table-ref.js';
 import { sourceChoiceFromArgs, withSourceChoiceFlags } from '../src/cli/external-flags.js';
@@ -22,6 +23,12 @@ export const stageCommand = defineCommand({
       })
       .option('table', { type: 'string', array: true, demandOption: true, describe: 'Table to stage (name or schema.name); repeat for several' })
       .option('with-related', { type: 'boolean', default: false, describe: 'Also stage the tables related to them (foreign keys and CRM-implied relations)' })
+      .option('keys', { type: 'string', describe: 'Stage only the rows of these keys of the one --table (comma-separated, single-column keys)' })
+      .option('keys-from', {
+        type: 'string',
+        describe: 'Stage only the rows of the keys in a file (one per line, JSON objects, or NDJSON of crm-rescue audit deletions --json / diff); - for stdin',
+      })
+      .option('key', { type: 'string', describe: 'With --keys/--keys-from: the columns that identify a row, when the table has no primary or unique key' })
       .option('dir', { type: 'string', describe: 'Catalog folder (default $CRM_RESCUE_HOME/backups)' }),
   handler: async (args) => {
     // Engine modules load only when this verb runs: --help and the other verbs start faster.
@@ -43,12 +50,16 @@ export const stageCommand = defineCommand({
         onProgress: reporter.listener,
         allowOtherDatabase: args.backupOfOtherDatabase,
         external: sourceChoiceFromArgs(args),
+        keys: commaList(args.keys),
+        keysFrom: args.keysFrom,
+        key: commaList(args.key),
       });
       reporter.end();
       if (args.json) printJson(result);
       else {
         printText(`staged from backup ${result.backupId} into ${result.namespace}:`);
         if (result.backupOrigin?.note) printText(`  note: ${result.backupOrigin.note}`);
+        if (result.targeted) printText(`  ${targetedStageNote(result.targeted)}`);
         for (const t of result.tables) {
           printText(
             `  ${t.schema}.${t.name}${t.related ? ' (related)' : ''}: ${formatCount(t.rows)} rows, ${formatBytes(t.bytes ?? 0)} read, ${t.seconds.toFixed(1)} s${t.note ?? ''}`,

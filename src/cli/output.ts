@@ -28,3 +28,11 @@ function jsonReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Map) return Object.fromEntries(value);
   return value;
 }
+
+/** A comma-separated flag value as a list (`--keys a,b`, `--columns`); undefined when absent. */
+export function commaList(v?: string): string[] | undefined {
+  return v
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}

@@ -9,8 +9,13 @@ import type { RowSource, SourceTable } from '../stage/row-source.js';
 import type { SourceChoice } from '../stage/sources/index.js';
 import { openRowSource } from '../stage/sources/index.js';
 import { stageFromSource, type StagedFromSource } from '../stage/stage-rows.js';
-import { filterOfValues, type KeyFilter } from '../stage/key-filter.js';
-import { readStaging } from '../stage/namespace.js';
+import { filterOfValues, keyFilterOf, type KeyFilter } from '../stage/key-filter.js';
+import { readStaging, type Targeted } from '../stage/namespace.js';
+import { findLiveTables } from '../stage/resolve.js';
+import { identifyingKey } from '../keys/identifying-key.js';
+import { readFlagKeys } from '../merge/prepare.js';
+import { UsageError, UserError } from '../errors.js';
+import { tableLabel } from '../dialect/table-label.js';
 
 /** What to stage. */
 export interface StageRequest {
@@ -30,6 +35,13 @@ export interface StageRequest {
   allowOtherDatabase?: boolean;
   /** For a dump made by another tool: `--from-table`, `--from-database`, `--verify`. */
   external?: SourceChoice;
+  /**
+   * Targeted staging of the one table asked for (`--keys`, `--keys-from`): only its rows of these
+   * keys, by the live table's identifying key or `key`.
+   */
+  keys?: string[];
+  keysFrom?: string;
+  key?: string[];
 }
 
 /** What staging did. */
@@ -44,6 +56,8 @@ export interface StageResult {
   namespace: string;
   /** `note`: what the copy leaves out and why (a log's rows that cannot be restored exactly), starting with a space. */
   tables: (StagedTable & { seconds: number; related: boolean; note?: string })[];
+  /** A targeted stage: how many keys were asked for and how many the source holds. */
+  targeted?: Targeted;
 }
 
 /** How to stage tables already found in a source. */
@@ -170,15 +184,24 @@ async function referencedValues(db: Db, ns: string, root: SourceTable, columns: 
  */
 export async function stageTables(db: Db, req: StageRequest): Promise<StageResult> {
   preloadOwnTables();
+  // Before the source is opened (an import can take minutes): keys are one table's.
+  if ((req.keys?.length || req.keysFrom) && req.tables.length !== 1) throw new UsageError('--keys and --keys-from stage one table: name exactly one --table');
   const { source, origin } = await openRowSource(db, req.backup, { ...req.external, dir: req.dir, allowOtherDatabase: req.allowOtherDatabase });
   const wanted = await source.find(req.tables);
+  const filters = await flagFilters(db, wanted, req);
   const staged = await stageSourceTables(db, source, wanted, {
     withRelated: req.withRelated,
     onProgress: req.onProgress,
     signal: req.signal,
     onlyMissing: req.onlyMissing,
+    ...(filters && { filters }),
   });
+  const root = filters && wanted[0];
+  const targeted = root
+    ? (await readStaging(db, db.dialect, staged.namespace))?.tables.find((t) => t.schema === root.live.schema && t.name === root.live.name)?.targeted
+    : undefined;
   return {
+    ...(targeted && { targeted }),
     backupId: source.id,
     backupOrigin: origin,
     namespace: staged.namespace,
@@ -194,6 +217,30 @@ export async function stageTables(db: Db, req: StageRequest): Promise<StageResul
       ...(note && { note }),
     })),
   };
+}
+
+/**
+ * The filter of `--keys`/`--keys-from` (null without them): one table, whose key is the live
+ * table's identifying key (or `--key`), so that diff and merge by the same keys find this copy.
+ */
+async function flagFilters(db: Db, wanted: SourceTable[], req: StageRequest): Promise<Map<SourceTable, KeyFilter> | null> {
+  if (!req.keys?.length && !req.keysFrom) return null;
+  const [w] = wanted;
+  const label = tableLabel(db.dialect.engine, w.live.schema, w.live.name);
+  const snapshot = await db.dialect.introspect(db);
+  const [live] = await findLiveTables(db, snapshot, [label]).catch(() => [null]);
+  const columns = req.key?.length ? req.key : live ? identifyingKey(live)?.columns : undefined;
+  if (!columns) {
+    throw new UserError(
+      live ? `${label} has no primary or non-null unique key to match --keys with` : `${label} is not a live table: its key is unknown`,
+      'name the columns that identify a row with --key',
+    );
+  }
+  const keys = await readFlagKeys(req, columns, live ?? undefined);
+  const filter = keyFilterOf(columns, keys);
+  if (!filter) throw new UserError(`--keys-from ${req.keysFrom} does not give every key column (${columns.join(', ')}) of ${label}`);
+  if (!filter.keys.length) throw new UserError(`no keys given for ${label}`, 'check the --keys/--keys-from input: it holds no key of this table');
+  return new Map([[w, filter]]);
 }
 
 /** The live database's declared and CRM-implied relations. */

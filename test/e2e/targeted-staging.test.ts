@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableChecksum } from '../helpers/checksum.js';
-import { makeSandbox, ndjson } from '../helpers/flow.js';
+import { expectOneLineError, makeSandbox, ndjson } from '../helpers/flow.js';
 import { engines, type TestEngine } from '../helpers/servers.js';
 import { createTempDb, type TempDb } from '../helpers/temp-db.js';
 
@@ -140,6 +140,30 @@ describe.each(engines)('%s: targeted staging', (engine: TestEngine) => {
     expect(w.counts.deleted).toBe(lost);
     expect(w.counts.unchanged).toBe(ROWS - lost);
     expect(await stagedCount('contacts')).toBe(ROWS);
+  });
+
+  it('stage --keys-from stages only those rows; a diff by the same keys uses that copy; --keys names one table', async () => {
+    const file = await keysFile();
+    const lost = ROWS / 30;
+    const s = await sb.run(['stage', '--url', db.url, '--backup', backupId, '--table', 'contacts', '--keys-from', file, '--json']);
+    expect(s.code, s.stderr).toBe(0);
+    const out = JSON.parse(s.stdout) as { targeted: { keys: number; found: number }; tables: { name: string; rows: number }[] };
+    expect(out.targeted).toMatchObject({ keys: lost, found: lost });
+    expect(out.tables.map((t) => t.name)).toEqual(['contacts']);
+    expect(await stagedCount('contacts')).toBe(lost);
+    const d = await sb.run(['diff', '--url', db.url, '--backup', backupId, '--table', 'contacts', '--keys-from', file, '--format', 'ndjson', '--limit', '0']);
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stderr).not.toContain('staged ');
+    expect((ndjson(d.stdout)[0] as { counts: Record<string, number> }).counts).toMatchObject({ deleted: lost, added: 0, changed: 0 });
+    const one = readFileSync(file, 'utf8').split('\n')[0];
+    const key = (JSON.parse(one) as { key: { id: string } }).key?.id ?? (JSON.parse(one) as { id: string }).id;
+    const text = await sb.run(['stage', '--url', db.url, '--backup', backupId, '--table', 'contacts', '--keys', `${key},no-such-key`]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('targeted: staged only the rows of the 2 keys given, 1 in the backup, 1 not in it');
+    expect(await stagedCount('contacts')).toBe(1);
+    const two = await sb.run(['stage', '--url', db.url, '--backup', backupId, '--table', 'contacts', '--table', 'notes', '--keys', key]);
+    expectOneLineError(two, 2, /--keys and --keys-from stage one table/);
+    expect(await stagedCount('contacts')).toBe(1);
   });
 
   it('keys the backup does not hold are counted and said; --whole-table gives the same rows back', async () => {
