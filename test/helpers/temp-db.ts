@@ -117,7 +117,14 @@ export async function dropMysqlCompanions(a: mysql.Connection, name: string): Pr
   for (const { n } of rows as { n: string }[]) {
     const [marker] = await a.query(`SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = '_crm_rescue_staging'`, [n]);
     if (!(marker as unknown[]).length) continue;
-    const [owner] = await a.query(`SELECT database_name AS d FROM \`${n}\`._crm_rescue_staging WHERE kind = 'namespace'`);
-    if ((owner as { d: string }[])[0]?.d === name) await a.query(`DROP DATABASE IF EXISTS \`${n}\``);
+    // Another test may drop its staging between the two reads: gone is fine (1146, 1049).
+    const owner = await a
+      .query(`SELECT database_name AS d FROM \`${n}\`._crm_rescue_staging WHERE kind = 'namespace'`)
+      .then(([r]) => r as { d: string }[])
+      .catch((err: { errno?: number }) => {
+        if (err.errno === 1146 || err.errno === 1049) return [];
+        throw err;
+      });
+    if (owner[0]?.d === name) await a.query(`DROP DATABASE IF EXISTS \`${n}\``);
   }
 }
