@@ -12,8 +12,6 @@ export default defineConfig({
     testTimeout: 900_000,
     hookTimeout: 900_000,
     pool: 'forks',
-    // Three forks on two cores: a tenth of the CPU sat idle with two, while tests waited on the
-    // servers, on locks and on terminals.
-    poolOptions: { forks: { maxForks: 3, minForks: 1 } },
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
   },
 });

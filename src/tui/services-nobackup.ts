@@ -1,3 +1,4 @@
+import { widenedWindow } from '../recovery/source-window.js';
 import type { Db } from '../connect/open.js';
 import { engineName } from '../dialect/engine-name.js';
 import type { SchemaSnapshot, TableInfo } from '../dialect/model.js';
@@ -20,7 +21,9 @@ const ALL: { ref: NoBackupRef; name: string }[] = [
  * first events; nothing is changed and the log is never decoded); the other engine's is listed
  * as not kept by this server.
  */
-export async function noBackupSources(db: Db, snapshot: () => Promise<SchemaSnapshot>, catalog: string, loss: NoBackupQuery): Promise<NoBackupSource[]> {
+export async function noBackupSources(db: Db, snapshot: () => Promise<SchemaSnapshot>, catalog: string, asked: NoBackupQuery): Promise<NoBackupSource[]> {
+  // Read as the stage step will read it (see SOURCE_WINDOW_MARGIN_MS), so the counts agree.
+  const loss = widenedWindow(asked);
   const { protectFor } = await import('../dialect/protect.js');
   const engine = protectFor(db.target.engine);
   const own = engine.source;

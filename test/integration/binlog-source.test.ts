@@ -8,6 +8,7 @@ import { parseTargetUrl } from '../../src/connect/target.js';
 import { UserError } from '../../src/errors.js';
 import { binlogSource, type BinlogSourceOptions } from '../../src/stage/sources/binlog.js';
 import { stageFromSource } from '../../src/stage/stage-rows.js';
+import { stageServices } from '../../src/recovery/stage.js';
 import { ALL_TYPES_COLUMNS as TYPES, ALL_TYPES_ROWS as ROWS } from '../helpers/mysql-all-types.js';
 import { startPrivateMariaDb, type PrivateMariaDb } from '../helpers/private-mariadb.js';
 
@@ -132,6 +133,27 @@ describe('binary-log source (private MariaDB, ROW format)', () => {
   it('refuses a window with no events, naming the window', async () => {
     const text = await refusal(stage({ since: '2001-01-01T00:00:00Z', until: '2001-01-02T00:00:00Z', files: await files() }, ['t']));
     expect(text).toMatch(/no deletions of crm\.t in the window \(since 2001-01-01T00:00:00Z, until 2001-01-02T00:00:00Z/);
+  });
+
+  it("reads a loss's window a few seconds wider: the log stamps a statement's start, an audit the moment after it", async () => {
+    // The statement runs at T (the log's stamp); the audit saw it 2 s later (a loaded server).
+    const [{ t }] = await m.query<{ t: number | string }>('SELECT UNIX_TIMESTAMP() AS t');
+    const T = Number(t);
+    await m.query(`CREATE TABLE crm.late (id int PRIMARY KEY, v varchar(20));
+      INSERT INTO crm.late VALUES (1, 'one'), (2, 'two'), (3, 'three');
+      SET TIMESTAMP = ${T}; DELETE FROM crm.late WHERE id = 2; SET TIMESTAMP = DEFAULT;`);
+    const iso = (s: number) => new Date(s * 1000).toISOString();
+    const window = { since: iso(T + 2), until: iso(T + 3) };
+    // Read exactly, the window misses the deletion; the wizard's read (windowChoice) has it.
+    expect(await refusal(stage({ ...window }, ['late']))).toMatch(/no .*event|no deletion|nothing/i);
+    const home = await tmp();
+    const staged = await stageServices(db, () => db.dialect.introspect(db), { CRM_RESCUE_HOME: home }).run({
+      backupId: 'binlog',
+      tables: ['late'],
+      withRelated: false,
+      window,
+    });
+    expect(staged.tables.find((x) => x.table === 'late')?.rows).toBe(1);
   });
 
   it('refuses statement-format logging (the log holds the statement, not the rows)', async () => {
