@@ -36,9 +36,15 @@ export const stagingCommand = defineCommand({
         return;
       }
       const victims = stagingsToDrop(db, stagings, { id: args.id, all: args.all });
-      for (const v of victims) await dropStaging(db, v.namespace);
-      if (args.json) printJson({ dropped: victims.map((v) => ({ backupId: v.backupId, namespace: v.namespace })) });
-      else for (const v of victims) printText(`dropped ${v.namespace} (backup ${v.backupId})`);
+      const gone = new Set<string>();
+      for (const v of victims) if (!(await dropStaging(db, v.namespace))) gone.add(v.namespace);
+      const dropped = victims.filter((v) => !gone.has(v.namespace));
+      if (args.json)
+        printJson({
+          dropped: dropped.map((v) => ({ backupId: v.backupId, namespace: v.namespace })),
+          ...(gone.size && { goneAlready: [...gone] }),
+        });
+      else for (const v of victims) printText(`${gone.has(v.namespace) ? 'gone already:' : 'dropped'} ${v.namespace} (backup ${v.backupId})`);
     } finally {
       await db.close();
     }

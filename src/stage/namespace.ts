@@ -179,11 +179,21 @@ function vanished(err: unknown): boolean {
   return e?.code === '42P01' || e?.code === '3F000' || e?.errno === 1146 || e?.errno === 1049;
 }
 
-/** Drops one staging namespace, only when it is ours. */
-export async function dropStaging(db: Db, ns: string): Promise<void> {
-  const s = await readStaging(db, db.dialect, ns);
-  if (!s) throw new UserError(`${ns} is not a crm-rescue staging namespace of this database`, 'crm-rescue staging list shows them');
+/**
+ * Drops one staging namespace, only when it is ours. False when it is gone already (another
+ * session dropped it after it was listed).
+ */
+export async function dropStaging(db: Db, ns: string): Promise<boolean> {
+  const s = await readStaging(db, db.dialect, ns).catch((err: unknown) => {
+    if (vanished(err)) return null;
+    throw err;
+  });
+  if (!s) {
+    if (!(await namespaceExists(db, db.dialect, ns))) return false;
+    throw new UserError(`${ns} is not a crm-rescue staging namespace of this database`, 'crm-rescue staging list shows them');
+  }
   await db.query(db.dialect.dropNamespace(ns));
+  return true;
 }
 
 /** The name a live table gets inside the staging namespace (unique, within identifier limits). */
