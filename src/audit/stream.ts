@@ -153,14 +153,10 @@ export function pageQuery(
     if (after.rank < 0) conds.push(`${t} < ${tp()}`);
     else if (after.rank > 0) conds.push(`${t} <= ${tp()}`);
     else {
-      // Placeholders are added in text order: MySQL's `?` are positional.
-      const upTo = `${t} <= ${tp()}`;
-      const before = `${t} < ${tp()}`;
-      const orderCmp =
-        stream.order.length === 1
-          ? `${stream.order[0]} < ${p.add(after.position.order[0])}`
-          : `(${stream.order.join(', ')}) < (${stream.order.map((_, i) => p.add(after.position.order[i])).join(', ')})`;
-      conds.push(upTo, `(${before} OR ${orderCmp})`);
+      // (time, order…) before the cursor's, as one range of the (time, order) index: a bulk
+      // delete stamps thousands of events with one time, and `time <= t AND (time < t OR id < i)`
+      // read all of them again for every page. Placeholders are added in text order (MySQL's `?`).
+      conds.push(d.keyAfter([t, ...stream.order], (i) => (i === 0 ? tp() : p.add(after.position.order[i - 1])), true));
     }
   }
   const cols = [

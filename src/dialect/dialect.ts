@@ -138,9 +138,10 @@ export interface Dialect extends OwnTablesSql {
   /**
    * A boolean SQL expression: the key columns, in order, come after the given values (keyset
    * paging). `value(i)` returns the placeholder of the i-th value; it may be called more than once
-   * per value, in the order the placeholders appear.
+   * per value, in the order the placeholders appear. `before`: come before them instead (paging
+   * newest first). Either way an index on the columns serves it as one range.
    */
-  keyAfter(columns: string[], value: (i: number) => string): string;
+  keyAfter(columns: string[], value: (i: number) => string, before?: boolean): string;
   /** A boolean SQL expression: the flag column holds a true/non-zero value. */
   truthy(expr: string, dataType: string): string;
   /** The absolute number of seconds between two date/time expressions (NULL when either is NULL). */

@@ -34,9 +34,15 @@ describe('event stream SQL', () => {
   it('builds a keyset page whose parameters follow the text order (MySQL placeholders are positional)', () => {
     const pos = { time: '2026-05-01T16:42:07.000000Z', order: [42] };
     const my = pageQuery(auditSqlFor('mysql'), stream('mysql'), { user: 'jdoe' }, { position: pos, rank: 0 }, 50);
-    expect(my.sql).toContain('e.changed_at <= ? AND (e.changed_at < ? OR e.id < ?)');
+    // One range of the (time, id) index: not `time <= t AND (time < t OR id < i)`, which reads
+    // every event of time t again for each page (a bulk delete stamps thousands with one time).
+    const t = '2026-05-01 16:42:07.000000';
+    expect(my.sql).toContain('(e.changed_at <= ? AND (e.changed_at < ? OR (e.changed_at = ? AND e.id < ?)))');
     expect(my.sql).toMatch(/ORDER BY e\.changed_at DESC, e\.id DESC LIMIT 50$/);
-    expect(my.params).toEqual(['jdoe', '2026-05-01 16:42:07.000000', '2026-05-01 16:42:07.000000', 42]);
+    expect(my.params).toEqual(['jdoe', t, t, t, 42]);
+    const pgSame = pageQuery(auditSqlFor('postgres'), stream('postgres'), {}, { position: pos, rank: 0 }, 10);
+    expect(pgSame.sql).toContain('(e.changed_at, e.id) < (CAST($1 AS timestamptz), $2)');
+    expect(pgSame.params).toEqual(['2026-05-01T16:42:07.000000Z', 42]);
     const pg = pageQuery(auditSqlFor('postgres'), stream('postgres'), {}, { position: pos, rank: 1 }, 10);
     expect(pg.sql).toContain('e.changed_at <= CAST($1 AS timestamptz)');
     expect(pg.params).toEqual(['2026-05-01T16:42:07.000000Z']);

@@ -50,11 +50,12 @@ export const mysqlDialect: Dialect = {
     if (/^json\b/.test(t)) return 'json';
     return 'other';
   },
-  keyAfter(columns, value) {
+  keyAfter(columns, value, before = false) {
     // Spelled out (MariaDB does not range-scan a row comparison); the leading >= keeps a range.
+    const [gt, ge] = before ? ['<', '<='] : ['>', '>='];
     const after = (i: number): string =>
-      i === columns.length - 1 ? `${columns[i]} > ${value(i)}` : `(${columns[i]} > ${value(i)} OR (${columns[i]} = ${value(i)} AND ${after(i + 1)}))`;
-    return columns.length === 1 ? after(0) : `(${columns[0]} >= ${value(0)} AND ${after(0)})`;
+      i === columns.length - 1 ? `${columns[i]} ${gt} ${value(i)}` : `(${columns[i]} ${gt} ${value(i)} OR (${columns[i]} = ${value(i)} AND ${after(i + 1)}))`;
+    return columns.length === 1 ? after(0) : `(${columns[0]} ${ge} ${value(0)} AND ${after(0)})`;
   },
   truthy: (expr) => `(COALESCE(${expr}, 0) <> 0)`,
   secondsApart: (a, b) => `ABS(TIMESTAMPDIFF(MICROSECOND, ${a}, ${b}) / 1000000)`,

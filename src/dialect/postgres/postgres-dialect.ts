@@ -56,7 +56,7 @@ export const postgresDialect: Dialect = {
     return 'other';
   },
   // A row comparison is one index condition for a btree.
-  keyAfter: (columns, value) => `(${columns.join(', ')}) > (${columns.map((_, i) => value(i)).join(', ')})`,
+  keyAfter: (columns, value, before = false) => `(${columns.join(', ')}) ${before ? '<' : '>'} (${columns.map((_, i) => value(i)).join(', ')})`,
   truthy: (expr, dataType) => (dataType === 'boolean' ? `((${expr}) IS TRUE)` : `(COALESCE((${expr})::numeric, 0) <> 0)`),
   secondsApart: (a, b) => `abs(extract(epoch FROM ((${a})::timestamp - (${b})::timestamp)))`,
   textCast: (expr) => `(${expr})::text`,
