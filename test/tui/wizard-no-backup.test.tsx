@@ -31,6 +31,18 @@ const BEFORE = backupItem('20261121T020000Z-postgres-crm_prod-bb02', 10);
 const DURING = { ...backupItem('20261121T055900Z-postgres-crm_prod-dd04', 0), startedAt: '2026-11-21T05:59:00.000Z' };
 const AFTER = backupItem('20261121T110000Z-postgres-crm_prod-aa01', 1);
 
+/** A fake merge service that keeps every plan request it gets. */
+function recordingMerge() {
+  const merge = fakeMerge();
+  const planned: unknown[] = [];
+  const plan = merge.plan.bind(merge);
+  merge.plan = (request, options) => {
+    planned.push(request);
+    return plan(request, options);
+  };
+  return { merge, planned };
+}
+
 function source(ref: NoBackupSource['ref'], available: boolean): NoBackupSource {
   const name = ref === 'binlog' ? 'binary log' : 'dead tuples';
   return { ref, name, available, summary: `${name} summary`, reason: available ? null : `${name} cannot` };
@@ -83,13 +95,7 @@ describe('the wizard lists the sources that need no backup beside the backups', 
       return run(request, options);
     };
     const diff = fakeDiff();
-    const merge = fakeMerge();
-    const planned: unknown[] = [];
-    const plan = merge.plan.bind(merge);
-    merge.plan = (request, options) => {
-      planned.push(request);
-      return plan(request, options);
-    };
+    const { merge, planned } = recordingMerge();
     const backups = fakeBackups({ list: async () => [AFTER] });
     const app = await renderConsole({
       services: recoveryFakes({ backups, stage, diff, merge, noBackupSources: fakeNoBackupSources() }),
@@ -173,13 +179,7 @@ describe("the wizard stages and compares only the incident's keys (#19)", () => 
     };
     const set = { ...incidentDiff(), targeted: [{ table: 'contacts', keys: 319, found: 317 }] };
     const diff = fakeDiff(set);
-    const merge = fakeMerge();
-    const planned: unknown[] = [];
-    const plan = merge.plan.bind(merge);
-    merge.plan = (request, options) => {
-      planned.push(request);
-      return plan(request, options);
-    };
+    const { merge, planned } = recordingMerge();
     const audit = fakeAudit(300, { incidents: async () => [INC] });
     const app = await renderConsole({ services: recoveryFakes({ audit, stage, diff, merge }) });
     await ready(app, 'crm_prod');

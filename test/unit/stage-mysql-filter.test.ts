@@ -150,6 +150,12 @@ DO SETVAL(\`live\`.\`s\`, 1001, 0);
 /** Runs a dump through a filter with `keep`, fed as the given pieces. */
 async function keepFilter(parts: Buffer[], keep: RowKeep | undefined, table = 'contacts') {
   const f = new MysqlTableFilter({ table, target: '`stg`.`t`', keep });
+  const { out, error } = await drain(f, parts, 'utf8');
+  return { out, error, counts: { ...f.rowCounts }, disabled: f.keepDisabled, inserts: f.report.inserts };
+}
+
+/** The filter's output for the given pieces, and the error that stopped it (null: none). */
+async function drain(f: MysqlTableFilter, parts: Buffer[], encoding: BufferEncoding): Promise<{ out: string; error: string | null }> {
   const out: Buffer[] = [];
   let error: string | null = null;
   try {
@@ -157,7 +163,7 @@ async function keepFilter(parts: Buffer[], keep: RowKeep | undefined, table = 'c
   } catch (err) {
     error = (err as Error).message;
   }
-  return { out: Buffer.concat(out).toString('utf8'), error, counts: { ...f.rowCounts }, disabled: f.keepDisabled, inserts: f.report.inserts };
+  return { out: Buffer.concat(out).toString(encoding), error };
 }
 
 /** Pieces of `chunk` bytes. */
@@ -371,14 +377,8 @@ async function keepRun(parts: Buffer[], keep: RowKeep, slow: boolean) {
   const f = new MysqlTableFilter({ table: 'contacts', target: '`stg`.`t`', keep });
   // skipRow's "read the row again" answer for every row: the check reads each row whole.
   if (slow) (f as unknown as { skipRow: () => number }).skipRow = () => -2;
-  const out: Buffer[] = [];
-  let error: string | null = null;
-  try {
-    for await (const c of Readable.from(parts).pipe(f)) out.push(c as Buffer);
-  } catch (err) {
-    error = (err as Error).message;
-  }
-  return { out: Buffer.concat(out).toString('latin1'), error, counts: { ...f.rowCounts }, disabled: f.keepDisabled };
+  const { out, error } = await drain(f, parts, 'latin1');
+  return { out, error, counts: { ...f.rowCounts }, disabled: f.keepDisabled };
 }
 
 /** Cuts `text` at the given offsets. */
