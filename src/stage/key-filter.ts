@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../connect/open.js';
 import type { Dialect } from '../dialect/dialect.js';
 import type { QualifiedName } from '../dialect/own-tables.js';
+import { UserError } from '../errors.js';
 
 /**
  * Targeted staging: the rows to stage, by the values of some columns (a table's key: the keys
@@ -134,7 +135,15 @@ export async function narrowToKeys(db: Db, copy: QualifiedName, f: KeyFilter, op
       const part = f.keys.slice(i, i + KEYS_PER_INSERT);
       let p = 0;
       const values = part.map((k) => `(${k.map(() => d.placeholder(++p)).join(', ')})`).join(', ');
-      await db.query(`INSERT INTO ${keys} (${list}) VALUES ${values}`, part.flat());
+      await db.query(`INSERT INTO ${keys} (${list}) VALUES ${values}`, part.flat()).catch((err: unknown) => {
+        if (!notAValue(err)) throw err;
+        // No row can hold it (a number out of the column's range, text in a number column).
+        const detail = ((err as Error).message || String(err)).split('\n')[0];
+        throw new UserError(
+          `a key given is not a value of the key column${f.columns.length === 1 ? '' : 's'} (${f.columns.join(', ')}): ${detail}`,
+          'remove it from --keys/--keys-from',
+        );
+      });
     }
     // An index on the wanted keys: MySQL runs NOT EXISTS as a nested loop. A column type that
     // cannot be indexed whole (TEXT) only makes it slower.
@@ -155,4 +164,14 @@ export async function narrowToKeys(db: Db, copy: QualifiedName, f: KeyFilter, op
   } finally {
     await db.query(`DROP TABLE IF EXISTS ${keys}`).catch(() => undefined);
   }
+}
+
+/** A value the column's type cannot hold: SQLSTATE class 22; MySQL 1264, 1292, 1366, 1406. */
+function notAValue(err: unknown): boolean {
+  const e = err as { code?: unknown; sqlState?: unknown; errno?: unknown } | null;
+  return (
+    (typeof e?.code === 'string' && e.code.startsWith('22')) ||
+    (typeof e?.sqlState === 'string' && e.sqlState.startsWith('22')) ||
+    [1264, 1292, 1366, 1406].includes(Number(e?.errno))
+  );
 }

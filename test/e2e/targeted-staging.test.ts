@@ -164,6 +164,10 @@ describe.each(engines)('%s: targeted staging', (engine: TestEngine) => {
     const two = await sb.run(['stage', '--url', db.url, '--backup', backupId, '--table', 'contacts', '--table', 'notes', '--keys', key]);
     expectOneLineError(two, 2, /--keys and --keys-from stage one table/);
     expect(await stagedCount('contacts')).toBe(1);
+    // A key no row can hold (out of an int column's range): one line, not an internal error.
+    const huge = await sb.run(['stage', '--url', db.url, '--backup', backupId, '--table', 'notes', '--keys', '4,99999999999999999999999']);
+    expectOneLineError(huge, 1, /a key given is not a value of the key column \(id\)/);
+    expect(await stagedCount('contacts')).toBe(1);
   });
 
   it('keys the backup does not hold are counted and said; --whole-table gives the same rows back', async () => {
